@@ -1,0 +1,49 @@
+# The README's two commands: `make run` and `make test`. Each sets up what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
+CI_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: run test lint locales messages clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+locales: $(STAMP)
+	$(BIN)/pybabel compile --domain=messages --directory=locales --statistics
+
+# After changing user-facing strings: extract them and merge into every locale's catalogue.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --mapping-file=babel.cfg --keywords=N_ --keywords=__ \
+		--keywords=ngettext:1,2 --add-comments=TRANSLATORS: --sort-by-file \
+		--project=pumpurs --output-file=locales/messages.pot bot handlers core storage
+	$(BIN)/pybabel update --domain=messages --input-file=locales/messages.pot \
+		--output-dir=locales --no-fuzzy-matching --ignore-obsolete
+
+run: locales
+	$(BIN)/pumpurs db upgrade
+	$(BIN)/pumpurs demo-data --if-empty
+	$(BIN)/pumpurs serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Under CI=true the whole suite runs on PostgreSQL and Redis, then the core tests once more on
+# the SQLite default. Elsewhere it runs on SQLite, and tests that need a server skip with a reason.
+test: lint locales
+ifeq ($(CI),true)
+	TEST_DATABASE_URL=$(CI_DATABASE_URL) TEST_REDIS_URL=$(CI_REDIS_URL) $(BIN)/pytest -q
+	TEST_DATABASE_URL=sqlite://:memory: $(BIN)/pytest -q tests/core
+else
+	$(BIN)/pytest -q
+endif
+
+clean:
+	rm -rf $(VENV) .pytest_cache pumpurs.sqlite3*

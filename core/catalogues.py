@@ -1,0 +1,176 @@
+"""Catalogues as data with stable codes; their labels are gettext msgids (see locales/)."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from core.i18n import N_, gettext
+
+
+@dataclass(frozen=True)
+class Entry:
+    code: str
+    label: str  # msgid, English
+
+    def text(self, locale: str) -> str:
+        return gettext(self.label, locale)
+
+
+@dataclass(frozen=True)
+class RiskFactor(Entry):
+    group: str
+    unit: str | None = None  # what the signal's value counts, when it has one
+
+
+E = TypeVar("E", bound=Entry)
+
+
+class Catalogue(Generic[E]):
+    """An ordered set of entries looked up by code."""
+
+    def __init__(self, *entries: E) -> None:
+        self.entries = entries
+        self._by_code = {entry.code: entry for entry in entries}
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __getitem__(self, code: str) -> E:
+        return self._by_code[code]
+
+    def __iter__(self) -> Iterator[E]:
+        return iter(self.entries)
+
+    def codes(self) -> list[str]:
+        return list(self._by_code)
+
+
+RISK_GROUPS = Catalogue(
+    Entry("learning", N_("Learning and school-related risks")),
+    Entry("economic", N_("Economic risks")),
+    Entry("family", N_("Family-related risks")),
+    Entry("social_health", N_("Social environment and health risks")),
+)
+
+ABSENCES = "unexcused_absences"
+LESSONS = "lessons"
+
+RISK_FACTORS = Catalogue(
+    RiskFactor(ABSENCES, N_("Unexcused absences"), "learning", LESSONS),
+    RiskFactor("low_achievement", N_("Low achievement"), "learning"),
+    RiskFactor("learning_difficulties", N_("Learning difficulties"), "learning"),
+    RiskFactor("behaviour", N_("Behaviour problems"), "learning"),
+    RiskFactor("school_conflicts", N_("Conflicts at school, bullying"), "learning"),
+    RiskFactor("low_motivation", N_("Lack of motivation"), "learning"),
+    RiskFactor("material_conditions", N_("Material conditions"), "economic"),
+    RiskFactor("starting_work", N_("Starting work"), "economic"),
+    RiskFactor("parent_involvement", N_("Insufficient parent involvement"), "family"),
+    RiskFactor("family_crisis", N_("Family crisis"), "family"),
+    RiskFactor("parents_abroad", N_("Parents abroad"), "family"),
+    RiskFactor("health", N_("Health"), "social_health"),
+    RiskFactor("pregnancy_marriage", N_("Pregnancy or marriage"), "social_health"),
+    RiskFactor("addictions", N_("Addictions"), "social_health"),
+)
+
+CAUTION, HIGH = "caution", "high"
+RISK_LEVELS = Catalogue(
+    Entry(CAUTION, N_("Caution")),
+    Entry(HIGH, N_("High risk")),
+)
+
+SPECIALIST_TYPES = Catalogue(
+    Entry("teacher", N_("Teacher")),
+    Entry("psychologist", N_("Psychologist")),
+    Entry("social_pedagogue", N_("Social pedagogue")),
+    Entry("teacher_assistant", N_("Teacher's assistant")),
+    Entry("special_ed_teacher", N_("Special-education teacher")),
+    Entry("sign_interpreter", N_("Sign-language interpreter")),
+    Entry("assistant", N_("Assistant")),
+    Entry("occupational_therapist", N_("Occupational therapist")),
+)
+
+TRANSPORT_TICKETS = "transport_tickets"
+SUPPORT_TYPES = Catalogue(
+    Entry(TRANSPORT_TICKETS, N_("Transport tickets")),
+    Entry("special_transport", N_("Special transport")),
+    Entry("lodging", N_("Dormitory")),
+    Entry("meals", N_("Meals")),
+    Entry("learning_materials", N_("Learning materials")),
+    Entry("personal_items", N_("Personal items: clothing, footwear, hygiene")),
+)
+
+CONSULTATION_MODES = Catalogue(
+    Entry("in_person", N_("In person")),
+    Entry("remote", N_("Remote")),
+)
+
+NEED_STATUSES = Catalogue(
+    Entry("asked", N_("Awaiting the parent")),
+    Entry("confirmed", N_("Confirmed")),
+    Entry("declined", N_("Declined")),
+)
+
+ACTIVITY_FORMATS = Catalogue(
+    Entry("workshop", N_("Workshop")),
+    Entry("sport", N_("Sports")),
+    Entry("camp", N_("Camp")),
+    Entry("mentoring", N_("Peer mentoring")),
+    Entry("event", N_("Event")),
+    Entry("online", N_("Online")),
+)
+
+IAP_STATUSES = Catalogue(
+    Entry("draft", N_("Draft")),
+    Entry("in_approval", N_("In approval")),
+    Entry("approved", N_("Approved")),
+    Entry("in_progress", N_("In progress")),
+    Entry("under_review", N_("Under review")),
+    Entry("paused", N_("Paused")),
+    Entry("withdrawn", N_("Withdrawn")),
+)
+
+# Status moves an IAP allows; approval and its return happen through the approval chain.
+IAP_MOVES: dict[str, set[str]] = {
+    "draft": {"withdrawn"},
+    "in_approval": {"withdrawn"},
+    "approved": {"in_progress", "paused", "withdrawn"},
+    "in_progress": {"under_review", "paused", "withdrawn"},
+    "under_review": {"in_progress", "withdrawn"},
+    "paused": {"in_progress", "withdrawn"},
+    "withdrawn": set(),
+}
+
+CONSENT_STATES = Catalogue(
+    Entry("missing", N_("Consent missing")),
+    Entry("given", N_("Consent given")),
+    Entry("refused", N_("Consent refused")),
+)
+
+# Approval chain after the parent's consent: preparer -> school director -> municipality.
+APPROVAL_STEPS = Catalogue(
+    Entry("preparer", N_("Preparer")),
+    Entry("school", N_("School director")),
+    Entry("municipality", N_("Municipality coordinator")),
+)
+
+TEACHER, SPECIALIST, PARENT, VOLUNTEER = "teacher", "specialist", "parent", "volunteer"
+SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR = "school_coordinator", "municipality_coordinator"
+ROLES = Catalogue(
+    Entry(TEACHER, N_("Teacher")),
+    Entry(SPECIALIST, N_("Support specialist")),
+    Entry(PARENT, N_("Parent")),
+    Entry(VOLUNTEER, N_("Volunteer")),
+    Entry(SCHOOL_COORDINATOR, N_("School coordinator")),
+    Entry(MUNICIPALITY_COORDINATOR, N_("Municipality coordinator")),
+)
+
+SCHOOL_KINDS = Catalogue(
+    Entry("general", N_("General education")),
+    Entry("vocational", N_("Vocational education")),
+)
+
+LANGUAGES = ("lv", "ru", "uk", "en")
+
+# Absence thresholds (EWIMS): a share of lessons missed in the observed period.
+ABSENCE_HIGH_SHARE = 0.10
+LESSONS_PER_SCHOOL_DAY = 6

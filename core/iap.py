@@ -1,0 +1,299 @@
+"""IAP assembly: one structure per student and semester, built from what was logged.
+
+Whatever a student's history, assembling costs the same fixed number of queries, and a whole
+school's plans come back from one call (`assemble_school`) with that same number.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from tortoise.functions import Count, Max, Min, Sum
+
+from core.access import Actor, visible_school, visible_student
+from core.catalogues import ABSENCES, RISK_FACTORS
+from core.clock import Semester
+from storage.models import (
+    Consultation,
+    Iap,
+    IapApproval,
+    IapMeasure,
+    IapTransition,
+    RiskSignal,
+    Student,
+    SupportNeed,
+)
+
+
+@dataclass
+class RiskLine:
+    group: str
+    factor: str
+    level: str  # the highest level seen
+    first_seen: date
+    last_seen: date
+    signals: int
+    lessons_missed: int | None  # absences summed; None for factors without a value
+    addressed: bool = False  # some measure is linked to this factor
+
+
+@dataclass
+class MeasureLine:
+    id: int
+    kind: str  # consultation | material
+    specialist_type: str | None
+    support_type: str | None
+    risk_factors: list[str]
+    planned: Decimal  # hours, or months of support
+    sessions: int = 0
+    hours: Decimal = Decimal(0)
+    months_confirmed: list[int] = field(default_factory=list)
+
+    @property
+    def realised(self) -> Decimal:
+        """How much of the planned quantity was delivered: hours, or months."""
+        return self.hours if self.kind == "consultation" else Decimal(len(self.months_confirmed))
+
+
+@dataclass
+class SessionsLine:
+    specialist_type: str
+    sessions: int
+    hours: Decimal
+
+
+@dataclass
+class NeedLine:
+    id: int
+    support_type: str
+    status: str
+    months: list[int]
+    details: str | None
+
+
+@dataclass
+class Gap:
+    kind: str  # no_plan | consent_missing | risk_without_measure | measure_not_realised
+    code: str | None = None  # the factor, or the specialist / support type
+
+
+@dataclass
+class HistoryLine:
+    from_status: str | None
+    to_status: str
+    at: datetime
+    comment: str | None
+
+
+@dataclass
+class AssembledIap:
+    student_id: int
+    first_name: str
+    last_name: str
+    class_name: str
+    school_id: int
+    school_name: str
+    semester: Semester
+    iap_id: int | None = None
+    status: str | None = None
+    consent: str = "missing"
+    approvals: list[tuple[str, datetime]] = field(default_factory=list)
+    pause_reason: str | None = None
+    evaluation: str | None = None
+    continues: bool | None = None
+    continued_from_id: int | None = None
+    risks: list[RiskLine] = field(default_factory=list)
+    measures: list[MeasureLine] = field(default_factory=list)
+    sessions: list[SessionsLine] = field(default_factory=list)
+    needs: list[NeedLine] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    history: list[HistoryLine] = field(default_factory=list)
+
+
+async def assemble_for_student(actor: Actor, student_id: int, semester: Semester) -> AssembledIap:
+    student = await visible_student(actor, student_id)
+    return (await assemble([student.id], semester))[0]
+
+
+async def assemble_school(actor: Actor, school_id: int, semester: Semester) -> list[AssembledIap]:
+    """Every student of the school with a plan or a risk signal in the semester."""
+    await visible_school(actor, school_id)
+    return await assemble(await school_students_in_play(school_id, semester), semester)
+
+
+async def school_students_in_play(school_id: int, semester: Semester) -> list[int]:
+    """Students of a school with a plan or a signal in the semester (two queries)."""
+    with_plan = Iap.filter(
+        student__school_id=school_id, school_year=semester.school_year, semester=semester.number
+    ).values_list("student_id", flat=True)
+    with_signal = (
+        RiskSignal.filter(
+            student__school_id=school_id,
+            observed_to__gte=semester.start,
+            observed_to__lte=semester.end,
+        )
+        .distinct()
+        .values_list("student_id", flat=True)
+    )
+    return sorted(set(await with_plan) | set(await with_signal))
+
+
+async def assemble(student_ids: list[int], semester: Semester) -> list[AssembledIap]:
+    """Assemble the IAPs of these students (access already checked) in eight queries."""
+    if not student_ids:
+        return []
+    students = (
+        await Student.filter(id__in=student_ids)
+        .select_related("school", "school_class")
+        .order_by("school_class__grade", "school_class__name", "last_name", "first_name")
+    )
+    result = {
+        s.id: AssembledIap(
+            student_id=s.id,
+            first_name=s.first_name,
+            last_name=s.last_name,
+            class_name=s.school_class.name,
+            school_id=s.school_id,
+            school_name=s.school.name,
+            semester=semester,
+        )
+        for s in students
+    }
+    iaps = await Iap.filter(
+        student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
+    )
+    iap_student = {iap.id: iap.student_id for iap in iaps}
+    for iap in iaps:
+        entry = result[iap.student_id]
+        entry.iap_id, entry.status, entry.consent = iap.id, iap.status, iap.consent
+        entry.pause_reason, entry.evaluation = iap.pause_reason, iap.evaluation
+        entry.continues, entry.continued_from_id = iap.continues, iap.continued_from_id
+    await _add_plan_parts(result, iap_student)
+    await _add_risks(result, student_ids, semester)
+    await _add_sessions_and_needs(result, student_ids, semester)
+    for entry in result.values():
+        entry.gaps = _gaps(entry)
+    return list(result.values())
+
+
+async def _add_plan_parts(result: dict[int, AssembledIap], iap_student: dict[int, int]) -> None:
+    iap_ids = list(iap_student) or [-1]
+    for measure in await IapMeasure.filter(iap_id__in=iap_ids).order_by("id"):
+        result[iap_student[measure.iap_id]].measures.append(
+            MeasureLine(
+                id=measure.id,
+                kind=measure.kind,
+                specialist_type=measure.specialist_type,
+                support_type=measure.support_type,
+                risk_factors=list(measure.risk_factors),
+                planned=measure.planned_quantity,
+            )
+        )
+    for approval in await IapApproval.filter(iap_id__in=iap_ids).order_by("at", "id"):
+        result[iap_student[approval.iap_id]].approvals.append((approval.step, approval.at))
+    for step in await IapTransition.filter(iap_id__in=iap_ids).order_by("at", "id"):
+        result[iap_student[step.iap_id]].history.append(
+            HistoryLine(step.from_status, step.to_status, step.at, step.comment)
+        )
+
+
+async def _add_risks(result: dict[int, AssembledIap], student_ids: list[int], semester: Semester):
+    rows = (
+        await RiskSignal.filter(
+            student_id__in=student_ids,
+            observed_to__gte=semester.start,
+            observed_to__lte=semester.end,
+        )
+        .annotate(
+            signals=Count("id"),
+            lessons=Sum("value"),
+            first_seen=Min("observed_from"),
+            last_seen=Max("observed_to"),
+            top_level=Max("level"),  # "high" sorts after "caution"
+        )
+        .group_by("student_id", "group", "factor")
+        .values(
+            "student_id",
+            "group",
+            "factor",
+            "signals",
+            "lessons",
+            "first_seen",
+            "last_seen",
+            "top_level",
+        )
+    )
+    order = {code: index for index, code in enumerate(RISK_FACTORS.codes())}
+    for row in sorted(rows, key=lambda r: order.get(r["factor"], len(order))):
+        entry = result[row["student_id"]]
+        planned_factors = {f for m in entry.measures for f in m.risk_factors}
+        entry.risks.append(
+            RiskLine(
+                group=row["group"],
+                factor=row["factor"],
+                level=row["top_level"],
+                first_seen=_as_date(row["first_seen"]),
+                last_seen=_as_date(row["last_seen"]),
+                signals=row["signals"],
+                lessons_missed=int(row["lessons"] or 0) if row["factor"] == ABSENCES else None,
+                addressed=row["factor"] in planned_factors,
+            )
+        )
+
+
+async def _add_sessions_and_needs(
+    result: dict[int, AssembledIap], student_ids: list[int], semester: Semester
+) -> None:
+    rows = (
+        await Consultation.filter(
+            student_id__in=student_ids, held_on__gte=semester.start, held_on__lte=semester.end
+        )
+        .annotate(sessions=Count("id"), minutes_total=Sum("minutes"))
+        .group_by("student_id", "specialist_type")
+        .values("student_id", "specialist_type", "sessions", "minutes_total")
+    )
+    for row in sorted(rows, key=lambda r: r["specialist_type"]):
+        entry = result[row["student_id"]]
+        hours = (Decimal(int(row["minutes_total"] or 0)) / 60).quantize(Decimal("0.01"))
+        entry.sessions.append(SessionsLine(row["specialist_type"], row["sessions"], hours))
+        for measure in entry.measures:
+            if measure.kind == "consultation" and measure.specialist_type == row["specialist_type"]:
+                measure.sessions, measure.hours = row["sessions"], hours
+    needs = await SupportNeed.filter(
+        student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
+    ).order_by("created_at", "id")
+    for need in needs:
+        entry = result[need.student_id]
+        entry.needs.append(
+            NeedLine(need.id, need.support_type, need.status, list(need.months), need.details)
+        )
+        if need.status != "confirmed":
+            continue
+        for measure in entry.measures:
+            if measure.kind == "material" and measure.support_type == need.support_type:
+                measure.months_confirmed = sorted(set(measure.months_confirmed) | set(need.months))
+
+
+def _gaps(entry: AssembledIap) -> list[Gap]:
+    """What is missing: a plan, consent, a measure for a risk, delivery of a measure."""
+    if entry.iap_id is None:
+        return [Gap("no_plan")] if entry.risks else []
+    gaps = []
+    if entry.consent != "given":
+        gaps.append(Gap("consent_missing"))
+    gaps += [Gap("risk_without_measure", risk.factor) for risk in entry.risks if not risk.addressed]
+    gaps += [
+        Gap("measure_not_realised", measure.specialist_type or measure.support_type)
+        for measure in entry.measures
+        if measure.realised == 0
+    ]
+    return gaps
+
+
+def _as_date(value: date | datetime | str) -> date:
+    """SQLite returns aggregated dates as text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

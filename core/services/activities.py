@@ -1,0 +1,110 @@
+"""Peer activities of youth NGOs: counted, never naming a student."""
+
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.access import Actor
+from core.catalogues import ACTIVITY_FORMATS
+from core.clock import today
+from core.errors import AccessDenied, InvalidInput
+from core.i18n import N_
+from storage.models import Ngo, PeerActivity, School
+
+TITLE_LIMIT = 200
+DESCRIPTION_LIMIT = 1000
+MAX_PARTICIPANTS = 1000
+MAX_HOURS = Decimal(100)
+
+
+async def register_peer_activity(
+    actor: Actor,
+    ngo_id: int,
+    *,
+    title: str,
+    held_on: date,
+    format: str,
+    participants: int,
+    at_risk_participants: int,
+    hours: Decimal | float | str,
+    school_id: int | None = None,
+    description: str | None = None,
+) -> PeerActivity:
+    """Register an activity held by the volunteer's NGO in its municipality (or one school)."""
+    if ngo_id not in actor.ngo_ids:
+        raise AccessDenied()
+    ngo = await Ngo.get(id=ngo_id)
+    title = title.strip()
+    if not title or len(title) > TITLE_LIMIT:
+        raise InvalidInput(N_("Give a title of at most {max} characters."), max=TITLE_LIMIT)
+    if held_on > today():
+        raise InvalidInput(N_("The date cannot be in the future."))
+    if held_on < today() - timedelta(days=366):
+        raise InvalidInput(N_("The date is more than a year ago."))
+    if format not in ACTIVITY_FORMATS:
+        raise InvalidInput(N_("Choose the format."))
+    if not 1 <= participants <= MAX_PARTICIPANTS:
+        raise InvalidInput(
+            N_("Give the number of participants, from 1 to {max}."), max=MAX_PARTICIPANTS
+        )
+    if not 0 <= at_risk_participants <= participants:
+        raise InvalidInput(
+            N_("Students at risk: a number from 0 to {max}, the participants."), max=participants
+        )
+    hours = _hours(hours)
+    if description is not None and len(description) > DESCRIPTION_LIMIT:
+        raise InvalidInput(
+            N_("The description is too long: at most {max} characters."), max=DESCRIPTION_LIMIT
+        )
+    if school_id is not None and not await School.exists(
+        id=school_id, municipality_id=ngo.municipality_id
+    ):
+        raise InvalidInput(N_("Choose a school in the organisation's municipality."))
+    async with in_transaction():
+        activity = await PeerActivity.create(
+            ngo_id=ngo.id,
+            municipality_id=ngo.municipality_id,
+            school_id=school_id,
+            held_on=held_on,
+            title=title,
+            format=format,
+            participants=participants,
+            at_risk_participants=at_risk_participants,
+            hours=hours,
+            description=(description or "").strip() or None,
+            volunteer_id=actor.id,
+        )
+        await audit.record(actor.id, "peer_activity.create", "peer_activity", activity.id)
+    return activity
+
+
+def _hours(value: Decimal | float | str) -> Decimal:
+    try:
+        hours = Decimal(str(value).replace(",", ".")).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise InvalidInput(N_("Give the hours as a number, like 1.5.")) from None
+    if not Decimal("0.25") <= hours <= MAX_HOURS:
+        raise InvalidInput(N_("Give the hours, from 0.25 to {max}."), max=MAX_HOURS)
+    return hours
+
+
+async def list_peer_activities(actor: Actor) -> list[PeerActivity]:
+    """A volunteer's NGOs' activities; a municipality coordinator's municipality's."""
+    if not actor.ngo_ids and not actor.municipality_ids:
+        raise AccessDenied()
+    scope = Q(ngo_id__in=list(actor.ngo_ids) or [-1]) | Q(
+        municipality_id__in=list(actor.municipality_ids) or [-1]
+    )
+    query = PeerActivity.filter(scope)
+    return await query.order_by("-held_on", "-id").limit(200)
+
+
+async def ngo_schools(actor: Actor, ngo_id: int) -> list[School]:
+    """School names (no student data) where the volunteer's NGO may hold activities."""
+    if ngo_id not in actor.ngo_ids:
+        raise AccessDenied()
+    ngo = await Ngo.get(id=ngo_id)
+    return await School.filter(municipality_id=ngo.municipality_id).order_by("name")

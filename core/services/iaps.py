@@ -1,0 +1,287 @@
+"""The IAP's life: open, plan measures, consent, the approval chain, moves, review, continue."""
+
+from decimal import Decimal, InvalidOperation
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.access import Actor, can_work_with, visible_student, workable_student
+from core.catalogues import IAP_MOVES, IAP_STATUSES, RISK_FACTORS, SPECIALIST_TYPES, SUPPORT_TYPES
+from core.clock import Semester, now
+from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
+from core.i18n import N_
+from storage.models import Iap, IapApproval, IapMeasure, IapTransition, School, Student
+
+TEXT_LIMIT = 2000
+
+
+async def _iap_for_work(actor: Actor, iap_id: int) -> tuple[Iap, Student, School]:
+    """The IAP, its student and school, if the actor may work on it."""
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None:
+        raise NotFound()
+    student = await workable_student(actor, iap.student_id)
+    school = await School.get(id=student.school_id)
+    return iap, student, school
+
+
+async def _move(iap: Iap, actor: Actor, to_status: str, comment: str | None = None) -> None:
+    """Change status and record the step in the IAP's history, inside the caller's transaction."""
+    await IapTransition.create(
+        iap_id=iap.id,
+        from_status=iap.status,
+        to_status=to_status,
+        person_id=actor.id,
+        comment=comment,
+    )
+    iap.status = to_status
+    await iap.save(update_fields=["status", "pause_reason", "updated_at"])
+    await audit.record(actor.id, f"iap.{to_status}", "iap", iap.id)
+
+
+async def open_iap(actor: Actor, student_id: int, semester: Semester | None = None) -> Iap:
+    """A new draft plan for the student and semester, prepared by the actor."""
+    semester = semester or Semester.current()
+    student = await workable_student(actor, student_id)
+    try:
+        async with in_transaction():
+            iap = await Iap.create(
+                student_id=student.id,
+                school_year=semester.school_year,
+                semester=semester.number,
+                preparer_id=actor.id,
+            )
+            await IapTransition.create(iap_id=iap.id, to_status="draft", person_id=actor.id)
+            await audit.record(actor.id, "iap.open", "iap", iap.id)
+    except IntegrityError:
+        raise Conflict(N_("This student already has a plan for this semester.")) from None
+    return iap
+
+
+async def add_measure(
+    actor: Actor,
+    iap_id: int,
+    *,
+    kind: str,
+    planned_quantity: Decimal | float | str,
+    specialist_type: str | None = None,
+    support_type: str | None = None,
+    risk_factors: list[str] | None = None,
+) -> IapMeasure:
+    """Plan a measure: consultations (hours) by a specialist type, or material support (months)."""
+    iap, _, _ = await _iap_for_work(actor, iap_id)
+    if iap.status in ("withdrawn", "in_approval", "approved"):
+        raise Conflict(N_("Measures can be planned while the plan is a draft or in progress."))
+    if kind == "consultation":
+        if specialist_type not in SPECIALIST_TYPES:
+            raise InvalidInput(N_("Choose the specialist type."))
+        support_type = None
+    elif kind == "material":
+        if support_type not in SUPPORT_TYPES:
+            raise InvalidInput(N_("Unknown support type."))
+        specialist_type = None
+    else:
+        raise InvalidInput(N_("A measure is either consultations or material support."))
+    factors = list(dict.fromkeys(risk_factors or []))
+    if not factors or any(factor not in RISK_FACTORS for factor in factors):
+        raise InvalidInput(N_("Link the measure to at least one risk factor."))
+    try:
+        quantity = Decimal(str(planned_quantity)).quantize(Decimal("0.1"))
+    except InvalidOperation:
+        raise InvalidInput(N_("Give the planned quantity as a number.")) from None
+    if not Decimal("0.5") <= quantity <= Decimal(500):
+        raise InvalidInput(N_("Give the planned quantity, from 0.5 to 500."))
+    async with in_transaction():
+        measure = await IapMeasure.create(
+            iap_id=iap.id,
+            kind=kind,
+            specialist_type=specialist_type,
+            support_type=support_type,
+            risk_factors=factors,
+            planned_quantity=quantity,
+        )
+        await audit.record(actor.id, "iap_measure.create", "iap_measure", measure.id)
+    return measure
+
+
+async def record_consent(actor: Actor, iap_id: int, *, given: bool) -> Iap:
+    """The parent's application: given or refused by the parent, or entered from paper by staff."""
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None:
+        raise NotFound()
+    student = await visible_student(actor, iap.student_id)
+    school = await School.get(id=student.school_id)
+    if student.id not in actor.child_ids and not can_work_with(
+        actor, student, school.municipality_id
+    ):
+        raise AccessDenied()
+    if iap.status != "draft":
+        raise Conflict(N_("Consent is recorded while the plan is a draft."))
+    async with in_transaction():
+        iap.consent = "given" if given else "refused"
+        iap.consent_by_id = actor.id
+        iap.consent_at = now()
+        await iap.save(update_fields=["consent", "consent_by_id", "consent_at", "updated_at"])
+        await audit.record(actor.id, f"iap.consent_{iap.consent}", "iap", iap.id)
+    return iap
+
+
+def approval_chain(school: School) -> list[str]:
+    """State vocational schools skip the municipality."""
+    return (
+        ["preparer", "school"]
+        if school.state_vocational
+        else ["preparer", "school", "municipality"]
+    )
+
+
+def _may_sign(actor: Actor, step: str, iap: Iap, school: School) -> bool:
+    if step == "preparer":
+        return iap.preparer_id == actor.id or school.id in actor.staff_school_ids
+    if step == "school":
+        return school.id in actor.coordinated_school_ids
+    return school.municipality_id in actor.municipality_ids
+
+
+async def submit_for_approval(actor: Actor, iap_id: int) -> Iap:
+    """The preparer signs the draft and sends it up the approval chain."""
+    iap, _, school = await _iap_for_work(actor, iap_id)
+    if iap.status != "draft":
+        raise Conflict(N_("Only a draft can be sent for approval."))
+    if iap.consent != "given":
+        raise Conflict(N_("The parent's consent is needed first."))
+    if not await IapMeasure.exists(iap_id=iap.id):
+        raise Conflict(N_("Plan at least one measure first."))
+    if not _may_sign(actor, "preparer", iap, school):
+        raise AccessDenied()
+    async with in_transaction():
+        await IapApproval.create(iap_id=iap.id, step="preparer", person_id=actor.id)
+        await _move(iap, actor, "in_approval")
+    return iap
+
+
+async def approve_iap(actor: Actor, iap_id: int) -> Iap:
+    """Sign the next step of the chain; the last signature approves the plan."""
+    iap, _, school = await _iap_for_work(actor, iap_id)
+    if iap.status != "in_approval":
+        raise Conflict(N_("This plan is not waiting for approval."))
+    signed = set(await IapApproval.filter(iap_id=iap.id).values_list("step", flat=True))
+    chain = approval_chain(school)
+    step = next(step for step in chain if step not in signed)
+    if not _may_sign(actor, step, iap, school):
+        raise AccessDenied(N_("This plan is waiting for another approver."))
+    async with in_transaction():
+        await IapApproval.create(iap_id=iap.id, step=step, person_id=actor.id)
+        await audit.record(actor.id, f"iap.approve_{step}", "iap", iap.id)
+        if step == chain[-1]:
+            await _move(iap, actor, "approved")
+    return iap
+
+
+async def return_iap(actor: Actor, iap_id: int, comment: str) -> Iap:
+    """An approver sends the plan back to draft with a comment; signatures start over."""
+    iap, _, school = await _iap_for_work(actor, iap_id)
+    if iap.status != "in_approval":
+        raise Conflict(N_("This plan is not waiting for approval."))
+    comment = comment.strip()
+    if not comment or len(comment) > TEXT_LIMIT:
+        raise InvalidInput(N_("Say what should change (at most {max} characters)."), max=TEXT_LIMIT)
+    if not (
+        _may_sign(actor, "school", iap, school) or _may_sign(actor, "municipality", iap, school)
+    ):
+        raise AccessDenied()
+    async with in_transaction():
+        await IapApproval.filter(iap_id=iap.id).delete()
+        await _move(iap, actor, "draft", comment)
+    return iap
+
+
+async def move_iap(actor: Actor, iap_id: int, to_status: str, reason: str | None = None) -> Iap:
+    """Start, pause (with a reason), resume, send to review, or withdraw a plan."""
+    if to_status not in IAP_STATUSES:
+        raise InvalidInput(N_("Unknown plan status."))
+    iap, _, _ = await _iap_for_work(actor, iap_id)
+    if to_status not in IAP_MOVES[iap.status]:
+        raise Conflict(N_("A plan cannot move from this status to that one."))
+    reason = (reason or "").strip() or None
+    if to_status == "paused" and not reason:
+        raise InvalidInput(N_("Give the reason for pausing the plan."))
+    if reason is not None and len(reason) > TEXT_LIMIT:
+        raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
+    async with in_transaction():
+        iap.pause_reason = reason if to_status == "paused" else None
+        await _move(iap, actor, to_status, reason)
+    return iap
+
+
+async def review_iap(
+    actor: Actor, iap_id: int, *, evaluation: str, continues: bool
+) -> tuple[Iap, Iap | None]:
+    """End-of-semester evaluation; a plan that continues is copied into next semester's draft."""
+    iap, _, _ = await _iap_for_work(actor, iap_id)
+    if iap.status != "under_review":
+        raise Conflict(N_("Only a plan under review can be evaluated."))
+    evaluation = evaluation.strip()
+    if not evaluation or len(evaluation) > TEXT_LIMIT:
+        raise InvalidInput(N_("Write the evaluation (at most {max} characters)."), max=TEXT_LIMIT)
+    following = Semester(iap.school_year, iap.semester).next()
+    async with in_transaction():
+        iap.evaluation = evaluation
+        iap.continues = continues
+        await iap.save(update_fields=["evaluation", "continues", "updated_at"])
+        await audit.record(actor.id, "iap.review", "iap", iap.id)
+        if not continues:
+            return iap, None
+        try:
+            async with in_transaction():
+                successor = await Iap.create(
+                    student_id=iap.student_id,
+                    school_year=following.school_year,
+                    semester=following.number,
+                    preparer_id=actor.id,
+                    continued_from_id=iap.id,
+                )
+        except IntegrityError:
+            raise Conflict(N_("This student already has a plan for next semester.")) from None
+        await IapTransition.create(iap_id=successor.id, to_status="draft", person_id=actor.id)
+        measures = await IapMeasure.filter(iap_id=iap.id)
+        await IapMeasure.bulk_create(
+            [
+                IapMeasure(
+                    iap_id=successor.id,
+                    kind=m.kind,
+                    specialist_type=m.specialist_type,
+                    support_type=m.support_type,
+                    risk_factors=m.risk_factors,
+                    planned_quantity=m.planned_quantity,
+                )
+                for m in measures
+            ]
+        )
+        await audit.record(actor.id, "iap.continue", "iap", successor.id)
+    return iap, successor
+
+
+async def iaps_waiting_for(actor: Actor) -> list[Iap]:
+    """Plans in approval whose next signature is this actor's, oldest first."""
+    if not actor.is_coordinator:
+        return []
+    scope = Q(student__school_id__in=list(actor.coordinated_school_ids) or [-1]) | Q(
+        student__school__municipality_id__in=list(actor.municipality_ids) or [-1]
+    )
+    iaps = (
+        await Iap.filter(scope, status="in_approval")
+        .select_related("student__school")
+        .prefetch_related("approvals")
+        .order_by("updated_at", "id")
+    )
+    waiting = []
+    for iap in iaps:
+        school = iap.student.school
+        signed = {approval.step for approval in iap.approvals}
+        step = next(step for step in approval_chain(school) if step not in signed)
+        if _may_sign(actor, step, iap, school):
+            waiting.append(iap)
+    return waiting

@@ -1,0 +1,195 @@
+"""People: invites, joining by invite, API tokens, a person's language."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.access import Actor, coordinated_school, load_actor, visible_student
+from core.catalogues import (
+    PARENT,
+    ROLES,
+    SCHOOL_COORDINATOR,
+    SPECIALIST,
+    SPECIALIST_TYPES,
+    TEACHER,
+    VOLUNTEER,
+)
+from core.clock import now
+from core.errors import AccessDenied, InvalidInput, NotFound
+from core.i18n import LOCALES, N_, supported
+from storage.models import ApiToken, Invite, Membership, Municipality, Ngo, Person, Student
+
+INVITE_DAYS = 7
+MAX_INVITE_DAYS = 30
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IssuedInvite:
+    code: str  # shown once; only its hash is stored
+    invite: Invite
+
+
+async def create_invite(
+    actor: Actor | None,
+    role: str,
+    *,
+    school_id: int | None = None,
+    municipality_id: int | None = None,
+    ngo_id: int | None = None,
+    student_id: int | None = None,
+    specialty: str | None = None,
+    valid_days: int = INVITE_DAYS,
+) -> IssuedInvite:
+    """Issue a one-time invite. `actor` None is the operator at the command line."""
+    if role not in ROLES:
+        raise InvalidInput(N_("Unknown role."))
+    if not 1 <= valid_days <= MAX_INVITE_DAYS:
+        raise InvalidInput(N_("An invite is valid for 1 to {days} days."), days=MAX_INVITE_DAYS)
+    scope = await _invite_scope(actor, role, school_id, municipality_id, ngo_id, student_id)
+    if role == SPECIALIST and specialty not in SPECIALIST_TYPES:
+        raise InvalidInput(N_("Choose the specialist type."))
+    if role == TEACHER:
+        specialty = "teacher"
+    elif role != SPECIALIST:
+        specialty = None
+    code = secrets.token_urlsafe(18)
+    async with in_transaction():
+        invite = await Invite.create(
+            code_hash=_hash(code),
+            role=role,
+            specialty=specialty,
+            created_by_id=actor.id if actor else None,
+            expires_at=now() + timedelta(days=valid_days),
+            **scope,
+        )
+        await audit.record(actor.id if actor else None, "invite.create", "invite", invite.id)
+    return IssuedInvite(code, invite)
+
+
+async def _invite_scope(
+    actor: Actor | None,
+    role: str,
+    school_id: int | None,
+    municipality_id: int | None,
+    ngo_id: int | None,
+    student_id: int | None,
+) -> dict[str, int]:
+    """Check the invite names the scope its role needs, within the issuer's own scope."""
+    if role in (TEACHER, SPECIALIST, SCHOOL_COORDINATOR):
+        if school_id is None:
+            raise InvalidInput(N_("Choose the school."))
+        if actor is not None:
+            school = await coordinated_school(actor, school_id)
+            if role == SCHOOL_COORDINATOR and school.municipality_id not in actor.municipality_ids:
+                raise AccessDenied()
+        return {"school_id": school_id}
+    if role == PARENT:
+        if student_id is None:
+            raise InvalidInput(N_("Choose the student."))
+        if actor is not None:
+            student = await visible_student(actor, student_id)
+            await coordinated_school(actor, student.school_id)
+        elif not await Student.exists(id=student_id):
+            raise NotFound()
+        return {"student_id": student_id}
+    if role == VOLUNTEER:
+        ngo = await Ngo.get_or_none(id=ngo_id) if ngo_id else None
+        if ngo is None:
+            raise InvalidInput(N_("Choose the organisation."))
+        if actor is not None and ngo.municipality_id not in actor.municipality_ids:
+            raise AccessDenied()
+        return {"ngo_id": ngo.id}
+    # municipality coordinator
+    if municipality_id is None or not await Municipality.exists(id=municipality_id):
+        raise InvalidInput(N_("Choose the municipality."))
+    if actor is not None and municipality_id not in actor.municipality_ids:
+        raise AccessDenied()
+    return {"municipality_id": municipality_id}
+
+
+async def enroll_by_invite(
+    code: str,
+    *,
+    telegram_id: int | None,
+    display_name: str,
+    locale: str | None = None,
+) -> Actor:
+    """Redeem an invite: bind the (possibly new) person to the invite's role and scope, once."""
+    invite = await Invite.get_or_none(code_hash=_hash(code.strip()))
+    if invite is None:
+        raise InvalidInput(N_("This invite code is not valid. Ask your coordinator for a new one."))
+    if invite.used_at is not None:
+        raise InvalidInput(
+            N_("This invite has already been used. Ask your coordinator for a new one.")
+        )
+    if invite.expires_at <= now():
+        raise InvalidInput(N_("This invite has expired. Ask your coordinator for a new one."))
+    async with in_transaction():
+        person = None
+        if telegram_id is not None:
+            person = await Person.get_or_none(telegram_id=telegram_id)
+        if person is None:
+            person = await Person.create(
+                display_name=display_name[:120] or "-",
+                telegram_id=telegram_id,
+                locale=supported(locale),
+            )
+        # Claim the invite atomically: of two people racing for one code, one wins.
+        claimed = await Invite.filter(id=invite.id, used_at__isnull=True).update(
+            used_at=now(), used_by_id=person.id
+        )
+        if not claimed:
+            raise InvalidInput(
+                N_("This invite has already been used. Ask your coordinator for a new one.")
+            )
+        scope = {
+            "role": invite.role,
+            "specialty": invite.specialty,
+            "school_id": invite.school_id,
+            "municipality_id": invite.municipality_id,
+            "ngo_id": invite.ngo_id,
+            "student_id": invite.student_id,
+        }
+        membership, created = await Membership.get_or_create(person_id=person.id, **scope)
+        if created:
+            await audit.record(person.id, "membership.create", "membership", membership.id)
+    return await load_actor(person.id)
+
+
+async def set_locale(person_id: int, locale: str) -> Person:
+    if locale not in LOCALES:
+        raise InvalidInput(N_("This language is not available."))
+    person = await Person.get(id=person_id)
+    person.locale = locale
+    await person.save(update_fields=["locale"])
+    return person
+
+
+async def create_api_token(person_id: int) -> str:
+    """A new bearer token for the person; returned once, stored only as a hash."""
+    if not await Person.exists(id=person_id):
+        raise NotFound()
+    token = secrets.token_urlsafe(32)
+    api_token = await ApiToken.create(token_hash=_hash(token), person_id=person_id)
+    await audit.record(person_id, "api_token.create", "api_token", api_token.id)
+    return token
+
+
+async def actor_for_token(token: str) -> Actor | None:
+    api_token = await ApiToken.get_or_none(token_hash=_hash(token), revoked_at__isnull=True)
+    if api_token is None:
+        return None
+    return await load_actor(api_token.person_id)
+
+
+async def person_for_telegram(telegram_id: int) -> Actor | None:
+    person = await Person.get_or_none(telegram_id=telegram_id)
+    return await load_actor(person.id) if person else None

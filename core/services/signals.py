@@ -1,0 +1,158 @@
+"""Risk signals: one at a time, absences for a whole class at once, and undo."""
+
+from datetime import date, timedelta
+
+from tortoise.transactions import in_transaction
+
+from core import audit
+from core.access import Actor, workable_student
+from core.catalogues import (
+    ABSENCE_HIGH_SHARE,
+    ABSENCES,
+    CAUTION,
+    HIGH,
+    LESSONS_PER_SCHOOL_DAY,
+    RISK_FACTORS,
+    RISK_LEVELS,
+)
+from core.clock import now, school_days, today
+from core.errors import AccessDenied, InvalidInput, NotFound
+from core.i18n import N_
+from storage.models import RiskSignal, SchoolClass, Student
+
+NOTE_LIMIT = 1000
+MAX_LESSONS = 200
+UNDO_WINDOW = timedelta(minutes=10)
+ABSENCE_WINDOW_DAYS = 28  # absences are judged against the last four weeks' lessons
+
+
+def suggest_level(factor: str, value: int | None, observed_from: date, observed_to: date) -> str:
+    """Absences: 10% of the period's lessons missed is high risk (EWIMS); below that, caution."""
+    if factor != ABSENCES or value is None:
+        return CAUTION
+    lessons = max(school_days(observed_from, observed_to), 1) * LESSONS_PER_SCHOOL_DAY
+    share = value / lessons
+    return HIGH if share >= ABSENCE_HIGH_SHARE else CAUTION
+
+
+def _check_period(observed_from: date, observed_to: date) -> None:
+    if observed_to > today():
+        raise InvalidInput(N_("The date cannot be in the future."))
+    if observed_from > observed_to:
+        raise InvalidInput(N_("The period must start before it ends."))
+    if (observed_to - observed_from).days > 366:
+        raise InvalidInput(N_("The period cannot be longer than a year."))
+
+
+def _check_value(factor: str, value: int | None) -> None:
+    if RISK_FACTORS[factor].unit is None:
+        if value is not None:
+            raise InvalidInput(N_("This factor has no number to give."))
+        return
+    if value is None or not 1 <= value <= MAX_LESSONS:
+        raise InvalidInput(N_("Give the number of lessons, from 1 to {max}."), max=MAX_LESSONS)
+
+
+async def record_risk_signal(
+    actor: Actor,
+    student_id: int,
+    factor: str,
+    *,
+    value: int | None = None,
+    level: str | None = None,
+    observed_from: date | None = None,
+    observed_to: date | None = None,
+    note: str | None = None,
+) -> RiskSignal:
+    if factor not in RISK_FACTORS:
+        raise InvalidInput(N_("Unknown risk factor."))
+    if level is not None and level not in RISK_LEVELS:
+        raise InvalidInput(N_("Unknown risk level."))
+    if note is not None and len(note) > NOTE_LIMIT:
+        raise InvalidInput(N_("The note is too long: at most {max} characters."), max=NOTE_LIMIT)
+    observed_to = observed_to or today()
+    observed_from = observed_from or observed_to
+    _check_period(observed_from, observed_to)
+    _check_value(factor, value)
+    student = await workable_student(actor, student_id)
+    async with in_transaction():
+        signal = await RiskSignal.create(
+            student_id=student.id,
+            group=RISK_FACTORS[factor].group,
+            factor=factor,
+            level=level or suggest_level(factor, value, observed_from, observed_to),
+            value=value,
+            observed_from=observed_from,
+            observed_to=observed_to,
+            reporter_id=actor.id,
+            note=(note or "").strip() or None,
+        )
+        await audit.record(actor.id, "risk_signal.create", "risk_signal", signal.id)
+    return signal
+
+
+async def record_absences(
+    actor: Actor, class_id: int, student_ids: list[int], lessons: int, day: date | None = None
+) -> list[RiskSignal]:
+    """Unexcused absences for several students of one class on one day, saved all at once.
+
+    Each student's level is suggested from their absences over the last four weeks.
+    """
+    day = day or today()
+    _check_period(day, day)
+    _check_value(ABSENCES, lessons)
+    if not student_ids:
+        raise InvalidInput(N_("Choose at least one student."))
+    school_class = await SchoolClass.get_or_none(id=class_id)
+    if school_class is None:
+        raise NotFound()
+    students = await Student.filter(id__in=student_ids, school_class_id=class_id)
+    if len(students) != len(set(student_ids)):
+        raise InvalidInput(N_("Some of these students are not in this class."))
+    await workable_student(actor, students[0].id)
+    window_start = day - timedelta(days=ABSENCE_WINDOW_DAYS - 1)
+    earlier = await RiskSignal.filter(
+        student_id__in=student_ids,
+        factor=ABSENCES,
+        observed_to__gte=window_start,
+        observed_to__lte=day,
+    ).values("student_id", "value")
+    missed = {student.id: lessons for student in students}
+    for row in earlier:
+        missed[row["student_id"]] += row["value"] or 0
+    async with in_transaction():
+        signals = [
+            await RiskSignal.create(
+                student_id=student.id,
+                group=RISK_FACTORS[ABSENCES].group,
+                factor=ABSENCES,
+                level=suggest_level(ABSENCES, missed[student.id], window_start, day),
+                value=lessons,
+                observed_from=day,
+                observed_to=day,
+                reporter_id=actor.id,
+            )
+            for student in students
+        ]
+        for signal in signals:
+            await audit.record(actor.id, "risk_signal.create", "risk_signal", signal.id)
+    return signals
+
+
+async def undo_risk_signal(actor: Actor, signal_id: int) -> None:
+    """The reporter may take a signal back within ten minutes of saving it."""
+    signal = await RiskSignal.get_or_none(id=signal_id)
+    if signal is None:
+        raise NotFound()
+    if signal.reporter_id != actor.id:
+        raise AccessDenied()
+    if now() - signal.created_at > UNDO_WINDOW:
+        raise InvalidInput(N_("A signal can be undone only within 10 minutes."))
+    async with in_transaction():
+        await signal.delete()
+        await audit.record(actor.id, "risk_signal.delete", "risk_signal", signal_id)
+
+
+async def list_risk_signals(actor: Actor, student_id: int) -> list[RiskSignal]:
+    student = await workable_student(actor, student_id)
+    return await RiskSignal.filter(student_id=student.id).order_by("-observed_to", "-id")

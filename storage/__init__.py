@@ -1,0 +1,1 @@
+"""Persistence: Tortoise ORM models, database set-up, migrations and Redis helpers."""

@@ -1,0 +1,352 @@
+"""Tortoise ORM models. Codes (roles, factors, statuses…) are plain strings checked in core/."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Municipality(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=120, unique=True)
+
+    class Meta:
+        table = "municipality"
+
+
+class School(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    kind = fields.CharField(max_length=16)  # general | vocational
+    state_vocational = fields.BooleanField(default=False)
+    municipality: fields.ForeignKeyRelation[Municipality] = fields.ForeignKeyField(
+        "models.Municipality", related_name="schools", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "school"
+
+
+class SchoolClass(Model):
+    id = fields.IntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="classes", on_delete=fields.RESTRICT
+    )
+    grade = fields.SmallIntField()  # grade 1-12, or vocational course 1-4
+    name = fields.CharField(max_length=20)
+
+    class Meta:
+        table = "school_class"
+        unique_together = (("school", "name"),)
+
+
+class Student(Model):
+    id = fields.IntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="students", on_delete=fields.RESTRICT
+    )
+    school_class: fields.ForeignKeyRelation[SchoolClass] = fields.ForeignKeyField(
+        "models.SchoolClass", related_name="students", on_delete=fields.RESTRICT
+    )
+    first_name = fields.CharField(max_length=80)
+    last_name = fields.CharField(max_length=80)
+    family_language = fields.CharField(max_length=8, default="lv")
+
+    class Meta:
+        table = "student"
+
+
+class Ngo(Model):
+    """A youth NGO or youth group running peer activities in one municipality."""
+
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    municipality: fields.ForeignKeyRelation[Municipality] = fields.ForeignKeyField(
+        "models.Municipality", related_name="ngos", on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "ngo"
+
+
+class Person(Model):
+    id = fields.IntField(primary_key=True)
+    display_name = fields.CharField(max_length=120)
+    telegram_id = fields.BigIntField(null=True, unique=True)
+    locale = fields.CharField(max_length=8, default="lv")
+    quiet_start = fields.TimeField(null=True)  # default quiet hours live in core
+    quiet_end = fields.TimeField(null=True)
+    unreachable = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "person"
+
+
+class Membership(Model):
+    """One role a person holds, with its scope (school, municipality, NGO or child)."""
+
+    id = fields.IntField(primary_key=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharField(max_length=32)
+    specialty = fields.CharField(max_length=32, null=True)
+    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
+        "models.School", null=True, related_name="memberships", on_delete=fields.CASCADE
+    )
+    municipality: fields.ForeignKeyNullableRelation[Municipality] = fields.ForeignKeyField(
+        "models.Municipality", null=True, related_name="memberships", on_delete=fields.CASCADE
+    )
+    ngo: fields.ForeignKeyNullableRelation[Ngo] = fields.ForeignKeyField(
+        "models.Ngo", null=True, related_name="memberships", on_delete=fields.CASCADE
+    )
+    student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
+        "models.Student", null=True, related_name="parents", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "membership"
+
+
+class Invite(Model):
+    """A one-time, expiring invitation; only the hash of its code is stored."""
+
+    id = fields.IntField(primary_key=True)
+    code_hash = fields.CharField(max_length=64, unique=True)
+    role = fields.CharField(max_length=32)
+    specialty = fields.CharField(max_length=32, null=True)
+    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
+        "models.School", null=True, related_name="invites", on_delete=fields.CASCADE
+    )
+    municipality: fields.ForeignKeyNullableRelation[Municipality] = fields.ForeignKeyField(
+        "models.Municipality", null=True, related_name="invites", on_delete=fields.CASCADE
+    )
+    ngo: fields.ForeignKeyNullableRelation[Ngo] = fields.ForeignKeyField(
+        "models.Ngo", null=True, related_name="invites", on_delete=fields.CASCADE
+    )
+    student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
+        "models.Student", null=True, related_name="invites", on_delete=fields.CASCADE
+    )
+    created_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="invites_created", on_delete=fields.SET_NULL
+    )
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    used_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="invites_used", on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "invite"
+
+
+class ApiToken(Model):
+    """A bearer token for the HTTP API, bound to a person; only its hash is stored."""
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="api_tokens", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "api_token"
+
+
+class RiskSignal(Model):
+    id = fields.IntField(primary_key=True)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="risk_signals", on_delete=fields.CASCADE
+    )
+    group = fields.CharField(max_length=32)
+    factor = fields.CharField(max_length=40)
+    level = fields.CharField(max_length=16)  # caution | high
+    value = fields.IntField(null=True)  # e.g. unexcused lessons missed
+    observed_from = fields.DateField()
+    observed_to = fields.DateField()
+    reporter: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="risk_signals", on_delete=fields.SET_NULL
+    )
+    note = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "risk_signal"
+        indexes = (("student", "observed_to"),)
+
+
+class Consultation(Model):
+    id = fields.IntField(primary_key=True)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="consultations", on_delete=fields.CASCADE
+    )
+    specialist_type = fields.CharField(max_length=32)
+    provider: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="consultations", on_delete=fields.SET_NULL
+    )
+    held_on = fields.DateField()
+    minutes = fields.SmallIntField()
+    mode = fields.CharField(max_length=16)  # in_person | remote
+    student_confirmed = fields.BooleanField(default=False)
+    topic = fields.TextField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "consultation"
+        indexes = (("student", "held_on"),)
+
+
+class SupportNeed(Model):
+    id = fields.IntField(primary_key=True)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="support_needs", on_delete=fields.CASCADE
+    )
+    support_type = fields.CharField(max_length=32)
+    school_year = fields.SmallIntField()  # the year the school year starts in
+    semester = fields.SmallIntField()
+    months = fields.JSONField(default=list)  # month numbers, e.g. [9, 10, 11]
+    details = fields.TextField(null=True)  # for transport, the route
+    status = fields.CharField(max_length=16, default="asked")  # asked | confirmed | declined
+    asked_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="needs_asked", on_delete=fields.SET_NULL
+    )
+    answered_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="needs_answered", on_delete=fields.SET_NULL
+    )
+    answered_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "support_need"
+        indexes = (("student", "school_year", "semester"),)
+
+
+class PeerActivity(Model):
+    id = fields.IntField(primary_key=True)
+    ngo: fields.ForeignKeyRelation[Ngo] = fields.ForeignKeyField(
+        "models.Ngo", related_name="activities", on_delete=fields.CASCADE
+    )
+    school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
+        "models.School", null=True, related_name="peer_activities", on_delete=fields.SET_NULL
+    )
+    municipality: fields.ForeignKeyRelation[Municipality] = fields.ForeignKeyField(
+        "models.Municipality", related_name="peer_activities", on_delete=fields.RESTRICT
+    )
+    held_on = fields.DateField()
+    title = fields.CharField(max_length=200)
+    format = fields.CharField(max_length=32)
+    participants = fields.IntField()
+    at_risk_participants = fields.IntField()
+    hours = fields.DecimalField(max_digits=6, decimal_places=2)
+    description = fields.TextField(null=True)
+    volunteer: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="peer_activities", on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "peer_activity"
+
+
+class Iap(Model):
+    """An individual support plan: one per student per semester."""
+
+    id = fields.IntField(primary_key=True)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="iaps", on_delete=fields.CASCADE
+    )
+    school_year = fields.SmallIntField()
+    semester = fields.SmallIntField()
+    status = fields.CharField(max_length=16, default="draft")
+    preparer: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="iaps_prepared", on_delete=fields.SET_NULL
+    )
+    consent = fields.CharField(max_length=16, default="missing")  # missing | given | refused
+    consent_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="iap_consents", on_delete=fields.SET_NULL
+    )
+    consent_at = fields.DatetimeField(null=True)
+    pause_reason = fields.TextField(null=True)
+    evaluation = fields.TextField(null=True)
+    continues = fields.BooleanField(null=True)
+    continued_from: fields.ForeignKeyNullableRelation["Iap"] = fields.ForeignKeyField(
+        "models.Iap", null=True, related_name="continuations", on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "iap"
+        unique_together = (("student", "school_year", "semester"),)
+
+
+class IapApproval(Model):
+    """One step of the approval chain signed off: preparer, school, municipality."""
+
+    id = fields.IntField(primary_key=True)
+    iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
+        "models.Iap", related_name="approvals", on_delete=fields.CASCADE
+    )
+    step = fields.CharField(max_length=16)
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="iap_approvals", on_delete=fields.SET_NULL
+    )
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "iap_approval"
+        unique_together = (("iap", "step"),)
+
+
+class IapTransition(Model):
+    """The IAP's history: every status change, who made it and when."""
+
+    id = fields.IntField(primary_key=True)
+    iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
+        "models.Iap", related_name="transitions", on_delete=fields.CASCADE
+    )
+    from_status = fields.CharField(max_length=16, null=True)
+    to_status = fields.CharField(max_length=16)
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="iap_transitions", on_delete=fields.SET_NULL
+    )
+    comment = fields.TextField(null=True)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "iap_transition"
+
+
+class IapMeasure(Model):
+    id = fields.IntField(primary_key=True)
+    iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
+        "models.Iap", related_name="measures", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # consultation | material
+    specialist_type = fields.CharField(max_length=32, null=True)
+    support_type = fields.CharField(max_length=32, null=True)
+    risk_factors = fields.JSONField(default=list)  # factor codes this measure addresses
+    planned_quantity = fields.DecimalField(max_digits=6, decimal_places=1)  # hours or months
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "iap_measure"
+
+
+class AuditEvent(Model):
+    """Who wrote what, when. Never any free text or names."""
+
+    id = fields.BigIntField(primary_key=True)
+    person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="audit_events", on_delete=fields.SET_NULL
+    )
+    action = fields.CharField(max_length=48)
+    entity = fields.CharField(max_length=32)
+    entity_id = fields.IntField(null=True)
+    at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "audit_event"

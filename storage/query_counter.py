@@ -1,0 +1,36 @@
+"""Count the SQL queries a block of code sends: for tests and benchmarks of fixed query costs."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from tortoise import connections
+
+_EXECUTORS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many")
+
+
+@dataclass
+class QueryCount:
+    queries: int = 0
+
+
+@contextmanager
+def count_queries(connection_name: str = "default") -> Iterator[QueryCount]:
+    connection = connections.get(connection_name)
+    count = QueryCount()
+    originals = {name: getattr(connection, name) for name in _EXECUTORS}
+
+    def counting(original):
+        async def run(*args, **kwargs):
+            count.queries += 1
+            return await original(*args, **kwargs)
+
+        return run
+
+    for name, original in originals.items():
+        setattr(connection, name, counting(original))
+    try:
+        yield count
+    finally:
+        for name in originals:
+            delattr(connection, name)
