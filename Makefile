@@ -25,6 +25,7 @@ messages: $(STAMP)
 		--project=pumpurs --output-file=locales/messages.pot bot handlers core storage
 	$(BIN)/pybabel update --domain=messages --input-file=locales/messages.pot \
 		--output-dir=locales --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python scripts/fill_english_catalogue.py
 
 run: locales
 	$(BIN)/pumpurs db upgrade

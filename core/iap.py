@@ -1,17 +1,20 @@
 """IAP assembly: one structure per student and semester, built from what was logged.
 
-Whatever a student's history, assembling costs the same fixed number of queries, and a whole
-school's plans come back from one call (`assemble_school`) with that same number.
+Whatever a student's history, assembling costs the same fixed number of queries (eight), and a
+whole school's plans come back from one call (`assemble_school`) for two more. What was realised
+is what the semester holds: sessions of a measure's specialist type, confirmed months of its
+support type (a plan has at most one measure of each).
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Min, Sum
 
 from core.access import Actor, visible_school, visible_student
-from core.catalogues import ABSENCES, RISK_FACTORS
+from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
 from core.clock import Semester
 from storage.models import (
     Consultation,
@@ -209,7 +212,7 @@ async def _add_risks(result: dict[int, AssembledIap], student_ids: list[int], se
             lessons=Sum("value"),
             first_seen=Min("observed_from"),
             last_seen=Max("observed_to"),
-            top_level=Max("level"),  # "high" sorts after "caution"
+            high_signals=Count("id", _filter=Q(level=HIGH)),
         )
         .group_by("student_id", "group", "factor")
         .values(
@@ -220,7 +223,7 @@ async def _add_risks(result: dict[int, AssembledIap], student_ids: list[int], se
             "lessons",
             "first_seen",
             "last_seen",
-            "top_level",
+            "high_signals",
         )
     )
     order = {code: index for index, code in enumerate(RISK_FACTORS.codes())}
@@ -231,7 +234,7 @@ async def _add_risks(result: dict[int, AssembledIap], student_ids: list[int], se
             RiskLine(
                 group=row["group"],
                 factor=row["factor"],
-                level=row["top_level"],
+                level=HIGH if row["high_signals"] else CAUTION,
                 first_seen=_as_date(row["first_seen"]),
                 last_seen=_as_date(row["last_seen"]),
                 signals=row["signals"],

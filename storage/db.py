@@ -33,7 +33,10 @@ TORTOISE_ORM = tortoise_config()
 
 async def upgrade(database_url: str | None = None) -> None:
     """Apply every migration not yet applied."""
-    await migrate(config=tortoise_config(database_url))
+    try:
+        await migrate(config=tortoise_config(database_url))
+    finally:
+        await disconnect()
 
 
 async def connect(database_url: str | None = None) -> None:
@@ -49,7 +52,6 @@ async def database(database_url: str | None = None, *, apply_migrations: bool = 
     """Open the database for the lifetime of a command or server, migrating it first."""
     if apply_migrations:
         await upgrade(database_url)
-        await disconnect()
     await connect(database_url)
     try:
         yield

@@ -41,10 +41,10 @@ class SchoolClass(Model):
 class Student(Model):
     id = fields.IntField(primary_key=True)
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
-        "models.School", related_name="students", on_delete=fields.RESTRICT
+        "models.School", related_name="students", on_delete=fields.RESTRICT, db_index=True
     )
     school_class: fields.ForeignKeyRelation[SchoolClass] = fields.ForeignKeyField(
-        "models.SchoolClass", related_name="students", on_delete=fields.RESTRICT
+        "models.SchoolClass", related_name="students", on_delete=fields.RESTRICT, db_index=True
     )
     first_name = fields.CharField(max_length=80)
     last_name = fields.CharField(max_length=80)
@@ -86,7 +86,7 @@ class Membership(Model):
 
     id = fields.IntField(primary_key=True)
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
-        "models.Person", related_name="memberships", on_delete=fields.CASCADE
+        "models.Person", related_name="memberships", on_delete=fields.CASCADE, db_index=True
     )
     role = fields.CharField(max_length=32)
     specialty = fields.CharField(max_length=32, null=True)
@@ -109,7 +109,7 @@ class Membership(Model):
 
 
 class Invite(Model):
-    """A one-time, expiring invitation; only the hash of its code is stored."""
+    """A one-time, expiring invitation. Only the hash of its code is stored."""
 
     id = fields.IntField(primary_key=True)
     code_hash = fields.CharField(max_length=64, unique=True)
@@ -142,7 +142,7 @@ class Invite(Model):
 
 
 class ApiToken(Model):
-    """A bearer token for the HTTP API, bound to a person; only its hash is stored."""
+    """A bearer token for the HTTP API, bound to a person. Only its hash is stored."""
 
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
@@ -175,7 +175,7 @@ class RiskSignal(Model):
 
     class Meta:
         table = "risk_signal"
-        indexes = (("student", "observed_to"),)
+        indexes = (("student_id", "observed_to"),)
 
 
 class Consultation(Model):
@@ -196,7 +196,7 @@ class Consultation(Model):
 
     class Meta:
         table = "consultation"
-        indexes = (("student", "held_on"),)
+        indexes = (("student_id", "held_on"),)
 
 
 class SupportNeed(Model):
@@ -221,7 +221,7 @@ class SupportNeed(Model):
 
     class Meta:
         table = "support_need"
-        indexes = (("student", "school_year", "semester"),)
+        indexes = (("student_id", "school_year", "semester"),)
 
 
 class PeerActivity(Model):
@@ -306,7 +306,7 @@ class IapTransition(Model):
 
     id = fields.IntField(primary_key=True)
     iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
-        "models.Iap", related_name="transitions", on_delete=fields.CASCADE
+        "models.Iap", related_name="transitions", on_delete=fields.CASCADE, db_index=True
     )
     from_status = fields.CharField(max_length=16, null=True)
     to_status = fields.CharField(max_length=16)
@@ -323,7 +323,7 @@ class IapTransition(Model):
 class IapMeasure(Model):
     id = fields.IntField(primary_key=True)
     iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
-        "models.Iap", related_name="measures", on_delete=fields.CASCADE
+        "models.Iap", related_name="measures", on_delete=fields.CASCADE, db_index=True
     )
     kind = fields.CharField(max_length=16)  # consultation | material
     specialist_type = fields.CharField(max_length=32, null=True)

@@ -12,7 +12,6 @@ from storage.db import MODELS
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
-POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -71,14 +70,6 @@ async def db():
 
 
 @pytest.fixture
-async def pg_db():
-    """A PostgreSQL database, for behaviour only a real server shows (concurrent writers)."""
-    require_server(POSTGRES_URL, "PostgreSQL")
-    async for ctx in _open_database(POSTGRES_URL):
-        yield ctx
-
-
-@pytest.fixture
 async def redis_url():
     require_server(REDIS_URL, "Redis")
     from redis.asyncio import Redis
@@ -94,3 +85,46 @@ async def world(db):
     from tests.world import build_world
 
     return await build_world()
+
+
+@pytest.fixture
+async def api(db):
+    """An HTTP client on the API app, over the test database."""
+    import httpx
+
+    from core.api.app import create_app
+
+    transport = httpx.ASGITransport(app=create_app(manage_database=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+async def token_for():
+    """Issue a bearer token for an actor and give back the Authorization header."""
+    from core.services.people import create_api_token
+
+    async def issue(actor) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await create_api_token(actor.id)}"}
+
+    return issue
+
+
+@pytest.fixture
+async def empty_database_url(tmp_path):
+    """The URL of a new, empty database of the suite's kind, for code that connects itself."""
+    if not TEST_DATABASE_URL.startswith("postgres"):
+        yield f"sqlite://{tmp_path}/fresh.sqlite3"
+        return
+    import uuid
+
+    import asyncpg
+
+    require_server(TEST_DATABASE_URL, "PostgreSQL")
+    name = f"test_{uuid.uuid4().hex}"
+    admin = TEST_DATABASE_URL.replace("postgres://", "postgresql://", 1)
+    connection = await asyncpg.connect(admin)
+    await connection.execute(f'CREATE DATABASE "{name}"')
+    await connection.close()
+    yield urlparse(TEST_DATABASE_URL)._replace(path=f"/{name}").geturl()
+    await _drop_postgres_database(TEST_DATABASE_URL, name)

@@ -87,8 +87,12 @@ async def add_measure(
     factors = list(dict.fromkeys(risk_factors or []))
     if not factors or any(factor not in RISK_FACTORS for factor in factors):
         raise InvalidInput(N_("Link the measure to at least one risk factor."))
+    if await IapMeasure.exists(
+        iap_id=iap.id, kind=kind, specialist_type=specialist_type, support_type=support_type
+    ):
+        raise Conflict(N_("The plan already has this measure."))
     try:
-        quantity = Decimal(str(planned_quantity)).quantize(Decimal("0.1"))
+        quantity = Decimal(str(planned_quantity).replace(",", ".")).quantize(Decimal("0.1"))
     except InvalidOperation:
         raise InvalidInput(N_("Give the planned quantity as a number.")) from None
     if not Decimal("0.5") <= quantity <= Decimal(500):

@@ -53,7 +53,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'api_token', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A bearer token for the HTTP API, bound to a person; only its hash is stored.'},
+            options={'table': 'api_token', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A bearer token for the HTTP API, bound to a person. Only its hash is stored.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -116,8 +116,8 @@ class Migration(migrations.Migration):
             name='Student',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='students', on_delete=OnDelete.RESTRICT)),
-                ('school_class', fields.ForeignKeyField('models.SchoolClass', source_field='school_class_id', db_constraint=True, to_field='id', related_name='students', on_delete=OnDelete.RESTRICT)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_index=True, db_constraint=True, to_field='id', related_name='students', on_delete=OnDelete.RESTRICT)),
+                ('school_class', fields.ForeignKeyField('models.SchoolClass', source_field='school_class_id', db_index=True, db_constraint=True, to_field='id', related_name='students', on_delete=OnDelete.RESTRICT)),
                 ('first_name', fields.CharField(max_length=80)),
                 ('last_name', fields.CharField(max_length=80)),
                 ('family_language', fields.CharField(default='lv', max_length=8)),
@@ -139,7 +139,7 @@ class Migration(migrations.Migration):
                 ('topic', fields.TextField(null=True, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'consultation', 'app': 'models', 'indexes': [Index(fields=['student', 'held_on'])], 'pk_attr': 'id'},
+            options={'table': 'consultation', 'app': 'models', 'indexes': [Index(fields=['student_id', 'held_on'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -180,7 +180,7 @@ class Migration(migrations.Migration):
             name='IapMeasure',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('iap', fields.ForeignKeyField('models.Iap', source_field='iap_id', db_constraint=True, to_field='id', related_name='measures', on_delete=OnDelete.CASCADE)),
+                ('iap', fields.ForeignKeyField('models.Iap', source_field='iap_id', db_index=True, db_constraint=True, to_field='id', related_name='measures', on_delete=OnDelete.CASCADE)),
                 ('kind', fields.CharField(max_length=16)),
                 ('specialist_type', fields.CharField(null=True, max_length=32)),
                 ('support_type', fields.CharField(null=True, max_length=32)),
@@ -195,7 +195,7 @@ class Migration(migrations.Migration):
             name='IapTransition',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('iap', fields.ForeignKeyField('models.Iap', source_field='iap_id', db_constraint=True, to_field='id', related_name='transitions', on_delete=OnDelete.CASCADE)),
+                ('iap', fields.ForeignKeyField('models.Iap', source_field='iap_id', db_index=True, db_constraint=True, to_field='id', related_name='transitions', on_delete=OnDelete.CASCADE)),
                 ('from_status', fields.CharField(null=True, max_length=16)),
                 ('to_status', fields.CharField(max_length=16)),
                 ('person', fields.ForeignKeyField('models.Person', source_field='person_id', null=True, db_constraint=True, to_field='id', related_name='iap_transitions', on_delete=OnDelete.SET_NULL)),
@@ -222,14 +222,14 @@ class Migration(migrations.Migration):
                 ('used_by', fields.ForeignKeyField('models.Person', source_field='used_by_id', null=True, db_constraint=True, to_field='id', related_name='invites_used', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'invite', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A one-time, expiring invitation; only the hash of its code is stored.'},
+            options={'table': 'invite', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A one-time, expiring invitation. Only the hash of its code is stored.'},
             bases=['Model'],
         ),
         ops.CreateModel(
             name='Membership',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('person', fields.ForeignKeyField('models.Person', source_field='person_id', db_constraint=True, to_field='id', related_name='memberships', on_delete=OnDelete.CASCADE)),
+                ('person', fields.ForeignKeyField('models.Person', source_field='person_id', db_index=True, db_constraint=True, to_field='id', related_name='memberships', on_delete=OnDelete.CASCADE)),
                 ('role', fields.CharField(max_length=32)),
                 ('specialty', fields.CharField(null=True, max_length=32)),
                 ('school', fields.ForeignKeyField('models.School', source_field='school_id', null=True, db_constraint=True, to_field='id', related_name='memberships', on_delete=OnDelete.CASCADE)),
@@ -256,7 +256,7 @@ class Migration(migrations.Migration):
                 ('note', fields.TextField(null=True, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'risk_signal', 'app': 'models', 'indexes': [Index(fields=['student', 'observed_to'])], 'pk_attr': 'id'},
+            options={'table': 'risk_signal', 'app': 'models', 'indexes': [Index(fields=['student_id', 'observed_to'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -275,7 +275,7 @@ class Migration(migrations.Migration):
                 ('answered_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'support_need', 'app': 'models', 'indexes': [Index(fields=['student', 'school_year', 'semester'])], 'pk_attr': 'id'},
+            options={'table': 'support_need', 'app': 'models', 'indexes': [Index(fields=['student_id', 'school_year', 'semester'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
     ]

@@ -118,9 +118,7 @@ async def _busy_history(world, student_id: int, signals_count: int) -> None:
         risk_factors=["unexcused_absences"],
     )
     for n in range(signals_count):
-        await signals.record_risk_signal(
-            teacher, student_id, "unexcused_absences", value=1 + n % 3
-        )
+        await signals.record_risk_signal(teacher, student_id, "unexcused_absences", value=1 + n % 3)
         await consultations.log_consultation(
             world.psychologist_a, student_id, held_on=in_semester(n % 5), minutes=30, mode="remote"
         )

@@ -1,0 +1,1 @@
+"""aiogram wiring: Bot and Dispatcher factory, middlewares, keyboards, polling/webhook, the CLI."""

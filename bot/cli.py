@@ -1,0 +1,115 @@
+"""The `pumpurs` command line."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+
+from core.access import load_actor
+from core.catalogues import ROLES
+from core.errors import DomainError
+from core.links import invite_link
+from storage.db import database, upgrade
+
+T = TypeVar("T")
+
+app = typer.Typer(help="Pumpurs: early-school-leaving support (PuMPuRS).", no_args_is_help=True)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
+invite_app = typer.Typer(help="One-time invites.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(token_app, name="token")
+app.add_typer(invite_app, name="invite")
+
+
+def run_with_database(work: Callable[[], Awaitable[T]]) -> T:
+    """Open (and migrate) the database, run `work`, close; a domain error exits with its text."""
+
+    async def main() -> T:
+        async with database():
+            return await work()
+
+    try:
+        return asyncio.run(main())
+    except DomainError as error:
+        typer.echo(error.text("en"), err=True)
+        raise typer.Exit(code=1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the HTTP API (docs at /docs)."""
+    from core.api.app import create_app
+
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration not yet applied."""
+    asyncio.run(upgrade())
+    typer.echo("Database is up to date.")
+
+
+@app.command("demo-data")
+def demo_data(
+    if_empty: Annotated[bool, typer.Option(help="Only when the database is empty.")] = False,
+) -> None:
+    """Load a fictional municipality, schools, students, staff and a term of records."""
+    from core.demo import database_is_empty, load_demo_data
+
+    async def work() -> str:
+        if not await database_is_empty():
+            if if_empty:
+                return "The database already has data; demo data not loaded."
+            raise typer.BadParameter("the database is not empty")
+        summary = await load_demo_data()
+        return f"Demo data loaded: {summary}"
+
+    typer.echo(run_with_database(work))
+
+
+@token_app.command("create")
+def token_create(
+    person_id: Annotated[int, typer.Option(help="The person the token acts as.")],
+) -> None:
+    """Issue an API bearer token for a person; it is printed once and stored hashed."""
+    from core.services.people import create_api_token
+
+    typer.echo(run_with_database(lambda: create_api_token(person_id)))
+
+
+@invite_app.command("create")
+def invite_create(
+    role: Annotated[str, typer.Option(help=f"One of: {', '.join(ROLES.codes())}.")],
+    school_id: Annotated[int | None, typer.Option()] = None,
+    municipality_id: Annotated[int | None, typer.Option()] = None,
+    ngo_id: Annotated[int | None, typer.Option()] = None,
+    student_id: Annotated[int | None, typer.Option(help="For a parent: the child.")] = None,
+    specialty: Annotated[str | None, typer.Option(help="For a specialist.")] = None,
+    days: Annotated[int, typer.Option(help="Days until it expires.")] = 7,
+    by: Annotated[int | None, typer.Option(help="Issue as this person (checks scope).")] = None,
+) -> None:
+    """Issue a one-time invite; prints the code (and the bot link when BOT_USERNAME is set)."""
+    from core.services.people import create_invite
+
+    async def work() -> str:
+        actor = await load_actor(by) if by is not None else None
+        issued = await create_invite(
+            actor,
+            role,
+            school_id=school_id,
+            municipality_id=municipality_id,
+            ngo_id=ngo_id,
+            student_id=student_id,
+            specialty=specialty,
+            valid_days=days,
+        )
+        return invite_link(issued.code) or issued.code
+
+    typer.echo(run_with_database(work))

@@ -1,0 +1,47 @@
+"""The FastAPI application over the core services."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from tortoise import connections
+
+from core.api.errors import install_error_handlers
+from core.api.routes import router
+from storage.db import database
+from storage.redis import redis_ok
+from storage.settings import storage_settings
+
+
+def create_app(*, manage_database: bool = True) -> FastAPI:
+    """The API. With `manage_database` it opens (and migrates) the database for its lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        async with database():
+            yield
+
+    app = FastAPI(
+        title="Pumpurs",
+        summary="Early-school-leaving support (PuMPuRS): risk signals, support, IAPs.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness with the state of the database and, when configured, Redis."""
+        await connections.get("default").execute_query("SELECT 1")
+        redis_url = storage_settings().redis_url
+        if redis_url is None:
+            redis_state = "not configured"
+        else:
+            redis_state = "ok" if await redis_ok(redis_url) else "unreachable"
+        return {"status": "ok", "database": "ok", "redis": redis_state}
+
+    return app

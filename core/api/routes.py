@@ -1,0 +1,298 @@
+"""The API's endpoints: each parses, calls one service function, and shapes the answer."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+
+from core import catalogues
+from core.access import visible_student
+from core.api.deps import CurrentActor, Locale, SemesterParam, semester_param
+from core.api.schemas import (
+    AbsencesIn,
+    ActivityIn,
+    ActivityOut,
+    ClassIn,
+    ClassOut,
+    ConsentIn,
+    ConsultationIn,
+    ConsultationOut,
+    IapIn,
+    IapOut,
+    InviteIn,
+    InviteOut,
+    MeasureIn,
+    MeasureOut,
+    MoveIn,
+    NeedAnswerIn,
+    NeedIn,
+    NeedOut,
+    ReturnIn,
+    ReviewIn,
+    ReviewOut,
+    RiskSignalIn,
+    RiskSignalOut,
+    RosterOut,
+    SchoolOut,
+    StudentOut,
+)
+from core.errors import InvalidInput
+from core.i18n import N_
+from core.iap import assemble_for_student, assemble_school
+from core.iap_view import iap_to_dict
+from core.links import invite_link
+from core.services import activities, consultations, iaps, needs, people, schools, signals
+
+router = APIRouter()
+
+CATALOGUES = {
+    "risk_groups": catalogues.RISK_GROUPS,
+    "risk_factors": catalogues.RISK_FACTORS,
+    "risk_levels": catalogues.RISK_LEVELS,
+    "specialist_types": catalogues.SPECIALIST_TYPES,
+    "support_types": catalogues.SUPPORT_TYPES,
+    "consultation_modes": catalogues.CONSULTATION_MODES,
+    "activity_formats": catalogues.ACTIVITY_FORMATS,
+    "iap_statuses": catalogues.IAP_STATUSES,
+    "roles": catalogues.ROLES,
+}
+
+
+@router.get("/catalogues", tags=["catalogues"])
+async def list_catalogues(locale: Locale) -> dict[str, list[dict[str, Any]]]:
+    """Every catalogue's codes with labels in the language of Accept-Language."""
+    return {
+        name: [
+            {"code": entry.code, "label": entry.text(locale)}
+            | ({"group": entry.group} if isinstance(entry, catalogues.RiskFactor) else {})
+            for entry in catalogue
+        ]
+        for name, catalogue in CATALOGUES.items()
+    }
+
+
+@router.get("/me", tags=["people"])
+async def me(actor: CurrentActor) -> dict[str, Any]:
+    return {
+        "id": actor.id,
+        "display_name": actor.person.display_name,
+        "locale": actor.locale,
+        "roles": sorted(actor.roles),
+    }
+
+
+# Schools, classes, students
+
+
+@router.get("/schools", tags=["schools"])
+async def list_schools(actor: CurrentActor) -> list[SchoolOut]:
+    return [SchoolOut.model_validate(s) for s in await schools.list_schools(actor)]
+
+
+@router.get("/schools/{school_id}/classes", tags=["schools"])
+async def list_classes(actor: CurrentActor, school_id: int) -> list[ClassOut]:
+    return [ClassOut.model_validate(c) for c in await schools.list_classes(actor, school_id)]
+
+
+@router.post("/schools/{school_id}/classes", status_code=201, tags=["schools"])
+async def create_class(actor: CurrentActor, school_id: int, body: ClassIn) -> ClassOut:
+    school_class = await schools.create_class(actor, school_id, body.grade, body.name)
+    return ClassOut.model_validate(school_class)
+
+
+@router.post(
+    "/schools/{school_id}/roster",
+    status_code=201,
+    tags=["schools"],
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_roster(
+    actor: CurrentActor, school_id: int, content: Annotated[bytes, Body(media_type="text/csv")]
+) -> RosterOut:
+    """CSV rows `class,first_name,last_name[,family_language]`; all rows or none are saved."""
+    result = await schools.import_roster(actor, school_id, _decode(content))
+    return RosterOut(created=result.created, classes_created=result.classes_created)
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidInput(N_("The file must be CSV text in UTF-8.")) from None
+
+
+@router.get("/students", tags=["students"])
+async def list_students(
+    actor: CurrentActor,
+    school_id: int | None = None,
+    class_id: int | None = None,
+    search: Annotated[str | None, Query(max_length=60)] = None,
+) -> list[StudentOut]:
+    found = await schools.list_students(
+        actor, school_id=school_id, class_id=class_id, search=search
+    )
+    return [StudentOut.model_validate(s) for s in found]
+
+
+@router.get("/students/{student_id}", tags=["students"])
+async def get_student(actor: CurrentActor, student_id: int) -> StudentOut:
+    return StudentOut.model_validate(await visible_student(actor, student_id))
+
+
+# Invites
+
+
+@router.post("/invites", status_code=201, tags=["people"])
+async def create_invite(actor: CurrentActor, body: InviteIn) -> InviteOut:
+    """A one-time, expiring invite; the code is shown only in this answer."""
+    issued = await people.create_invite(actor, **body.model_dump())
+    return InviteOut(
+        code=issued.code,
+        link=invite_link(issued.code),
+        role=issued.invite.role,
+        expires_at=issued.invite.expires_at,
+    )
+
+
+# Risk signals, consultations, needs, activities
+
+
+@router.post("/risk-signals", status_code=201, tags=["records"])
+async def record_risk_signal(actor: CurrentActor, body: RiskSignalIn) -> RiskSignalOut:
+    fields = body.model_dump(exclude={"student_id", "factor"})
+    signal = await signals.record_risk_signal(actor, body.student_id, body.factor, **fields)
+    return RiskSignalOut.model_validate(signal)
+
+
+@router.post("/absences", status_code=201, tags=["records"])
+async def record_absences(actor: CurrentActor, body: AbsencesIn) -> list[RiskSignalOut]:
+    """Unexcused absences for several students of a class on one day, all at once."""
+    saved = await signals.record_absences(
+        actor, body.class_id, body.student_ids, body.lessons, body.day
+    )
+    return [RiskSignalOut.model_validate(s) for s in saved]
+
+
+@router.delete("/risk-signals/{signal_id}", status_code=204, tags=["records"])
+async def undo_risk_signal(actor: CurrentActor, signal_id: int) -> None:
+    """The reporter takes a signal back, within ten minutes."""
+    await signals.undo_risk_signal(actor, signal_id)
+
+
+@router.get("/students/{student_id}/risk-signals", tags=["records"])
+async def list_risk_signals(actor: CurrentActor, student_id: int) -> list[RiskSignalOut]:
+    found = await signals.list_risk_signals(actor, student_id)
+    return [RiskSignalOut.model_validate(s) for s in found]
+
+
+@router.post("/consultations", status_code=201, tags=["records"])
+async def log_consultation(actor: CurrentActor, body: ConsultationIn) -> ConsultationOut:
+    fields = body.model_dump(exclude={"student_id"})
+    consultation = await consultations.log_consultation(actor, body.student_id, **fields)
+    return ConsultationOut.model_validate(consultation)
+
+
+@router.get("/students/{student_id}/consultations", tags=["records"])
+async def list_consultations(actor: CurrentActor, student_id: int) -> list[ConsultationOut]:
+    found = await consultations.list_consultations(actor, student_id)
+    return [ConsultationOut.model_validate(c) for c in found]
+
+
+@router.post("/support-needs", status_code=201, tags=["records"])
+async def ask_about_need(actor: CurrentActor, body: NeedIn, semester: SemesterParam) -> NeedOut:
+    """Ask the student's parents whether they need this support this semester."""
+    need = await needs.ask_parent_about_need(actor, body.student_id, body.support_type, semester)
+    return NeedOut.model_validate(need)
+
+
+@router.post("/support-needs/{need_id}/answer", tags=["records"])
+async def answer_need(actor: CurrentActor, need_id: int, body: NeedAnswerIn) -> NeedOut:
+    need = await needs.answer_need(actor, need_id, **body.model_dump())
+    return NeedOut.model_validate(need)
+
+
+@router.get("/students/{student_id}/support-needs", tags=["records"])
+async def list_needs(actor: CurrentActor, student_id: int) -> list[NeedOut]:
+    return [NeedOut.model_validate(n) for n in await needs.list_needs(actor, student_id)]
+
+
+@router.post("/peer-activities", status_code=201, tags=["records"])
+async def register_peer_activity(actor: CurrentActor, body: ActivityIn) -> ActivityOut:
+    fields = body.model_dump(exclude={"ngo_id"})
+    activity = await activities.register_peer_activity(actor, body.ngo_id, **fields)
+    return ActivityOut.model_validate(activity)
+
+
+@router.get("/peer-activities", tags=["records"])
+async def list_peer_activities(actor: CurrentActor) -> list[ActivityOut]:
+    return [ActivityOut.model_validate(a) for a in await activities.list_peer_activities(actor)]
+
+
+# IAPs
+
+
+@router.get("/students/{student_id}/iap", tags=["iaps"])
+async def read_iap(
+    actor: CurrentActor, locale: Locale, student_id: int, semester: SemesterParam
+) -> dict[str, Any]:
+    """The student's assembled plan for the semester, labels in the caller's language."""
+    return iap_to_dict(await assemble_for_student(actor, student_id, semester), locale)
+
+
+@router.get("/schools/{school_id}/iaps", tags=["iaps"])
+async def read_school_iaps(
+    actor: CurrentActor, locale: Locale, school_id: int, semester: SemesterParam
+) -> list[dict[str, Any]]:
+    """Every plan (and every student at risk without one) of the school for the semester."""
+    return [iap_to_dict(plan, locale) for plan in await assemble_school(actor, school_id, semester)]
+
+
+@router.post("/iaps", status_code=201, tags=["iaps"])
+async def open_iap(actor: CurrentActor, body: IapIn) -> IapOut:
+    semester = semester_param(body.semester)
+    return IapOut.model_validate(await iaps.open_iap(actor, body.student_id, semester))
+
+
+@router.post("/iaps/{iap_id}/measures", status_code=201, tags=["iaps"])
+async def add_measure(actor: CurrentActor, iap_id: int, body: MeasureIn) -> MeasureOut:
+    return MeasureOut.model_validate(await iaps.add_measure(actor, iap_id, **body.model_dump()))
+
+
+@router.post("/iaps/{iap_id}/consent", tags=["iaps"])
+async def record_consent(actor: CurrentActor, iap_id: int, body: ConsentIn) -> IapOut:
+    return IapOut.model_validate(await iaps.record_consent(actor, iap_id, given=body.given))
+
+
+@router.post("/iaps/{iap_id}/submit", tags=["iaps"])
+async def submit_for_approval(actor: CurrentActor, iap_id: int) -> IapOut:
+    return IapOut.model_validate(await iaps.submit_for_approval(actor, iap_id))
+
+
+@router.post("/iaps/{iap_id}/approve", tags=["iaps"])
+async def approve_iap(actor: CurrentActor, iap_id: int) -> IapOut:
+    return IapOut.model_validate(await iaps.approve_iap(actor, iap_id))
+
+
+@router.post("/iaps/{iap_id}/return", tags=["iaps"])
+async def return_iap(actor: CurrentActor, iap_id: int, body: ReturnIn) -> IapOut:
+    return IapOut.model_validate(await iaps.return_iap(actor, iap_id, body.comment))
+
+
+@router.post("/iaps/{iap_id}/move", tags=["iaps"])
+async def move_iap(actor: CurrentActor, iap_id: int, body: MoveIn) -> IapOut:
+    return IapOut.model_validate(await iaps.move_iap(actor, iap_id, body.status, body.reason))
+
+
+@router.post("/iaps/{iap_id}/review", tags=["iaps"])
+async def review_iap(actor: CurrentActor, iap_id: int, body: ReviewIn) -> ReviewOut:
+    iap, successor = await iaps.review_iap(
+        actor, iap_id, evaluation=body.evaluation, continues=body.continues
+    )
+    return ReviewOut(
+        iap=IapOut.model_validate(iap),
+        continued_as=IapOut.model_validate(successor) if successor else None,
+    )

@@ -1,0 +1,505 @@
+"""Demo data: a fictional municipality, its schools and people, and a term of records.
+
+Everything after the roster is written through the core services, so the rules and the audit
+trail apply as they would for real users. Names are invented and spelled without diacritics.
+"""
+
+import random
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from itertools import islice
+
+from tortoise.transactions import in_transaction
+
+from core.access import Actor, load_actor
+from core.catalogues import (
+    ABSENCES,
+    HIGH,
+    MUNICIPALITY_COORDINATOR,
+    PARENT,
+    RISK_FACTORS,
+    SCHOOL_COORDINATOR,
+    SPECIALIST,
+    TEACHER,
+    TRANSPORT_TICKETS,
+    VOLUNTEER,
+)
+from core.clock import Semester, today
+from core.services import activities, consultations, iaps, needs, signals
+from storage.models import (
+    Consultation,
+    Iap,
+    Membership,
+    Municipality,
+    Ngo,
+    PeerActivity,
+    Person,
+    RiskSignal,
+    School,
+    SchoolClass,
+    Student,
+)
+
+SEED = 2017  # the programme's first year
+STUDENTS_PER_CLASS = 10
+CLASSES = {
+    "general": ((7, "7.a"), (8, "8.b"), (9, "9.a"), (11, "11.a")),
+    "vocational": ((1, "1.k"), (2, "2.m")),
+}
+AT_RISK = {"general": 9, "vocational": 5}  # besides the example student
+# Plan stages, given in turn to each school's students at risk (the example student first).
+PLAN_STAGES = {
+    "general": (
+        "in_progress",
+        "in_progress",
+        "school_signed",  # waiting for the municipality
+        "in_approval",
+        "consented",
+        "paused",
+    ),
+    "vocational": ("approved", "in_progress", "draft"),
+}
+STAGES = ("draft", "consented", "in_approval", "school_signed", "approved", "in_progress", "paused")
+SESSION_STAGES = ("approved", "in_progress", "paused")
+TRANSPORT_MONTHS = 4
+ABSENCE_DAYS = 30  # absences fall in the last six weeks, so some reach the high level
+
+LV_FIRST = {
+    "f": ("Anna", "Marta", "Elina", "Laura", "Katrina", "Liga", "Evelina", "Alise", "Paula"),
+    "m": ("Janis", "Martins", "Roberts", "Kristaps", "Edgars", "Rihards", "Toms", "Davis", "Emils"),
+}
+LV_LAST = (
+    ("Kalnins", "Kalnina"),
+    ("Ozols", "Ozola"),
+    ("Liepins", "Liepina"),
+    ("Krumins", "Krumina"),
+    ("Zarins", "Zarina"),
+    ("Jansons", "Jansone"),
+    ("Vitols", "Vitola"),
+    ("Balodis", "Balode"),
+    ("Ziedins", "Ziedina"),
+    ("Lapsa", "Lapsa"),
+    ("Egle", "Egle"),
+)
+RU_FIRST = {
+    "f": ("Darja", "Anastasija", "Viktorija", "Sofija", "Polina"),
+    "m": ("Artjoms", "Maksims", "Daniils", "Nikita", "Kirils"),
+}
+RU_LAST = (
+    ("Ivanovs", "Ivanova"),
+    ("Petrovs", "Petrova"),
+    ("Smirnovs", "Smirnova"),
+    ("Volkovs", "Volkova"),
+    ("Kuznecovs", "Kuznecova"),
+)
+EXAMPLE_STUDENT = ("Markuss", "Berzins")
+UKRAINIAN_STUDENT = ("Sofija", "Bondarenko")
+
+OTHER_FACTORS = (
+    "low_achievement",
+    "low_motivation",
+    "school_conflicts",
+    "behaviour",
+    "material_conditions",
+    "parent_involvement",
+    "family_crisis",
+    "parents_abroad",
+    "health",
+)
+EXAMPLE_FACTORS = ("low_motivation", "material_conditions", "family_crisis")
+NOTES = {
+    "low_achievement": "Nepietiekami vertejumi matematika un fizika.",
+    "low_motivation": "Nepilda majasdarbus, saka, ka skola nav vajadziga.",
+    "school_conflicts": "Konflikts ar klasesbiedriem starpbridos.",
+    "behaviour": "Trauce stundas, gruti savalda emocijas.",
+    "material_conditions": "Dzivo 18 km no skolas, autobusa biletes gimenei par dargu.",
+    "parent_involvement": "Vecaki neatbild uz zinam e-klase.",
+    "family_crisis": "Gimene sarezgits periods, vecaki skiras.",
+    "parents_abroad": "Vecaki strada arzemes, dzivo pie vecmammas.",
+    "health": "Biezi slimo, arsta zimju nav.",
+    "starting_work": "Strada vakaros, no ritiem kave pirmas stundas.",
+}
+TOPICS = (
+    "Motivacija un dienas rezims",
+    "Attiecibas klase",
+    "Sadarbiba ar gimeni",
+    "Macibu plans nedelai",
+)
+PAUSE_REASON = "Skolens ilgstosi slimo; atsaksim pec atgriesanas skola."
+ROUTE = "Zilezera ciems - Ezerkalne, autobuss 7:15 un 15:40"
+# Title, format, participants, of them at risk, hours, and the school kind (None: municipality).
+ACTIVITIES = (
+    ("Galda spelu vakars", "event", 18, 4, "2.5", "general"),
+    ("Futbola turnirs", "sport", 24, 6, "4", None),
+    ("Vienaudzu mentoru tiksanas", "mentoring", 8, 5, "1.5", "vocational"),
+    ("Karjeras darbnica", "workshop", 15, 3, "3", "general"),
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What was loaded, and the people and student to try the app with."""
+
+    municipality_id: int
+    school_ids: tuple[int, ...]
+    students: int
+    students_at_risk: int
+    risk_signals: int
+    consultations: int
+    iaps: int
+    peer_activities: int
+    teacher_id: int
+    psychologist_id: int
+    parent_id: int
+    volunteer_id: int
+    school_coordinator_id: int
+    municipality_coordinator_id: int
+    example_student_id: int
+
+
+@dataclass
+class _World:
+    municipality: Municipality
+    schools: dict[str, School]  # by kind
+    ngo: Ngo
+    students: dict[str, list[Student]]  # by school kind; the example leads the general school
+    example: Student
+
+
+@dataclass
+class _Cast:
+    teachers: dict[int, Actor]  # by school id
+    coordinators: dict[int, Actor]  # by school id
+    specialists: dict[str, Actor]  # by specialist type
+    municipality_coordinator: Actor
+    parent: Actor
+    volunteer: Actor
+
+
+@dataclass
+class _Demo:
+    rng: random.Random
+    semester: Semester
+    days: list[date]  # school days of the semester so far
+    world: _World
+    cast: _Cast
+
+    def teacher(self, student: Student) -> Actor:
+        return self.cast.teachers[student.school_id]
+
+    def school(self, student: Student) -> School:
+        return next(s for s in self.world.schools.values() if s.id == student.school_id)
+
+    def transport_months(self) -> list[int]:
+        return self.semester.months()[:TRANSPORT_MONTHS]
+
+    def day(self) -> date:
+        return self.rng.choice(self.days)
+
+    def sample_days(self, count: int, *, recent: int | None = None) -> list[date]:
+        """Distinct days in date order, from the last `recent` school days if given."""
+        pool = self.days[-recent:] if recent else self.days
+        return sorted(self.rng.sample(pool, min(count, len(pool))))
+
+
+async def database_is_empty() -> bool:
+    """True while no municipality exists: nothing has been set up yet."""
+    return not await Municipality.exists()
+
+
+async def load_demo_data() -> DemoSummary:
+    """Build the fictional world and a term of records in one transaction."""
+    rng = random.Random(SEED)
+    semester = Semester.current()
+    async with in_transaction():
+        world = await _build_world(rng)
+        cast = await _build_cast(world)
+        demo = _Demo(rng, semester, _days_so_far(semester), world, cast)
+        at_risk = _choose_at_risk(rng, world)
+        await _record_signals(demo, at_risk)
+        await _record_needs(demo)
+        await _prepare_plans(demo, at_risk)
+        await _register_activities(demo)
+        return await _summary(world, cast)
+
+
+def _days_so_far(semester: Semester) -> list[date]:
+    """Weekdays from the semester's start to today; today alone if there are none yet."""
+    span = (today() - semester.start).days + 1
+    days = [semester.start + timedelta(days=n) for n in range(span)]
+    return [day for day in days if day.weekday() < 5] or [today()]
+
+
+async def _build_world(rng: random.Random) -> _World:
+    municipality = await Municipality.create(name="Ezerkalnes novads")
+    schools = {
+        "general": await School.create(
+            name="Ezerkalnes vidusskola", kind="general", municipality=municipality
+        ),
+        "vocational": await School.create(
+            name="Ezerkalnes tehnikums",
+            kind="vocational",
+            state_vocational=True,
+            municipality=municipality,
+        ),
+    }
+    ngo = await Ngo.create(name="Jauniesu biedriba Ezera tilts", municipality=municipality)
+    names = iter(_student_names(rng, sum(len(c) for c in CLASSES.values()) * STUDENTS_PER_CLASS))
+    students = {kind: await _enrol(schools[kind], names) for kind in CLASSES}
+    return _World(municipality, schools, ngo, students, students["general"][0])
+
+
+def _student_names(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
+    """First name, last name and family language: mostly lv, some ru, one uk."""
+    names = [(*EXAMPLE_STUDENT, "lv")]
+    taken = {EXAMPLE_STUDENT}
+    while len(names) < count - 1:
+        language = "ru" if rng.random() < 0.25 else "lv"
+        first_names, last_names = (RU_FIRST, RU_LAST) if language == "ru" else (LV_FIRST, LV_LAST)
+        gender = rng.choice("fm")
+        name = (rng.choice(first_names[gender]), rng.choice(last_names)[gender == "f"])
+        if name not in taken:
+            taken.add(name)
+            names.append((*name, language))
+    names.insert(count // 2, (*UKRAINIAN_STUDENT, "uk"))
+    return names
+
+
+async def _enrol(school: School, names: Iterator[tuple[str, str, str]]) -> list[Student]:
+    """Create the school's classes, taking each class's students from `names`."""
+    students = []
+    for grade, class_name in CLASSES[school.kind]:
+        school_class = await SchoolClass.create(school=school, grade=grade, name=class_name)
+        for first, last, language in islice(names, STUDENTS_PER_CLASS):
+            students.append(
+                await Student.create(
+                    school=school,
+                    school_class=school_class,
+                    first_name=first,
+                    last_name=last,
+                    family_language=language,
+                )
+            )
+    return students
+
+
+async def _person(name: str, *memberships: dict) -> Actor:
+    person = await Person.create(display_name=name)
+    for membership in memberships:
+        await Membership.create(person=person, **membership)
+    return await load_actor(person.id)
+
+
+async def _build_cast(world: _World) -> _Cast:
+    general, vocational = world.schools["general"], world.schools["vocational"]
+
+    def staff(role: str, specialty: str | None, *schools: School) -> list[dict]:
+        return [{"role": role, "specialty": specialty, "school": s} for s in schools]
+
+    return _Cast(
+        teachers={
+            general.id: await _person("Ilze Vitola", *staff(TEACHER, "teacher", general)),
+            vocational.id: await _person("Andris Kalns", *staff(TEACHER, "teacher", vocational)),
+        },
+        coordinators={
+            general.id: await _person("Sandra Liepina", *staff(SCHOOL_COORDINATOR, None, general)),
+            vocational.id: await _person(
+                "Guntis Balodis", *staff(SCHOOL_COORDINATOR, None, vocational)
+            ),
+        },
+        specialists={
+            "psychologist": await _person(
+                "Dace Ziedina", *staff(SPECIALIST, "psychologist", general, vocational)
+            ),
+            "social_pedagogue": await _person(
+                "Inese Puce", *staff(SPECIALIST, "social_pedagogue", general, vocational)
+            ),
+        },
+        municipality_coordinator=await _person(
+            "Aivars Jansons",
+            {"role": MUNICIPALITY_COORDINATOR, "municipality": world.municipality},
+        ),
+        parent=await _person("Baiba Berzina", {"role": PARENT, "student": world.example}),
+        volunteer=await _person("Elza Krumina", {"role": VOLUNTEER, "ngo": world.ngo}),
+    )
+
+
+def _choose_at_risk(rng: random.Random, world: _World) -> dict[Student, tuple[str, ...]]:
+    """Students at risk with their factors besides absences, per school in plan order."""
+    at_risk = {world.example: EXAMPLE_FACTORS}
+    for kind, count in AT_RISK.items():
+        candidates = [s for s in world.students[kind] if s is not world.example]
+        pool = OTHER_FACTORS + (("starting_work",) if kind == "vocational" else ())
+        for student in rng.sample(candidates, count):
+            at_risk[student] = tuple(rng.sample(pool, rng.randint(1, 2)))
+    return at_risk
+
+
+async def _record_signals(demo: _Demo, at_risk: dict[Student, tuple[str, ...]]) -> None:
+    await _record_absences(demo, list(at_risk))
+    for student, factors in at_risk.items():
+        for factor in factors:
+            level = HIGH if student is demo.world.example and factor == "family_crisis" else None
+            day = demo.day()
+            await signals.record_risk_signal(
+                demo.teacher(student),
+                student.id,
+                factor,
+                level=level,
+                observed_from=day,
+                observed_to=day,
+                note=NOTES[factor],
+            )
+
+
+async def _record_absences(demo: _Demo, students: list[Student]) -> None:
+    """A class's absences of one day are saved together, in date order, as a teacher would."""
+    lessons_by_day: dict[tuple[date, int], dict[int, list[Student]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for student in students:
+        busiest = student is demo.world.example
+        count = demo.rng.randint(6, 8) if busiest else demo.rng.randint(3, 6)
+        for day in demo.sample_days(count, recent=ABSENCE_DAYS):
+            lessons = demo.rng.randint(3, 6) if busiest else demo.rng.randint(1, 5)
+            lessons_by_day[day, student.school_class_id][lessons].append(student)
+    for (day, class_id), by_lessons in sorted(lessons_by_day.items()):
+        for lessons, absent in by_lessons.items():
+            ids = [student.id for student in absent]
+            await signals.record_absences(demo.teacher(absent[0]), class_id, ids, lessons, day)
+
+
+async def _record_needs(demo: _Demo) -> None:
+    """The parent confirms transport with the route; a question about meals still waits."""
+    teacher, example = demo.teacher(demo.world.example), demo.world.example
+    transport = await needs.ask_parent_about_need(
+        teacher, example.id, TRANSPORT_TICKETS, demo.semester
+    )
+    await needs.answer_need(
+        demo.cast.parent,
+        transport.id,
+        confirmed=True,
+        months=demo.transport_months(),
+        details=ROUTE,
+    )
+    await needs.ask_parent_about_need(teacher, example.id, "meals", demo.semester)
+
+
+async def _prepare_plans(demo: _Demo, at_risk: dict[Student, tuple[str, ...]]) -> None:
+    for kind, stages in PLAN_STAGES.items():
+        planned = [s for s in at_risk if s.school_id == demo.world.schools[kind].id]
+        for student, stage in zip(planned, stages, strict=False):
+            await _prepare_plan(demo, student, at_risk[student], stage)
+
+
+async def _prepare_plan(demo: _Demo, student: Student, factors: tuple[str, ...], stage: str):
+    """Open a plan with its measures, take it to `stage`, and log sessions once approved."""
+    iap = await iaps.open_iap(demo.teacher(student), student.id, demo.semester)
+    specialist_types = await _plan_measures(demo, iap, student, factors)
+    await _advance(demo, iap, student, stage)
+    if stage in SESSION_STAGES:
+        for specialist_type in specialist_types:
+            await _log_sessions(demo, student, specialist_type)
+
+
+async def _plan_measures(
+    demo: _Demo, iap: Iap, student: Student, factors: tuple[str, ...]
+) -> list[str]:
+    """A psychologist for learning risks, a social pedagogue for the rest; the specialist types."""
+    teacher = demo.teacher(student)
+    learning = [ABSENCES] + [f for f in factors if RISK_FACTORS[f].group == "learning"]
+    others = [f for f in factors if RISK_FACTORS[f].group != "learning"]
+    plan = {"psychologist": learning, "social_pedagogue": others}
+    for specialist_type, risk_factors in plan.items():
+        if risk_factors:
+            await iaps.add_measure(
+                teacher,
+                iap.id,
+                kind="consultation",
+                specialist_type=specialist_type,
+                planned_quantity=demo.rng.choice((4, 6, 8)),
+                risk_factors=risk_factors,
+            )
+    if student is demo.world.example:
+        await iaps.add_measure(
+            teacher,
+            iap.id,
+            kind="material",
+            support_type=TRANSPORT_TICKETS,
+            planned_quantity=TRANSPORT_MONTHS,
+            risk_factors=["material_conditions"],
+        )
+    return [specialist_type for specialist_type, risk_factors in plan.items() if risk_factors]
+
+
+async def _advance(demo: _Demo, iap: Iap, student: Student, stage: str) -> None:
+    """Consent, the approval chain and status moves, as far as `stage`."""
+    rank = STAGES.index(stage)
+    teacher, school = demo.teacher(student), demo.school(student)
+    if rank >= STAGES.index("consented"):
+        consenting = demo.cast.parent if student is demo.world.example else teacher
+        await iaps.record_consent(consenting, iap.id, given=True)
+    if rank >= STAGES.index("in_approval"):
+        await iaps.submit_for_approval(teacher, iap.id)
+    if rank >= STAGES.index("school_signed"):
+        await iaps.approve_iap(demo.cast.coordinators[school.id], iap.id)
+    if rank >= STAGES.index("approved") and "municipality" in iaps.approval_chain(school):
+        await iaps.approve_iap(demo.cast.municipality_coordinator, iap.id)
+    if rank >= STAGES.index("in_progress"):
+        await iaps.move_iap(teacher, iap.id, "in_progress")
+    if rank >= STAGES.index("paused"):
+        await iaps.move_iap(teacher, iap.id, "paused", PAUSE_REASON)
+
+
+async def _log_sessions(demo: _Demo, student: Student, specialist_type: str) -> None:
+    rng = demo.rng
+    count = rng.randint(4, 6) if student is demo.world.example else rng.randint(1, 4)
+    for day in demo.sample_days(count):
+        await consultations.log_consultation(
+            demo.cast.specialists[specialist_type],
+            student.id,
+            held_on=day,
+            minutes=rng.choice((30, 40, 45, 60)),
+            mode="remote" if rng.random() < 0.2 else "in_person",
+            topic=rng.choice(TOPICS),
+            student_confirmed=rng.random() < 0.85,
+        )
+
+
+async def _register_activities(demo: _Demo) -> None:
+    for title, activity_format, participants, at_risk, hours, kind in ACTIVITIES:
+        await activities.register_peer_activity(
+            demo.cast.volunteer,
+            demo.world.ngo.id,
+            title=title,
+            held_on=demo.day(),
+            format=activity_format,
+            participants=participants,
+            at_risk_participants=at_risk,
+            hours=hours,
+            school_id=demo.world.schools[kind].id if kind else None,
+        )
+
+
+async def _summary(world: _World, cast: _Cast) -> DemoSummary:
+    general = world.schools["general"]
+    at_risk = await RiskSignal.all().distinct().values_list("student_id", flat=True)
+    return DemoSummary(
+        municipality_id=world.municipality.id,
+        school_ids=tuple(school.id for school in world.schools.values()),
+        students=await Student.all().count(),
+        students_at_risk=len(set(at_risk)),
+        risk_signals=await RiskSignal.all().count(),
+        consultations=await Consultation.all().count(),
+        iaps=await Iap.all().count(),
+        peer_activities=await PeerActivity.all().count(),
+        teacher_id=cast.teachers[general.id].id,
+        psychologist_id=cast.specialists["psychologist"].id,
+        parent_id=cast.parent.id,
+        volunteer_id=cast.volunteer.id,
+        school_coordinator_id=cast.coordinators[general.id].id,
+        municipality_coordinator_id=cast.municipality_coordinator.id,
+        example_student_id=world.example.id,
+    )

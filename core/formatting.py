@@ -1,0 +1,31 @@
+"""Numbers and dates in the reader's locale (Latvian: `01.09.2026.`, `2026. gada 1. septembris`)."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from core.clock import RIGA
+from core.i18n import supported
+
+SHORT_DATE = {"lv": "dd.MM.yyyy.", "ru": "dd.MM.yyyy", "uk": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
+
+
+def short_date(day: date, locale: str) -> str:
+    locale = supported(locale)
+    return format_date(day, SHORT_DATE[locale], locale=locale)
+
+
+def long_date(day: date, locale: str) -> str:
+    return format_date(day, "long", locale=supported(locale))
+
+
+def date_time(moment: datetime, locale: str) -> str:
+    """A moment as Riga's wall clock, 24-hour."""
+    locale = supported(locale)
+    return format_datetime(moment, f"{SHORT_DATE[locale]} HH:mm", tzinfo=RIGA, locale=locale)
+
+
+def number(value: int | float | Decimal, locale: str) -> str:
+    return format_decimal(value, format="#,##0.##", locale=supported(locale))

@@ -1,0 +1,229 @@
+"""An assembled IAP for readers: a JSON-ready dict with labels, and a readable text."""
+
+from typing import Any
+
+from core.catalogues import (
+    APPROVAL_STEPS,
+    CONSENT_STATES,
+    IAP_STATUSES,
+    NEED_STATUSES,
+    RISK_FACTORS,
+    RISK_GROUPS,
+    RISK_LEVELS,
+    SPECIALIST_TYPES,
+    SUPPORT_TYPES,
+)
+from core.formatting import date_time, number, short_date
+from core.i18n import N_, gettext, ngettext
+from core.iap import AssembledIap, Gap, MeasureLine
+
+GAP_TEXTS = {
+    "no_plan": N_("At risk, but no plan this semester"),
+    "consent_missing": N_("The parent's consent is missing"),
+    "risk_without_measure": N_("No measure addresses: {what}"),
+    "measure_not_realised": N_("Nothing realised yet: {what}"),
+}
+
+
+def _measure_subject(measure: MeasureLine, locale: str) -> str:
+    if measure.kind == "consultation":
+        return SPECIALIST_TYPES[measure.specialist_type].text(locale)
+    return SUPPORT_TYPES[measure.support_type].text(locale)
+
+
+def gap_text(gap: Gap, locale: str) -> str:
+    what = ""
+    if gap.kind == "risk_without_measure":
+        what = RISK_FACTORS[gap.code].text(locale)
+    elif gap.kind == "measure_not_realised":
+        catalogue = SPECIALIST_TYPES if gap.code in SPECIALIST_TYPES else SUPPORT_TYPES
+        what = catalogue[gap.code].text(locale)
+    return gettext(GAP_TEXTS[gap.kind], locale, what=what)
+
+
+def semester_text(plan: AssembledIap, locale: str) -> str:
+    return gettext(
+        "{year}/{next_year}, semester {number}",
+        locale,
+        year=plan.semester.school_year,
+        next_year=plan.semester.school_year + 1,
+        number="I" if plan.semester.number == 1 else "II",
+    )
+
+
+def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
+    """The plan with codes and, beside each, its label in the reader's language."""
+
+    def coded(catalogue, code: str | None) -> dict[str, str] | None:
+        return None if code is None else {"code": code, "label": catalogue[code].text(locale)}
+
+    return {
+        "student": {
+            "id": plan.student_id,
+            "first_name": plan.first_name,
+            "last_name": plan.last_name,
+            "class": plan.class_name,
+            "school": {"id": plan.school_id, "name": plan.school_name},
+        },
+        "semester": plan.semester.label,
+        "semester_label": semester_text(plan, locale),
+        "iap_id": plan.iap_id,
+        "status": coded(IAP_STATUSES, plan.status),
+        "consent": coded(CONSENT_STATES, plan.consent),
+        "approvals": [
+            {"step": coded(APPROVAL_STEPS, step), "at": at.isoformat()}
+            for step, at in plan.approvals
+        ],
+        "pause_reason": plan.pause_reason,
+        "evaluation": plan.evaluation,
+        "continues": plan.continues,
+        "continued_from": plan.continued_from_id,
+        "risks": [
+            {
+                "group": coded(RISK_GROUPS, risk.group),
+                "factor": coded(RISK_FACTORS, risk.factor),
+                "level": coded(RISK_LEVELS, risk.level),
+                "first_seen": risk.first_seen.isoformat(),
+                "last_seen": risk.last_seen.isoformat(),
+                "signals": risk.signals,
+                "lessons_missed": risk.lessons_missed,
+                "addressed": risk.addressed,
+            }
+            for risk in plan.risks
+        ],
+        "measures": [
+            {
+                "id": m.id,
+                "kind": m.kind,
+                "label": _measure_subject(m, locale),
+                "specialist_type": m.specialist_type,
+                "support_type": m.support_type,
+                "risk_factors": [coded(RISK_FACTORS, f) for f in m.risk_factors],
+                "planned": float(m.planned),
+                "unit": "hours" if m.kind == "consultation" else "months",
+                "sessions": m.sessions,
+                "hours": float(m.hours),
+                "months_confirmed": m.months_confirmed,
+                "realised": float(m.realised),
+            }
+            for m in plan.measures
+        ],
+        "sessions": [
+            {
+                "specialist_type": coded(SPECIALIST_TYPES, s.specialist_type),
+                "sessions": s.sessions,
+                "hours": float(s.hours),
+            }
+            for s in plan.sessions
+        ],
+        "needs": [
+            {
+                "id": n.id,
+                "support_type": coded(SUPPORT_TYPES, n.support_type),
+                "status": coded(NEED_STATUSES, n.status),
+                "months": n.months,
+                "details": n.details,
+            }
+            for n in plan.needs
+        ],
+        "gaps": [
+            {"kind": gap.kind, "code": gap.code, "text": gap_text(gap, locale)} for gap in plan.gaps
+        ],
+        "history": [
+            {
+                "from": coded(IAP_STATUSES, h.from_status),
+                "to": coded(IAP_STATUSES, h.to_status),
+                "at": h.at.isoformat(),
+                "comment": h.comment,
+            }
+            for h in plan.history
+        ],
+    }
+
+
+def render_iap(plan: AssembledIap, locale: str) -> str:
+    """The plan as a readable message, in sections, in the reader's language."""
+    t = lambda message, **params: gettext(message, locale, **params)  # noqa: E731
+    lines = [
+        t("Support plan (IAP): {name}", name=f"{plan.first_name} {plan.last_name}"),
+        t("Class {name}, {school}", name=plan.class_name, school=plan.school_name),
+        t("Semester: {semester}", semester=semester_text(plan, locale)),
+    ]
+    if plan.status is None:
+        lines.append(t("Status: no plan yet"))
+    else:
+        lines.append(t("Status: {status}", status=IAP_STATUSES[plan.status].text(locale)))
+        lines.append(CONSENT_STATES[plan.consent].text(locale))
+    if plan.pause_reason:
+        lines.append(t("Paused because: {reason}", reason=plan.pause_reason))
+
+    lines += ["", t("Identified risks:")]
+    if not plan.risks:
+        lines.append("  " + t("none recorded this semester"))
+    for risk in plan.risks:
+        counts = ngettext("{n} signal", "{n} signals", risk.signals, locale)
+        if risk.lessons_missed is not None:
+            counts += ", " + ngettext(
+                "{n} lesson missed", "{n} lessons missed", risk.lessons_missed, locale
+            )
+        lines.append(
+            t(
+                "• {factor} ({group}): {level}; {counts}; {first} - {last}",
+                factor=RISK_FACTORS[risk.factor].text(locale),
+                group=RISK_GROUPS[risk.group].text(locale),
+                level=RISK_LEVELS[risk.level].text(locale),
+                counts=counts,
+                first=short_date(risk.first_seen, locale),
+                last=short_date(risk.last_seen, locale),
+            )
+        )
+
+    if plan.measures:
+        lines += ["", t("Measures (planned / realised):")]
+    for measure in plan.measures:
+        if measure.kind == "consultation":
+            realised = ngettext("{n} session", "{n} sessions", measure.sessions, locale) + t(
+                ", {hours} h", hours=number(measure.hours, locale)
+            )
+            planned = t("{hours} h planned", hours=number(measure.planned, locale))
+        else:
+            realised = ngettext(
+                "{n} month confirmed", "{n} months confirmed", len(measure.months_confirmed), locale
+            )
+            planned = ngettext(
+                "{n} month planned", "{n} months planned", int(measure.planned), locale
+            )
+        lines.append(f"• {_measure_subject(measure, locale)}: {planned} / {realised}")
+
+    if plan.sessions:
+        lines += ["", t("Consultations this semester:")]
+    for line in plan.sessions:
+        lines.append(
+            "• "
+            + SPECIALIST_TYPES[line.specialist_type].text(locale)
+            + ": "
+            + ngettext("{n} session", "{n} sessions", line.sessions, locale)
+            + t(", {hours} h", hours=number(line.hours, locale))
+        )
+
+    if plan.needs:
+        lines += ["", t("Material support:")]
+    for need in plan.needs:
+        text = f"• {SUPPORT_TYPES[need.support_type].text(locale)}: "
+        text += NEED_STATUSES[need.status].text(locale)
+        if need.months:
+            text += t(" (months: {months})", months=", ".join(map(str, need.months)))
+        lines.append(text)
+
+    if plan.gaps:
+        lines += ["", t("What is missing:")]
+        lines += [f"• {gap_text(gap, locale)}" for gap in plan.gaps]
+
+    if plan.history:
+        lines += ["", t("History:")]
+    for step in plan.history:
+        text = f"• {date_time(step.at, locale)}: {IAP_STATUSES[step.to_status].text(locale)}"
+        if step.comment:
+            text += f" ({step.comment})"
+        lines.append(text)
+    return "\n".join(lines)

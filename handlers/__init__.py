@@ -1,0 +1,1 @@
+"""One aiogram Router per role: parse input, call core, render the reply."""

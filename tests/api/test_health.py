@@ -1,0 +1,18 @@
+"""Health: the API reports the database and, when configured, a real Redis."""
+
+
+async def test_healthz_reports_redis_when_configured(api, redis_url, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    body = (await api.get("/healthz")).json()
+    assert body == {"status": "ok", "database": "ok", "redis": "ok"}
+
+
+async def test_healthz_says_when_redis_is_unreachable(api, monkeypatch):
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    body = (await api.get("/healthz")).json()
+    assert body["redis"] == "unreachable"
+
+
+async def test_healthz_without_redis(api, monkeypatch):
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert (await api.get("/healthz")).json()["redis"] == "not configured"

@@ -1,0 +1,189 @@
+"""Every role against every resource: who is let through, who is denied."""
+
+from datetime import timedelta
+
+import pytest
+
+from core.access import visible_student
+from core.clock import Semester, today
+from core.errors import AccessDenied, Conflict
+from core.iap import assemble_for_student, assemble_school
+from core.services import activities, consultations, iaps, needs, people, schools, signals
+
+ROLES = (
+    "teacher_a",
+    "psychologist_a",
+    "teacher_b",
+    "coordinator_a",
+    "coordinator_m1",
+    "coordinator_m2",
+    "parent_a1",
+    "volunteer",
+    "outsider",
+)
+STAFF_OVER_A1 = {"teacher_a", "psychologist_a", "coordinator_a", "coordinator_m1"}
+COORDINATORS_OVER_A = {"coordinator_a", "coordinator_m1"}
+
+
+def _actions(world):
+    a1 = world.student_a1.id
+    yesterday = today() - timedelta(days=1)
+    return {
+        "read student": (
+            lambda actor: visible_student(actor, a1),
+            STAFF_OVER_A1 | {"parent_a1"},
+        ),
+        "record risk signal": (
+            lambda actor: signals.record_risk_signal(actor, a1, "behaviour"),
+            STAFF_OVER_A1,
+        ),
+        "record absences": (
+            lambda actor: signals.record_absences(actor, world.class_a7.id, [a1], 2),
+            STAFF_OVER_A1,
+        ),
+        "log consultation": (
+            lambda actor: consultations.log_consultation(
+                actor, a1, held_on=yesterday, minutes=45, mode="remote", specialist_type="teacher"
+            ),
+            STAFF_OVER_A1,
+        ),
+        "ask parent about need": (
+            lambda actor: needs.ask_parent_about_need(actor, a1, "meals"),
+            STAFF_OVER_A1,
+        ),
+        "read needs": (lambda actor: needs.list_needs(actor, a1), STAFF_OVER_A1 | {"parent_a1"}),
+        "read IAP": (
+            lambda actor: assemble_for_student(actor, a1, Semester.current()),
+            STAFF_OVER_A1 | {"parent_a1"},
+        ),
+        "open IAP": (lambda actor: iaps.open_iap(actor, a1), STAFF_OVER_A1),
+        "read school IAPs": (
+            lambda actor: assemble_school(actor, world.school_a.id, Semester.current()),
+            STAFF_OVER_A1,
+        ),
+        "list school classes": (
+            lambda actor: schools.list_classes(actor, world.school_a.id),
+            STAFF_OVER_A1,
+        ),
+        "import roster": (
+            lambda actor: schools.import_roster(actor, world.school_a.id, "7.a,Zane,Roze\n"),
+            COORDINATORS_OVER_A,
+        ),
+        "invite a teacher": (
+            lambda actor: people.create_invite(actor, "teacher", school_id=world.school_a.id),
+            COORDINATORS_OVER_A,
+        ),
+        "invite a parent": (
+            lambda actor: people.create_invite(actor, "parent", student_id=a1),
+            COORDINATORS_OVER_A,
+        ),
+        "invite a school coordinator": (
+            lambda actor: people.create_invite(
+                actor, "school_coordinator", school_id=world.school_a.id
+            ),
+            {"coordinator_m1"},
+        ),
+        "invite a volunteer": (
+            lambda actor: people.create_invite(actor, "volunteer", ngo_id=world.ngo.id),
+            {"coordinator_m1"},
+        ),
+        "register peer activity": (
+            lambda actor: activities.register_peer_activity(
+                actor,
+                world.ngo.id,
+                title="Board games evening",
+                held_on=yesterday,
+                format="event",
+                participants=12,
+                at_risk_participants=3,
+                hours=2,
+            ),
+            {"volunteer"},
+        ),
+        "list peer activities": (
+            lambda actor: activities.list_peer_activities(actor),
+            {"volunteer", "coordinator_m1", "coordinator_m2"},
+        ),
+    }
+
+
+ACTIONS = (
+    "read student",
+    "record risk signal",
+    "record absences",
+    "log consultation",
+    "ask parent about need",
+    "read needs",
+    "read IAP",
+    "open IAP",
+    "read school IAPs",
+    "list school classes",
+    "import roster",
+    "invite a teacher",
+    "invite a parent",
+    "invite a school coordinator",
+    "invite a volunteer",
+    "register peer activity",
+    "list peer activities",
+)
+
+
+@pytest.mark.parametrize("action", ACTIONS)
+async def test_each_role_is_let_through_or_denied(world, action):
+    call, allowed = _actions(world)[action]
+    outcome = {}
+    for role in ROLES:
+        try:
+            await call(getattr(world, role))
+            outcome[role] = True
+        except Conflict:
+            outcome[role] = True  # let through; a second write of the same thing conflicts
+        except AccessDenied:
+            outcome[role] = False
+    assert {role for role, passed in outcome.items() if passed} == allowed
+
+
+async def test_student_lists_hold_only_the_scope(world):
+    def names(students):
+        return {s.id for s in students}
+
+    w = world
+    assert names(await schools.list_students(w.teacher_a)) == {
+        w.student_a1.id,
+        w.student_a2.id,
+        w.student_a3.id,
+    }
+    assert names(await schools.list_students(w.parent_a1)) == {w.student_a1.id}
+    assert names(await schools.list_students(w.volunteer)) == set()
+    assert names(await schools.list_students(w.outsider)) == set()
+    assert names(await schools.list_students(w.coordinator_m2)) == {w.student_c1.id}
+    assert w.student_c1.id not in names(await schools.list_students(w.coordinator_m1))
+    assert len(await schools.list_students(w.coordinator_m1)) == 5
+
+
+async def test_only_the_asked_parent_answers(world):
+    need = await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals")
+    for role in ("teacher_a", "coordinator_a", "coordinator_m1", "volunteer", "outsider"):
+        with pytest.raises(AccessDenied):
+            await needs.answer_need(getattr(world, role), need.id, confirmed=False)
+    answered = await needs.answer_need(world.parent_a1, need.id, confirmed=False)
+    assert answered.status == "declined"
+
+
+async def test_school_lists_follow_scope(world):
+    def ids(found):
+        return {s.id for s in found}
+
+    assert ids(await schools.list_schools(world.teacher_a)) == {world.school_a.id}
+    assert ids(await schools.list_schools(world.coordinator_m1)) == {
+        world.school_a.id,
+        world.school_b.id,
+        world.school_v.id,
+    }
+    assert ids(await schools.list_schools(world.parent_a1)) == set()
+    assert ids(await schools.list_schools(world.volunteer)) == set()
+    assert ids(await activities.ngo_schools(world.volunteer, world.ngo.id)) == {
+        world.school_a.id,
+        world.school_b.id,
+        world.school_v.id,
+    }

@@ -1,0 +1,78 @@
+"""Demo data: a fictional term that loads through the services and assembles into real IAPs."""
+
+from core.access import load_actor
+from core.catalogues import ABSENCES, TRANSPORT_TICKETS
+from core.clock import Semester
+from core.demo import database_is_empty, load_demo_data
+from core.iap import assemble_for_student, assemble_school
+from storage.models import Student
+
+SEMESTER = Semester.current()
+
+
+async def test_demo_data_fills_an_empty_database(db):
+    assert await database_is_empty()
+
+    summary = await load_demo_data()
+
+    assert not await database_is_empty()
+    assert summary.students == await Student.all().count() == 60
+    assert 12 <= summary.students_at_risk <= 18
+    assert summary.risk_signals > 3 * summary.students_at_risk
+    assert summary.iaps >= 8 and summary.consultations > 0 and summary.peer_activities > 0
+    assert await Student.filter(family_language="uk").count() == 1
+    assert await Student.filter(family_language="ru").count() > 0
+
+
+async def test_demo_people_hold_their_roles(db):
+    summary = await load_demo_data()
+    expected = {
+        summary.teacher_id: "teacher",
+        summary.psychologist_id: "specialist",
+        summary.parent_id: "parent",
+        summary.volunteer_id: "volunteer",
+        summary.school_coordinator_id: "school_coordinator",
+        summary.municipality_coordinator_id: "municipality_coordinator",
+    }
+    for person_id, role in expected.items():
+        assert (await load_actor(person_id)).roles == {role}
+    parent = await load_actor(summary.parent_id)
+    assert parent.child_ids == {summary.example_student_id}
+
+
+async def test_example_student_has_a_full_plan(db):
+    summary = await load_demo_data()
+    coordinator = await load_actor(summary.school_coordinator_id)
+
+    plan = await assemble_for_student(coordinator, summary.example_student_id, SEMESTER)
+
+    assert (plan.status, plan.consent) == ("in_progress", "given")
+    assert [step for step, _ in plan.approvals] == ["preparer", "school", "municipality"]
+    factors = {risk.factor for risk in plan.risks}
+    assert ABSENCES in factors and len(factors) >= 3
+    assert all(risk.addressed for risk in plan.risks)
+    sessions = [m for m in plan.measures if m.kind == "consultation"]
+    assert sessions and all(m.sessions > 0 and m.hours > 0 for m in sessions)
+    transport = next(m for m in plan.measures if m.support_type == TRANSPORT_TICKETS)
+    assert transport.realised == transport.planned
+    assert {need.status for need in plan.needs} == {"confirmed", "asked"}
+    assert any(need.details for need in plan.needs if need.support_type == TRANSPORT_TICKETS)
+
+
+async def test_every_demo_school_assembles(db):
+    summary = await load_demo_data()
+    coordinator = await load_actor(summary.municipality_coordinator_id)
+
+    plans = [
+        plan
+        for school_id in summary.school_ids
+        for plan in await assemble_school(coordinator, school_id, SEMESTER)
+    ]
+
+    assert len(plans) == summary.students_at_risk
+    statuses = {plan.status for plan in plans if plan.iap_id}
+    assert statuses == {"draft", "in_approval", "approved", "in_progress", "paused"}
+    assert sum(1 for plan in plans if plan.iap_id) == summary.iaps
+    paused = next(plan for plan in plans if plan.status == "paused")
+    assert paused.pause_reason
+    assert any(gap.kind == "no_plan" for plan in plans for gap in plan.gaps)

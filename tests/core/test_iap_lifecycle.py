@@ -1,0 +1,106 @@
+"""The IAP's life: the approval chain, returns, pauses, review and continuation."""
+
+import pytest
+
+from core.clock import Semester
+from core.errors import AccessDenied, Conflict, InvalidInput
+from core.iap import assemble_for_student
+from core.services import iaps, signals
+
+
+async def _ready_plan(world, student, preparer):
+    await signals.record_risk_signal(preparer, student.id, "low_achievement")
+    iap = await iaps.open_iap(preparer, student.id)
+    await iaps.add_measure(
+        preparer,
+        iap.id,
+        kind="consultation",
+        specialist_type="special_ed_teacher",
+        planned_quantity=8,
+        risk_factors=["low_achievement"],
+    )
+    await iaps.record_consent(preparer, iap.id, given=True)  # a signed paper application
+    return await iaps.submit_for_approval(preparer, iap.id)
+
+
+async def test_state_vocational_school_skips_the_municipality(world):
+    preparer = world.coordinator_v
+    iap = await _ready_plan(world, world.student_v1, preparer)
+    approved = await iaps.approve_iap(world.coordinator_v, iap.id)
+    assert approved.status == "approved"
+
+
+async def test_general_school_needs_the_municipality_too(world):
+    iap = await _ready_plan(world, world.student_a1, world.teacher_a)
+    assert (await iaps.approve_iap(world.coordinator_a, iap.id)).status == "in_approval"
+    assert [i.id for i in await iaps.iaps_waiting_for(world.coordinator_m1)] == [iap.id]
+    assert await iaps.iaps_waiting_for(world.coordinator_a) == []
+    with pytest.raises(AccessDenied):
+        await iaps.approve_iap(world.coordinator_m2, iap.id)
+    assert (await iaps.approve_iap(world.coordinator_m1, iap.id)).status == "approved"
+
+
+async def test_a_returned_plan_goes_back_to_draft_with_the_comment(world):
+    iap = await _ready_plan(world, world.student_a1, world.teacher_a)
+    with pytest.raises(InvalidInput):
+        await iaps.return_iap(world.coordinator_a, iap.id, "  ")
+    with pytest.raises(AccessDenied):
+        await iaps.return_iap(world.psychologist_a, iap.id, "Add more hours")
+    returned = await iaps.return_iap(world.coordinator_a, iap.id, "Add more hours")
+    assert returned.status == "draft"
+    plan = await assemble_for_student(world.teacher_a, world.student_a1.id, Semester.current())
+    assert plan.history[-1].comment == "Add more hours"
+    assert plan.approvals == []
+
+
+async def test_pause_needs_a_reason_and_moves_follow_the_rules(world):
+    iap = await _ready_plan(world, world.student_v1, world.coordinator_v)
+    await iaps.approve_iap(world.coordinator_v, iap.id)
+    with pytest.raises(Conflict):
+        await iaps.move_iap(world.coordinator_v, iap.id, "under_review")
+    await iaps.move_iap(world.coordinator_v, iap.id, "in_progress")
+    with pytest.raises(InvalidInput):
+        await iaps.move_iap(world.coordinator_v, iap.id, "paused")
+    paused = await iaps.move_iap(world.coordinator_v, iap.id, "paused", "Long illness")
+    assert paused.pause_reason == "Long illness"
+    resumed = await iaps.move_iap(world.coordinator_v, iap.id, "in_progress")
+    assert resumed.pause_reason is None
+
+
+async def test_review_continues_the_plan_next_semester(world):
+    actor = world.coordinator_v
+    iap = await _ready_plan(world, world.student_v1, actor)
+    await iaps.approve_iap(actor, iap.id)
+    await iaps.move_iap(actor, iap.id, "in_progress")
+    with pytest.raises(Conflict):
+        await iaps.review_iap(actor, iap.id, evaluation="Going well", continues=True)
+    await iaps.move_iap(actor, iap.id, "under_review")
+    reviewed, successor = await iaps.review_iap(
+        actor, iap.id, evaluation="Attendance improved", continues=True
+    )
+    assert reviewed.continues is True
+    following = Semester.current().next()
+    assert (successor.school_year, successor.semester) == (following.school_year, following.number)
+    assert successor.continued_from_id == iap.id
+    plan = await assemble_for_student(actor, world.student_v1.id, following)
+    assert plan.status == "draft"
+    assert [m.specialist_type for m in plan.measures] == ["special_ed_teacher"]
+
+
+async def test_submit_needs_consent_and_a_measure(world):
+    teacher = world.teacher_a
+    iap = await iaps.open_iap(teacher, world.student_a2.id)
+    with pytest.raises(Conflict):
+        await iaps.submit_for_approval(teacher, iap.id)
+    await iaps.record_consent(teacher, iap.id, given=True)
+    with pytest.raises(Conflict):
+        await iaps.submit_for_approval(teacher, iap.id)
+    with pytest.raises(InvalidInput):
+        await iaps.add_measure(
+            teacher,
+            iap.id,
+            kind="consultation",
+            specialist_type="psychologist",
+            planned_quantity=2,
+            risk_factors=[],
+        )
