@@ -1,5 +1,6 @@
 """An assembled IAP for readers: a JSON-ready dict with labels, and a readable text."""
 
+from functools import partial
 from typing import Any
 
 from core.catalogues import (
@@ -143,23 +144,23 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
 
 def render_iap(plan: AssembledIap, locale: str) -> str:
     """The plan as a readable message, in sections, in the reader's language."""
-    t = lambda message, **params: gettext(message, locale, **params)  # noqa: E731
+    _ = partial(gettext, locale=locale)
     lines = [
-        t("Support plan (IAP): {name}", name=f"{plan.first_name} {plan.last_name}"),
-        t("Class {name}, {school}", name=plan.class_name, school=plan.school_name),
-        t("Semester: {semester}", semester=semester_text(plan, locale)),
+        _("Support plan (IAP): {name}", name=f"{plan.first_name} {plan.last_name}"),
+        _("Class {name}, {school}", name=plan.class_name, school=plan.school_name),
+        _("Semester: {semester}", semester=semester_text(plan, locale)),
     ]
     if plan.status is None:
-        lines.append(t("Status: no plan yet"))
+        lines.append(_("Status: no plan yet"))
     else:
-        lines.append(t("Status: {status}", status=IAP_STATUSES[plan.status].text(locale)))
+        lines.append(_("Status: {status}", status=IAP_STATUSES[plan.status].text(locale)))
         lines.append(CONSENT_STATES[plan.consent].text(locale))
     if plan.pause_reason:
-        lines.append(t("Paused because: {reason}", reason=plan.pause_reason))
+        lines.append(_("Paused because: {reason}", reason=plan.pause_reason))
 
-    lines += ["", t("Identified risks:")]
+    lines += ["", _("Identified risks:")]
     if not plan.risks:
-        lines.append("  " + t("none recorded this semester"))
+        lines.append("  " + _("none recorded this semester"))
     for risk in plan.risks:
         counts = ngettext("{n} signal", "{n} signals", risk.signals, locale)
         if risk.lessons_missed is not None:
@@ -167,7 +168,7 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
                 "{n} lesson missed", "{n} lessons missed", risk.lessons_missed, locale
             )
         lines.append(
-            t(
+            _(
                 "• {factor} ({group}): {level}; {counts}; {first} - {last}",
                 factor=RISK_FACTORS[risk.factor].text(locale),
                 group=RISK_GROUPS[risk.group].text(locale),
@@ -179,13 +180,13 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
         )
 
     if plan.measures:
-        lines += ["", t("Measures (planned / realised):")]
+        lines += ["", _("Measures (planned / realised):")]
     for measure in plan.measures:
         if measure.kind == "consultation":
-            realised = ngettext("{n} session", "{n} sessions", measure.sessions, locale) + t(
+            realised = ngettext("{n} session", "{n} sessions", measure.sessions, locale) + _(
                 ", {hours} h", hours=number(measure.hours, locale)
             )
-            planned = t("{hours} h planned", hours=number(measure.planned, locale))
+            planned = _("{hours} h planned", hours=number(measure.planned, locale))
         else:
             realised = ngettext(
                 "{n} month confirmed", "{n} months confirmed", len(measure.months_confirmed), locale
@@ -196,31 +197,31 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
         lines.append(f"• {_measure_subject(measure, locale)}: {planned} / {realised}")
 
     if plan.sessions:
-        lines += ["", t("Consultations this semester:")]
+        lines += ["", _("Consultations this semester:")]
     for line in plan.sessions:
         lines.append(
             "• "
             + SPECIALIST_TYPES[line.specialist_type].text(locale)
             + ": "
             + ngettext("{n} session", "{n} sessions", line.sessions, locale)
-            + t(", {hours} h", hours=number(line.hours, locale))
+            + _(", {hours} h", hours=number(line.hours, locale))
         )
 
     if plan.needs:
-        lines += ["", t("Material support:")]
+        lines += ["", _("Material support:")]
     for need in plan.needs:
         text = f"• {SUPPORT_TYPES[need.support_type].text(locale)}: "
         text += NEED_STATUSES[need.status].text(locale)
         if need.months:
-            text += t(" (months: {months})", months=", ".join(map(str, need.months)))
+            text += _(" (months: {months})", months=", ".join(map(str, need.months)))
         lines.append(text)
 
     if plan.gaps:
-        lines += ["", t("What is missing:")]
+        lines += ["", _("What is missing:")]
         lines += [f"• {gap_text(gap, locale)}" for gap in plan.gaps]
 
     if plan.history:
-        lines += ["", t("History:")]
+        lines += ["", _("History:")]
     for step in plan.history:
         text = f"• {date_time(step.at, locale)}: {IAP_STATUSES[step.to_status].text(locale)}"
         if step.comment:
