@@ -40,7 +40,8 @@ async def upgrade(database_url: str | None = None) -> None:
 
 
 async def connect(database_url: str | None = None) -> None:
-    await Tortoise.init(config=tortoise_config(database_url))
+    """Connect for the whole process: every task (each request, each update) shares it."""
+    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
 
 
 async def disconnect() -> None:

@@ -16,3 +16,16 @@ async def test_healthz_says_when_redis_is_unreachable(api, monkeypatch):
 async def test_healthz_without_redis(api, monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
     assert (await api.get("/healthz")).json()["redis"] == "not configured"
+
+
+def test_the_served_app_migrates_and_answers_from_any_task(empty_database_url, monkeypatch):
+    """As under uvicorn: the lifespan opens the database, requests run in other tasks."""
+    from fastapi.testclient import TestClient
+
+    from core.api.app import create_app
+
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with TestClient(create_app()) as client:
+        assert client.get("/healthz").json()["database"] == "ok"
+        assert client.get("/students", headers={"Authorization": "Bearer x"}).status_code == 401
