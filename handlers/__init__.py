@@ -1,1 +1,32 @@
-"""One aiogram Router per role: parse input, call core, render the reply."""
+"""One aiogram Router per role or flow: parse input, call core, render the reply."""
+
+from aiogram import Router
+
+from handlers import (
+    absences,
+    activities,
+    common,
+    consultations,
+    coordination,
+    fallback,
+    needs,
+    risk,
+    students,
+)
+
+
+def root_router() -> Router:
+    """A fresh tree of every router; the fallback comes last."""
+    root = Router(name="root")
+    root.include_routers(
+        common.create_router(),
+        absences.create_router(),
+        risk.create_router(),
+        consultations.create_router(),
+        students.create_router(),
+        needs.create_router(),
+        activities.create_router(),
+        coordination.create_router(),
+        fallback.create_router(),
+    )
+    return root

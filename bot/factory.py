@@ -1,0 +1,69 @@
+"""Building the Bot and the Dispatcher: storage, isolation, middlewares, routers, commands."""
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
+from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.utils.i18n import I18n
+from redis.asyncio import Redis
+
+import handlers
+from bot.i18n import PersonI18nMiddleware, create_i18n
+from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware
+from bot.settings import BotSettings
+from core.i18n import DEFAULT_LOCALE, LOCALES
+from handlers.common import COMMAND_HELP, GENERAL_HELP
+
+
+def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot:
+    if session is None:
+        session = AiohttpSession()
+        if settings.telegram_api_url:
+            session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    return Bot(
+        token=settings.bot_token or "",
+        session=session,
+        default=DefaultBotProperties(link_preview_is_disabled=True),
+    )
+
+
+def create_storage(redis: Redis | None) -> BaseStorage:
+    """FSM state in Redis when there is one (several instances share it), else in memory."""
+    if redis is None:
+        return MemoryStorage()
+    return RedisStorage(redis, key_builder=DefaultKeyBuilder(with_destiny=True))
+
+
+def create_dispatcher(
+    settings: BotSettings, *, redis: Redis | None = None, i18n: I18n | None = None
+) -> Dispatcher:
+    """The dispatcher: one user's updates handled one at a time, redeliveries dropped."""
+    storage = create_storage(redis)
+    isolation = (
+        storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
+    )
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
+    dispatcher.update.outer_middleware(DedupeMiddleware(redis))
+    dispatcher.update.outer_middleware(ActorMiddleware())
+    PersonI18nMiddleware(i18n or create_i18n()).setup(dispatcher)
+    flood = FloodMiddleware(settings.flood_limit, settings.flood_window_seconds, redis)
+    dispatcher.message.outer_middleware(flood)
+    dispatcher.callback_query.outer_middleware(flood)
+    dispatcher.include_router(handlers.root_router())
+    return dispatcher
+
+
+async def set_commands(bot: Bot, i18n: I18n) -> None:
+    """The command list shown in Telegram's menu, in every language we speak."""
+    for locale in LOCALES:
+        commands = []
+        for name, help_text in [*COMMAND_HELP.items(), *GENERAL_HELP.items()]:
+            description = i18n.gettext(help_text, locale=locale).split(" - ", 1)[-1]
+            commands.append(BotCommand(command=name, description=description[:256]))
+        language = None if locale == DEFAULT_LOCALE else locale
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)

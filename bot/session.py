@@ -1,0 +1,133 @@
+"""A Bot API session that never leaves the process: it records every call and answers it.
+
+`pumpurs chat` and the tests drive the real Dispatcher through it, as Telegram would.
+"""
+
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
+
+BOT_USER = User(id=1, is_bot=True, first_name="Pumpurs", username="pumpurs_bot")
+
+
+@dataclass
+class Sent:
+    """One message the bot sent or edited, as the user sees it."""
+
+    chat_id: int
+    message_id: int
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+    edited: bool = False
+    photo: bool = False
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """Every inline button, row by row, as (text, callback data or url)."""
+        if self.keyboard is None:
+            return []
+        return [
+            (button.text, button.callback_data or button.url or "")
+            for row in self.keyboard.inline_keyboard
+            for button in row
+        ]
+
+
+@dataclass
+class RecordingSession(BaseSession):
+    """Answers Bot API calls locally and keeps them; `fail` may inject an error per call."""
+
+    calls: list[TelegramMethod[Any]] = field(default_factory=list)
+    sent: list[Sent] = field(default_factory=list)
+    alerts: list[tuple[int, str]] = field(default_factory=list)  # (user id, text) of answers
+    fail: Callable[[TelegramMethod[Any]], Exception | None] | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__()
+        self._ids = count(1000)
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        yield b""
+
+    async def make_request(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        timeout: int | None = None,  # noqa: ASYNC109 (aiogram's signature)
+    ) -> TelegramType:
+        if self.fail is not None and (error := self.fail(method)) is not None:
+            raise error
+        self.calls.append(method)
+        if isinstance(method, GetMe):
+            return BOT_USER  # type: ignore[return-value]
+        if isinstance(method, SendMessage | SendPhoto):
+            return self._message(method)  # type: ignore[return-value]
+        if isinstance(method, EditMessageText | EditMessageReplyMarkup):
+            return self._edit(method)  # type: ignore[return-value]
+        if isinstance(method, AnswerCallbackQuery) and method.text:
+            self.alerts.append((int(method.callback_query_id.split(":")[0]), method.text))
+        return True  # type: ignore[return-value]
+
+    def _message(self, method: SendMessage | SendPhoto) -> Message:
+        text = method.text if isinstance(method, SendMessage) else (method.caption or "")
+        keyboard = (
+            method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
+        )
+        sent = Sent(
+            chat_id=int(method.chat_id),
+            message_id=next(self._ids),
+            text=text,
+            keyboard=keyboard,
+            photo=isinstance(method, SendPhoto),
+        )
+        self.sent.append(sent)
+        return self._as_message(sent)
+
+    def _edit(self, method: EditMessageText | EditMessageReplyMarkup) -> Message:
+        previous = next(
+            s
+            for s in reversed(self.sent)
+            if s.message_id == method.message_id and s.chat_id == int(method.chat_id or 0)
+        )
+        text = method.text if isinstance(method, EditMessageText) else previous.text
+        if text == previous.text and method.reply_markup == previous.keyboard:
+            raise TelegramBadRequest(method, "Bad Request: message is not modified")
+        sent = Sent(
+            chat_id=previous.chat_id,
+            message_id=previous.message_id,
+            text=text,
+            keyboard=method.reply_markup,
+            edited=True,
+        )
+        self.sent.append(sent)
+        return self._as_message(sent)
+
+    @staticmethod
+    def _as_message(sent: Sent) -> Message:
+        return Message(
+            message_id=sent.message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=sent.chat_id, type="private"),
+            from_user=BOT_USER,
+            text=sent.text,
+            reply_markup=sent.keyboard,
+        )

@@ -1,0 +1,117 @@
+"""Drive the real Dispatcher with real Updates, as Telegram would, against a recording session."""
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import count
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import CallbackQuery, Chat, Message, PhotoSize, Update, User
+
+from bot.session import BOT_USER, RecordingSession, Sent
+
+TEST_TOKEN = "42:TEST-TOKEN"
+
+
+@dataclass
+class Simulator:
+    dispatcher: Dispatcher
+    bot: Bot
+    session: RecordingSession
+    _update_ids: count = field(default_factory=lambda: count(1))
+    _message_ids: count = field(default_factory=lambda: count(1))
+
+    def user(self, telegram_id: int, first_name: str = "Test", language: str = "lv") -> "FakeUser":
+        return FakeUser(
+            self, User(id=telegram_id, is_bot=False, first_name=first_name, language_code=language)
+        )
+
+    async def feed(self, update: Update) -> None:
+        await self.dispatcher.feed_update(self.bot, update)
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
+
+
+@dataclass
+class FakeUser:
+    """A person in a private chat with the bot: types, taps buttons, reads what comes back."""
+
+    simulator: Simulator
+    user: User
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def inbox(self) -> list[Sent]:
+        """Everything the bot sent or edited in this chat, oldest first."""
+        return [s for s in self.simulator.session.sent if s.chat_id == self.id]
+
+    @property
+    def last(self) -> Sent:
+        return self.inbox[-1]
+
+    @property
+    def alerts(self) -> list[str]:
+        return [text for user_id, text in self.simulator.session.alerts if user_id == self.id]
+
+    def _message(self, **content) -> Message:
+        return Message(
+            message_id=next(self.simulator._message_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=self.id, type="private"),
+            from_user=self.user,
+            **content,
+        )
+
+    async def _feed(self, update: Update) -> list[Sent]:
+        before = len(self.inbox)
+        await self.simulator.feed(update)
+        return self.inbox[before:]
+
+    async def send(self, text: str, update_id: int | None = None) -> list[Sent]:
+        """Type a message; give back what the bot answered in this chat."""
+        update_id = update_id or self.simulator.next_update_id()
+        return await self._feed(Update(update_id=update_id, message=self._message(text=text)))
+
+    async def send_photo(self) -> list[Sent]:
+        photo = [PhotoSize(file_id="photo", file_unique_id="photo", width=10, height=10)]
+        update = Update(
+            update_id=self.simulator.next_update_id(), message=self._message(photo=photo)
+        )
+        return await self._feed(update)
+
+    def find_button(self, label: str) -> tuple[Sent, str]:
+        """The newest message with a button whose text contains `label`, and that button's data."""
+        for sent in reversed(self.inbox):
+            for text, data in sent.buttons():
+                if label in text:
+                    return sent, data
+        raise LookupError(f"no button {label!r}")
+
+    async def press(self, label: str) -> list[Sent]:
+        """Tap the newest button whose text contains `label`."""
+        sent, data = self.find_button(label)
+        return await self.press_data(data, sent)
+
+    async def press_data(self, data: str, on: Sent | None = None) -> list[Sent]:
+        """Send a callback with any data (a forged or stale one too) from a bot message."""
+        on = on or self.last
+        message = Message(
+            message_id=on.message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=self.id, type="private"),
+            from_user=BOT_USER,
+            text=on.text,
+            reply_markup=on.keyboard,
+        )
+        update_id = self.simulator.next_update_id()
+        callback = CallbackQuery(
+            id=f"{self.id}:{update_id}",
+            from_user=self.user,
+            chat_instance=str(self.id),
+            message=message,
+            data=data,
+        )
+        return await self._feed(Update(update_id=update_id, callback_query=callback))

@@ -1,0 +1,7 @@
+"""(being written)"""
+
+from aiogram import Router
+
+
+def create_router() -> Router:
+    return Router(name="activities")

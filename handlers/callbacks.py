@@ -1,0 +1,22 @@
+"""Callback data: short prefixes and ids only, never payloads (Telegram allows 64 bytes)."""
+
+from aiogram.filters.callback_data import CallbackData
+
+
+class Menu(CallbackData, prefix="m"):
+    action: str
+
+
+class Language(CallbackData, prefix="lang"):
+    code: str
+
+
+class StudentAction(CallbackData, prefix="sa"):
+    """A button on a student's card: start a flow for this student.
+
+    action: "risk" (handlers/risk.py), "consult" (handlers/consultations.py),
+    "need" (handlers/needs.py), "card" (handlers/students.py: show the card again).
+    """
+
+    action: str
+    student_id: int

@@ -1,0 +1,208 @@
+"""For everyone: joining by invite, the menu, help, cancel, language and privacy."""
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel import Locale
+
+from core.access import Actor
+from core.catalogues import (
+    MUNICIPALITY_COORDINATOR,
+    PARENT,
+    ROLES,
+    SCHOOL_COORDINATOR,
+    SPECIALIST,
+    TEACHER,
+    VOLUNTEER,
+)
+from core.errors import DomainError
+from core.i18n import LOCALES, N_
+from core.services.people import enroll_by_invite, set_locale
+from handlers.callbacks import Language, Menu
+
+# The menu's actions per role: (action, button label msgid). Each action is also a command.
+MENU = {
+    TEACHER: [
+        ("absent", N_("Mark absences")),
+        ("risk", N_("Log a risk signal")),
+        ("consult", N_("Log a consultation")),
+        ("students", N_("My students")),
+    ],
+    PARENT: [("needs", N_("Support needs"))],
+    VOLUNTEER: [("activity", N_("Register an activity")), ("activities", N_("My activities"))],
+    SCHOOL_COORDINATOR: [
+        ("students", N_("My students")),
+        ("pending", N_("Waiting for me")),
+        ("invite", N_("Invite someone")),
+        ("digest", N_("Weekly digest")),
+    ],
+}
+MENU[SPECIALIST] = MENU[TEACHER]
+MENU[MUNICIPALITY_COORDINATOR] = MENU[SCHOOL_COORDINATOR]
+
+COMMAND_HELP = {
+    "absent": N_("/absent - mark unexcused absences for a class"),
+    "risk": N_("/risk - log a risk signal for a student"),
+    "consult": N_("/consult - log a consultation session"),
+    "students": N_("/students - students at risk, their plans and records"),
+    "needs": N_("/needs - your child's support needs"),
+    "activity": N_("/activity - register a peer activity"),
+    "activities": N_("/activities - the activities you registered"),
+    "pending": N_("/pending - plans and questions waiting for you"),
+    "invite": N_("/invite - invite a colleague, a parent or a volunteer"),
+    "iap": N_("/iap - read a student's support plan"),
+    "digest": N_("/digest - the weekly digest"),
+}
+GENERAL_HELP = {
+    "menu": N_("/menu - the main menu"),
+    "cancel": N_("/cancel - stop what you are doing"),
+    "language": N_("/language - change the language"),
+    "privacy": N_("/privacy - what is stored and why"),
+    "help": N_("/help - what I can do for you"),
+}
+ROLE_COMMANDS = {
+    TEACHER: ["absent", "risk", "consult", "students"],
+    SPECIALIST: ["absent", "risk", "consult", "students"],
+    PARENT: ["needs"],
+    VOLUNTEER: ["activity", "activities"],
+    SCHOOL_COORDINATOR: ["students", "pending", "iap", "invite", "digest"],
+    MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "invite", "digest"],
+}
+
+
+def menu_keyboard(actor: Actor) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    seen: set[str] = set()
+    for membership in actor.memberships:
+        for action, label in MENU[membership.role]:
+            if action not in seen:
+                seen.add(action)
+                builder.button(text=_(label), callback_data=Menu(action=action))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def how_to_join() -> str:
+    return _(
+        "This bot serves schools in the PuMPuRS programme. To join, ask your school's "
+        "coordinator for an invite link and open it."
+    )
+
+
+async def show_menu(message: Message, actor: Actor) -> None:
+    await message.answer(_("What would you like to do?"), reply_markup=menu_keyboard(actor))
+
+
+async def start_with_code(
+    message: Message, command: CommandObject, actor: Actor | None, i18n: I18n
+) -> None:
+    user = message.from_user
+    try:
+        actor = await enroll_by_invite(
+            command.args or "",
+            telegram_id=user.id,
+            display_name=user.full_name,
+            locale=actor.locale if actor else user.language_code,
+        )
+    except DomainError as error:
+        await message.answer(error.text(i18n.current_locale))
+        return
+    with i18n.use_locale(actor.locale):
+        roles = ", ".join(_(ROLES[role].label) for role in sorted(actor.roles))
+        await message.answer(_("Welcome! You have joined as: {roles}.").format(roles=roles))
+        await show_menu(message, actor)
+
+
+async def start_without_code(message: Message, actor: Actor | None) -> None:
+    if actor is None or not actor.roles:
+        await message.answer(how_to_join())
+        return
+    await message.answer(_("Welcome back!"))
+    await show_menu(message, actor)
+
+
+async def menu(message: Message, actor: Actor | None) -> None:
+    if actor is None or not actor.roles:
+        await message.answer(how_to_join())
+        return
+    await show_menu(message, actor)
+
+
+async def help_command(message: Message, actor: Actor | None) -> None:
+    lines = [_("What I can do for you:")]
+    if actor is None or not actor.roles:
+        lines.append(how_to_join())
+    else:
+        commands = dict.fromkeys(c for role in sorted(actor.roles) for c in ROLE_COMMANDS[role])
+        lines += [_(COMMAND_HELP[c]) for c in commands]
+    lines += ["", *(_(text) for text in GENERAL_HELP.values())]
+    await message.answer("\n".join(lines))
+
+
+async def cancel(message: Message, state: FSMContext, actor: Actor | None) -> None:
+    had_step = await state.get_state() is not None
+    await state.clear()
+    await message.answer(
+        _("Stopped. Nothing more was saved.") if had_step else _("There is nothing to stop.")
+    )
+    if actor is not None and actor.roles:
+        await show_menu(message, actor)
+
+
+async def privacy(message: Message) -> None:
+    await message.answer(
+        _(
+            "What we store and why:\n"
+            "• About you: your name in Telegram, your Telegram id, your language and your "
+            "role, so that the bot knows what you may see.\n"
+            "• About students: name, class, school and family language; the risk signals, "
+            "consultations and support needs that staff and parents record; their support "
+            "plans. This is needed to plan and deliver help under the PuMPuRS programme.\n"
+            "• Volunteers record only numbers of participants, never names.\n"
+            "Each person sees only their own scope: staff their school, parents their own "
+            "child, coordinators their school or municipality. Every change is logged with "
+            "who made it and when. Personal ID codes are never stored."
+        )
+    )
+
+
+def language_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in LOCALES:
+        name = Locale.parse(code).get_display_name(code).capitalize()
+        builder.button(text=name, callback_data=Language(code=code))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def language(message: Message) -> None:
+    await message.answer(_("Choose your language:"), reply_markup=language_keyboard())
+
+
+async def language_chosen(
+    callback: CallbackQuery, callback_data: Language, actor: Actor | None, i18n: I18n
+) -> None:
+    await callback.answer()
+    if actor is None:
+        await callback.message.answer(how_to_join())
+        return
+    await set_locale(actor.id, callback_data.code)
+    with i18n.use_locale(callback_data.code):
+        await callback.message.answer(_("Done: I will write to you in this language."))
+
+
+def create_router() -> Router:
+    router = Router(name="common")
+    router.message.register(start_with_code, CommandStart(deep_link=True))
+    router.message.register(start_without_code, CommandStart())
+    router.message.register(menu, Command("menu"))
+    router.message.register(help_command, Command("help"))
+    router.message.register(cancel, Command("cancel"))
+    router.message.register(privacy, Command("privacy"))
+    router.message.register(language, Command("language"))
+    router.callback_query.register(language_chosen, Language.filter(F.code.in_(LOCALES)))
+    return router

@@ -1,0 +1,71 @@
+"""What nothing else handled: unknown commands, stray text, media, stale or forged buttons."""
+
+import logging
+import traceback
+
+from aiogram import F, Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from core.access import Actor
+from core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+async def unknown_command(message: Message, actor: Actor | None) -> None:
+    await message.answer(_("I don't know this command, or it is not for your role. See /help."))
+
+
+async def stray_text(message: Message, actor: Actor | None) -> None:
+    if actor is None or not actor.roles:
+        await message.answer(_("To join, open the invite link from your coordinator. See /help."))
+        return
+    await message.answer(_("Choose what to do in /menu, or see /help."))
+
+
+async def unsupported_message(message: Message) -> None:
+    await message.answer(_("I can only read text messages here. See /help."))
+
+
+async def stale_button(callback: CallbackQuery) -> None:
+    await callback.answer(
+        _("This button is no longer active. Start again from /menu."), show_alert=True
+    )
+
+
+async def domain_error(event: ErrorEvent, i18n: I18n) -> None:
+    """A refused action (no access, not found, invalid): say so in the user's language."""
+    error = event.exception
+    assert isinstance(error, DomainError)
+    await _tell(event, error.text(i18n.current_locale))
+
+
+async def unexpected_error(event: ErrorEvent) -> None:
+    """Anything else: log its type and where, not its message (it may hold data); apologise."""
+    where = "".join(traceback.format_tb(event.exception.__traceback__))
+    log.error(
+        "update %s failed: %s\n%s", event.update.update_id, type(event.exception).__name__, where
+    )
+    await _tell(event, _("Something went wrong on our side. Please try again."))
+
+
+async def _tell(event: ErrorEvent, text: str) -> None:
+    if event.update.callback_query is not None:
+        await event.update.callback_query.answer(text, show_alert=True)
+    elif event.update.message is not None:
+        await event.update.message.answer(text)
+
+
+def create_router() -> Router:
+    """Registered last: it takes whatever the role routers left."""
+    router = Router(name="fallback")
+    router.message.register(unknown_command, F.text.startswith("/"))
+    router.message.register(stray_text, F.text)
+    router.message.register(unsupported_message)
+    router.callback_query.register(stale_button)
+    router.errors.register(domain_error, ExceptionTypeFilter(DomainError))
+    router.errors.register(unexpected_error)
+    return router

@@ -1,0 +1,41 @@
+"""Bot tests: the real Dispatcher, real Updates, a recording Bot API session (no network).
+
+FSM state lives in Redis when TEST_REDIS_URL is set (always under CI), else in memory.
+"""
+
+import os
+
+import pytest
+from redis.asyncio import Redis
+
+from bot.factory import create_bot, create_dispatcher
+from bot.session import RecordingSession
+from bot.settings import BotSettings
+from bot.simulator import TEST_TOKEN, Simulator
+from tests.conftest import require_server
+
+FSM_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+async def make_simulator(redis: Redis | None, **settings) -> Simulator:
+    config = BotSettings(bot_token=TEST_TOKEN, **settings)
+    session = RecordingSession()
+    return Simulator(create_dispatcher(config, redis=redis), create_bot(config, session), session)
+
+
+@pytest.fixture
+async def redis():
+    """A real Redis when configured (flushed), else None: the in-memory set-up."""
+    if FSM_REDIS_URL is None:
+        yield None
+        return
+    require_server(FSM_REDIS_URL, "Redis")
+    client = Redis.from_url(FSM_REDIS_URL)
+    await client.flushdb()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def sim(db, redis):
+    return await make_simulator(redis)

@@ -1,0 +1,67 @@
+"""Joining, the menu, help, cancel, language and privacy, for everyone."""
+
+from core.services.people import create_invite
+from storage.models import Person
+
+
+async def test_start_without_invite_explains_how_to_join(sim, world):
+    stranger = sim.user(5001, language="lv")
+    replies = await stranger.send("/start")
+    assert "ielūguma saiti" in replies[-1].text
+    ru = sim.user(5002, language="ru")
+    assert "ссылку-приглашение" in (await ru.send("/start"))[-1].text
+
+
+async def test_invite_link_binds_the_account_once(sim, world):
+    issued = await create_invite(world.coordinator_a, "teacher", school_id=world.school_a.id)
+    newcomer = sim.user(5003, first_name="Liene", language="ru")
+    replies = await newcomer.send(f"/start {issued.code}")
+    assert "Добро пожаловать" in replies[0].text
+    assert "Учитель" in replies[0].text
+    assert any("Отметить пропуски" in text for text, _ in replies[-1].buttons())
+    person = await Person.get(telegram_id=5003)
+    assert person.locale == "ru"
+
+    other = sim.user(5004, language="lv")
+    again = await other.send(f"/start {issued.code}")
+    assert "jau ir izmantots" in again[-1].text
+    wrong = await other.send("/start nonsense")
+    assert "nav derīgs" in wrong[-1].text
+
+
+async def test_language_is_stored_on_the_person_and_survives_cancel(sim, world):
+    teacher = sim.user(101)  # world.teacher_a
+    await teacher.send("/language")
+    await teacher.press("Русский")
+    assert "на этом языке" in teacher.last.text
+    await teacher.send("/cancel")
+    replies = await teacher.send("/help")
+    assert "Что я могу" in replies[-1].text
+    assert (await Person.get(telegram_id=101)).locale == "ru"
+
+
+async def test_help_lists_the_commands_of_the_role(sim, world):
+    parent = await sim.user(108).send("/help")  # world.parent_a1
+    assert "/needs" in parent[-1].text
+    assert "/absent" not in parent[-1].text
+    volunteer = await sim.user(109).send("/help")
+    assert "/activity" in volunteer[-1].text
+    assert "/students" not in volunteer[-1].text
+
+
+async def test_privacy_and_unknown_input_get_clear_answers(sim, world):
+    teacher = sim.user(101)
+    assert "Personas kodi" in (await teacher.send("/privacy"))[-1].text
+    assert "/help" in (await teacher.send("/nonsense"))[-1].text
+    assert "/menu" in (await teacher.send("hello"))[-1].text
+    assert "teksta" in (await teacher.send_photo())[-1].text
+    await teacher.press_data("zz:forged")
+    assert teacher.alerts[-1].startswith("Šī poga vairs nav aktīva")
+
+
+async def test_a_redelivered_update_has_its_effect_once(sim, world):
+    issued = await create_invite(world.coordinator_a, "teacher", school_id=world.school_a.id)
+    newcomer = sim.user(5005)
+    first = await newcomer.send(f"/start {issued.code}", update_id=777)
+    again = await newcomer.send(f"/start {issued.code}", update_id=777)
+    assert first and again == []
