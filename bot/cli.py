@@ -1,11 +1,11 @@
 """The `pumpurs` command line."""
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated, TypeVar
 
 import typer
-import uvicorn
 
 from core.access import load_actor
 from core.catalogues import ROLES
@@ -14,6 +14,7 @@ from core.links import invite_link
 from storage.db import database, upgrade
 
 T = TypeVar("T")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 app = typer.Typer(help="Pumpurs: early-school-leaving support (PuMPuRS).", no_args_is_help=True)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
@@ -43,10 +44,11 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Serve the HTTP API (docs at /docs)."""
-    from core.api.app import create_app
+    """Serve the HTTP API (docs at /docs) and, when BOT_TOKEN is set, the Telegram bot."""
+    from bot.runner import serve as run_server
 
-    uvicorn.run(create_app(), host=host, port=port, log_level="info")
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    asyncio.run(run_server(host, port))
 
 
 @db_app.command("upgrade")
@@ -113,3 +115,21 @@ def invite_create(
         return invite_link(issued.code) or issued.code
 
     typer.echo(run_with_database(work))
+
+
+@app.command()
+def chat(
+    as_: Annotated[
+        str,
+        typer.Option(
+            "--as", help="teacher, specialist, parent, volunteer, coordinator or municipality."
+        ),
+    ],
+) -> None:
+    """Talk to the bot from this terminal as a local person, without Telegram."""
+    from bot.chat import ROLES
+    from bot.chat import chat as run_chat
+
+    if as_ not in ROLES:
+        raise typer.BadParameter(f"choose one of: {', '.join(ROLES)}")
+    run_with_database(lambda: run_chat(as_))

@@ -7,7 +7,7 @@ class BotSettings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
     bot_token: str | None = None
-    webhook_url: str | None = None  # e.g. https://pumpurs.example.lv/telegram/webhook
+    webhook_url: str | None = None  # public base URL; Telegram posts to it + /telegram/webhook
     webhook_secret: str | None = None
     telegram_api_url: str | None = None  # a self-hosted Bot API server
     redis_url: str | None = None

@@ -193,3 +193,19 @@ async def actor_for_token(token: str) -> Actor | None:
 async def person_for_telegram(telegram_id: int) -> Actor | None:
     person = await Person.get_or_none(telegram_id=telegram_id)
     return await load_actor(person.id) if person else None
+
+
+LOCAL_CHAT_IDS = 900_000_000  # fictional Telegram ids for `pumpurs chat`, far from real ones
+
+
+async def local_chat_identity(role: str) -> Person | None:
+    """The first person holding `role`, given a local Telegram id if they have none."""
+    membership = await Membership.filter(role=role).order_by("id").first()
+    if membership is None:
+        return None
+    person = await Person.get(id=membership.person_id)
+    if person.telegram_id is None:
+        person.telegram_id = LOCAL_CHAT_IDS + person.id
+        await person.save(update_fields=["telegram_id"])
+        await audit.record(person.id, "person.local_chat", "person", person.id)
+    return person

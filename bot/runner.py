@@ -1,0 +1,75 @@
+"""`pumpurs serve`: the API, and with BOT_TOKEN the bot (long polling, or a webhook), together."""
+
+import asyncio
+import contextlib
+import logging
+
+import uvicorn
+from aiogram import Bot, Dispatcher
+from aiogram.utils.i18n import I18n
+from fastapi import FastAPI
+
+from bot.factory import create_bot, create_dispatcher, set_commands
+from bot.i18n import create_i18n
+from bot.settings import BotSettings
+from bot.webhook import WEBHOOK_PATH, webhook_router, webhook_secret
+from core.api.app import create_app
+from storage.db import database
+from storage.redis import connect_redis
+
+log = logging.getLogger(__name__)
+SENDER_PAUSE_SECONDS = 2
+
+
+async def send_forever(bot: Bot, i18n: I18n) -> None:
+    """Drain the outbox again and again."""
+    from bot.sender import send_due
+
+    while True:
+        try:
+            await send_due(bot, i18n)
+        except Exception:  # the loop must outlive one bad round; the items stay in the outbox
+            log.exception("sending the outbox failed")
+        await asyncio.sleep(SENDER_PAUSE_SECONDS)
+
+
+async def serve(host: str, port: int) -> None:
+    settings = BotSettings()
+    async with database():
+        app = create_app(manage_database=False)
+        background: list[asyncio.Task] = []
+        if settings.bot_token:
+            background = await start_bot(app, settings)
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+        try:
+            await server.serve()
+        finally:
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+async def start_bot(app: FastAPI, settings: BotSettings) -> list[asyncio.Task]:
+    """Connect the bot to Telegram: webhook routes on the app, or a polling task; the sender."""
+    redis = connect_redis(settings.redis_url) if settings.redis_url else None
+    i18n = create_i18n()
+    bot = create_bot(settings)
+    dispatcher: Dispatcher = create_dispatcher(settings, redis=redis, i18n=i18n)
+    await set_commands(bot, i18n)
+    tasks = [asyncio.create_task(send_forever(bot, i18n))]
+    if settings.webhook_url:
+        secret = webhook_secret(settings.bot_token or "", settings.webhook_secret)
+        app.include_router(webhook_router(dispatcher, bot, secret))
+        await bot.set_webhook(
+            settings.webhook_url.rstrip("/") + WEBHOOK_PATH,
+            secret_token=secret,
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+        log.info("bot: webhook set")
+    else:
+        await bot.delete_webhook()
+        polling = dispatcher.start_polling(bot, handle_signals=False, close_bot_session=True)
+        tasks.append(asyncio.create_task(polling))
+        log.info("bot: long polling")
+    return tasks
