@@ -1,7 +1,411 @@
-"""(being written)"""
+"""Support needs: staff ask the parent; the parent answers (months, route) or consents; /needs.
 
-from aiogram import Router
+The question, the answer and the consent request reach the other side through the outbox
+(bot/sender.py renders them with the views below, in the recipient's language).
+"""
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel.dates import get_month_names
+
+from core.access import Actor, visible_student, workable_student
+from core.catalogues import NEED_STATUSES, SUPPORT_TYPES
+from core.clock import Semester
+from core.errors import Conflict, InvalidInput
+from core.services import iaps, needs
+from handlers.callbacks import Menu, StudentAction
+from handlers.filters import IsParent, IsStaff
+from handlers.replies import answer_long, edit_or_keep
+
+MONTHS_DONE = 0  # NeedMonth's month for the Done button
+
+
+class NeedType(CallbackData, prefix="nd_t"):
+    code: str
+
+
+class NeedReply(CallbackData, prefix="nd_r"):
+    need_id: int
+    yes: bool
+
+
+class NeedMonth(CallbackData, prefix="nd_m"):
+    month: int
+
+
+class NeedSave(CallbackData, prefix="nd_s"):
+    save: bool
+
+
+class Consent(CallbackData, prefix="nd_c"):
+    iap_id: int
+    given: bool
+
+
+class AskNeed(StatesGroup):
+    support_type = State()
+
+
+class AnswerNeed(StatesGroup):
+    months = State()
+    route = State()
+    confirm = State()
+
+
+# Views, also used by the sender outside any handler (within the recipient's locale).
+
+
+def student_line(student) -> str:
+    return _("Student: {student}").format(student=f"{student.first_name} {student.last_name}")
+
+
+def support_label(code: str) -> str:
+    return _(SUPPORT_TYPES[code].label)
+
+
+def semester_text(school_year: int, number: int) -> str:
+    return _("{year}/{next_year}, semester {number}").format(
+        year=school_year, next_year=school_year + 1, number="I" if number == 1 else "II"
+    )
+
+
+def month_names(months: list[int]) -> str:
+    names = get_month_names("wide", context="stand-alone", locale=get_i18n().current_locale)
+    return ", ".join(names[month] for month in months)
+
+
+def question_view(need) -> tuple[str, InlineKeyboardMarkup]:
+    """The question to a parent (need with its student), with Yes / No."""
+    next_step = (
+        _("If yes, you will choose the months and give the route.")
+        if need.support_type in needs.TRANSPORT_TYPES
+        else _("If yes, you will choose the months.")
+    )
+    text = "\n".join(
+        [
+            _("A question from the school"),
+            student_line(need.student),
+            semester_text(need.school_year, need.semester),
+            "",
+            _("Does your child need this support: {support}?").format(
+                support=support_label(need.support_type)
+            ),
+            next_step,
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Yes"), callback_data=NeedReply(need_id=need.id, yes=True))
+    builder.button(text=_("No"), callback_data=NeedReply(need_id=need.id, yes=False))
+    return text, builder.as_markup()
+
+
+def answered_view(need) -> str:
+    """What the one who asked is told (need with its student)."""
+    support = support_label(need.support_type)
+    if need.status == "declined":
+        return "\n".join(
+            [
+                _("The parent answered that this support is not needed: {support}.").format(
+                    support=support
+                ),
+                student_line(need.student),
+            ]
+        )
+    lines = [
+        _("The parent confirmed the need: {support}.").format(support=support),
+        student_line(need.student),
+        _("Months: {months}").format(months=month_names(need.months)),
+    ]
+    if need.details:
+        lines.append(_("Route: {route}").format(route=need.details))
+    return "\n".join(lines)
+
+
+def consent_view(iap) -> tuple[str, InlineKeyboardMarkup]:
+    """The request for a parent's consent to a plan (iap with its student)."""
+    text = "\n".join(
+        [
+            _("The school has prepared a support plan (IAP) for your child."),
+            student_line(iap.student),
+            semester_text(iap.school_year, iap.semester),
+            "",
+            _("Do you consent to the support? Nothing starts without your consent."),
+        ]
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Give consent"), callback_data=Consent(iap_id=iap.id, given=True))
+    builder.button(text=_("Refuse"), callback_data=Consent(iap_id=iap.id, given=False))
+    return text, builder.as_markup()
+
+
+# Staff: from a student's card, ask the parent about a need.
+
+
+def support_keyboard() -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for entry in SUPPORT_TYPES:
+        builder.button(text=support_label(entry.code), callback_data=NeedType(code=entry.code))
+    builder.adjust(1)  # long labels: one a row
+    return builder.as_markup()
+
+
+async def start_asking(
+    callback: CallbackQuery, callback_data: StudentAction, actor: Actor, state: FSMContext
+) -> None:
+    student = await workable_student(actor, callback_data.student_id)
+    await state.set_state(AskNeed.support_type)
+    await state.set_data({"student_id": student.id})
+    await callback.answer()
+    prompt = _("Which support should I ask the parent about?")
+    await callback.message.answer(
+        f"{student_line(student)}\n{prompt}", reply_markup=support_keyboard()
+    )
+
+
+async def support_chosen(
+    callback: CallbackQuery, callback_data: NeedType, actor: Actor, state: FSMContext, i18n: I18n
+) -> None:
+    student_id = (await state.get_data())["student_id"]
+    try:
+        need = await needs.ask_parent_about_need(actor, student_id, callback_data.code)
+    except InvalidInput as error:  # no parent yet, or a forged type
+        await state.clear()
+        await callback.answer()
+        await edit_or_keep(callback.message, error.text(i18n.current_locale))
+        return
+    await state.clear()
+    await callback.answer()
+    need = await needs.get_need(actor, need.id)
+    asked = _("I have asked the parent about: {support}. You will be told the answer.")
+    text = f"{asked.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
+    await edit_or_keep(callback.message, text)
+
+
+# Parent: answer the question.
+
+
+def months_keyboard(need, chosen: list[int]) -> InlineKeyboardMarkup:
+    names = get_month_names("wide", context="stand-alone", locale=get_i18n().current_locale)
+    builder = InlineKeyboardBuilder()
+    for month in Semester(need.school_year, need.semester).months():
+        label = names[month].capitalize()
+        text = f"✓ {label}" if month in chosen else label
+        builder.button(text=text, callback_data=NeedMonth(month=month))
+    builder.adjust(3)
+    done = InlineKeyboardButton(text=_("Done"), callback_data=NeedMonth(month=MONTHS_DONE).pack())
+    builder.row(done)
+    return builder.as_markup()
+
+
+def months_prompt() -> str:
+    return _("In which months is the support needed? Tick them, then press Done.")
+
+
+async def answer_yes(
+    callback: CallbackQuery, callback_data: NeedReply, actor: Actor, state: FSMContext
+) -> None:
+    need = await needs.need_to_answer(actor, callback_data.need_id)
+    await state.set_state(AnswerNeed.months)
+    await state.set_data({"need_id": need.id, "months": []})
+    await callback.answer()
+    await callback.message.answer(months_prompt(), reply_markup=months_keyboard(need, []))
+
+
+async def answer_no(
+    callback: CallbackQuery, callback_data: NeedReply, actor: Actor, state: FSMContext
+) -> None:
+    await needs.answer_need(actor, callback_data.need_id, confirmed=False)
+    if (await state.get_data()).get("need_id") == callback_data.need_id:
+        await state.clear()
+    await callback.answer()
+    thanks = _("Thank you! The school will be told that this support is not needed.")
+    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{thanks}")
+
+
+async def flow_need(actor: Actor, state: FSMContext):
+    """The need this flow answers, while it is open; the flow ends once it has been answered."""
+    try:
+        return await needs.need_to_answer(actor, (await state.get_data())["need_id"])
+    except Conflict:
+        await state.clear()
+        raise
+
+
+async def toggle_month(
+    callback: CallbackQuery, callback_data: NeedMonth, actor: Actor, state: FSMContext
+) -> None:
+    need = await flow_need(actor, state)
+    data = await state.get_data()
+    chosen = set(data["months"])
+    if callback_data.month in Semester(need.school_year, need.semester).months():
+        chosen ^= {callback_data.month}
+    await state.update_data(months=sorted(chosen))
+    await callback.answer()
+    await edit_or_keep(callback.message, months_prompt(), months_keyboard(need, sorted(chosen)))
+
+
+async def months_done(callback: CallbackQuery, actor: Actor, state: FSMContext) -> None:
+    need = await flow_need(actor, state)
+    data = await state.get_data()
+    needs.check_months(need, data["months"])  # none ticked: the error handler says so
+    await callback.answer()
+    chosen = _("Months: {months}").format(months=month_names(data["months"]))
+    await edit_or_keep(callback.message, chosen)  # the months are set: no more ticks
+    if need.support_type in needs.TRANSPORT_TYPES:
+        await state.set_state(AnswerNeed.route)
+        await callback.message.answer(route_prompt())
+        return
+    await state.set_state(AnswerNeed.confirm)
+    await ask_to_confirm(callback.message, actor, state)
+
+
+def route_prompt() -> str:
+    return _("Type the route: where from and where to (at most {max} characters).").format(
+        max=needs.DETAILS_LIMIT
+    )
+
+
+async def route_typed(message: Message, actor: Actor, state: FSMContext) -> None:
+    need = await flow_need(actor, state)
+    route = needs.check_details(need, message.text)  # empty or too long: the error handler says
+    await state.update_data(route=route)
+    await state.set_state(AnswerNeed.confirm)
+    await ask_to_confirm(message, actor, state)
+
+
+async def route_not_text(message: Message) -> None:
+    await message.answer(_("Please type the route as text.") + "\n" + route_prompt())
+
+
+async def months_not_pressed(message: Message) -> None:
+    await message.answer(_("Tick the months with the buttons above, then press Done."))
+
+
+async def ask_to_confirm(message: Message, actor: Actor, state: FSMContext) -> None:
+    data = await state.get_data()
+    need = await needs.get_need(actor, data["need_id"])
+    lines = [
+        _("Please check your answer:"),
+        student_line(need.student),
+        _("Support: {support}").format(support=support_label(need.support_type)),
+        _("Months: {months}").format(months=month_names(data["months"])),
+    ]
+    if data.get("route"):
+        lines.append(_("Route: {route}").format(route=data["route"]))
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("Save"), callback_data=NeedSave(save=True))
+    builder.button(text=_("Cancel"), callback_data=NeedSave(save=False))
+    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+
+
+async def confirm_pressed(message: Message) -> None:
+    await message.answer(_("Please press Save or Cancel above."))
+
+
+async def save_answer(
+    callback: CallbackQuery, callback_data: NeedSave, actor: Actor, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    if not callback_data.save:
+        await callback.answer()
+        stopped = _("Stopped. Nothing was saved. You can answer later in /needs.")
+        await edit_or_keep(callback.message, f"{callback.message.text}\n\n{stopped}")
+        return
+    await needs.answer_need(
+        actor, data["need_id"], confirmed=True, months=data["months"], details=data.get("route")
+    )
+    await callback.answer()
+    thanks = _("Thank you! Your answer is saved, and the school will be told.")
+    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{thanks}")
+
+
+# Parent: consent to a plan.
+
+
+async def consent_answered(callback: CallbackQuery, callback_data: Consent, actor: Actor) -> None:
+    await iaps.record_consent(actor, callback_data.iap_id, given=callback_data.given)
+    await callback.answer()
+    result = (
+        _("Thank you: your consent is recorded.")
+        if callback_data.given
+        else _("Your refusal is recorded. The school may contact you.")
+    )
+    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{result}")
+
+
+# Parent: /needs.
+
+
+def need_line(need) -> str:
+    support = support_label(need.support_type)
+    if need.status == "asked":
+        return "• " + _("{support}: awaiting your answer").format(support=support)
+    line = f"• {support}: {_(NEED_STATUSES[need.status].label)}"
+    if need.months:
+        line += "\n  " + _("Months: {months}").format(months=month_names(need.months))
+    if need.details:
+        line += "\n  " + _("Route: {route}").format(route=need.details)
+    return line
+
+
+async def child_needs_text(actor: Actor, student_id: int) -> tuple[str, list]:
+    """The child's needs by semester, and the questions still open."""
+    student = await visible_student(actor, student_id)
+    child_needs = await needs.list_needs(actor, student.id)
+    lines = [_("Support needs"), student_line(student)]
+    if not child_needs:
+        lines.append(_("No support needs are recorded yet."))
+    semester = None
+    for need in child_needs:
+        if (need.school_year, need.semester) != semester:
+            semester = (need.school_year, need.semester)
+            lines += ["", semester_text(*semester)]
+        lines.append(need_line(need))
+    return "\n".join(lines), [n for n in child_needs if n.status == "asked"]
+
+
+async def show_needs(message: Message, actor: Actor) -> None:
+    for student_id in sorted(actor.child_ids):
+        text, open_questions = await child_needs_text(actor, student_id)
+        await answer_long(message, text)
+        for need in reversed(open_questions):
+            question, keyboard = question_view(need)
+            await message.answer(question, reply_markup=keyboard)
+
+
+async def needs_command(message: Message, actor: Actor) -> None:
+    await show_needs(message, actor)
+
+
+async def needs_menu(callback: CallbackQuery, actor: Actor) -> None:
+    await callback.answer()
+    await show_needs(callback.message, actor)
 
 
 def create_router() -> Router:
-    return Router(name="needs")
+    router = Router(name="needs")
+    router.callback_query.register(start_asking, StudentAction.filter(F.action == "need"), IsStaff)
+    router.callback_query.register(support_chosen, NeedType.filter(), AskNeed.support_type)
+    router.callback_query.register(answer_yes, NeedReply.filter(F.yes), IsParent)
+    router.callback_query.register(answer_no, NeedReply.filter(~F.yes), IsParent)
+    router.callback_query.register(
+        months_done, NeedMonth.filter(F.month == MONTHS_DONE), AnswerNeed.months
+    )
+    router.callback_query.register(toggle_month, NeedMonth.filter(), AnswerNeed.months)
+    router.message.register(months_not_pressed, AnswerNeed.months, ~F.text.startswith("/"))
+    router.message.register(route_typed, AnswerNeed.route, F.text, ~F.text.startswith("/"))
+    router.message.register(route_not_text, AnswerNeed.route, ~F.text)
+    router.callback_query.register(save_answer, NeedSave.filter(), AnswerNeed.confirm)
+    router.message.register(confirm_pressed, AnswerNeed.confirm, ~F.text.startswith("/"))
+    router.callback_query.register(consent_answered, Consent.filter(), IsParent)
+    router.message.register(needs_command, Command("needs"), IsParent)
+    router.callback_query.register(needs_menu, Menu.filter(F.action == "needs"), IsParent)
+    return router

@@ -1,7 +1,481 @@
-"""(being written)"""
+"""One risk signal: student, group, factor, value, note, a summary to check, save, undo."""
 
-from aiogram import Router
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import get_i18n, ngettext
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from core.access import Actor, workable_student
+from core.catalogues import CAUTION, HIGH, LESSONS, RISK_FACTORS, RISK_GROUPS, RISK_LEVELS
+from core.clock import today
+from core.errors import AccessDenied
+from core.formatting import short_date
+from core.services.schools import list_classes, list_schools, list_students
+from core.services.signals import (
+    NOTE_LIMIT,
+    record_risk_signal,
+    suggested_level,
+    undo_risk_signal,
+)
+from handlers.absences import (
+    LESSON_BUTTONS,
+    MAX_LESSONS_A_DAY,
+    TYPED_TEXT,
+    buttons_due,
+    full_name,
+    lessons_row,
+    show,
+    typed_lessons,
+)
+from handlers.callbacks import Menu, StudentAction
+from handlers.fallback import stale_button
+from handlers.filters import IsStaff
+from handlers.replies import edit_or_keep
+
+SEARCH_RESULTS = 10
+
+
+class RiskFlow(StatesGroup):
+    school = State()
+    school_class = State()
+    student = State()
+    group = State()
+    factor = State()
+    value = State()
+    note = State()
+    summary = State()
+
+
+CHOOSING_STUDENT = StateFilter(RiskFlow.school, RiskFlow.school_class, RiskFlow.student)
+
+
+class RsSchool(CallbackData, prefix="rs_s"):
+    school_id: int
+
+
+class RsClass(CallbackData, prefix="rs_c"):
+    class_id: int
+
+
+class RsStudent(CallbackData, prefix="rs_p"):
+    student_id: int
+
+
+class RsGroup(CallbackData, prefix="rs_g"):
+    code: str
+
+
+class RsFactor(CallbackData, prefix="rs_f"):
+    code: str
+
+
+class RsValue(CallbackData, prefix="rs_v"):
+    value: int
+
+
+class RsStep(CallbackData, prefix="rs_a"):
+    action: str  # "groups", "skip" (the note), "level", "save", "edit", "cancel"
+
+
+class RsUndo(CallbackData, prefix="rs_u"):
+    signal_id: int
+
+
+def step_button(text: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=RsStep(action=action).pack())
+
+
+def who_prompt() -> str:
+    return _("Whom is the risk signal about? Choose a class, or type part of the student's name.")
+
+
+# Step 1: the student: school (when several) and class by buttons, or a name typed.
+
+
+async def start(message: Message, state: FSMContext, actor: Actor) -> None:
+    await state.clear()
+    schools = await list_schools(actor)
+    if not schools:
+        await message.answer(_("You have no school to log risk signals in."))
+        return
+    if len(schools) == 1:
+        await show_classes(message, state, actor, schools[0].id, edit=False)
+        return
+    builder = InlineKeyboardBuilder()
+    for school in schools:
+        builder.button(text=school.name, callback_data=RsSchool(school_id=school.id))
+    builder.adjust(1)
+    await state.set_state(RiskFlow.school)
+    text = _("Whom is the risk signal about? Choose a school, or type part of the student's name.")
+    await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    await start(callback.message, state, actor)
+
+
+async def start_for_student(
+    callback: CallbackQuery, callback_data: StudentAction, state: FSMContext, actor: Actor
+) -> None:
+    """From a student's card: straight to the risk group."""
+    await workable_student(actor, callback_data.student_id)
+    await callback.answer()
+    await state.clear()
+    await state.update_data(student_id=callback_data.student_id)
+    await show_groups(callback.message, state, actor, edit=False)
+
+
+async def school_chosen(
+    callback: CallbackQuery, callback_data: RsSchool, state: FSMContext, actor: Actor
+) -> None:
+    await show_classes(callback.message, state, actor, callback_data.school_id, edit=True)
+    await callback.answer()
+
+
+async def show_classes(
+    message: Message, state: FSMContext, actor: Actor, school_id: int, *, edit: bool
+) -> None:
+    classes = await list_classes(actor, school_id)
+    await state.update_data(school_id=school_id)
+    await state.set_state(RiskFlow.school_class)
+    builder = InlineKeyboardBuilder()
+    for school_class in classes:
+        builder.button(text=school_class.name, callback_data=RsClass(class_id=school_class.id))
+    builder.adjust(4)
+    await show(message, who_prompt(), builder.as_markup(), edit=edit)
+
+
+async def class_chosen(
+    callback: CallbackQuery, callback_data: RsClass, state: FSMContext, actor: Actor
+) -> None:
+    data = await state.get_data()
+    classes = {c.id: c.name for c in await list_classes(actor, data["school_id"])}
+    if callback_data.class_id not in classes:
+        raise AccessDenied()
+    await callback.answer()
+    students = await list_students(actor, class_id=callback_data.class_id)
+    builder = InlineKeyboardBuilder()
+    for student in students:
+        builder.button(text=full_name(student), callback_data=RsStudent(student_id=student.id))
+    builder.adjust(2)
+    await state.set_state(RiskFlow.student)
+    text = _("{name}: choose the student.").format(name=classes[callback_data.class_id])
+    await edit_or_keep(callback.message, text, builder.as_markup())
+
+
+async def name_typed(message: Message, state: FSMContext, actor: Actor) -> None:
+    query = message.text.strip()
+    found = await list_students(actor, search=query)
+    if not found:
+        text = _("No student found for “{query}”. Type another part of the name.").format(
+            query=query
+        )
+        await message.answer(text)
+        return
+    class_names: dict[int, str] = {}
+    for school_id in {s.school_id for s in found}:
+        class_names |= {c.id: c.name for c in await list_classes(actor, school_id)}
+    builder = InlineKeyboardBuilder()
+    for student in found[:SEARCH_RESULTS]:
+        label = f"{full_name(student)} · {class_names.get(student.school_class_id, '')}"
+        builder.button(text=label, callback_data=RsStudent(student_id=student.id))
+    builder.adjust(1)
+    text = _("Choose the student:")
+    if len(found) > SEARCH_RESULTS:
+        text += "\n" + _("Only the first {count} are shown: type more of the name.").format(
+            count=SEARCH_RESULTS
+        )
+    await state.set_state(RiskFlow.student)
+    await message.answer(text, reply_markup=builder.as_markup())
+
+
+async def name_not_text(message: Message) -> None:
+    await message.answer(who_prompt())
+
+
+async def student_chosen(
+    callback: CallbackQuery, callback_data: RsStudent, state: FSMContext, actor: Actor
+) -> None:
+    await workable_student(actor, callback_data.student_id)
+    await callback.answer()
+    await state.update_data(student_id=callback_data.student_id)
+    await show_groups(callback.message, state, actor, edit=True)
+
+
+async def student_label(actor: Actor, student_id: int) -> str:
+    """The student's name and class, e.g. `Anna Kalnina, 7.a`."""
+    student = await workable_student(actor, student_id)
+    classes = {c.id: c.name for c in await list_classes(actor, student.school_id)}
+    return f"{full_name(student)}, {classes.get(student.school_class_id, '')}"
+
+
+async def heading(actor: Actor, data: dict) -> str:
+    """What the signal is about so far: the student and class, then the group or the factor."""
+    lines = [await student_label(actor, data["student_id"])]
+    factor, group = data.get("factor"), data.get("group")
+    if factor is not None:
+        lines.append(_(RISK_FACTORS[factor].label))
+    elif group is not None:
+        lines.append(_(RISK_GROUPS[group].label))
+    return "\n".join(lines)
+
+
+# Step 2: the risk group and the factor.
+
+
+async def show_groups(message: Message, state: FSMContext, actor: Actor, *, edit: bool) -> None:
+    data = {"student_id": (await state.get_data())["student_id"]}
+    await state.set_data(data)
+    await state.set_state(RiskFlow.group)
+    builder = InlineKeyboardBuilder()
+    for group in RISK_GROUPS:
+        builder.button(text=_(group.label), callback_data=RsGroup(code=group.code))
+    builder.adjust(1)
+    text = await heading(actor, data) + "\n" + _("Which risk group?")
+    await show(message, text, builder.as_markup(), edit=edit)
+
+
+async def group_chosen(
+    callback: CallbackQuery, callback_data: RsGroup, state: FSMContext, actor: Actor
+) -> None:
+    await callback.answer()
+    data = await state.update_data(group=callback_data.code)
+    await state.set_state(RiskFlow.factor)
+    builder = InlineKeyboardBuilder()
+    for factor in RISK_FACTORS:
+        if factor.group == callback_data.code:
+            builder.button(text=_(factor.label), callback_data=RsFactor(code=factor.code))
+    builder.adjust(1)
+    builder.row(step_button(_("Back"), "groups"))
+    text = await heading(actor, data) + "\n" + _("Which factor?")
+    await edit_or_keep(callback.message, text, builder.as_markup())
+
+
+async def back_to_groups(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    await show_groups(callback.message, state, actor, edit=True)
+
+
+async def factor_chosen(
+    callback: CallbackQuery, callback_data: RsFactor, state: FSMContext, actor: Actor
+) -> None:
+    factor = RISK_FACTORS[callback_data.code]
+    if factor.group != (await state.get_data())["group"]:
+        await stale_button(callback)
+        return
+    await callback.answer()
+    await state.update_data(factor=factor.code)
+    if factor.unit is None:
+        await ask_note(callback.message, state, actor, edit=True)
+        return
+    await ask_value(callback.message, state, actor, edit=True)
+
+
+# Step 3: the value (for a factor that counts something) and the note.
+
+
+async def ask_value(
+    message: Message, state: FSMContext, actor: Actor, *, edit: bool, error: str | None = None
+) -> None:
+    """Ask for the factor's value in its unit (lessons missed today), after an error if any."""
+    data = await state.get_data()
+    assert RISK_FACTORS[data["factor"]].unit == LESSONS  # the only unit a factor has
+    await state.set_state(RiskFlow.value)
+    question = _(
+        "How many lessons did the student miss today? Tap a number or type one from 1 to {max}."
+    ).format(max=MAX_LESSONS_A_DAY)
+    text = "\n".join(filter(None, [error, await heading(actor, data), question]))
+    markup = InlineKeyboardMarkup(inline_keyboard=[lessons_row(RsValue, "value")])
+    await show(message, text, markup, edit=edit)
+
+
+async def value_tapped(
+    callback: CallbackQuery, callback_data: RsValue, state: FSMContext, actor: Actor
+) -> None:
+    await callback.answer()
+    await state.update_data(value=callback_data.value)
+    await ask_note(callback.message, state, actor, edit=True)
+
+
+async def value_typed(message: Message, state: FSMContext, actor: Actor) -> None:
+    value = typed_lessons(message.text)
+    if isinstance(value, str):
+        await ask_value(message, state, actor, edit=False, error=value)
+        return
+    await state.update_data(value=value)
+    await ask_note(message, state, actor, edit=False)
+
+
+async def value_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
+    await ask_value(message, state, actor, edit=False)
+
+
+async def ask_note(
+    message: Message, state: FSMContext, actor: Actor, *, edit: bool, error: str | None = None
+) -> None:
+    await state.set_state(RiskFlow.note)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[step_button(_("Skip"), "skip")]])
+    question = _("Add a note? Type it (at most {max} characters), or tap Skip.").format(
+        max=NOTE_LIMIT
+    )
+    text = "\n".join(filter(None, [error, await heading(actor, await state.get_data()), question]))
+    await show(message, text, markup, edit=edit)
+
+
+async def note_typed(message: Message, state: FSMContext, actor: Actor) -> None:
+    if len(message.text) > NOTE_LIMIT:
+        error = _("The note is too long: at most {max} characters.").format(max=NOTE_LIMIT)
+        await ask_note(message, state, actor, edit=False, error=error)
+        return
+    await state.update_data(note=message.text)
+    await show_summary(message, state, actor, edit=False)
+
+
+async def note_skipped(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    await state.update_data(note=None)
+    await show_summary(callback.message, state, actor, edit=True)
+
+
+async def note_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
+    await ask_note(message, state, actor, edit=False)
+
+
+# Step 4: the summary, with the suggested level; save, change the level, edit or cancel.
+
+
+async def show_summary(message: Message, state: FSMContext, actor: Actor, *, edit: bool) -> None:
+    data = await state.get_data()
+    if "level" not in data:
+        day = today()
+        data["level"] = await suggested_level(
+            data["student_id"], data["factor"], data.get("value"), day
+        )
+        await state.update_data(level=data["level"])
+    await state.set_state(RiskFlow.summary)
+    other = CAUTION if data["level"] == HIGH else HIGH
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [step_button(_("Save"), "save")],
+            [
+                step_button(
+                    _("Change to: {level}").format(level=_(RISK_LEVELS[other].label)), "level"
+                )
+            ],
+            [step_button(_("Edit"), "edit"), step_button(_("Cancel"), "cancel")],
+        ]
+    )
+    text = _("Please check the risk signal:") + "\n" + await summary(actor, data)
+    await show(message, text, markup, edit=edit)
+
+
+async def summary(actor: Actor, data: dict) -> str:
+    factor = RISK_FACTORS[data["factor"]]
+    lines = [
+        _("Student: {student}").format(student=await student_label(actor, data["student_id"])),
+        _("Group: {group}").format(group=_(RISK_GROUPS[factor.group].label)),
+        _("Factor: {factor}").format(factor=_(factor.label)),
+    ]
+    if data.get("value") is not None:
+        lines.append(
+            _("Missed: {lessons}").format(
+                lessons=ngettext("{n} lesson", "{n} lessons", data["value"]).format(n=data["value"])
+            )
+        )
+    lines.append(_("Date: {date}").format(date=short_date(today(), get_i18n().current_locale)))
+    level = RISK_LEVELS[data["level"]]
+    lines.append(_("Level: {level}").format(level=_(level.label)))
+    if data.get("note"):
+        lines.append(_("Note: {note}").format(note=data["note"]))
+    return "\n".join(lines)
+
+
+async def level_toggled(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    level = (await state.get_data())["level"]
+    await state.update_data(level=CAUTION if level == HIGH else HIGH)
+    await show_summary(callback.message, state, actor, edit=True)
+
+
+async def edit_chosen(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    await show_groups(callback.message, state, actor, edit=True)
+
+
+async def cancelled(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
+    await state.clear()
+    await edit_or_keep(callback.message, _("Cancelled. Nothing was saved."))
+
+
+async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    data = await state.get_data()
+    signal = await record_risk_signal(
+        actor,
+        data["student_id"],
+        data["factor"],
+        value=data.get("value"),
+        level=data["level"],
+        note=data.get("note"),
+    )
+    await callback.answer()
+    await state.clear()
+    text = _("Saved. You can undo it within 10 minutes.") + "\n" + await summary(actor, data)
+    undo = InlineKeyboardButton(text=_("Undo"), callback_data=RsUndo(signal_id=signal.id).pack())
+    await edit_or_keep(callback.message, text, InlineKeyboardMarkup(inline_keyboard=[[undo]]))
+
+
+async def undone(callback: CallbackQuery, callback_data: RsUndo, actor: Actor) -> None:
+    await undo_risk_signal(actor, callback_data.signal_id)
+    await callback.answer()
+    await edit_or_keep(callback.message, _("The risk signal was undone. Nothing is kept."))
 
 
 def create_router() -> Router:
-    return Router(name="risk")
+    router = Router(name="risk")
+    router.message.register(start, Command("risk"), IsStaff)
+    router.callback_query.register(start_from_menu, Menu.filter(F.action == "risk"), IsStaff)
+    router.callback_query.register(
+        start_for_student, StudentAction.filter(F.action == "risk"), IsStaff
+    )
+    router.callback_query.register(undone, RsUndo.filter(), IsStaff)
+    router.callback_query.register(school_chosen, RsSchool.filter(), RiskFlow.school)
+    router.callback_query.register(class_chosen, RsClass.filter(), RiskFlow.school_class)
+    router.callback_query.register(student_chosen, RsStudent.filter(), CHOOSING_STUDENT)
+    router.message.register(name_typed, CHOOSING_STUDENT, TYPED_TEXT)
+    router.message.register(name_not_text, CHOOSING_STUDENT, ~F.text)
+    router.callback_query.register(
+        group_chosen, RsGroup.filter(F.code.in_(RISK_GROUPS.codes())), RiskFlow.group
+    )
+    router.callback_query.register(
+        factor_chosen, RsFactor.filter(F.code.in_(RISK_FACTORS.codes())), RiskFlow.factor
+    )
+    router.callback_query.register(
+        back_to_groups, RsStep.filter(F.action == "groups"), RiskFlow.factor
+    )
+    router.callback_query.register(
+        value_tapped, RsValue.filter(F.value.in_(LESSON_BUTTONS)), RiskFlow.value
+    )
+    router.message.register(value_typed, RiskFlow.value, TYPED_TEXT)
+    router.message.register(value_not_text, RiskFlow.value, ~F.text)
+    router.callback_query.register(note_skipped, RsStep.filter(F.action == "skip"), RiskFlow.note)
+    router.message.register(note_typed, RiskFlow.note, TYPED_TEXT)
+    router.message.register(note_not_text, RiskFlow.note, ~F.text)
+    router.callback_query.register(saved, RsStep.filter(F.action == "save"), RiskFlow.summary)
+    router.callback_query.register(
+        level_toggled, RsStep.filter(F.action == "level"), RiskFlow.summary
+    )
+    router.callback_query.register(edit_chosen, RsStep.filter(F.action == "edit"), RiskFlow.summary)
+    router.callback_query.register(cancelled, RsStep.filter(F.action == "cancel"), RiskFlow.summary)
+    router.message.register(
+        buttons_due,
+        StateFilter(RiskFlow.group, RiskFlow.factor, RiskFlow.summary),
+        ~F.text.startswith("/"),
+    )
+    return router

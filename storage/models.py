@@ -350,3 +350,29 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
+
+
+class OutboxItem(Model):
+    """A message the bot sends on its own initiative, waiting for delivery.
+
+    The payload holds ids and numbers only; the text is rendered at sending time, in the
+    recipient's language.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    recipient: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="outbox_items", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=32)  # need_question | need_answered | consent_request ...
+    payload = fields.JSONField(default=dict)
+    status = fields.CharField(max_length=16, default="pending")  # pending | sent | failed
+    attempts = fields.IntField(default=0)
+    not_before = fields.DatetimeField()  # the end of the recipient's quiet hours, or creation
+    next_attempt_at = fields.DatetimeField()
+    last_error = fields.CharField(max_length=500, null=True)
+    sent_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbox"
+        indexes = (("status", "next_attempt_at"),)

@@ -1,17 +1,32 @@
-"""Material support needs: a teacher or coordinator asks, the parent confirms or declines."""
+"""Material support needs: a teacher or coordinator asks, the parent confirms or declines.
+
+Questions, answers and consent requests reach people through the outbox, within their quiet
+hours: parents' and staff's alike (staff sleep too).
+"""
 
 from tortoise.transactions import in_transaction
 
 from core import audit
 from core.access import Actor, visible_student, workable_student
-from core.catalogues import SUPPORT_TYPES, TRANSPORT_TICKETS
+from core.catalogues import PARENT, SUPPORT_TYPES, TRANSPORT_TICKETS
 from core.clock import Semester, now
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
-from storage.models import Membership, SupportNeed
+from core.services import outbox
+from storage.models import Iap, Membership, SupportNeed
 
 DETAILS_LIMIT = 300
 TRANSPORT_TYPES = (TRANSPORT_TICKETS, "special_transport")
+NO_PARENT = N_("This student has no parent in the system yet. Invite one first.")
+ALREADY_ANSWERED = N_("This question has already been answered.")
+
+
+async def parent_ids(student_id: int) -> list[int]:
+    """The people holding the parent role for this student."""
+    ids = await Membership.filter(role=PARENT, student_id=student_id).values_list(
+        "person_id", flat=True
+    )
+    return sorted(set(ids))
 
 
 async def ask_parent_about_need(
@@ -22,8 +37,9 @@ async def ask_parent_about_need(
         raise InvalidInput(N_("Unknown support type."))
     semester = semester or Semester.current()
     student = await workable_student(actor, student_id)
-    if not await Membership.exists(role="parent", student_id=student.id):
-        raise InvalidInput(N_("This student has no parent in the system yet. Invite one first."))
+    parents = await parent_ids(student.id)
+    if not parents:
+        raise InvalidInput(NO_PARENT)
     async with in_transaction():
         open_question = await SupportNeed.filter(
             student_id=student.id,
@@ -41,8 +57,45 @@ async def ask_parent_about_need(
             semester=semester.number,
             asked_by_id=actor.id,
         )
+        for parent_id in parents:
+            await outbox.enqueue(
+                parent_id, outbox.NEED_QUESTION, {"need_id": need.id}, respect_quiet_hours=True
+            )
         await audit.record(actor.id, "support_need.ask", "support_need", need.id)
     return need
+
+
+async def need_to_answer(actor: Actor, need_id: int) -> SupportNeed:
+    """A question still open to this parent, about their own child."""
+    need = await SupportNeed.get_or_none(id=need_id)
+    if need is None:
+        raise NotFound()
+    if need.student_id not in actor.child_ids:
+        raise AccessDenied()
+    if need.status != "asked":
+        raise Conflict(ALREADY_ANSWERED)
+    return need
+
+
+def check_months(need: SupportNeed, months: list[int] | None) -> list[int]:
+    """At least one month, all of the need's semester; sorted, without repeats."""
+    allowed = Semester(need.school_year, need.semester).months()
+    chosen = sorted(set(months or []))
+    if not chosen or any(month not in allowed for month in chosen):
+        raise InvalidInput(N_("Choose the months of this semester the support is needed."))
+    return chosen
+
+
+def check_details(need: SupportNeed, details: str | None) -> str | None:
+    """Details up to the limit; transport needs the route."""
+    details = (details or "").strip() or None
+    if details is not None and len(details) > DETAILS_LIMIT:
+        raise InvalidInput(
+            N_("The details are too long: at most {max} characters."), max=DETAILS_LIMIT
+        )
+    if need.support_type in TRANSPORT_TYPES and not details:
+        raise InvalidInput(N_("Give the route: where from and where to."))
+    return details
 
 
 async def answer_need(
@@ -53,26 +106,14 @@ async def answer_need(
     months: list[int] | None = None,
     details: str | None = None,
 ) -> SupportNeed:
-    """The parent's answer: confirmed with the months (and, for transport, the route), or no."""
-    need = await SupportNeed.get_or_none(id=need_id)
-    if need is None:
-        raise NotFound()
-    if need.student_id not in actor.child_ids:
-        raise AccessDenied()
-    if need.status != "asked":
-        raise Conflict(N_("This question has already been answered."))
+    """The parent's answer: confirmed with the months (and, for transport, the route), or no.
+
+    The one who asked is told through the outbox.
+    """
+    need = await need_to_answer(actor, need_id)
     if confirmed:
-        allowed = Semester(need.school_year, need.semester).months()
-        months = sorted(set(months or []))
-        if not months or any(month not in allowed for month in months):
-            raise InvalidInput(N_("Choose the months of this semester the support is needed."))
-        details = (details or "").strip() or None
-        if details is not None and len(details) > DETAILS_LIMIT:
-            raise InvalidInput(
-                N_("The details are too long: at most {max} characters."), max=DETAILS_LIMIT
-            )
-        if need.support_type in TRANSPORT_TYPES and not details:
-            raise InvalidInput(N_("Give the route: where from and where to."))
+        months = check_months(need, months)
+        details = check_details(need, details)
     async with in_transaction():
         claimed = await SupportNeed.filter(id=need.id, status="asked").update(
             status="confirmed" if confirmed else "declined",
@@ -82,15 +123,35 @@ async def answer_need(
             answered_at=now(),
         )
         if not claimed:
-            raise Conflict(N_("This question has already been answered."))
+            raise Conflict(ALREADY_ANSWERED)
+        if need.asked_by_id is not None:
+            await outbox.enqueue(
+                need.asked_by_id,
+                outbox.NEED_ANSWERED,
+                {"need_id": need.id},
+                respect_quiet_hours=True,
+            )
         await audit.record(actor.id, "support_need.answer", "support_need", need.id)
     return await SupportNeed.get(id=need.id)
+
+
+async def get_need(actor: Actor, need_id: int) -> SupportNeed:
+    """One need, with its student, for whoever may see the student."""
+    need = await SupportNeed.get_or_none(id=need_id).select_related("student")
+    if need is None:
+        raise NotFound()
+    await visible_student(actor, need.student_id)
+    return need
 
 
 async def list_needs(actor: Actor, student_id: int) -> list[SupportNeed]:
     """A student's needs, for staff over them and for their parents."""
     student = await visible_student(actor, student_id)
-    return await SupportNeed.filter(student_id=student.id).order_by("-created_at", "-id")
+    return (
+        await SupportNeed.filter(student_id=student.id)
+        .select_related("student")
+        .order_by("-created_at", "-id")
+    )
 
 
 async def pending_needs_for_parent(actor: Actor) -> list[SupportNeed]:
@@ -98,3 +159,35 @@ async def pending_needs_for_parent(actor: Actor) -> list[SupportNeed]:
     return await SupportNeed.filter(student_id__in=list(actor.child_ids), status="asked").order_by(
         "created_at"
     )
+
+
+async def ask_parent_for_consent(actor: Actor, iap_id: int) -> Iap:
+    """Ask the parents to consent to a draft plan; they answer through `iaps.record_consent`."""
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None:
+        raise NotFound()
+    await workable_student(actor, iap.student_id)
+    if iap.status != "draft":
+        raise Conflict(N_("Consent is recorded while the plan is a draft."))
+    if iap.consent == "given":
+        raise Conflict(N_("The parent has already given consent."))
+    parents = await parent_ids(iap.student_id)
+    if not parents:
+        raise InvalidInput(NO_PARENT)
+    async with in_transaction():
+        for parent_id in parents:
+            await outbox.enqueue(
+                parent_id, outbox.CONSENT_REQUEST, {"iap_id": iap.id}, respect_quiet_hours=True
+            )
+        await audit.record(actor.id, "iap.consent_ask", "iap", iap.id)
+    return iap
+
+
+async def consent_request(actor: Actor, iap_id: int) -> Iap:
+    """A plan whose consent this parent is asked for, with its student."""
+    iap = await Iap.get_or_none(id=iap_id).select_related("student")
+    if iap is None:
+        raise NotFound()
+    if iap.student_id not in actor.child_ids:
+        raise AccessDenied()
+    return iap

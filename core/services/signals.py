@@ -35,6 +35,21 @@ def suggest_level(factor: str, value: int | None, observed_from: date, observed_
     return HIGH if share >= ABSENCE_HIGH_SHARE else CAUTION
 
 
+async def suggested_level(student_id: int, factor: str, value: int | None, day: date) -> str:
+    """The level to suggest for a new signal; absences count the last four weeks' too."""
+    if factor != ABSENCES or value is None:
+        return CAUTION
+    window_start = day - timedelta(days=ABSENCE_WINDOW_DAYS - 1)
+    earlier = await RiskSignal.filter(
+        student_id=student_id,
+        factor=ABSENCES,
+        observed_to__gte=window_start,
+        observed_to__lte=day,
+    ).values_list("value", flat=True)
+    missed = value + sum(v or 0 for v in earlier)
+    return suggest_level(ABSENCES, missed, window_start, day)
+
+
 def _check_period(observed_from: date, observed_to: date) -> None:
     if observed_to > today():
         raise InvalidInput(N_("The date cannot be in the future."))
@@ -80,7 +95,7 @@ async def record_risk_signal(
             student_id=student.id,
             group=RISK_FACTORS[factor].group,
             factor=factor,
-            level=level or suggest_level(factor, value, observed_from, observed_to),
+            level=level or await suggested_level(student.id, factor, value, observed_to),
             value=value,
             observed_from=observed_from,
             observed_to=observed_to,

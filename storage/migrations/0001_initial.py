@@ -70,6 +70,24 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='OutboxItem',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('recipient', fields.ForeignKeyField('models.Person', source_field='recipient_id', db_constraint=True, to_field='id', related_name='outbox_items', on_delete=OnDelete.CASCADE)),
+                ('kind', fields.CharField(max_length=32)),
+                ('payload', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('status', fields.CharField(default='pending', max_length=16)),
+                ('attempts', fields.IntField(default=0)),
+                ('not_before', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('next_attempt_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('last_error', fields.CharField(null=True, max_length=500)),
+                ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'outbox', 'app': 'models', 'indexes': [Index(fields=['status', 'next_attempt_at'])], 'pk_attr': 'id', 'table_description': 'A message the bot sends on its own initiative, waiting for delivery.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='School',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),

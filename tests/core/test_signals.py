@@ -84,3 +84,13 @@ async def test_the_reporter_can_undo_within_ten_minutes(world):
     with pytest.raises(InvalidInput):
         await signals.undo_risk_signal(world.teacher_a, late.id)
     assert await RiskSignal.exists(id=late.id)
+
+
+async def test_single_absence_signals_count_the_last_four_weeks(world):
+    a1 = world.student_a1.id
+    levels = [
+        (await signals.record_risk_signal(world.teacher_a, a1, "unexcused_absences", value=v)).level
+        for v in (3, 4, 4, 4)
+    ]
+    # about 120 lessons in four weeks: 15 missed is over 10%, 11 is not
+    assert levels == ["caution", "caution", "caution", "high"]

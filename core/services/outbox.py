@@ -1,0 +1,110 @@
+"""The outbox: messages the bot sends on its own initiative, held until they may be delivered.
+
+Producers only insert (`enqueue`); the bot's sender takes the due items, renders each in the
+recipient's language and marks it sent or failed. A payload holds ids and numbers only, never
+names or free text: the text is rendered from the database when the message goes out.
+
+Quiet hours: a person's own `quiet_start`-`quiet_end` (Riga time), else 21:00-08:00. A window may
+cross midnight; its start is quiet, its end is not. Equal start and end mean no quiet hours.
+"""
+
+from datetime import UTC, datetime, time, timedelta
+
+from tortoise.expressions import F
+
+from core.clock import RIGA
+from core.clock import now as clock_now
+from storage.models import OutboxItem, Person
+
+NEED_QUESTION = "need_question"
+NEED_ANSWERED = "need_answered"
+CONSENT_REQUEST = "consent_request"
+
+PENDING, SENT, FAILED = "pending", "sent", "failed"
+DEFAULT_QUIET_START = time(21, 0)
+DEFAULT_QUIET_END = time(8, 0)
+ERROR_LIMIT = 500
+
+
+def quiet_hours(person: Person) -> tuple[time, time]:
+    """The person's quiet hours on Riga's wall clock, each end falling back to the default."""
+    start = person.quiet_start or DEFAULT_QUIET_START
+    end = person.quiet_end or DEFAULT_QUIET_END
+    return start.replace(tzinfo=None), end.replace(tzinfo=None)
+
+
+def _utc(moment: datetime | None) -> datetime:
+    """The moment (default: now) in UTC, as the database compares it."""
+    return (moment or clock_now()).astimezone(UTC)
+
+
+def quiet_until(start: time, end: time, moment: datetime) -> datetime | None:
+    """When the quiet hours around `moment` end (UTC), or None if `moment` is not in them."""
+    local = moment.astimezone(RIGA)
+    wall = local.time().replace(tzinfo=None)
+    if start == end:
+        return None
+    if start < end:
+        quiet = start <= wall < end
+        end_day = local.date()
+    else:  # across midnight: from start this evening until end the next morning
+        quiet = wall >= start or wall < end
+        end_day = local.date() + timedelta(days=1) if wall >= start else local.date()
+    if not quiet:
+        return None
+    return datetime.combine(end_day, end, tzinfo=RIGA).astimezone(UTC)
+
+
+def _check_payload(payload: dict[str, object]) -> None:
+    """Ids and numbers only: a payload must never carry names or free text."""
+    for key, value in payload.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, int | float) for v in values):
+            raise ValueError(f"outbox payload {key!r}: ids and numbers only")
+
+
+async def enqueue(
+    person_id: int,
+    kind: str,
+    payload: dict[str, object],
+    *,
+    respect_quiet_hours: bool,
+    now: datetime | None = None,
+) -> OutboxItem:
+    """Queue a message for a person; inside their quiet hours it waits until they end."""
+    _check_payload(payload)
+    moment = _utc(now)
+    person = await Person.get(id=person_id)
+    due = moment
+    if respect_quiet_hours:
+        due = quiet_until(*quiet_hours(person), moment) or moment
+    return await OutboxItem.create(
+        recipient_id=person.id,
+        kind=kind,
+        payload=payload,
+        not_before=due,
+        next_attempt_at=due,
+    )
+
+
+async def due_items(limit: int = 100, now: datetime | None = None) -> list[OutboxItem]:
+    """Pending items whose time has come, oldest due first, with their recipient loaded."""
+    return (
+        await OutboxItem.filter(status=PENDING, next_attempt_at__lte=_utc(now))
+        .select_related("recipient")
+        .order_by("next_attempt_at", "id")
+        .limit(limit)
+    )
+
+
+async def mark_sent(item_id: int, now: datetime | None = None) -> None:
+    await OutboxItem.filter(id=item_id, status=PENDING).update(
+        status=SENT, sent_at=_utc(now), attempts=F("attempts") + 1
+    )
+
+
+async def mark_failed(item_id: int, error: str) -> None:
+    """Give up on an item, keeping the reason (no names: Telegram's or our own error text)."""
+    await OutboxItem.filter(id=item_id, status=PENDING).update(
+        status=FAILED, last_error=error[:ERROR_LIMIT], attempts=F("attempts") + 1
+    )
