@@ -61,6 +61,10 @@ class RecordingSession(BaseSession):
     def __post_init__(self) -> None:
         super().__init__()
         self._ids = count(1000)
+        self._update_ids = count(1)
+
+    def next_update_id(self) -> int:
+        return next(self._update_ids)
 
     async def close(self) -> None:
         return None

@@ -17,7 +17,6 @@ class Simulator:
     dispatcher: Dispatcher
     bot: Bot
     session: RecordingSession
-    _update_ids: count = field(default_factory=lambda: count(1))
     _message_ids: count = field(default_factory=lambda: count(1))
 
     def user(self, telegram_id: int, first_name: str = "Test", language: str = "lv") -> "FakeUser":
@@ -29,7 +28,8 @@ class Simulator:
         await self.dispatcher.feed_update(self.bot, update)
 
     def next_update_id(self) -> int:
-        return next(self._update_ids)
+        """Telegram numbers updates; simulators sharing a session share the numbering."""
+        return self.session.next_update_id()
 
 
 @dataclass

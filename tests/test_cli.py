@@ -33,3 +33,29 @@ def test_demo_data_then_token_and_invite(empty_database_url, monkeypatch):
     refused = runner.invoke(app, ["invite", "create", "--role", "teacher"])
     assert refused.exit_code == 1
     assert "Choose the school." in refused.output
+
+
+def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_url, monkeypatch):
+    import asyncio
+
+    from core.access import load_actor
+    from core.clock import Semester
+    from core.iap import assemble_for_student
+    from storage.db import database
+
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+
+    async def lessons_missed() -> dict[str, int]:
+        async with database(empty_database_url):
+            coordinator = await load_actor(5)
+            plan = await assemble_for_student(coordinator, 1, Semester.current())
+            return {r.factor: r.lessons_missed for r in plan.risks}.get("unexcused_absences", 0)
+
+    before = asyncio.run(lessons_missed())
+    # /absent -> class 7.a [1] -> tick the first student [1] -> Next [11] -> 2 lessons [2]
+    result = runner.invoke(app, ["chat", "--as", "teacher"], input="/absent\n1\n1\n11\n2\n")
+    assert result.exit_code == 0, result.output
+    assert "Tālāk" in result.output
+    assert "Saglabāts" in result.output
+    assert asyncio.run(lessons_missed()) == before + 2

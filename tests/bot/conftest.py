@@ -17,9 +17,12 @@ from tests.conftest import require_server
 FSM_REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
-async def make_simulator(redis: Redis | None, **settings) -> Simulator:
+async def make_simulator(
+    redis: Redis | None, session: RecordingSession | None = None, **settings
+) -> Simulator:
+    """A bot instance; instances given one session talk to the same (fake) Telegram."""
     config = BotSettings(bot_token=TEST_TOKEN, **settings)
-    session = RecordingSession()
+    session = session or RecordingSession()
     return Simulator(create_dispatcher(config, redis=redis), create_bot(config, session), session)
 
 

@@ -2,6 +2,7 @@
 
 from redis.asyncio import Redis
 
+from bot.session import RecordingSession
 from tests.bot.conftest import make_simulator
 
 
@@ -22,3 +23,17 @@ async def test_a_flooding_user_is_slowed_without_starving_others(db, redis):
     assert [len(a) for a in answers] == [1, 1, 1, 1, 0, 0]
     assert "ļoti ātri" in answers[3][0].text
     assert len(await other.send("/help")) == 1
+
+
+async def test_a_flow_started_on_one_instance_continues_on_another(db, redis_url, world):
+    redis = Redis.from_url(redis_url)
+    telegram = RecordingSession()
+    first, second = await make_simulator(redis, telegram), await make_simulator(redis, telegram)
+    teacher_on_first, teacher_on_second = first.user(101), second.user(101)
+    await teacher_on_first.send("/absent")
+    classes = teacher_on_first.last
+    # The next tap reaches the other instance: the state lives in Redis, not in the process.
+    _, data = teacher_on_first.find_button("7.a")
+    ticked = await teacher_on_second.press_data(data, classes)
+    assert "Anna Kalnina" in [text for text, _ in ticked[-1].buttons()]
+    await redis.aclose()
