@@ -72,8 +72,9 @@ class Person(Model):
     display_name = fields.CharField(max_length=120)
     telegram_id = fields.BigIntField(null=True, unique=True)
     locale = fields.CharField(max_length=8, default="lv")
-    quiet_start = fields.TimeField(null=True)  # default quiet hours live in core
-    quiet_end = fields.TimeField(null=True)
+    # Own quiet hours as minutes after midnight, Riga time; the default lives in core.
+    quiet_start_minute = fields.SmallIntField(null=True)
+    quiet_end_minute = fields.SmallIntField(null=True)
     unreachable = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -4,8 +4,9 @@ Producers only insert (`enqueue`); the bot's sender takes the due items, renders
 recipient's language and marks it sent or failed. A payload holds ids and numbers only, never
 names or free text: the text is rendered from the database when the message goes out.
 
-Quiet hours: a person's own `quiet_start`-`quiet_end` (Riga time), else 21:00-08:00. A window may
-cross midnight; its start is quiet, its end is not. Equal start and end mean no quiet hours.
+Quiet hours: a person's own (`quiet_start_minute`-`quiet_end_minute`, Riga time), else
+21:00-08:00. A window may cross midnight; its start is quiet, its end is not. Equal start and
+end mean no quiet hours.
 """
 
 from datetime import UTC, datetime, time, timedelta
@@ -28,14 +29,18 @@ ERROR_LIMIT = 500
 
 def quiet_hours(person: Person) -> tuple[time, time]:
     """The person's quiet hours on Riga's wall clock, each end falling back to the default."""
-    start = person.quiet_start or DEFAULT_QUIET_START
-    end = person.quiet_end or DEFAULT_QUIET_END
+    start = _clock(person.quiet_start_minute) or DEFAULT_QUIET_START
+    end = _clock(person.quiet_end_minute) or DEFAULT_QUIET_END
     return start.replace(tzinfo=None), end.replace(tzinfo=None)
 
 
 def _utc(moment: datetime | None) -> datetime:
     """The moment (default: now) in UTC, as the database compares it."""
     return (moment or clock_now()).astimezone(UTC)
+
+
+def _clock(minute: int | None) -> time | None:
+    return None if minute is None else time(minute // 60, minute % 60)
 
 
 def quiet_until(start: time, end: time, moment: datetime) -> datetime | None:

@@ -77,10 +77,12 @@ async def test_quiet_hours_can_be_ignored(world):
     assert urgent.not_before == urgent.next_attempt_at == evening
 
 
-def test_a_person_may_have_own_quiet_hours_on_riga_wall_clock():
+async def test_a_person_may_have_own_quiet_hours_on_riga_wall_clock(world):
     assert outbox.quiet_hours(Person()) == (time(21, 0), time(8, 0))
-    # PostgreSQL gives the stored TIMETZ back with an offset: the wall clock is what counts.
-    late_owl = Person(quiet_start=time(23, 0, tzinfo=UTC), quiet_end=time(7, 0, tzinfo=UTC))
+    await Person.filter(id=world.parent_a1.id).update(
+        quiet_start_minute=23 * 60, quiet_end_minute=7 * 60
+    )
+    late_owl = await Person.get(id=world.parent_a1.id)
     start, end = outbox.quiet_hours(late_owl)
     assert (start, end) == (time(23, 0), time(7, 0))
     assert quiet_until(start, end, riga(14, 22, 30)) is None
