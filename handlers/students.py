@@ -24,6 +24,7 @@ from core.catalogues import (
 from core.clock import Semester
 from core.formatting import number
 from core.iap import AssembledIap, MeasureLine, assemble_for_student
+from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsStaff
@@ -43,6 +44,12 @@ class StOpen(CallbackData, prefix="st_o"):
 
     student_id: int
     page: int
+
+
+class StConsent(CallbackData, prefix="st_c"):
+    """Ask the parents to consent to this draft plan."""
+
+    iap_id: int
 
 
 def semester_text(semester: Semester) -> str:
@@ -216,8 +223,9 @@ def card_text(plan: AssembledIap, locale: str) -> str:
     return "\n".join(lines)
 
 
-def card_keyboard(student_id: int, page: int) -> InlineKeyboardMarkup:
+def card_keyboard(plan: AssembledIap, page: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
+    student_id = plan.student_id
     for action, label in (
         ("risk", _("Log a signal")),
         ("consult", _("Log a consultation")),
@@ -226,6 +234,8 @@ def card_keyboard(student_id: int, page: int) -> InlineKeyboardMarkup:
         builder.button(
             text=label, callback_data=StudentAction(action=action, student_id=student_id)
         )
+    if plan.status == "draft" and plan.consent != "given":
+        builder.button(text=_("Ask for consent"), callback_data=StConsent(iap_id=plan.iap_id))
     builder.button(text=_("Back to the list"), callback_data=StPage(page=page))
     builder.adjust(2)
     return builder.as_markup()
@@ -237,7 +247,7 @@ async def show_card(
     """The card as new message(s) below, so the list stays where it was."""
     plan = await assemble_for_student(actor, student_id, Semester.current())
     text = card_text(plan, i18n.current_locale)
-    await answer_long(callback.message, text, card_keyboard(plan.student_id, page))
+    await answer_long(callback.message, text, card_keyboard(plan, page))
     await callback.answer()
 
 
@@ -253,6 +263,13 @@ async def card_again(
     await show_card(callback, actor, i18n, callback_data.student_id, 0)
 
 
+async def consent_asked(callback: CallbackQuery, callback_data: StConsent, actor: Actor) -> None:
+    """Send the parents the plan's consent request (through the outbox, after quiet hours)."""
+    await ask_parent_for_consent(actor, callback_data.iap_id)
+    await callback.answer()
+    await callback.message.answer(_("The parents have been asked for consent to the plan."))
+
+
 def create_router() -> Router:
     router = Router(name="students")
     router.message.register(students_command, Command("students"), IsStaff)
@@ -260,4 +277,5 @@ def create_router() -> Router:
     router.callback_query.register(page_chosen, StPage.filter(F.page >= 0), IsStaff)
     router.callback_query.register(card_from_list, StOpen.filter(F.page >= 0), IsStaff)
     router.callback_query.register(card_again, StudentAction.filter(F.action == "card"), IsStaff)
+    router.callback_query.register(consent_asked, StConsent.filter(), IsStaff)
     return router

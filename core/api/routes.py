@@ -267,6 +267,12 @@ async def record_consent(actor: CurrentActor, iap_id: int, body: ConsentIn) -> I
     return IapOut.model_validate(await iaps.record_consent(actor, iap_id, given=body.given))
 
 
+@router.post("/iaps/{iap_id}/consent-request", status_code=202, tags=["iaps"])
+async def ask_for_consent(actor: CurrentActor, iap_id: int) -> IapOut:
+    """Ask the student's parents, through the bot, to consent to this draft plan."""
+    return IapOut.model_validate(await needs.ask_parent_for_consent(actor, iap_id))
+
+
 @router.post("/iaps/{iap_id}/submit", tags=["iaps"])
 async def submit_for_approval(actor: CurrentActor, iap_id: int) -> IapOut:
     return IapOut.model_validate(await iaps.submit_for_approval(actor, iap_id))

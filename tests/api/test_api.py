@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from core.clock import Semester, today
+from storage.models import OutboxItem
 
 
 async def test_healthz_and_docs(api):
@@ -145,6 +146,9 @@ async def test_iap_lifecycle_over_http(api, world, token_for):
     assert measure.status_code == 201
     early = await api.post(f"/iaps/{iap_id}/submit", headers=teacher)
     assert early.status_code == 409  # no consent yet
+    asked = await api.post(f"/iaps/{iap_id}/consent-request", headers=teacher)
+    assert asked.status_code == 202
+    assert await OutboxItem.filter(kind="consent_request", recipient_id=world.parent_a1.id).exists()
     consent = await api.post(f"/iaps/{iap_id}/consent", headers=parent, json={"given": True})
     assert consent.json()["consent"] == "given"
     assert (await api.post(f"/iaps/{iap_id}/submit", headers=teacher)).status_code == 200

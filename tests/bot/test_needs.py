@@ -300,7 +300,11 @@ async def test_a_question_answered_before_it_goes_out_is_not_sent(sim, world, i1
 
 async def test_consent_is_asked_and_given_through_the_bot(sim, world, i18n):
     iap = await iaps.open_iap(world.teacher_a, world.student_a1.id)
-    await needs.ask_parent_for_consent(world.teacher_a, iap.id)
+    teacher = sim.user(101)
+    await teacher.send("/students")
+    await teacher.press("Anna Kalnina")
+    asked = await teacher.press("Lūgt piekrišanu")  # on the card of a draft without consent
+    assert asked[-1].text == "Vecākiem nosūtīts lūgums dot piekrišanu plānam."
     parent = sim.user(108)
     assert await deliver(sim, i18n) == 1
     assert "Skola ir sagatavojusi Jūsu bērnam atbalsta plānu (IAP)." in parent.last.text

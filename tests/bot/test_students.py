@@ -6,7 +6,7 @@ from core.clock import Semester, today
 from core.services import consultations, iaps, signals
 from core.services.people import set_locale
 from handlers.callbacks import StudentAction
-from handlers.students import StOpen, StPage
+from handlers.students import StConsent, StOpen, StPage
 from storage.models import Student, SupportNeed
 from tests.bot.conftest import make_simulator
 
@@ -134,7 +134,8 @@ async def test_many_students_are_paged(sim, world):
     assert "В этом семестре в группе риска 21 ученик (" in ru.text
 
 
-async def _full_record_for_a1(world) -> None:
+async def _full_record_for_a1(world) -> int:
+    """Signals, a draft plan with measures, sessions and a need for a1; the plan's id."""
     teacher, a1 = world.teacher_a, world.student_a1.id
     await signals.record_risk_signal(teacher, a1, "unexcused_absences", value=3)
     await signals.record_risk_signal(teacher, a1, "unexcused_absences", value=4, level="high")
@@ -166,10 +167,11 @@ async def _full_record_for_a1(world) -> None:
         school_year=SEMESTER.school_year,
         semester=SEMESTER.number,
     )
+    return iap.id
 
 
 async def test_the_card_shows_risks_measures_sessions_and_needs(sim, world):
-    await _full_record_for_a1(world)
+    plan_id = await _full_record_for_a1(world)
     teacher = sim.user(101)
     await teacher.send("/students")
     card = (await teacher.press("Anna Kalnina"))[-1]
@@ -198,6 +200,7 @@ async def test_the_card_shows_risks_measures_sessions_and_needs(sim, world):
         ("Reģistrēt signālu", StudentAction(action="risk", student_id=a1).pack()),
         ("Reģistrēt konsultāciju", StudentAction(action="consult", student_id=a1).pack()),
         ("Jautāt vecākam", StudentAction(action="need", student_id=a1).pack()),
+        ("Lūgt piekrišanu", StConsent(iap_id=plan_id).pack()),  # a draft without consent
         ("Atpakaļ uz sarakstu", StPage(page=0).pack()),
     ]
 
@@ -217,6 +220,7 @@ async def test_the_card_in_russian(sim, world):
         "Записать сигнал",
         "Записать консультацию",
         "Спросить родителя",
+        "Запросить согласие",
         "Назад к списку",
     ]
 
