@@ -11,18 +11,24 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 
-from core.services.people import person_for_telegram
+from core.services.people import mark_reachable, person_for_telegram
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
 class ActorMiddleware(BaseMiddleware):
-    """Puts the known person (with their roles) into `actor`, or None for a stranger."""
+    """Puts the known person (with their roles) into `actor`, or None for a stranger.
+
+    A person once marked unreachable (they had blocked the bot) who writes again is reachable.
+    """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        data["actor"] = await person_for_telegram(user.id) if user else None
+        actor = await person_for_telegram(user.id) if user else None
+        if actor is not None and actor.person.unreachable:
+            await mark_reachable(actor.id)
+        data["actor"] = actor
         return await handler(event, data)
 
 

@@ -8,28 +8,32 @@ import uvicorn
 from aiogram import Bot, Dispatcher
 from aiogram.utils.i18n import I18n
 from fastapi import FastAPI
+from redis.asyncio import Redis
 
 from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.i18n import create_i18n
+from bot.sender import Sender
 from bot.settings import BotSettings
 from bot.webhook import WEBHOOK_PATH, webhook_router, webhook_secret
 from core.api.app import create_app
 from storage.db import database
-from storage.redis import connect_redis
+from storage.redis import Lease, connect_redis
 
 log = logging.getLogger(__name__)
-SENDER_PAUSE_SECONDS = 2
+SENDER_PAUSE_SECONDS = 1
+SENDER_LEASE_KEY = "pumpurs:sender"
 
 
-async def send_forever(bot: Bot, i18n: I18n) -> None:
-    """Drain the outbox again and again."""
-    from bot.sender import send_due
-
+async def send_forever(bot: Bot, i18n: I18n, redis: Redis | None) -> None:
+    """Drain the outbox again and again; with Redis, only the instance holding the lease sends."""
+    sender = Sender(bot, i18n)
+    lease = Lease(redis, SENDER_LEASE_KEY, ttl_seconds=15) if redis else None
     while True:
         try:
-            await send_due(bot, i18n)
-        except Exception:  # the loop must outlive one bad round; the items stay in the outbox
-            log.exception("sending the outbox failed")
+            if lease is None or await lease.hold():
+                await sender.run_once()
+        except Exception as error:  # the loop must outlive a bad round; items stay in the outbox
+            log.error("sending the outbox failed: %s", type(error).__name__)
         await asyncio.sleep(SENDER_PAUSE_SECONDS)
 
 
@@ -57,7 +61,7 @@ async def start_bot(app: FastAPI, settings: BotSettings) -> list[asyncio.Task]:
     bot = create_bot(settings)
     dispatcher: Dispatcher = create_dispatcher(settings, redis=redis, i18n=i18n)
     await set_commands(bot, i18n)
-    tasks = [asyncio.create_task(send_forever(bot, i18n))]
+    tasks = [asyncio.create_task(send_forever(bot, i18n, redis))]
     if settings.webhook_url:
         secret = webhook_secret(settings.bot_token or "", settings.webhook_secret)
         app.include_router(webhook_router(dispatcher, bot, secret))

@@ -1,21 +1,30 @@
 """The outbox's sender: each due item rendered in its recipient's language, sent, marked.
 
-One round (`send_due`) takes the items whose time has come and sends each once: sent, or failed
-with the reason. Retries, rate limits and locking between instances come later.
+The `Sender` takes the items whose time has come, claims each (two senders never send one item),
+keeps within Telegram's limits and marks each sent, retried later, or failed with the reason.
 An item whose matter was settled before it went out (a question already answered by the other
 parent, consent already given) is not sent: it is marked failed as obsolete.
 """
 
+import asyncio
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
 from core.access import Actor, load_actor
+from core.clock import now as clock_now
 from core.errors import DomainError
 from core.i18n import supported
 from core.services import needs, outbox
@@ -25,7 +34,27 @@ if TYPE_CHECKING:
     from storage.models import OutboxItem
 
 BATCH = 100
+GLOBAL_PER_SECOND = 29.0  # Telegram allows about 30; a little headroom
+CHAT_INTERVAL_SECONDS = 1.0
+MAX_ATTEMPTS = 5
+BACKOFF_SECONDS = 30
 Rendered = tuple[str, InlineKeyboardMarkup | None]
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Bot API call of a delivery: a text (with buttons) or a photo."""
+
+    text: str = ""
+    keyboard: InlineKeyboardMarkup | None = None
+    photo: bytes | None = None
+
+    async def send(self, bot: Bot, chat_id: int) -> None:
+        if self.photo is not None:
+            picture = BufferedInputFile(self.photo, filename="chart.png")
+            await bot.send_photo(chat_id, picture, caption=self.text or None)
+        else:
+            await bot.send_message(chat_id, self.text, reply_markup=self.keyboard)
 
 
 class Obsolete(Exception):
@@ -57,42 +86,120 @@ RENDERERS: dict[str, Callable[[Actor, dict], Awaitable[Rendered]]] = {
 }
 
 
-async def render(item: "OutboxItem", i18n: I18n) -> Rendered:
-    """The item's text and buttons in its recipient's language, from what is stored now."""
+async def render(item: "OutboxItem", i18n: I18n) -> list[Outgoing]:
+    """The item's messages in its recipient's language, from what is stored now."""
     renderer = RENDERERS.get(item.kind)
     if renderer is None:
         raise Obsolete(f"unknown kind {item.kind}")
     actor = await load_actor(item.recipient_id)
     with i18n.context(), i18n.use_locale(supported(actor.locale)):
-        return await renderer(actor, item.payload)
+        text, keyboard = await renderer(actor, item.payload)
+    return [Outgoing(text, keyboard)]
 
 
-async def deliver(bot: Bot, i18n: I18n, item: "OutboxItem", now: datetime | None = None) -> bool:
-    """Send one item and mark it; True when it went out."""
-    chat_id = item.recipient.telegram_id
-    if chat_id is None:
-        await outbox.mark_failed(item.id, "no Telegram account")
-        return False
-    try:
-        text, keyboard = await render(item, i18n)
-    except Obsolete as reason:
-        await outbox.mark_failed(item.id, f"obsolete: {reason}")
-        return False
-    except DomainError as error:  # e.g. the recipient no longer has access
-        await outbox.mark_failed(item.id, error.code)
-        return False
-    try:
-        await bot.send_message(chat_id, text, reply_markup=keyboard)
-    except TelegramAPIError as error:
-        await outbox.mark_failed(item.id, f"{type(error).__name__}: {error.message}")
-        return False
-    await outbox.mark_sent(item.id, now=now)
-    return True
+@dataclass
+class Pacer:
+    """Telegram's limits: at most `per_second` messages overall, one a second to each chat.
+
+    `clock` is monotonic seconds; `sleep` waits. Both are injectable so tests can check pacing.
+    """
+
+    per_second: float = GLOBAL_PER_SECOND
+    chat_interval: float = CHAT_INTERVAL_SECONDS
+    clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    _next_slot: float = 0.0
+    _chat_free_at: dict[int, float] = field(default_factory=dict)
+
+    def chat_wait(self, chat_id: int) -> float:
+        """Seconds until this chat may receive another message."""
+        return max(0.0, self._chat_free_at.get(chat_id, 0.0) - self.clock())
+
+    async def slot(self, chat_id: int) -> None:
+        """Wait for the next overall slot, then book it and the chat's."""
+        now = self.clock()
+        start = max(now, self._next_slot)
+        if start > now:
+            await self.sleep(start - now)
+        self._next_slot = start + 1 / self.per_second
+        self._chat_free_at[chat_id] = start + self.chat_interval
+
+    def pause(self, seconds: float) -> None:
+        """Telegram said 429: send nothing for a while."""
+        self._next_slot = max(self._next_slot, self.clock() + seconds)
+
+
+@dataclass
+class Sender:
+    """Drains the outbox within Telegram's limits; retries what may succeed later.
+
+    429: wait `retry_after` (everything pauses) and try the item again, not counted as a failure.
+    403: the person blocked the bot or is gone: marked unreachable, the item failed.
+    Other errors: retried with growing pauses up to MAX_ATTEMPTS, then failed with the reason.
+    """
+
+    bot: Bot
+    i18n: I18n
+    pacer: Pacer = field(default_factory=Pacer)
+    wall_clock: Callable[[], datetime] = clock_now
+
+    async def run_once(self, limit: int = BATCH) -> int:
+        """One pass over the due items; how many were sent."""
+        sent = 0
+        for item in await outbox.due_items(limit, now=self.wall_clock()):
+            sent += await self.deliver(item)
+        return sent
+
+    async def deliver(self, item: "OutboxItem") -> bool:
+        """Claim, render, pace, send and mark one item; True when it went out."""
+        now = self.wall_clock()
+        if not await outbox.claim(item.id, now=now):
+            return False  # another sender has it
+        chat_id = item.recipient.telegram_id
+        if chat_id is None:
+            await outbox.mark_failed(item.id, "no Telegram account")
+            return False
+        if (wait := self.pacer.chat_wait(chat_id)) > 0:
+            await outbox.retry_later(item.id, now + timedelta(seconds=wait), None, count=False)
+            return False  # this chat had a message under a second ago: others go first
+        try:
+            messages = await render(item, self.i18n)
+        except Obsolete as reason:
+            await outbox.mark_failed(item.id, f"obsolete: {reason}")
+            return False
+        except DomainError as error:  # e.g. the recipient no longer has access
+            await outbox.mark_failed(item.id, error.code)
+            return False
+        return await self._send(item, chat_id, messages)
+
+    async def _send(self, item: "OutboxItem", chat_id: int, messages: list[Outgoing]) -> bool:
+        try:
+            for message in messages:
+                await self.pacer.slot(chat_id)
+                await message.send(self.bot, chat_id)
+        except TelegramRetryAfter as error:
+            self.pacer.pause(error.retry_after)
+            later = self.wall_clock() + timedelta(seconds=error.retry_after)
+            await outbox.retry_later(item.id, later, "429 Too Many Requests", count=False)
+            return False
+        except TelegramForbiddenError as error:
+            await outbox.mark_unreachable(item.id, item.recipient_id, f"403: {error.message}")
+            return False
+        except (TelegramAPIError, TelegramNetworkError) as error:
+            await self._failed_attempt(item, f"{type(error).__name__}: {error.message}")
+            return False
+        await outbox.mark_sent(item.id, now=self.wall_clock())
+        return True
+
+    async def _failed_attempt(self, item: "OutboxItem", reason: str) -> None:
+        if item.attempts + 1 >= MAX_ATTEMPTS:
+            await outbox.mark_failed(item.id, reason)
+            return
+        backoff = timedelta(seconds=BACKOFF_SECONDS * 2**item.attempts)
+        await outbox.retry_later(item.id, self.wall_clock() + backoff, reason)
 
 
 async def send_due(bot: Bot, i18n: I18n, *, now: datetime | None = None, limit: int = BATCH) -> int:
-    """Drain the due items once; how many were sent."""
-    sent = 0
-    for item in await outbox.due_items(limit, now=now):
-        sent += await deliver(bot, i18n, item, now)
-    return sent
+    """Drain the due items once (as at `now`); how many were sent."""
+    sender = Sender(bot, i18n, wall_clock=(lambda: now) if now else clock_now)
+    return await sender.run_once(limit)

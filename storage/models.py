@@ -366,10 +366,12 @@ class OutboxItem(Model):
     )
     kind = fields.CharField(max_length=32)  # need_question | need_answered | consent_request ...
     payload = fields.JSONField(default=dict)
-    status = fields.CharField(max_length=16, default="pending")  # pending | sent | failed
+    status = fields.CharField(max_length=16, default="pending")  # pending|sending|sent|failed
     attempts = fields.IntField(default=0)
     not_before = fields.DatetimeField()  # the end of the recipient's quiet hours, or creation
     next_attempt_at = fields.DatetimeField()
+    claimed_until = fields.DatetimeField(null=True)  # a sender's lease while "sending"
+    dedupe_key = fields.CharField(max_length=64, null=True)  # e.g. a digest's week and scope
     last_error = fields.CharField(max_length=500, null=True)
     sent_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -377,3 +379,4 @@ class OutboxItem(Model):
     class Meta:
         table = "outbox"
         indexes = (("status", "next_attempt_at"),)
+        unique_together = (("recipient", "kind", "dedupe_key"),)

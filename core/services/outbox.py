@@ -1,8 +1,10 @@
 """The outbox: messages the bot sends on its own initiative, held until they may be delivered.
 
-Producers only insert (`enqueue`); the bot's sender takes the due items, renders each in the
-recipient's language and marks it sent or failed. A payload holds ids and numbers only, never
-names or free text: the text is rendered from the database when the message goes out.
+Producers only insert (`enqueue`); the bot's sender takes the due items, claims each (so two
+senders never send one item), renders it in the recipient's language and marks it sent, to be
+retried later, or failed. A claim is a lease: an item whose sender died while "sending" becomes
+due again when the lease runs out; an item marked sent is never sent again. A payload holds ids
+and numbers only, never names or free text: the text is rendered when the message goes out.
 
 Quiet hours: a person's own (`quiet_start_minute`-`quiet_end_minute`, Riga time), else
 21:00-08:00. A window may cross midnight; its start is quiet, its end is not. Equal start and
@@ -11,7 +13,8 @@ end mean no quiet hours.
 
 from datetime import UTC, datetime, time, timedelta
 
-from tortoise.expressions import F
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F, Q
 
 from core.clock import RIGA
 from core.clock import now as clock_now
@@ -21,7 +24,10 @@ NEED_QUESTION = "need_question"
 NEED_ANSWERED = "need_answered"
 CONSENT_REQUEST = "consent_request"
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+WEEKLY_DIGEST = "weekly_digest"
+
+PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+LEASE = timedelta(minutes=2)
 DEFAULT_QUIET_START = time(21, 0)
 DEFAULT_QUIET_END = time(8, 0)
 ERROR_LIMIT = 500
@@ -75,41 +81,90 @@ async def enqueue(
     *,
     respect_quiet_hours: bool,
     now: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> OutboxItem:
-    """Queue a message for a person; inside their quiet hours it waits until they end."""
+    """Queue a message for a person; inside their quiet hours it waits until they end.
+
+    With a `dedupe_key`, the same message (person, kind, key) is queued once, however often
+    producers ask: the database's unique constraint decides, even between instances.
+    """
     _check_payload(payload)
     moment = _utc(now)
     person = await Person.get(id=person_id)
     due = moment
     if respect_quiet_hours:
         due = quiet_until(*quiet_hours(person), moment) or moment
-    return await OutboxItem.create(
-        recipient_id=person.id,
-        kind=kind,
-        payload=payload,
-        not_before=due,
-        next_attempt_at=due,
+    try:
+        return await OutboxItem.create(
+            recipient_id=person.id,
+            kind=kind,
+            payload=payload,
+            not_before=due,
+            next_attempt_at=due,
+            dedupe_key=dedupe_key,
+        )
+    except IntegrityError:
+        if dedupe_key is None:
+            raise
+        return await OutboxItem.get(recipient_id=person.id, kind=kind, dedupe_key=dedupe_key)
+
+
+def _claimable(moment: datetime) -> Q:
+    """Pending and due, or claimed by a sender whose lease ran out (it died mid-send)."""
+    return Q(status=PENDING, next_attempt_at__lte=moment) | Q(
+        status=SENDING, claimed_until__lt=moment
     )
 
 
 async def due_items(limit: int = 100, now: datetime | None = None) -> list[OutboxItem]:
-    """Pending items whose time has come, oldest due first, with their recipient loaded."""
+    """Items whose time has come, oldest due first, with their recipient loaded."""
     return (
-        await OutboxItem.filter(status=PENDING, next_attempt_at__lte=_utc(now))
+        await OutboxItem.filter(_claimable(_utc(now)))
         .select_related("recipient")
         .order_by("next_attempt_at", "id")
         .limit(limit)
     )
 
 
-async def mark_sent(item_id: int, now: datetime | None = None) -> None:
-    await OutboxItem.filter(id=item_id, status=PENDING).update(
-        status=SENT, sent_at=_utc(now), attempts=F("attempts") + 1
+async def claim(item_id: int, now: datetime | None = None) -> bool:
+    """Take an item for sending; of two senders trying at once, exactly one gets it."""
+    moment = _utc(now)
+    claimed = await OutboxItem.filter(_claimable(moment), id=item_id).update(
+        status=SENDING, claimed_until=moment + LEASE
     )
+    return claimed == 1
+
+
+async def mark_sent(item_id: int, now: datetime | None = None) -> None:
+    await OutboxItem.filter(id=item_id, status__in=(PENDING, SENDING)).update(
+        status=SENT, sent_at=_utc(now), attempts=F("attempts") + 1, claimed_until=None
+    )
+
+
+async def retry_later(item_id: int, at: datetime, error: str | None, *, count: bool = True) -> None:
+    """Put a claimed item back, due at `at`; `count` it as a failed attempt or not (a pause)."""
+    changes: dict[str, object] = {
+        "status": PENDING,
+        "next_attempt_at": _utc(at),
+        "claimed_until": None,
+        "last_error": error[:ERROR_LIMIT] if error else None,
+    }
+    if count:
+        changes["attempts"] = F("attempts") + 1
+    await OutboxItem.filter(id=item_id, status__in=(PENDING, SENDING)).update(**changes)
 
 
 async def mark_failed(item_id: int, error: str) -> None:
     """Give up on an item, keeping the reason (no names: Telegram's or our own error text)."""
-    await OutboxItem.filter(id=item_id, status=PENDING).update(
-        status=FAILED, last_error=error[:ERROR_LIMIT], attempts=F("attempts") + 1
+    await OutboxItem.filter(id=item_id, status__in=(PENDING, SENDING)).update(
+        status=FAILED,
+        last_error=error[:ERROR_LIMIT],
+        attempts=F("attempts") + 1,
+        claimed_until=None,
     )
+
+
+async def mark_unreachable(item_id: int, person_id: int, error: str) -> None:
+    """The person blocked the bot or left Telegram: fail the item, flag them for the digest."""
+    await mark_failed(item_id, error)
+    await Person.filter(id=person_id).update(unreachable=True)

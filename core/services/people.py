@@ -209,3 +209,8 @@ async def local_chat_identity(role: str) -> Person | None:
         await person.save(update_fields=["telegram_id"])
         await audit.record(person.id, "person.local_chat", "person", person.id)
     return person
+
+
+async def mark_reachable(person_id: int) -> None:
+    """The person wrote to the bot again: they can be reached after all."""
+    await Person.filter(id=person_id, unreachable=True).update(unreachable=False)

@@ -1,0 +1,634 @@
+"""Updates per second through the real bot: teachers' conversations, the core writing to PostgreSQL.
+
+Many teachers at once (one asyncio task each, its conversations one after another, as people do)
+run bulk-absence flows (/absent) and risk-signal flows (/risk) through the real Dispatcher with a
+recording Bot API session; every update fed is timed. A bare aiogram Dispatcher with an echo
+handler is then fed the same number of updates, the same way, for a ratio measured in the same run.
+
+Run from the repository root: `.venv/bin/python -m bench.updates` (or `--quick`; `--redis` for
+Redis FSM storage). See bench/README.md for what it prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import random
+import resource
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, field
+from itertools import count
+from urllib.parse import urlparse
+
+import asyncpg
+from aiogram import Bot, Dispatcher, Router
+from aiogram.types import CallbackQuery, Message, Update, User
+from redis.asyncio import Redis
+from tortoise import Tortoise, connections
+
+from bot.factory import create_bot, create_dispatcher
+from bot.session import RecordingSession, Sent
+from bot.settings import BotSettings
+from bot.simulator import TEST_TOKEN, FakeUser, Simulator
+from storage.db import tortoise_config
+from storage.models import (
+    Membership,
+    Municipality,
+    Person,
+    RiskSignal,
+    School,
+    SchoolClass,
+    Student,
+)
+
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_bench_updates"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
+MAINTENANCE_DATABASES = ("postgres", "test")
+TELEGRAM_IDS = 800_000_000  # fictional Telegram ids of the benchmark's teachers, from here up
+FLOOD_LIMIT = 1_000_000  # no teacher is ever slowed down
+UPDATES_PER_ROUND = 14.5  # about: one bulk-absence flow (~7 updates) and one risk flow (~7.5)
+WARM_UP_UPDATES = 200
+SOLO_ROUNDS = 5  # the lone teacher's: about 70 updates
+MUNICIPALITIES = 4
+GRADES = (5, 6, 7, 8, 9, 10, 11, 12)
+
+# Latvian labels, as a user sees them (tests/bot/test_absences.py, tests/bot/test_risk.py).
+NEXT, SKIP, SAVE = "Tālāk", "Izlaist", "Saglabāt"
+BACK = "Atpakaļ"
+LEARNING_GROUP = "Mācību darba un izglītības iestādes riski"
+ABSENCES_FACTOR = "Neattaisnoti kavējumi"
+
+
+# --- options -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    database_url: str
+    schools: int
+    teachers: int
+    classes: int
+    students: int  # per class
+    rounds: int
+    redis_url: str | None
+    keep: bool
+    seed: int
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.updates",
+        description="Updates per second through the real bot, against a bare aiogram dispatcher.",
+    )
+    parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and re-created")
+    parser.add_argument("--schools", type=int, default=20)
+    parser.add_argument("--teachers", type=int, default=50, help="all at once, over the schools")
+    parser.add_argument("--classes", type=int, default=4, help="classes per school")
+    parser.add_argument("--students", type=int, default=25, help="students per class")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="per teacher: a bulk-absence and a risk-signal flow"
+    )
+    parser.add_argument(
+        "--updates", type=int, help="about how many updates in all: sets --rounds from --teachers"
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="5 schools, 10 teachers, 2 rounds (a few seconds)"
+    )
+    parser.add_argument(
+        "--redis", action="store_true", help="FSM state, isolation, dedupe and flood in Redis"
+    )
+    parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.schools, args.teachers, args.rounds = 5, 10, 2
+    if args.updates is not None:
+        args.rounds = max(1, round(args.updates / (args.teachers * UPDATES_PER_ROUND)))
+    if min(args.schools, args.teachers, args.classes, args.rounds) < 1 or args.students < 4:
+        parser.error("need at least 1 school, teacher, class and round, and 4 students a class")
+    return Options(
+        database_url=args.database_url,
+        schools=args.schools,
+        teachers=args.teachers,
+        classes=min(args.classes, len(GRADES)),
+        students=args.students,
+        rounds=args.rounds,
+        redis_url=args.redis_url if args.redis else None,
+        keep=args.keep,
+        seed=args.seed,
+    )
+
+
+# --- the database --------------------------------------------------------------------------
+
+
+def _with_database(url: str, name: str) -> str:
+    return urlparse(url)._replace(path=f"/{name}").geturl()
+
+
+async def _maintenance_connection(url: str) -> asyncpg.Connection:
+    error: Exception | None = None
+    for name in MAINTENANCE_DATABASES:
+        try:
+            return await asyncpg.connect(_with_database(url, name))
+        except (OSError, asyncpg.PostgresError) as failure:
+            error = failure
+    raise RuntimeError(f"no maintenance database reachable next to {url}") from error
+
+
+async def _admin(url: str, *statements: str) -> None:
+    admin = await _maintenance_connection(url)
+    try:
+        for statement in statements:
+            await admin.execute(statement)
+    finally:
+        await admin.close()
+
+
+def _database_name(url: str) -> str:
+    return urlparse(url).path.lstrip("/")
+
+
+async def recreate_database(url: str) -> None:
+    name = _database_name(url)
+    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+
+
+async def drop_database(url: str) -> None:
+    await _admin(url, f'DROP DATABASE IF EXISTS "{_database_name(url)}" WITH (FORCE)')
+
+
+async def build_world(options: Options) -> list[int]:
+    """Fictional schools, classes, students and teachers; gives back the teachers' Telegram ids."""
+    municipalities = [
+        await Municipality.create(name=f"Novads {n}")
+        for n in range(1, min(MUNICIPALITIES, options.schools) + 1)
+    ]
+    schools = [
+        await School.create(
+            name=f"Skola {n}", kind="general", municipality=municipalities[n % len(municipalities)]
+        )
+        for n in range(1, options.schools + 1)
+    ]
+    classes = [
+        await SchoolClass.create(school=school, grade=grade, name=f"{grade}.a")
+        for school in schools
+        for grade in GRADES[: options.classes]
+    ]
+    number = count(1)
+    await Student.bulk_create(
+        [
+            Student(
+                school_id=school_class.school_id,
+                school_class_id=school_class.id,
+                first_name="Skolnieks",
+                last_name=str(next(number)),
+            )
+            for school_class in classes
+            for _ in range(options.students)
+        ],
+        batch_size=1000,
+    )
+    telegram_ids = []
+    for n in range(options.teachers):
+        telegram_id = TELEGRAM_IDS + n + 1
+        person = await Person.create(display_name=f"Skolotājs {n + 1}", telegram_id=telegram_id)
+        await Membership.create(
+            person=person, role="teacher", specialty="teacher", school=schools[n % len(schools)]
+        )
+        telegram_ids.append(telegram_id)
+    return telegram_ids
+
+
+# --- driving the dispatcher ----------------------------------------------------------------
+
+
+@dataclass
+class BenchSession(RecordingSession):
+    """A RecordingSession that files each chat's messages apart and forgets its calls.
+
+    `RecordingSession` keeps one list of everything sent and `FakeUser.inbox` filters all of it on
+    every update, which makes a long run quadratic; here each chat has its own short list, so the
+    harness costs the same per update at any length of run, and memory stays the bot's own.
+    """
+
+    chats: defaultdict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
+    api_calls: int = 0
+
+    async def make_request(self, bot, method, timeout=None):  # noqa: ASYNC109 (aiogram's)
+        self.api_calls += 1
+        self.calls.clear()
+        return await super().make_request(bot, method, timeout)
+
+    # RecordingSession appends to and searches `self.sent`; point it at the chat's own list.
+    # Both are synchronous, so no other task runs in between.
+    def _message(self, method):
+        self.sent = self.chats[int(method.chat_id)]
+        return super()._message(method)
+
+    def _edit(self, method):
+        self.sent = self.chats[int(method.chat_id or 0)]
+        return super()._edit(method)
+
+
+@dataclass
+class BenchUser(FakeUser):
+    @property
+    def inbox(self) -> list[Sent]:
+        return self.simulator.session.chats[self.id]
+
+    def forget(self) -> None:
+        """Drop what this chat no longer needs (a real bot keeps no copy of it)."""
+        del self.inbox[:-1]
+
+
+@dataclass
+class BenchSimulator(Simulator):
+    """The Simulator, timing each `feed_update` and counting messages and button taps."""
+
+    first_update_id: int = 1
+    latencies: list[float] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # "message" or "callback", per update
+
+    def __post_init__(self) -> None:
+        if hasattr(super(), "__post_init__"):
+            super().__post_init__()
+        self.update_ids = count(self.first_update_id)
+        self.updates_made = 0
+
+    def next_update_id(self) -> int:
+        self.updates_made += 1
+        return next(self.update_ids)
+
+    def user(self, telegram_id: int, first_name: str = "Skolotājs", language: str = "lv"):
+        user = User(id=telegram_id, is_bot=False, first_name=first_name, language_code=language)
+        return BenchUser(self, user)
+
+    async def feed(self, update: Update) -> None:
+        start = time.perf_counter()
+        await self.dispatcher.feed_update(self.bot, update)
+        self.latencies.append(time.perf_counter() - start)
+        self.kinds.append("message" if update.message is not None else "callback")
+
+    def reset(self) -> None:
+        self.latencies.clear()
+        self.kinds.clear()
+
+
+class FlowError(RuntimeError):
+    """The bot did not answer as a teacher expects: the benchmark would measure something else."""
+
+
+def expect(user: BenchUser, text: str, step: str) -> None:
+    last = user.last.text
+    if text not in last:
+        raise FlowError(f"user {user.id}, {step}: expected {text!r} in {last!r}")
+
+
+async def tap(user: BenchUser, label: str) -> None:
+    """Tap the button labelled exactly `label` on the newest message."""
+    on = user.last
+    for text, data in on.buttons():
+        if text == label:
+            await user.press_data(data, on)
+            return
+    raise FlowError(f"user {user.id}: no button {label!r} in {[t for t, _ in on.buttons()]}")
+
+
+async def tap_any(user: BenchUser, rng: random.Random, but: tuple[str, ...] = ()) -> str:
+    """Tap one of the newest message's buttons at random (not those in `but`)."""
+    on = user.last
+    text, data = rng.choice([b for b in on.buttons() if b[0] not in but])
+    await user.press_data(data, on)
+    return text
+
+
+async def absence_flow(user: BenchUser, rng: random.Random) -> int:
+    """/absent, a class, tick 2-4 students, Next, a number of lessons; gives back the students."""
+    await user.send("/absent")
+    expect(user, "Kurā klasē atzīmēt kavējumus?", "/absent")
+    await tap_any(user, rng)
+    expect(user, "atzīmējiet skolēnus", "class")
+    roster = [b for b in user.last.buttons() if b[0] != NEXT]
+    chosen = rng.sample(roster, rng.randint(2, 4))
+    for _, data in chosen:
+        await user.press_data(data, user.last)
+    expect(user, f"Izvēlēti: {len(chosen)}", "ticks")
+    await tap(user, NEXT)
+    expect(user, "Cik mācību stundas viņi šodien kavēja?", "Next")
+    await tap(user, str(rng.randint(1, 6)))
+    expect(user, f"Saglabāts: {len(chosen)} skolēn", "lessons")
+    user.forget()
+    return len(chosen)
+
+
+async def risk_flow(user: BenchUser, rng: random.Random) -> None:
+    """/risk, class, student, group, factor, a value for absences (tapped or typed), Skip, Save."""
+    await user.send("/risk")
+    expect(user, "Par kuru skolēnu ir riska signāls?", "/risk")
+    await tap_any(user, rng)
+    expect(user, "izvēlieties skolēnu", "class")
+    await tap_any(user, rng)
+    expect(user, "Kura riska grupa?", "student")
+    if rng.random() < 0.4:  # absences, the commonest factor, with its number of lessons
+        await tap(user, LEARNING_GROUP)
+        expect(user, "Kurš riska faktors?", "group")
+        await tap(user, ABSENCES_FACTOR)
+    else:
+        await tap_any(user, rng)
+        expect(user, "Kurš riska faktors?", "group")
+        await tap_any(user, rng, but=(BACK,))
+    if "Cik mācību stundas skolēns šodien kavēja?" in user.last.text:
+        lessons = rng.randint(1, 6)
+        if rng.random() < 0.3:
+            await user.send(str(lessons))
+        else:
+            await tap(user, str(lessons))
+    expect(user, "Pievienot piezīmi?", "factor or value")
+    await tap(user, SKIP)
+    expect(user, "Lūdzu, pārbaudiet riska signālu:", "Skip")
+    await tap(user, SAVE)
+    expect(user, "Saglabāts. To var atsaukt", "Save")
+    user.forget()
+
+
+@dataclass
+class Tally:
+    absence_flows: int = 0
+    risk_flows: int = 0
+    signals: int = 0  # rows the flows wrote
+
+
+async def teacher_day(user: BenchUser, rounds: int, rng: random.Random, tally: Tally) -> None:
+    for _ in range(rounds):
+        ticked = await absence_flow(user, rng)  # awaited first: `+=` would race the others
+        tally.signals += ticked
+        tally.absence_flows += 1
+        await risk_flow(user, rng)
+        tally.risk_flows += 1
+        tally.signals += 1
+
+
+async def run_teachers(
+    sim: BenchSimulator, telegram_ids: list[int], rounds: int, seed: int, tally: Tally
+) -> None:
+    await asyncio.gather(
+        *(
+            teacher_day(sim.user(telegram_id), rounds, random.Random(seed * 1_000_003 + n), tally)
+            for n, telegram_id in enumerate(telegram_ids)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Timing:
+    seconds: float  # wall clock
+    cpu: float  # CPU time of this process (PostgreSQL and Redis are other processes)
+
+
+async def timed(work: Awaitable[None]) -> Timing:
+    wall, cpu = time.perf_counter(), time.process_time()
+    await work
+    return Timing(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+# --- the bare baseline ---------------------------------------------------------------------
+
+
+def bare_dispatcher() -> Dispatcher:
+    router = Router(name="echo")
+
+    @router.message()
+    async def echo(message: Message) -> None:
+        await message.answer(message.text or "")
+
+    @router.callback_query()
+    async def tapped(callback: CallbackQuery) -> None:
+        await callback.answer()
+
+    dispatcher = Dispatcher()
+    dispatcher.include_router(router)
+    return dispatcher
+
+
+async def bare_user(user: BenchUser, kinds: list[str]) -> None:
+    for n, kind in enumerate(kinds):
+        if kind == "message":
+            await user.send(f"sveiki {n}")
+        else:
+            on = user.last if user.inbox else Sent(user.id, 1, "sveiki", None)
+            await user.press_data("tap", on)
+        user.forget()
+
+
+async def run_bare(sim: BenchSimulator, users: int, kinds: list[str], seed: int) -> None:
+    """The same number of messages and taps as `kinds`, dealt round-robin to as many users."""
+    kinds = kinds[:]
+    random.Random(seed).shuffle(kinds)
+    await asyncio.gather(
+        *(bare_user(sim.user(TELEGRAM_IDS + n + 1), kinds[n::users]) for n in range(users))
+    )
+
+
+# --- reporting -----------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def memory() -> str:
+    """Resident memory now and at its peak, from /proc (Linux) or getrusage."""
+    status: dict[str, str] = {}
+    try:
+        with open("/proc/self/status") as lines:
+            for line in lines:
+                key, _, value = line.partition(":")
+                status[key] = value.strip()
+    except OSError:
+        pass
+    if "VmRSS" in status:
+        rss, peak = (int(status[key].split()[0]) / 1024 for key in ("VmRSS", "VmHWM"))
+        return f"{rss:,.1f} MiB (peak {peak:,.1f} MiB)"
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_mib = peak / 1024 / (1024 if sys.platform == "darwin" else 1)
+    return f"peak {peak_mib:,.1f} MiB (getrusage)"
+
+
+def latency_line(label: str, latencies: Sequence[float]) -> str:
+    ms = [latency * 1000 for latency in latencies]
+    return (
+        f"  {label:<18}p50 {percentile(ms, 0.5):7.2f} ms   p99 {percentile(ms, 0.99):7.2f} ms"
+        f"   max {max(ms):7.2f} ms"
+    )
+
+
+def report(title: str, sim: BenchSimulator, timing: Timing) -> float:
+    """Print the run's figures; give back its updates per second."""
+    updates = len(sim.latencies)
+    messages = sim.kinds.count("message")
+    rate = updates / timing.seconds
+    print(title)
+    print(f"  updates           {updates:,} ({messages:,} messages, {updates - messages:,} taps)")
+    print(f"  wall time         {timing.seconds:,.2f} s")
+    print(f"  updates/s         {rate:,.1f}")
+    print(f"  CPU per update    {timing.cpu / updates * 1000:.2f} ms (this process)")
+    print(latency_line("latency/update", sim.latencies))
+    for kind, label in (("message", "messages"), ("callback", "taps")):
+        some = [t for t, k in zip(sim.latencies, sim.kinds, strict=True) if k == kind]
+        if some:
+            print(latency_line(f"  {label}", some))
+    print(f"  Bot API calls     {sim.session.api_calls:,}")
+    return rate
+
+
+# --- the run -------------------------------------------------------------------------------
+
+
+async def clean_redis(redis: Redis, telegram_ids: list[int], update_ids: range) -> int:
+    """Delete the keys this run made (update marks, flood counters, FSM state); give the count."""
+    ours = {str(i) for i in telegram_ids}
+    keys: list[bytes | str] = [f"pumpurs:update:{n}" for n in update_ids]
+    async for key in redis.scan_iter(match="pumpurs:flood:*", count=1000):
+        if key.decode().split(":")[2] in ours:
+            keys.append(key)
+    bot_id = TEST_TOKEN.split(":")[0]
+    async for key in redis.scan_iter(match=f"fsm:{bot_id}:*", count=1000):
+        if key.decode().split(":")[2] in ours:
+            keys.append(key)
+    deleted = 0
+    for start in range(0, len(keys), 1000):
+        deleted += await redis.unlink(*keys[start : start + 1000])
+    return deleted
+
+
+async def main(options: Options) -> int:
+    storage = f"Redis ({options.redis_url})" if options.redis_url else "memory"
+    print(
+        f"bench.updates: {options.teachers} teachers at once in {options.schools} schools "
+        f"({options.classes} classes of {options.students} students each), "
+        f"{options.rounds} rounds each (a bulk-absence flow and a risk-signal flow)"
+    )
+    print(f"FSM storage: {storage}")
+    started = time.perf_counter()
+    await recreate_database(options.database_url)
+    redis: Redis | None = None
+    try:
+        await Tortoise.init(
+            config=tortoise_config(options.database_url), _enable_global_fallback=True
+        )
+        await Tortoise.generate_schemas()
+        pool = getattr(connections.get("default"), "pool_maxsize", "?")
+        telegram_ids = await build_world(options)
+        print(
+            f"database: {options.database_url} (pool up to {pool} connections); "
+            f"world built in {time.perf_counter() - started:.1f} s"
+        )
+        print(f"memory after set-up: {memory()}")
+        print()
+
+        if options.redis_url:
+            redis = Redis.from_url(options.redis_url)
+            await redis.ping()
+        settings = BotSettings(bot_token=TEST_TOKEN, flood_limit=FLOOD_LIMIT)
+        session = BenchSession()
+        first_update = int(time.time() * 1000) % 10**12  # no mark of an earlier run matches
+        sim = BenchSimulator(
+            create_dispatcher(settings, redis=redis),
+            create_bot(settings, session),
+            session,
+            first_update_id=first_update,
+        )
+        tally = Tally()  # every signal written, warm-up and the lone teacher's too
+        warm_up = telegram_ids[: max(1, round(WARM_UP_UPDATES / UPDATES_PER_ROUND))]
+        await run_teachers(sim, warm_up, 1, options.seed + 1, tally)
+        sim.reset()
+        session.api_calls = 0
+        measured = Tally()
+        timing = await timed(
+            run_teachers(sim, telegram_ids, options.rounds, options.seed, measured)
+        )
+        tally.signals += measured.signals
+        ours = report(
+            f"Pumpurs dispatcher, {len(telegram_ids)} teachers at once, FSM storage: {storage}",
+            sim,
+            timing,
+        )
+        kinds = sim.kinds[:]
+        print(
+            f"  conversations     {measured.absence_flows:,} bulk-absence, "
+            f"{measured.risk_flows:,} risk-signal ({measured.signals:,} signals written)"
+        )
+        print(f"  alerts shown      {len(session.alerts)} (errors and refusals; expected 0)")
+        sim.reset()
+        await run_teachers(sim, telegram_ids[:1], SOLO_ROUNDS, options.seed + 2, tally)
+        solo = sim.latencies[:]
+        print(f"  then one teacher alone, {len(solo)} updates one after another:")
+        print(latency_line("  latency/update", solo))
+        print(f"  memory (RSS)      {memory()}")
+        print()
+
+        bare_session = BenchSession()
+        bare = BenchSimulator(
+            bare_dispatcher(), Bot(TEST_TOKEN, session=bare_session), bare_session
+        )
+        await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
+        bare.reset()
+        bare_session.api_calls = 0
+        bare_timing = await timed(run_bare(bare, len(telegram_ids), kinds, options.seed))
+        base = report(
+            f"bare aiogram Dispatcher(), echo handler, {len(telegram_ids)} users at once",
+            bare,
+            bare_timing,
+        )
+        bare_kinds = bare.kinds[:]
+        bare.reset()
+        await run_bare(bare, 1, bare_kinds[: len(solo)], options.seed)
+        bare_solo = bare.latencies[:]
+        print(f"  then one user alone, {len(bare_solo)} updates one after another:")
+        print(latency_line("  latency/update", bare_solo))
+        print()
+
+        cpu_ours = timing.cpu / len(kinds)
+        cpu_bare = bare_timing.cpu / len(bare_kinds)
+        solo_p50 = percentile(solo, 0.5) / percentile(bare_solo, 0.5)
+        print(
+            f"ratio: Pumpurs/bare = {ours / base:.4f} of the bare throughput "
+            f"(bare/Pumpurs: {base / ours:,.1f}x slower)"
+        )
+        print(
+            f"       CPU per update {cpu_ours / cpu_bare:,.1f}x the bare one's; "
+            f"p50 latency of one user alone {solo_p50:,.1f}x"
+        )
+        print(f"memory (RSS) at the end: {memory()}")
+
+        rows = await RiskSignal.all().count()
+        verdict = "ok" if rows == tally.signals else "MISMATCH"
+        print(
+            f"risk_signal rows in PostgreSQL: {rows:,} (expected {tally.signals:,}, of which "
+            f"{measured.signals:,} in the measured run): {verdict}"
+        )
+        if redis is not None:
+            update_ids = range(first_update, first_update + sim.updates_made)
+            print(f"redis: {await clean_redis(redis, telegram_ids, update_ids):,} keys cleaned up")
+        return 0 if rows == tally.signals else 1
+    finally:
+        if redis is not None:
+            await redis.aclose()
+        await Tortoise.close_connections()
+        if options.keep:
+            print(f"database kept: {options.database_url}")
+        else:
+            await drop_database(options.database_url)
+            print("database dropped")
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(parse_args())))

@@ -1,0 +1,179 @@
+"""Delivery through the outbox against a fake Bot API that answers 429, 403 and 5xx."""
+
+from datetime import UTC, datetime, timedelta
+
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
+from aiogram.methods import SendMessage
+
+from bot.i18n import create_i18n
+from bot.sender import MAX_ATTEMPTS, Pacer, Sender
+from core.services import needs, outbox
+from storage.models import Membership, OutboxItem, Person
+
+NOON = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 12:00 in Riga: no quiet hours
+
+
+class VirtualTime:
+    """A clock that only moves when someone sleeps: pacing is checked without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def sender_for(sim, wall: datetime = NOON, pacer: Pacer | None = None) -> Sender:
+    virtual = VirtualTime()
+    pacer = pacer or Pacer(clock=virtual.clock, sleep=virtual.sleep)
+    return Sender(sim.bot, create_i18n(), pacer=pacer, wall_clock=lambda: wall)
+
+
+async def parents(world, count: int) -> list[int]:
+    """More parents of student a1, each with a Telegram account."""
+    ids = []
+    for n in range(count):
+        person = await Person.create(display_name=f"Parent {n}", telegram_id=20_000 + n)
+        await Membership.create(person=person, role="parent", student=world.student_a1)
+        ids.append(person.id)
+    return ids
+
+
+async def questions(world) -> list[OutboxItem]:
+    await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals")
+    return await OutboxItem.filter(kind="need_question").order_by("id")
+
+
+def sent_messages(sim) -> list[SendMessage]:
+    return [call for call in sim.session.calls if isinstance(call, SendMessage)]
+
+
+async def test_on_429_it_waits_retry_after_and_sends_once(sim, world):
+    [item] = await questions(world)
+    answers = iter([TelegramRetryAfter(SendMessage(chat_id=1, text="x"), "Too Many Requests", 7)])
+    sim.session.fail = lambda method: next(answers, None)
+    sender = sender_for(sim)
+
+    assert await sender.run_once() == 0
+    item = await OutboxItem.get(id=item.id)
+    assert (item.status, item.attempts) == ("pending", 0)
+    assert item.next_attempt_at == NOON + timedelta(seconds=7)
+    assert sender.pacer._next_slot >= 7  # everything paused
+
+    assert await sender_for(sim, NOON + timedelta(seconds=7)).run_once() == 1
+    assert await sender_for(sim, NOON + timedelta(minutes=5)).run_once() == 0
+    assert len(sent_messages(sim)) == 1
+
+
+async def test_on_403_the_person_is_marked_unreachable_and_not_retried(sim, world):
+    [item] = await questions(world)
+    forbidden = TelegramForbiddenError(
+        SendMessage(chat_id=1, text="x"), "bot was blocked by the user"
+    )
+    sim.session.fail = lambda method: forbidden
+    assert await sender_for(sim).run_once() == 0
+    item = await OutboxItem.get(id=item.id)
+    assert item.status == "failed"
+    assert item.last_error.startswith("403")
+    assert (await Person.get(id=world.parent_a1.id)).unreachable
+    assert await sender_for(sim, NOON + timedelta(days=1)).run_once() == 0
+
+    sim.session.fail = None
+    await sim.user(108).send("/help")  # the parent unblocked the bot and wrote
+    assert not (await Person.get(id=world.parent_a1.id)).unreachable
+
+
+async def test_server_errors_are_retried_with_backoff_then_given_up(sim, world):
+    [item] = await questions(world)
+    sim.session.fail = lambda method: TelegramServerError(method, "Bad Gateway")
+    moment, pauses = NOON, []
+    for _ in range(MAX_ATTEMPTS):
+        assert await sender_for(sim, moment).run_once() == 0
+        item = await OutboxItem.get(id=item.id)
+        if item.status == "failed":
+            break
+        pauses.append((item.next_attempt_at - moment).total_seconds())
+        moment = item.next_attempt_at
+    assert pauses == [30, 60, 120, 240]
+    assert (item.status, item.attempts) == ("failed", MAX_ATTEMPTS)
+    assert "Bad Gateway" in item.last_error
+
+
+async def test_a_transient_error_loses_nothing(sim, world):
+    [item] = await questions(world)
+    failures = iter([TelegramServerError(SendMessage(chat_id=1, text="x"), "Internal")])
+    sim.session.fail = lambda method: next(failures, None)
+    await sender_for(sim).run_once()
+    assert await sender_for(sim, NOON + timedelta(seconds=30)).run_once() == 1
+    assert (await OutboxItem.get(id=item.id)).status == "sent"
+    assert len(sent_messages(sim)) == 1
+
+
+async def test_two_senders_at_once_never_send_one_item_twice(sim, world):
+    import asyncio
+
+    await parents(world, 12)
+    items = await questions(world)
+    assert len(items) == 13
+    first, second = sender_for(sim), sender_for(sim)
+    counts = await asyncio.gather(first.run_once(), second.run_once())
+    assert sum(counts) == 13
+    chats = [call.chat_id for call in sent_messages(sim)]
+    assert len(chats) == len(set(chats)) == 13
+
+
+async def test_after_a_crash_claimed_items_return_and_sent_ones_do_not(sim, world):
+    await parents(world, 2)
+    first, second, third = await questions(world)
+    await outbox.claim(first.id, now=NOON - timedelta(minutes=10))  # a sender died holding it
+    await outbox.claim(second.id, now=NOON)  # another sender is working on it right now
+    await outbox.mark_sent(third.id, now=NOON - timedelta(minutes=10))  # sent before the crash
+
+    assert await sender_for(sim).run_once() == 1
+    assert [c.chat_id for c in sent_messages(sim)] == [108]
+    assert (await OutboxItem.get(id=first.id)).status == "sent"
+    assert (await OutboxItem.get(id=second.id)).status == "sending"
+    assert (await OutboxItem.get(id=third.id)).attempts == 1
+
+
+async def test_pacing_holds_30_a_second_overall_and_1_a_second_per_chat(sim, world):
+    await parents(world, 59)
+    await questions(world)  # 60 parents, one question each
+    virtual = VirtualTime()
+    stamps: list[tuple[float, int]] = []
+
+    def record(method):
+        stamps.append((virtual.now, int(method.chat_id)))
+
+    sim.session.fail = record
+    pacer = Pacer(clock=virtual.clock, sleep=virtual.sleep)
+    sender = sender_for(sim, pacer=pacer)
+    assert await sender.run_once() == 60
+    times = [t for t, _ in stamps]
+    assert max(sum(1 for u in times if t <= u < t + 1) for t in times) <= 30
+    assert times[-1] >= 59 / 30  # it did not just fire everything at once
+
+    await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "lodging")
+    assert await sender.run_once() == 60
+    assert len(stamps) == 120
+    times = sorted(t for t, _ in stamps)
+    assert max(sum(1 for u in times if t <= u < t + 1) for t in times) <= 30
+    per_chat: dict[int, list[float]] = {}
+    for t, chat in stamps:
+        per_chat.setdefault(chat, []).append(t)
+    assert all(b - a >= 1 for ts in per_chat.values() for a, b in zip(ts, ts[1:], strict=False))
+
+
+async def test_a_second_message_to_one_chat_waits_a_second_while_others_go(sim, world):
+    await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals")
+    await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "lodging")
+    sender = sender_for(sim)
+    assert await sender.run_once() == 1
+    waiting = await OutboxItem.get(status="pending")
+    assert waiting.next_attempt_at == NOON + timedelta(seconds=1)
+    sender.pacer.clock = lambda: 10.0
+    sender.wall_clock = lambda: NOON + timedelta(seconds=1)
+    assert await sender.run_once() == 1
