@@ -167,20 +167,23 @@ async def class_name(actor: Actor, data: dict, class_id: int) -> str:
 async def students_step(actor: Actor, data: dict) -> tuple[str, InlineKeyboardMarkup]:
     roster = await list_students(actor, class_id=data["class_id"])
     chosen = set(data["chosen"])
-    builder = InlineKeyboardBuilder()
-    for student in roster:
-        mark = "✓ " if student.id in chosen else ""
-        builder.button(
-            text=mark + full_name(student), callback_data=AbToggle(student_id=student.id)
+    # Built directly: a keyboard builder copies itself on every button, and this one is
+    # rebuilt on every tap of the everyday flow.
+    buttons = [
+        InlineKeyboardButton(
+            text=("✓ " if student.id in chosen else "") + full_name(student),
+            callback_data=AbToggle(student_id=student.id).pack(),
         )
-    builder.adjust(2)
-    builder.row(InlineKeyboardButton(text=_("Next"), callback_data=AbStep(action="next").pack()))
+        for student in roster
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([InlineKeyboardButton(text=_("Next"), callback_data=AbStep(action="next").pack())])
     text = _("{name}: tap the students who missed lessons today, then Next.").format(
         name=await class_name(actor, data, data["class_id"])
     )
     if chosen:
         text += "\n" + _("Chosen: {count}").format(count=len(chosen))
-    return text, builder.as_markup()
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def student_toggled(
