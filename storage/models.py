@@ -176,7 +176,7 @@ class RiskSignal(Model):
 
     class Meta:
         table = "risk_signal"
-        indexes = (("student_id", "observed_to"),)
+        indexes = (("student_id", "observed_to"), ("student_id", "created_at"))
 
 
 class Consultation(Model):

@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from tortoise import connections
 
+from core.api.digests import router as digests_router
 from core.api.errors import install_error_handlers
 from core.api.routes import router
 from storage.db import database
@@ -32,6 +33,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
     )
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(digests_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

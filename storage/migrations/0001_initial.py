@@ -276,7 +276,7 @@ class Migration(migrations.Migration):
                 ('note', fields.TextField(null=True, unique=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'risk_signal', 'app': 'models', 'indexes': [Index(fields=['student_id', 'observed_to'])], 'pk_attr': 'id'},
+            options={'table': 'risk_signal', 'app': 'models', 'indexes': [Index(fields=['student_id', 'observed_to']), Index(fields=['student_id', 'created_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,0 +1,55 @@
+"""The coordinators' weekly digest over HTTP: its figures with a readable text, and a chart."""
+
+import asyncio
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from core.api.deps import CurrentActor, Locale
+from core.chart import render_chart
+from core.digest import Scope, Week, build_digest, digest_history
+from core.digest_view import digest_to_dict, render_digest
+from core.errors import InvalidInput
+from core.i18n import N_
+
+router = APIRouter(tags=["digests"])
+
+ScopeParam = Annotated[str, Path(description="school-<id> or municipality-<id>")]
+WeekParam = Annotated[
+    str | None, Query(description="any day of the week, YYYY-MM-DD; default: this week")
+]
+
+
+def _week(week: str | None) -> Week:
+    """The week containing the day given (its Monday to Sunday), this week by default."""
+    if week is None:
+        return Week.current()
+    try:
+        return Week.of(date.fromisoformat(week))
+    except ValueError:
+        raise InvalidInput(N_("Give the week as a date: YYYY-MM-DD.")) from None
+
+
+@router.get("/digests/{scope}")
+async def read_digest(
+    actor: CurrentActor, locale: Locale, scope: ScopeParam, week: WeekParam = None
+) -> dict[str, Any]:
+    """The week's figures and the week before's, and the digest as text in the caller's language."""
+    digest = await build_digest(actor, Scope.parse(scope), _week(week).start)
+    return digest_to_dict(digest) | {"text": render_digest(digest, locale)}
+
+
+@router.get(
+    "/digests/{scope}/chart.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}}},
+)
+async def read_digest_chart(
+    actor: CurrentActor, locale: Locale, scope: ScopeParam, week: WeekParam = None
+) -> Response:
+    """Signals, consultations and hours over the eight weeks up to this one, as a PNG."""
+    history = await digest_history(actor, Scope.parse(scope), until=_week(week).start)
+    png = await asyncio.to_thread(render_chart, history, locale)
+    return Response(content=png, media_type="image/png")

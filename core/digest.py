@@ -1,0 +1,581 @@
+"""The coordinators' weekly digest: a school's or a municipality's week in figures.
+
+Every figure comes for the week asked for and for the week before, so the digest can say what
+changed. A week runs Monday to Sunday in Riga. New signals are those logged in the week
+(`created_at`), sessions and youth activities those held in it (`held_on`), needs those the
+parents confirmed in it (`answered_at`). Semester figures (students at risk without a plan, plans
+by status, needs awaiting parents) are as they stood at the end of each week, for the semester
+the week ends in.
+
+Whatever the data size, a digest costs a fixed number of queries (12 for a school, 13 for a
+municipality), grouped by school (or, for the students at risk, by student); the history behind
+the chart costs three or four.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from tortoise.expressions import Q, Subquery
+from tortoise.functions import Count, Max, Min, Sum
+
+from core.access import STAFF_ROLES, Actor
+from core.catalogues import PARENT
+from core.clock import RIGA, Semester, today
+from core.errors import AccessDenied, InvalidInput, NotFound
+from core.i18n import N_
+from core.services.iaps import approval_chain
+from storage.models import (
+    Consultation,
+    Iap,
+    IapApproval,
+    IapTransition,
+    Membership,
+    Municipality,
+    PeerActivity,
+    RiskSignal,
+    School,
+    SupportNeed,
+)
+
+SCHOOL, MUNICIPALITY = "school", "municipality"
+HISTORY_WEEKS = 8
+MAX_HISTORY_WEEKS = 52
+BAD_SCOPE = N_("Give the scope as school-<id> or municipality-<id>.")
+
+
+# --- weeks and scopes ----------------------------------------------------------------------
+
+
+def monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def riga_midnight(day: date) -> datetime:
+    """The moment a day starts on Riga's wall clock, in UTC (DST-aware)."""
+    return datetime.combine(day, time(), tzinfo=RIGA).astimezone(UTC)
+
+
+@dataclass(frozen=True, order=True)
+class Week:
+    """Monday to Sunday in Riga."""
+
+    start: date  # always a Monday
+
+    @classmethod
+    def of(cls, day: date) -> Week:
+        return cls(monday(day))
+
+    @classmethod
+    def current(cls) -> Week:
+        return cls.of(today())
+
+    @property
+    def end(self) -> date:
+        """The week's Sunday."""
+        return self.start + timedelta(days=6)
+
+    @property
+    def since(self) -> datetime:
+        return riga_midnight(self.start)
+
+    @property
+    def until(self) -> datetime:
+        """The start of next week: the first moment not in this one."""
+        return riga_midnight(self.start + timedelta(days=7))
+
+    def previous(self, weeks: int = 1) -> Week:
+        return Week(self.start - timedelta(days=7 * weeks))
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a digest covers: one school, or a municipality with all its schools."""
+
+    kind: str  # school | municipality
+    id: int
+
+    @classmethod
+    def parse(cls, text: str) -> Scope:
+        """Read `school-12` or `municipality-3`; InvalidInput on anything else."""
+        kind, _, number = text.strip().partition("-")
+        if kind not in (SCHOOL, MUNICIPALITY) or not number.isdigit() or len(number) > 9:
+            raise InvalidInput(BAD_SCOPE)
+        return cls(kind, int(number))
+
+    def __str__(self) -> str:
+        return f"{self.kind}-{self.id}"
+
+
+@dataclass(frozen=True)
+class Place:
+    """A scope resolved: its name, its schools, and the municipality (for youth activities)."""
+
+    name: str
+    schools: tuple[School, ...]
+    municipality_id: int
+
+    @property
+    def school_ids(self) -> list[int]:
+        return [school.id for school in self.schools] or [-1]
+
+
+async def resolve_scope(actor: Actor, scope: Scope) -> Place:
+    """The scope, if the actor coordinates it (one query for a school, two for a municipality)."""
+    if scope.kind == SCHOOL:
+        if not actor.is_coordinator:
+            raise AccessDenied()
+        school = await School.get_or_none(id=scope.id).select_related("municipality")
+        if school is None:
+            raise NotFound()
+        if (
+            school.id not in actor.coordinated_school_ids
+            and school.municipality_id not in actor.municipality_ids
+        ):
+            raise AccessDenied()
+        return Place(school.name, (school,), school.municipality_id)
+    if scope.kind != MUNICIPALITY:
+        raise InvalidInput(BAD_SCOPE)
+    if scope.id not in actor.municipality_ids:
+        raise AccessDenied()
+    municipality = await Municipality.get_or_none(id=scope.id)
+    if municipality is None:
+        raise NotFound()
+    schools = await School.filter(municipality_id=scope.id).order_by("name", "id")
+    return Place(municipality.name, tuple(schools), scope.id)
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def hours_of(minutes: int) -> Decimal:
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
+@dataclass
+class Sessions:
+    sessions: int = 0
+    minutes: int = 0
+
+    @property
+    def hours(self) -> Decimal:
+        return hours_of(self.minutes)
+
+
+@dataclass
+class Activities:
+    """Youth peer activities: counted, never naming a student."""
+
+    activities: int = 0
+    participants: int = 0
+    at_risk_participants: int = 0
+    hours: Decimal = Decimal(0)
+
+
+@dataclass
+class Figures:
+    """One week's figures for one school, or summed over a municipality."""
+
+    signals_by_group: dict[str, int] = field(default_factory=dict)
+    newly_at_risk: int = 0  # students whose first signal ever was logged this week
+    at_risk_without_plan: int = 0  # signals this semester, no plan this semester
+    plans_by_status: dict[str, int] = field(default_factory=dict)
+    sessions_by_specialist: dict[str, Sessions] = field(default_factory=dict)
+    needs_confirmed: int = 0
+    needs_awaiting_parents: int = 0
+    activities: Activities = field(default_factory=Activities)  # the municipality's
+
+    @property
+    def signals(self) -> int:
+        return sum(self.signals_by_group.values())
+
+    @property
+    def plans(self) -> int:
+        return sum(self.plans_by_status.values())
+
+    @property
+    def sessions(self) -> int:
+        return sum(line.sessions for line in self.sessions_by_specialist.values())
+
+    @property
+    def minutes(self) -> int:
+        return sum(line.minutes for line in self.sessions_by_specialist.values())
+
+    @property
+    def hours(self) -> Decimal:
+        return hours_of(self.minutes)
+
+    def add(self, other: Figures) -> None:
+        """Add a school's figures into these totals (youth activities are not per school)."""
+        for group, n in other.signals_by_group.items():
+            self.signals_by_group[group] = self.signals_by_group.get(group, 0) + n
+        for status, n in other.plans_by_status.items():
+            self.plans_by_status[status] = self.plans_by_status.get(status, 0) + n
+        for specialist, line in other.sessions_by_specialist.items():
+            total = self.sessions_by_specialist.setdefault(specialist, Sessions())
+            total.sessions += line.sessions
+            total.minutes += line.minutes
+        self.newly_at_risk += other.newly_at_risk
+        self.at_risk_without_plan += other.at_risk_without_plan
+        self.needs_confirmed += other.needs_confirmed
+        self.needs_awaiting_parents += other.needs_awaiting_parents
+
+
+@dataclass
+class SchoolLine:
+    school_id: int
+    name: str
+    figures: Figures
+    previous: Figures
+
+
+@dataclass
+class Digest:
+    scope: Scope
+    name: str
+    week: Week
+    semester: Semester
+    figures: Figures
+    previous: Figures  # the week before
+    waiting_for_approval: list[int] = field(default_factory=list)  # IAP ids, now
+    unreachable: list[str] = field(default_factory=list)  # names of staff and parents, now
+    schools: list[SchoolLine] = field(default_factory=list)  # a municipality's, one per school
+
+
+# Per school id: the week's figures and the previous week's.
+Tally = dict[int, tuple[Figures, Figures]]
+
+
+async def build_digest(actor: Actor, scope: Scope, week_start: date) -> Digest:
+    """The digest of the week containing `week_start`, for a coordinator of the scope."""
+    place = await resolve_scope(actor, scope)
+    week = Week.of(week_start)
+    weeks = (week, week.previous())
+    semester = Semester.of(week.end)
+    ids = place.school_ids
+    tally: Tally = {school.id: (Figures(), Figures()) for school in place.schools}
+    await _count_signals(tally, ids, weeks)
+    await _count_students(tally, ids, weeks, semester)
+    await _count_plans(tally, ids, weeks, semester)
+    await _count_sessions(tally, ids, weeks)
+    await _count_needs(tally, ids, weeks)
+    figures, previous = Figures(), Figures()
+    for this_week, week_before in tally.values():
+        figures.add(this_week)
+        previous.add(week_before)
+    figures.activities, previous.activities = await _count_activities(place.municipality_id, weeks)
+    waiting = await _waiting_for(actor, place)
+    return Digest(
+        scope=scope,
+        name=place.name,
+        week=week,
+        semester=semester,
+        figures=figures,
+        previous=previous,
+        waiting_for_approval=waiting,
+        unreachable=await _unreachable(ids),
+        schools=[
+            SchoolLine(school.id, school.name, *tally[school.id])
+            for school in place.schools
+            if scope.kind == MUNICIPALITY
+        ],
+    )
+
+
+def _in_week(field_name: str, week: Week) -> Q:
+    """A filter: a DatetimeField within the week (Riga's Monday midnight to the next)."""
+    return Q(**{f"{field_name}__gte": week.since, f"{field_name}__lt": week.until})
+
+
+def _on_days(field_name: str, week: Week) -> Q:
+    """A filter: a DateField on one of the week's days."""
+    return Q(**{f"{field_name}__gte": week.start, f"{field_name}__lte": week.end})
+
+
+async def _count_signals(tally: Tally, ids: list[int], weeks: tuple[Week, Week]) -> None:
+    this, before = weeks
+    rows = (
+        await RiskSignal.filter(
+            student__school_id__in=ids, created_at__gte=before.since, created_at__lt=this.until
+        )
+        .annotate(
+            signals_0=Count("id", _filter=_in_week("created_at", this)),
+            signals_1=Count("id", _filter=_in_week("created_at", before)),
+        )
+        .group_by("student__school_id", "group")
+        .values("student__school_id", "group", "signals_0", "signals_1")
+    )
+    for row in rows:
+        for index, figures in enumerate(tally[row["student__school_id"]]):
+            if row[f"signals_{index}"]:
+                figures.signals_by_group[row["group"]] = row[f"signals_{index}"]
+
+
+async def _count_students(
+    tally: Tally, ids: list[int], weeks: tuple[Week, Week], semester: Semester
+) -> None:
+    """Students newly at risk, and at risk without a plan, in two queries: a row per student.
+
+    Newly at risk: their first signal ever was logged in the week. At risk without a plan at the
+    end of a week: a signal of the semester logged by then, and no plan for it opened by then.
+    """
+    this, _ = weeks
+    in_semester = Q(observed_to__gte=semester.start, observed_to__lte=semester.end)
+    students = (
+        await RiskSignal.filter(student__school_id__in=ids, created_at__lt=this.until)
+        .annotate(
+            first_logged=Min("created_at"), first_in_semester=Min("created_at", _filter=in_semester)
+        )
+        .group_by("student_id", "student__school_id")
+        .values("student_id", "student__school_id", "first_logged", "first_in_semester")
+    )
+    plans = await Iap.filter(
+        student__school_id__in=ids, school_year=semester.school_year, semester=semester.number
+    ).values_list("student_id", "created_at")
+    plan_opened = {student_id: _as_datetime(at) for student_id, at in plans}
+    for row in students:
+        first_logged = _as_datetime(row["first_logged"])
+        first_in_semester = row["first_in_semester"] and _as_datetime(row["first_in_semester"])
+        opened = plan_opened.get(row["student_id"])
+        for week, figures in zip(weeks, tally[row["student__school_id"]], strict=True):
+            if week.since <= first_logged < week.until:
+                figures.newly_at_risk += 1
+            at_risk = first_in_semester is not None and first_in_semester < week.until
+            if at_risk and (opened is None or opened >= week.until):
+                figures.at_risk_without_plan += 1
+
+
+async def _count_plans(
+    tally: Tally, ids: list[int], weeks: tuple[Week, Week], semester: Semester
+) -> None:
+    """Plans of the semester by the status each had at the end of each week (its last move)."""
+    for index, week in enumerate(weeks):
+        last_moves = (
+            IapTransition.filter(
+                iap__student__school_id__in=ids,
+                iap__school_year=semester.school_year,
+                iap__semester=semester.number,
+                at__lt=week.until,
+            )
+            .annotate(last_id=Max("id"))
+            .group_by("iap_id")
+            .values("last_id")
+        )
+        rows = (
+            await IapTransition.filter(id__in=Subquery(last_moves))
+            .annotate(plans=Count("id"))
+            .group_by("iap__student__school_id", "to_status")
+            .values("iap__student__school_id", "to_status", "plans")
+        )
+        for row in rows:
+            figures = tally[row["iap__student__school_id"]][index]
+            figures.plans_by_status[row["to_status"]] = row["plans"]
+
+
+async def _count_sessions(tally: Tally, ids: list[int], weeks: tuple[Week, Week]) -> None:
+    this, before = weeks
+    rows = (
+        await Consultation.filter(
+            student__school_id__in=ids, held_on__gte=before.start, held_on__lte=this.end
+        )
+        .annotate(
+            sessions_0=Count("id", _filter=_on_days("held_on", this)),
+            minutes_0=Sum("minutes", _filter=_on_days("held_on", this)),
+            sessions_1=Count("id", _filter=_on_days("held_on", before)),
+            minutes_1=Sum("minutes", _filter=_on_days("held_on", before)),
+        )
+        .group_by("student__school_id", "specialist_type")
+        .values(
+            "student__school_id",
+            "specialist_type",
+            "sessions_0",
+            "minutes_0",
+            "sessions_1",
+            "minutes_1",
+        )
+    )
+    for row in rows:
+        for index, figures in enumerate(tally[row["student__school_id"]]):
+            if row[f"sessions_{index}"]:
+                figures.sessions_by_specialist[row["specialist_type"]] = Sessions(
+                    row[f"sessions_{index}"], int(row[f"minutes_{index}"] or 0)
+                )
+
+
+def _awaiting_at(moment: datetime) -> Q:
+    """Needs asked before the moment and not yet answered at it."""
+    return Q(created_at__lt=moment) & (Q(status="asked") | Q(answered_at__gte=moment))
+
+
+async def _count_needs(tally: Tally, ids: list[int], weeks: tuple[Week, Week]) -> None:
+    this, before = weeks
+    rows = (
+        await SupportNeed.filter(student__school_id__in=ids, created_at__lt=this.until)
+        .annotate(
+            confirmed_0=Count("id", _filter=Q(status="confirmed") & _in_week("answered_at", this)),
+            confirmed_1=Count(
+                "id", _filter=Q(status="confirmed") & _in_week("answered_at", before)
+            ),
+            awaiting_0=Count("id", _filter=_awaiting_at(this.until)),
+            awaiting_1=Count("id", _filter=_awaiting_at(before.until)),
+        )
+        .group_by("student__school_id")
+        .values("student__school_id", "confirmed_0", "confirmed_1", "awaiting_0", "awaiting_1")
+    )
+    for row in rows:
+        for index, figures in enumerate(tally[row["student__school_id"]]):
+            figures.needs_confirmed = row[f"confirmed_{index}"]
+            figures.needs_awaiting_parents = row[f"awaiting_{index}"]
+
+
+async def _count_activities(
+    municipality_id: int, weeks: tuple[Week, Week]
+) -> tuple[Activities, Activities]:
+    """Youth peer activities held in the municipality in each week."""
+    this, before = weeks
+    sums: dict[str, Any] = {}
+    for index, week in enumerate(weeks):
+        held = _on_days("held_on", week)
+        sums |= {
+            f"activities_{index}": Count("id", _filter=held),
+            f"participants_{index}": Sum("participants", _filter=held),
+            f"at_risk_{index}": Sum("at_risk_participants", _filter=held),
+            f"hours_{index}": Sum("hours", _filter=held),
+        }
+    rows = (
+        await PeerActivity.filter(
+            municipality_id=municipality_id, held_on__gte=before.start, held_on__lte=this.end
+        )
+        .annotate(**sums)
+        .group_by("municipality_id")
+        .values(*sums)
+    )
+    row = rows[0] if rows else {}
+    return tuple(  # type: ignore[return-value]
+        Activities(
+            activities=row.get(f"activities_{index}") or 0,
+            participants=int(row.get(f"participants_{index}") or 0),
+            at_risk_participants=int(row.get(f"at_risk_{index}") or 0),
+            hours=Decimal(str(row.get(f"hours_{index}") or 0)).quantize(Decimal("0.01")),
+        )
+        for index in range(2)
+    )
+
+
+async def _waiting_for(actor: Actor, place: Place) -> list[int]:
+    """Plans in approval whose next signature is this coordinator's, oldest first.
+
+    As `iaps.iaps_waiting_for` decides, within the scope only, in two queries whatever the data.
+    """
+    ids = place.school_ids
+    plans = (
+        await Iap.filter(student__school_id__in=ids, status="in_approval")
+        .order_by("updated_at", "id")
+        .values("id", "student__school_id")
+    )
+    signed: dict[int, set[str]] = defaultdict(set)
+    steps = IapApproval.filter(iap__student__school_id__in=ids, iap__status="in_approval")
+    for iap_id, step in await steps.values_list("iap_id", "step"):
+        signed[iap_id].add(step)
+    schools = {school.id: school for school in place.schools}
+    waiting = []
+    for plan in plans:
+        school = schools[plan["student__school_id"]]
+        chain = approval_chain(school)
+        step = next((step for step in chain if step not in signed[plan["id"]]), None)
+        if _signs(actor, step, school):
+            waiting.append(plan["id"])
+    return waiting
+
+
+def _signs(actor: Actor, step: str | None, school: School) -> bool:
+    """The coordinators' steps; the preparer signs when sending the plan for approval."""
+    if step == "school":
+        return school.id in actor.coordinated_school_ids
+    if step == "municipality":
+        return school.municipality_id in actor.municipality_ids
+    return False
+
+
+async def _unreachable(ids: list[int]) -> list[str]:
+    """Staff and parents in the scope whom the bot cannot reach (they blocked it)."""
+    rows = (
+        await Membership.filter(
+            Q(role__in=STAFF_ROLES, school_id__in=ids) | Q(role=PARENT, student__school_id__in=ids),
+            person__unreachable=True,
+        )
+        .distinct()
+        .values("person_id", "person__display_name")
+    )
+    return sorted({row["person_id"]: row["person__display_name"] for row in rows}.values())
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    """SQLite returns aggregated moments as text."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- history for the chart -----------------------------------------------------------------
+
+
+@dataclass
+class History:
+    """Weekly series, oldest week first."""
+
+    weeks: list[date]  # the Mondays
+    signals: list[int]
+    sessions: list[int]
+    hours: list[Decimal]
+
+
+async def digest_history(
+    actor: Actor, scope: Scope, weeks: int = HISTORY_WEEKS, until: date | None = None
+) -> History:
+    """Signals logged, sessions held and their hours, week by week up to `until`'s week."""
+    if not 1 <= weeks <= MAX_HISTORY_WEEKS:
+        raise InvalidInput(N_("Give from 1 to {max} weeks."), max=MAX_HISTORY_WEEKS)
+    place = await resolve_scope(actor, scope)
+    last = Week.of(until or today())
+    series = [last.previous(back) for back in range(weeks - 1, -1, -1)]
+    first = series[0]
+    ids = place.school_ids
+    in_weeks = list(enumerate(series))
+    signals = await _weekly_sums(
+        RiskSignal.filter(
+            student__school_id__in=ids, created_at__gte=first.since, created_at__lt=last.until
+        ),
+        {f"signals_{i}": Count("id", _filter=_in_week("created_at", w)) for i, w in in_weeks},
+    )
+    sessions = await _weekly_sums(
+        Consultation.filter(
+            student__school_id__in=ids, held_on__gte=first.start, held_on__lte=last.end
+        ),
+        {f"sessions_{i}": Count("id", _filter=_on_days("held_on", w)) for i, w in in_weeks}
+        | {f"minutes_{i}": Sum("minutes", _filter=_on_days("held_on", w)) for i, w in in_weeks},
+    )
+    count = range(len(series))
+    return History(
+        weeks=[week.start for week in series],
+        signals=[signals[f"signals_{i}"] for i in count],
+        sessions=[sessions[f"sessions_{i}"] for i in count],
+        hours=[hours_of(sessions[f"minutes_{i}"]) for i in count],
+    )
+
+
+async def _weekly_sums(query, aggregates: dict[str, Any]) -> dict[str, int]:
+    """The aggregates per school in one query, summed over the schools."""
+    rows = (
+        await query.annotate(**aggregates)
+        .group_by("student__school_id")
+        .values("student__school_id", *aggregates)
+    )
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for name in aggregates:
+            totals[name] += int(row[name] or 0)
+    return {name: totals[name] for name in aggregates}
