@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.i18n import create_i18n
+from bot.scheduler import create_scheduler
 from bot.sender import Sender
 from bot.settings import BotSettings
 from bot.webhook import WEBHOOK_PATH, webhook_router, webhook_secret
@@ -61,6 +62,7 @@ async def start_bot(app: FastAPI, settings: BotSettings) -> list[asyncio.Task]:
     bot = create_bot(settings)
     dispatcher: Dispatcher = create_dispatcher(settings, redis=redis, i18n=i18n)
     await set_commands(bot, i18n)
+    create_scheduler(settings.digest_cron, redis).start()
     tasks = [asyncio.create_task(send_forever(bot, i18n, redis))]
     if settings.webhook_url:
         secret = webhook_secret(settings.bot_token or "", settings.webhook_secret)

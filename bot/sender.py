@@ -20,7 +20,7 @@ from aiogram.exceptions import (
     TelegramNetworkError,
     TelegramRetryAfter,
 )
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
 from core.access import Actor, load_actor
@@ -28,7 +28,10 @@ from core.clock import now as clock_now
 from core.errors import DomainError
 from core.i18n import supported
 from core.services import needs, outbox
+from core.services.digests import scope_and_week
+from handlers.digest import digest_messages
 from handlers.needs import answered_view, consent_view, question_view
+from handlers.replies import Outgoing
 
 if TYPE_CHECKING:
     from storage.models import OutboxItem
@@ -37,24 +40,10 @@ BATCH = 100
 GLOBAL_PER_SECOND = 29.0  # Telegram allows about 30; a little headroom
 CHAT_INTERVAL_SECONDS = 1.0
 MAX_ATTEMPTS = 5
+RENDER_AHEAD = 8
 BACKOFF_SECONDS = 30
 Rendered = tuple[str, InlineKeyboardMarkup | None]
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    """One Bot API call of a delivery: a text (with buttons) or a photo."""
-
-    text: str = ""
-    keyboard: InlineKeyboardMarkup | None = None
-    photo: bytes | None = None
-
-    async def send(self, bot: Bot, chat_id: int) -> None:
-        if self.photo is not None:
-            picture = BufferedInputFile(self.photo, filename="chart.png")
-            await bot.send_photo(chat_id, picture, caption=self.text or None)
-        else:
-            await bot.send_message(chat_id, self.text, reply_markup=self.keyboard)
+Prepared = tuple["OutboxItem", int, list["Outgoing"]]
 
 
 class Obsolete(Exception):
@@ -79,10 +68,26 @@ async def consent_request(actor: Actor, payload: dict) -> Rendered:
     return consent_view(iap)
 
 
-RENDERERS: dict[str, Callable[[Actor, dict], Awaitable[Rendered]]] = {
-    outbox.NEED_QUESTION: need_question,
-    outbox.NEED_ANSWERED: need_answered,
-    outbox.CONSENT_REQUEST: consent_request,
+async def weekly_digest(actor: Actor, payload: dict) -> list[Outgoing]:
+    scope, week = scope_and_week(payload)
+    return await digest_messages(actor, scope, week)
+
+
+def one_message(renderer: Callable[[Actor, dict], Awaitable[Rendered]]):
+    """A renderer of one text with buttons, as a list of messages."""
+
+    async def render(actor: Actor, payload: dict) -> list[Outgoing]:
+        text, keyboard = await renderer(actor, payload)
+        return [Outgoing(text, keyboard)]
+
+    return render
+
+
+RENDERERS: dict[str, Callable[[Actor, dict], Awaitable[list["Outgoing"]]]] = {
+    outbox.NEED_QUESTION: one_message(need_question),
+    outbox.NEED_ANSWERED: one_message(need_answered),
+    outbox.CONSENT_REQUEST: one_message(consent_request),
+    outbox.WEEKLY_DIGEST: weekly_digest,
 }
 
 
@@ -93,8 +98,7 @@ async def render(item: "OutboxItem", i18n: I18n) -> list[Outgoing]:
         raise Obsolete(f"unknown kind {item.kind}")
     actor = await load_actor(item.recipient_id)
     with i18n.context(), i18n.use_locale(supported(actor.locale)):
-        text, keyboard = await renderer(actor, item.payload)
-    return [Outgoing(text, keyboard)]
+        return await renderer(actor, item.payload)
 
 
 @dataclass
@@ -116,9 +120,9 @@ class Pacer:
         return max(0.0, self._chat_free_at.get(chat_id, 0.0) - self.clock())
 
     async def slot(self, chat_id: int) -> None:
-        """Wait for the next overall slot, then book it and the chat's."""
+        """Wait for the next overall slot free for this chat, then book it and the chat's."""
         now = self.clock()
-        start = max(now, self._next_slot)
+        start = max(now, self._next_slot, self._chat_free_at.get(chat_id, 0.0))
         if start > now:
             await self.sleep(start - now)
         self._next_slot = start + 1 / self.per_second
@@ -144,33 +148,53 @@ class Sender:
     wall_clock: Callable[[], datetime] = clock_now
 
     async def run_once(self, limit: int = BATCH) -> int:
-        """One pass over the due items; how many were sent."""
+        """One pass over the due items; how many were sent.
+
+        Items are claimed and rendered a few ahead of the one being sent, so building a digest
+        and its chart overlaps with waiting for Telegram's pace.
+        """
+        items = await outbox.due_items(limit, now=self.wall_clock())
+        ready: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=RENDER_AHEAD)
+
+        async def prepare_all() -> None:
+            try:
+                for item in items:
+                    if (prepared := await self.prepare(item)) is not None:
+                        await ready.put(prepared)
+            finally:
+                await ready.put(None)
+
+        preparing = asyncio.create_task(prepare_all())
         sent = 0
-        for item in await outbox.due_items(limit, now=self.wall_clock()):
-            sent += await self.deliver(item)
+        try:
+            while (prepared := await ready.get()) is not None:
+                sent += await self._send(*prepared)
+        finally:
+            preparing.cancel()
+            await asyncio.gather(preparing, return_exceptions=True)
         return sent
 
-    async def deliver(self, item: "OutboxItem") -> bool:
-        """Claim, render, pace, send and mark one item; True when it went out."""
+    async def prepare(self, item: "OutboxItem") -> Prepared | None:
+        """Claim and render one item; None when it is not to be sent now (or ever)."""
         now = self.wall_clock()
         if not await outbox.claim(item.id, now=now):
-            return False  # another sender has it
+            return None  # another sender has it
         chat_id = item.recipient.telegram_id
         if chat_id is None:
             await outbox.mark_failed(item.id, "no Telegram account")
-            return False
+            return None
         if (wait := self.pacer.chat_wait(chat_id)) > 0:
             await outbox.retry_later(item.id, now + timedelta(seconds=wait), None, count=False)
-            return False  # this chat had a message under a second ago: others go first
+            return None  # this chat had a message under a second ago: others go first
         try:
             messages = await render(item, self.i18n)
         except Obsolete as reason:
             await outbox.mark_failed(item.id, f"obsolete: {reason}")
-            return False
+            return None
         except DomainError as error:  # e.g. the recipient no longer has access
             await outbox.mark_failed(item.id, error.code)
-            return False
-        return await self._send(item, chat_id, messages)
+            return None
+        return item, chat_id, messages
 
     async def _send(self, item: "OutboxItem", chat_id: int, messages: list[Outgoing]) -> bool:
         try:

@@ -8,6 +8,7 @@ from handlers import (
     common,
     consultations,
     coordination,
+    digest,
     fallback,
     needs,
     risk,
@@ -27,6 +28,7 @@ def root_router() -> Router:
         needs.create_router(),
         activities.create_router(),
         coordination.create_router(),
+        digest.create_router(),
         fallback.create_router(),
     )
     return root

@@ -1,7 +1,10 @@
 """Replying well: long texts split under Telegram's limit, unchanged edits are no error."""
 
+from dataclasses import dataclass
+
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 TELEGRAM_LIMIT = 4096
 
@@ -47,3 +50,19 @@ async def edit_or_keep(
     except TelegramBadRequest as error:
         if "message is not modified" not in str(error):
             raise
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One Bot API call of a delivery: a text (with buttons) or a photo."""
+
+    text: str = ""
+    keyboard: InlineKeyboardMarkup | None = None
+    photo: bytes | None = None
+
+    async def send(self, bot: Bot, chat_id: int) -> None:
+        if self.photo is not None:
+            picture = BufferedInputFile(self.photo, filename="chart.png")
+            await bot.send_photo(chat_id, picture, caption=self.text or None)
+        else:
+            await bot.send_message(chat_id, self.text, reply_markup=self.keyboard)

@@ -1,0 +1,81 @@
+"""The weekly digest: on the schedule, once across instances, through the outbox, and on request."""
+
+import asyncio
+from datetime import datetime, timedelta
+
+from aiogram.methods import SendMessage, SendPhoto
+from redis.asyncio import Redis
+
+from bot.i18n import create_i18n
+from bot.scheduler import digest_trigger, queue_last_weeks_digests
+from bot.sender import Sender
+from core.clock import RIGA
+from core.digest import Week
+from core.services import outbox, signals
+from core.services.digests import enqueue_weekly_digests
+from core.services.people import set_locale
+from storage.models import OutboxItem
+
+COORDINATORS = 4  # coordinator_a, coordinator_v, coordinator_m1, coordinator_m2 in tests/world.py
+
+
+def test_the_schedule_is_monday_0800_in_riga_summer_and_winter():
+    trigger = digest_trigger("0 8 * * mon")
+    summer = trigger.get_next_fire_time(None, datetime(2026, 10, 21, 12, tzinfo=RIGA))
+    winter = trigger.get_next_fire_time(None, datetime(2026, 10, 27, 12, tzinfo=RIGA))
+    assert summer.isoformat() == "2026-10-26T08:00:00+02:00"  # the Monday after the change
+    assert winter.isoformat() == "2026-11-02T08:00:00+02:00"
+    spring = trigger.get_next_fire_time(None, datetime(2027, 3, 27, 12, tzinfo=RIGA))
+    assert spring.isoformat() == "2027-03-29T08:00:00+03:00"
+
+
+async def test_two_instances_on_one_redis_queue_each_digest_once(world, redis_url):
+    first, second = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    counts = await asyncio.gather(queue_last_weeks_digests(first), queue_last_weeks_digests(second))
+    assert sorted(counts) == [0, COORDINATORS]
+    assert await OutboxItem.filter(kind="weekly_digest").count() == COORDINATORS
+    await first.aclose()
+    await second.aclose()
+
+
+async def test_the_outbox_key_stops_a_second_queueing_even_without_redis(world):
+    week = Week.current().previous()
+    await enqueue_weekly_digests(week)
+    await enqueue_weekly_digests(week)
+    assert await OutboxItem.filter(kind="weekly_digest").count() == COORDINATORS
+    await enqueue_weekly_digests(week.previous())
+    assert await OutboxItem.filter(kind="weekly_digest").count() == 2 * COORDINATORS
+
+
+async def test_a_queued_digest_arrives_as_text_and_chart_in_the_readers_language(sim, world):
+    await signals.record_risk_signal(world.teacher_a, world.student_a1.id, "health")
+    await set_locale(world.coordinator_m1.id, "ru")
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+    noon = datetime.combine(week.start + timedelta(days=7), datetime.min.time(), tzinfo=RIGA)
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: noon + timedelta(hours=12))
+    assert await sender.run_once() == COORDINATORS
+    school = sim.user(104)
+    texts = [s.text for s in school.inbox if not s.photo]
+    assert texts[0].startswith("Nedēļas kopsavilkums: Ezerkalnes vidusskola")
+    assert [s.photo for s in school.inbox][-1] is True
+    municipality = sim.user(106)
+    assert municipality.inbox[0].text.startswith("Недельная сводка: Ezerkalnes novads")
+    photos = [c for c in sim.session.calls if isinstance(c, SendPhoto)]
+    assert len(photos) == COORDINATORS
+    assert await sender.run_once() == 0  # nothing twice
+    assert await OutboxItem.filter(kind="weekly_digest", status=outbox.SENT).count() == COORDINATORS
+
+
+async def test_digest_on_request_through_the_bot(sim, world):
+    coordinator = sim.user(104)
+    asked = await coordinator.send("/digest")
+    assert [text for text, _ in asked[-1].buttons()] == ["Šī nedēļa", "Pagājusī nedēļa"]
+    before = len(sim.session.calls)
+    await coordinator.press("Pagājusī nedēļa")
+    calls = sim.session.calls[before:]
+    texts = [c.text for c in calls if isinstance(c, SendMessage)]
+    assert texts[0].startswith("Nedēļas kopsavilkums: Ezerkalnes vidusskola")
+    assert any(isinstance(c, SendPhoto) for c in calls)
+    teacher = await sim.user(101).send("/digest")
+    assert "/help" in teacher[-1].text  # not for a teacher
