@@ -27,8 +27,9 @@ from core.access import Actor, load_actor
 from core.clock import now as clock_now
 from core.errors import DomainError
 from core.i18n import supported
-from core.services import needs, outbox
+from core.services import iaps, needs, outbox
 from core.services.digests import scope_and_week
+from handlers.coordination import returned_view
 from handlers.digest import digest_messages
 from handlers.needs import answered_view, consent_view, question_view
 from handlers.replies import Outgoing
@@ -68,6 +69,11 @@ async def consent_request(actor: Actor, payload: dict) -> Rendered:
     return consent_view(iap)
 
 
+async def iap_returned(actor: Actor, payload: dict) -> Rendered:
+    student, comment = await iaps.why_returned(actor, payload["iap_id"])
+    return returned_view(student, comment), None
+
+
 async def weekly_digest(actor: Actor, payload: dict) -> list[Outgoing]:
     scope, week = scope_and_week(payload)
     return await digest_messages(actor, scope, week)
@@ -87,6 +93,7 @@ RENDERERS: dict[str, Callable[[Actor, dict], Awaitable[list["Outgoing"]]]] = {
     outbox.NEED_QUESTION: one_message(need_question),
     outbox.NEED_ANSWERED: one_message(need_answered),
     outbox.CONSENT_REQUEST: one_message(consent_request),
+    outbox.IAP_RETURNED: one_message(iap_returned),
     outbox.WEEKLY_DIGEST: weekly_digest,
 }
 

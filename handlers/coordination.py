@@ -509,6 +509,16 @@ async def name_missing(message: Message) -> None:
     await message.answer(_("Please type part of the student's name, or stop with /cancel."))
 
 
+def returned_view(student, comment: str | None) -> str:
+    """Told to the preparer when an approver returns their plan to draft."""
+    text = _("The support plan for {name} was returned to draft.").format(
+        name=f"{student.first_name} {student.last_name}"
+    )
+    if comment:
+        text += "\n" + _("Comment: {comment}").format(comment=comment)
+    return text + "\n" + _("Change it and send it for approval again: /students")
+
+
 def create_router() -> Router:
     router = Router(name="coordination")
     router.message.filter(IsCoordinator)

@@ -12,6 +12,7 @@ from core.catalogues import IAP_MOVES, IAP_STATUSES, RISK_FACTORS, SPECIALIST_TY
 from core.clock import Semester, now
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
+from core.services import outbox
 from storage.models import Iap, IapApproval, IapMeasure, IapTransition, School, Student
 
 TEXT_LIMIT = 2000
@@ -199,7 +200,25 @@ async def return_iap(actor: Actor, iap_id: int, comment: str) -> Iap:
     async with in_transaction():
         await IapApproval.filter(iap_id=iap.id).delete()
         await _move(iap, actor, "draft", comment)
+        if iap.preparer_id is not None and iap.preparer_id != actor.id:
+            await outbox.enqueue(
+                iap.preparer_id, outbox.IAP_RETURNED, {"iap_id": iap.id}, respect_quiet_hours=True
+            )
     return iap
+
+
+async def why_returned(actor: Actor, iap_id: int) -> tuple[Student, str | None]:
+    """The plan's student and the comment it was last returned to draft with."""
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None:
+        raise NotFound()
+    student = await workable_student(actor, iap.student_id)
+    last = (
+        await IapTransition.filter(iap_id=iap.id, to_status="draft", comment__isnull=False)
+        .order_by("-at", "-id")
+        .first()
+    )
+    return student, last.comment if last else None
 
 
 async def move_iap(actor: Actor, iap_id: int, to_status: str, reason: str | None = None) -> Iap:

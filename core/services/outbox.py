@@ -25,6 +25,7 @@ NEED_ANSWERED = "need_answered"
 CONSENT_REQUEST = "consent_request"
 
 WEEKLY_DIGEST = "weekly_digest"
+IAP_RETURNED = "iap_returned"
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 LEASE = timedelta(minutes=2)

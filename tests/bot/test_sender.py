@@ -177,3 +177,24 @@ async def test_a_second_message_to_one_chat_waits_a_second_while_others_go(sim, 
     sender.pacer.clock = lambda: 10.0
     sender.wall_clock = lambda: NOON + timedelta(seconds=1)
     assert await sender.run_once() == 1
+
+
+async def test_a_returned_plan_is_told_to_its_preparer(sim, world):
+    from core.services import iaps
+
+    iap = await iaps.open_iap(world.teacher_a, world.student_a1.id)
+    await iaps.add_measure(
+        world.teacher_a,
+        iap.id,
+        kind="material",
+        support_type="meals",
+        planned_quantity=3,
+        risk_factors=["material_conditions"],
+    )
+    await iaps.record_consent(world.parent_a1, iap.id, given=True)
+    await iaps.submit_for_approval(world.teacher_a, iap.id)
+    await iaps.return_iap(world.coordinator_a, iap.id, "Plan the months")
+    assert await sender_for(sim).run_once() == 1
+    told = sim.user(101).last.text
+    assert told.startswith("Atbalsta plāns skolēnam Anna Kalnina ir atgriezts projekta statusā.")
+    assert "Komentārs: Plan the months" in told
