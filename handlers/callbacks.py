@@ -11,6 +11,10 @@ class Language(CallbackData, prefix="lang"):
     code: str
 
 
+class Quiet(CallbackData, prefix="quiet"):
+    code: str
+
+
 class StudentAction(CallbackData, prefix="sa"):
     """A button on a student's card: start a flow for this student.
 

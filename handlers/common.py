@@ -21,8 +21,8 @@ from core.catalogues import (
 )
 from core.errors import DomainError
 from core.i18n import LOCALES, N_
-from core.services.people import enroll_by_invite, set_locale
-from handlers.callbacks import Language, Menu
+from core.services.people import enroll_by_invite, set_locale, set_quiet_hours
+from handlers.callbacks import Language, Menu, Quiet
 
 # The menu's actions per role: (action, button label msgid). Each action is also a command.
 MENU = {
@@ -62,6 +62,7 @@ GENERAL_HELP = {
     "cancel": N_("/cancel - stop what you are doing"),
     "language": N_("/language - change the language"),
     "privacy": N_("/privacy - what is stored and why"),
+    "quiet": N_("/quiet - when I should not write to you"),
     "help": N_("/help - what I can do for you"),
 }
 ROLE_COMMANDS = {
@@ -195,6 +196,48 @@ async def language_chosen(
         await callback.message.answer(_("Done: I will write to you in this language."))
 
 
+# Quiet-hour choices: (start, end) in minutes after midnight; equal means never quiet.
+QUIET_CHOICES = {
+    "default": (None, None),
+    "22-07": (22 * 60, 7 * 60),
+    "20-09": (20 * 60, 9 * 60),
+    "off": (0, 0),
+}
+
+
+def quiet_keyboard() -> InlineKeyboardMarkup:
+    labels = {
+        "default": _("21:00-08:00 (usual)"),
+        "22-07": "22:00-07:00",
+        "20-09": "20:00-09:00",
+        "off": _("Any time"),
+    }
+    builder = InlineKeyboardBuilder()
+    for code, label in labels.items():
+        builder.button(text=label, callback_data=Quiet(code=code))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def quiet(message: Message, actor: Actor | None) -> None:
+    if actor is None:
+        await message.answer(how_to_join())
+        return
+    await message.answer(
+        _("When should I not send you messages? Questions and digests wait until the morning."),
+        reply_markup=quiet_keyboard(),
+    )
+
+
+async def quiet_chosen(callback: CallbackQuery, callback_data: Quiet, actor: Actor | None) -> None:
+    await callback.answer()
+    if actor is None:
+        await callback.message.answer(how_to_join())
+        return
+    await set_quiet_hours(actor.id, *QUIET_CHOICES[callback_data.code])
+    await callback.message.answer(_("Saved: I will keep to these quiet hours."))
+
+
 def create_router() -> Router:
     router = Router(name="common")
     router.message.register(start_with_code, CommandStart(deep_link=True))
@@ -205,4 +248,6 @@ def create_router() -> Router:
     router.message.register(privacy, Command("privacy"))
     router.message.register(language, Command("language"))
     router.callback_query.register(language_chosen, Language.filter(F.code.in_(LOCALES)))
+    router.message.register(quiet, Command("quiet"))
+    router.callback_query.register(quiet_chosen, Quiet.filter(F.code.in_(QUIET_CHOICES)))
     return router

@@ -214,3 +214,16 @@ async def local_chat_identity(role: str) -> Person | None:
 async def mark_reachable(person_id: int) -> None:
     """The person wrote to the bot again: they can be reached after all."""
     await Person.filter(id=person_id, unreachable=True).update(unreachable=False)
+
+
+async def set_quiet_hours(person_id: int, start_minute: int | None, end_minute: int | None) -> None:
+    """Own quiet hours in minutes after midnight, Riga time; None for both: the default."""
+    if (start_minute is None) != (end_minute is None):
+        raise InvalidInput(N_("Give both the start and the end of the quiet hours."))
+    for minute in (start_minute, end_minute):
+        if minute is not None and not 0 <= minute < 24 * 60:
+            raise InvalidInput(N_("Quiet hours are times of day, from 00:00 to 23:59."))
+    await Person.filter(id=person_id).update(
+        quiet_start_minute=start_minute, quiet_end_minute=end_minute
+    )
+    await audit.record(person_id, "person.quiet_hours", "person", person_id)

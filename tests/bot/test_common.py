@@ -65,3 +65,36 @@ async def test_a_redelivered_update_has_its_effect_once(sim, world):
     first = await newcomer.send(f"/start {issued.code}", update_id=777)
     again = await newcomer.send(f"/start {issued.code}", update_id=777)
     assert first and again == []
+
+
+async def test_a_parent_sets_quiet_hours_and_questions_wait_for_them(sim, world):
+    from datetime import datetime, timedelta
+
+    from core.clock import RIGA
+    from core.services import outbox
+
+    parent = sim.user(108)
+    asked = await parent.send("/quiet")
+    assert "līdz rītam" in asked[-1].text
+    await parent.press("22:00-07:00")
+    assert parent.last.text == "Saglabāts: ievērošu šīs klusuma stundas."
+    person = await Person.get(telegram_id=108)
+    assert (person.quiet_start_minute, person.quiet_end_minute) == (22 * 60, 7 * 60)
+
+    evening = datetime(2026, 11, 25, 21, 30, tzinfo=RIGA)  # quiet by default, not for this parent
+    item = await outbox.enqueue(
+        person.id, "need_question", {"need_id": 1}, respect_quiet_hours=True, now=evening
+    )
+    assert item.next_attempt_at == evening
+    late = evening + timedelta(hours=1)
+    item = await outbox.enqueue(
+        person.id, "need_question", {"need_id": 2}, respect_quiet_hours=True, now=late
+    )
+    assert item.next_attempt_at == datetime(2026, 11, 26, 7, 0, tzinfo=RIGA)
+
+    await parent.send("/quiet")
+    await parent.press("Jebkurā laikā")
+    item = await outbox.enqueue(
+        person.id, "need_question", {"need_id": 3}, respect_quiet_hours=True, now=late
+    )
+    assert item.next_attempt_at == late
