@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.clock import now
+from core.clock import RIGA, now
 from core.formatting import short_date
 from core.services import iaps, needs, people, signals
 from handlers.callbacks import Menu
@@ -75,7 +75,7 @@ async def test_a_school_coordinator_invites_a_teacher_and_the_link_works_once(si
     text = replies[-1].text
     assert text.startswith("Ielūgums: Pedagogs, Ezerkalnes vidusskola.")
     assert "Tā darbojas vienu reizi" in text
-    expiry = short_date((now() + timedelta(days=7)).date(), "lv")
+    expiry = short_date((now() + timedelta(days=7)).astimezone(RIGA).date(), "lv")
     assert f"Derīga līdz: {expiry}" in text
     invite = await Invite.get()
     assert (invite.role, invite.school_id, invite.created_by_id) == (
