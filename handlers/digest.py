@@ -1,7 +1,5 @@
 """Coordinators: the weekly digest on request (/digest), for this week or the last."""
 
-import asyncio
-
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -11,7 +9,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.access import Actor
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
-from core.chart import render_chart
+from core.chart import chart_png
 from core.digest import Scope, Week, build_digest, digest_history
 from core.digest_view import render_digest
 from core.i18n import supported
@@ -34,7 +32,7 @@ async def digest_messages(actor: Actor, scope: Scope, week: Week) -> list[Outgoi
     locale = supported(actor.locale)
     digest = await build_digest(actor, scope, week.start)
     history = await digest_history(actor, scope, until=week.start)
-    chart = await asyncio.to_thread(render_chart, history, locale)
+    chart = await chart_png(history, locale)
     texts = [Outgoing(part) for part in split_text(render_digest(digest, locale))]
     return [*texts, Outgoing(_("The last eight weeks"), photo=chart)]
 

@@ -1,6 +1,5 @@
 """The coordinators' weekly digest over HTTP: its figures with a readable text, and a chart."""
 
-import asyncio
 from datetime import date
 from typing import Annotated, Any
 
@@ -8,7 +7,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from core.api.deps import CurrentActor, Locale
-from core.chart import render_chart
+from core.chart import chart_png
 from core.digest import Scope, Week, build_digest, digest_history
 from core.digest_view import digest_to_dict, render_digest
 from core.errors import InvalidInput
@@ -51,5 +50,5 @@ async def read_digest_chart(
 ) -> Response:
     """Signals, consultations and hours over the eight weeks up to this one, as a PNG."""
     history = await digest_history(actor, Scope.parse(scope), until=_week(week).start)
-    png = await asyncio.to_thread(render_chart, history, locale)
+    png = await chart_png(history, locale)
     return Response(content=png, media_type="image/png")

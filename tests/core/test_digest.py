@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.chart import render_chart
+from core.chart import chart_template, render_chart
 from core.clock import RIGA, Semester, today
 from core.digest import (
     Digest,
@@ -537,3 +537,17 @@ def test_the_chart_of_an_empty_history():
     weeks = [WEEK - timedelta(days=7 * back) for back in range(7, -1, -1)]
     empty = History(weeks, [0] * 8, [0] * 8, [Decimal(0)] * 8)
     assert render_chart(empty, "uk").startswith(b"\x89PNG")
+
+
+def test_each_chart_is_drawn_to_its_own_scale_whatever_was_drawn_before():
+    weeks = [WEEK - timedelta(days=7 * back) for back in range(7, -1, -1)]
+    small = History(weeks, [1, 0, 2, 0, 0, 1, 0, 3], [0, 1, 0, 0, 2, 0, 0, 1], [Decimal(1)] * 8)
+    large = History(weeks, [300, 50, 120, 70, 40, 160, 10, 80], [2] * 8, [Decimal(125)] * 8)
+    alone = {}
+    for name, history in (("small", small), ("large", large)):
+        chart_template.cache_clear()  # a figure never drawn before
+        alone[name] = render_chart(history, "lv")
+    assert alone["small"] != alone["large"]
+    assert render_chart(small, "lv") == alone["small"]  # right after the large one
+    assert render_chart(large, "lv") == alone["large"]
+    assert render_chart(small, "lv") == alone["small"]
