@@ -10,7 +10,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.access import Actor
 from core.catalogues import HIGH, RISK_LEVELS
@@ -22,6 +21,7 @@ from core.services.signals import record_absences
 from handlers.callbacks import Menu
 from handlers.fallback import stale_button
 from handlers.filters import IsStaff
+from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import edit_or_keep
 
 MAX_LESSONS_A_DAY = 12
@@ -96,12 +96,9 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     if len(schools) == 1:
         await show_classes(message, state, actor, schools[0].id, edit=False)
         return
-    builder = InlineKeyboardBuilder()
-    for school in schools:
-        builder.button(text=school.name, callback_data=AbSchool(school_id=school.id))
-    builder.adjust(1)
+    keyboard = school_buttons(schools, lambda pk: AbSchool(school_id=pk)).as_markup()
     await state.set_state(AbsenceFlow.school)
-    await message.answer(_("Mark absences in which school?"), reply_markup=builder.as_markup())
+    await message.answer(_("Mark absences in which school?"), reply_markup=keyboard)
 
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -128,12 +125,9 @@ async def show_classes(
     if len(classes) == 1:
         await show_students(message, state, actor, classes[0].id, edit=edit)
         return
-    builder = InlineKeyboardBuilder()
-    for school_class in classes:
-        builder.button(text=school_class.name, callback_data=AbClass(class_id=school_class.id))
-    builder.adjust(4)
+    keyboard = class_buttons(classes, lambda pk: AbClass(class_id=pk)).as_markup()
     await state.set_state(AbsenceFlow.school_class)
-    await show(message, _("Mark absences in which class?"), builder.as_markup(), edit=edit)
+    await show(message, _("Mark absences in which class?"), keyboard, edit=edit)
 
 
 async def class_chosen(

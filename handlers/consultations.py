@@ -24,6 +24,7 @@ from core.services.consultations import MAX_MINUTES, OLDEST_DAYS, TOPIC_LIMIT, l
 from core.services.schools import list_classes, list_schools, list_students
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsStaff
+from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import edit_or_keep
 
 MINUTE_CHOICES = (30, 45, 60, 90)
@@ -107,25 +108,16 @@ async def ask_student(say: Say, actor: Actor, problem: str | None = None) -> Non
     if len(schools) == 1:
         await ask_class(say, actor, schools[0].id, problem)
         return
-    builder = InlineKeyboardBuilder()
-    for school in schools:
-        builder.button(text=school.name, callback_data=CoSchool(school_id=school.id))
-    builder.adjust(1)
+    keyboard = school_buttons(schools, lambda pk: CoSchool(school_id=pk)).as_markup()
     prompt = _("Log a consultation. Choose the school, or type part of the student's name.")
-    await say(with_problem(problem, prompt), builder.as_markup())
+    await say(with_problem(problem, prompt), keyboard)
 
 
 async def ask_class(
     say: Say, actor: Actor, school_id: int, problem: str | None = None, *, back: bool = False
 ) -> None:
     classes = await list_classes(actor, school_id)
-    builder = InlineKeyboardBuilder()
-    for school_class in classes:
-        builder.button(
-            text=school_class.name,
-            callback_data=CoClass(school_id=school_id, class_id=school_class.id),
-        )
-    builder.adjust(4)
+    builder = class_buttons(classes, lambda pk: CoClass(school_id=school_id, class_id=pk))
     if back:
         builder.row(back_button(CoSchools()))
     prompt = _("Log a consultation. Choose the class, or type part of the student's name.")

@@ -35,6 +35,7 @@ from handlers.absences import (
 from handlers.callbacks import Menu, StudentAction
 from handlers.fallback import stale_button
 from handlers.filters import IsStaff
+from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import edit_or_keep
 
 SEARCH_RESULTS = 10
@@ -106,13 +107,10 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     if len(schools) == 1:
         await show_classes(message, state, actor, schools[0].id, edit=False)
         return
-    builder = InlineKeyboardBuilder()
-    for school in schools:
-        builder.button(text=school.name, callback_data=RsSchool(school_id=school.id))
-    builder.adjust(1)
+    keyboard = school_buttons(schools, lambda pk: RsSchool(school_id=pk)).as_markup()
     await state.set_state(RiskFlow.school)
     text = _("Whom is the risk signal about? Choose a school, or type part of the student's name.")
-    await message.answer(text, reply_markup=builder.as_markup())
+    await message.answer(text, reply_markup=keyboard)
 
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -144,11 +142,8 @@ async def show_classes(
     classes = await list_classes(actor, school_id)
     await state.update_data(school_id=school_id)
     await state.set_state(RiskFlow.school_class)
-    builder = InlineKeyboardBuilder()
-    for school_class in classes:
-        builder.button(text=school_class.name, callback_data=RsClass(class_id=school_class.id))
-    builder.adjust(4)
-    await show(message, who_prompt(), builder.as_markup(), edit=edit)
+    keyboard = class_buttons(classes, lambda pk: RsClass(class_id=pk)).as_markup()
+    await show(message, who_prompt(), keyboard, edit=edit)
 
 
 async def class_chosen(
