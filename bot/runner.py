@@ -23,16 +23,19 @@ from storage.redis import Lease, connect_redis
 log = logging.getLogger(__name__)
 SENDER_PAUSE_SECONDS = 1
 SENDER_LEASE_KEY = "pumpurs:sender"
+SENDER_LEASE_SECONDS = 30  # renewed after each batch: far longer than a batch takes to send
 
 
 async def send_forever(bot: Bot, i18n: I18n, redis: Redis | None) -> None:
     """Drain the outbox again and again; with Redis, only the instance holding the lease sends."""
     sender = Sender(bot, i18n)
-    lease = Lease(redis, SENDER_LEASE_KEY, ttl_seconds=15) if redis else None
+    lease = Lease(redis, SENDER_LEASE_KEY, ttl_seconds=SENDER_LEASE_SECONDS) if redis else None
     while True:
         try:
-            if lease is None or await lease.hold():
-                await sender.run_once()
+            if lease is None:
+                await sender.drain()
+            elif await lease.hold():
+                await sender.drain(still_leader=lease.hold)
         except Exception as error:  # the loop must outlive a bad round; items stay in the outbox
             log.error("sending the outbox failed: %s", type(error).__name__)
         await asyncio.sleep(SENDER_PAUSE_SECONDS)

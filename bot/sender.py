@@ -7,6 +7,7 @@ parent, consent already given) is not sent: it is marked failed as obsolete.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -37,11 +38,14 @@ from handlers.replies import Outgoing
 if TYPE_CHECKING:
     from storage.models import OutboxItem
 
+log = logging.getLogger(__name__)
 BATCH = 100
 GLOBAL_PER_SECOND = 29.0  # Telegram allows about 30; a little headroom
 CHAT_INTERVAL_SECONDS = 1.0
+CHATS_REMEMBERED = 1000  # the Pacer forgets chats whose second is over beyond this many
 MAX_ATTEMPTS = 5
-RENDER_AHEAD = 8
+IN_FLIGHT = 32  # items being sent at once, each to a chat of its own
+PREPARERS = 4  # items claimed and rendered side by side
 BACKOFF_SECONDS = 30
 Rendered = tuple[str, InlineKeyboardMarkup | None]
 Prepared = tuple["OutboxItem", int, list["Outgoing"]]
@@ -112,7 +116,9 @@ async def render(item: "OutboxItem", i18n: I18n) -> list[Outgoing]:
 class Pacer:
     """Telegram's limits: at most `per_second` messages overall, one a second to each chat.
 
-    `clock` is monotonic seconds; `sleep` waits. Both are injectable so tests can check pacing.
+    A chat's second counts from Telegram's answer to its last message, so network delays can
+    never bring two messages closer together at Telegram's end. `clock` is monotonic seconds;
+    `sleep` waits. Both are injectable so tests can check pacing.
     """
 
     per_second: float = GLOBAL_PER_SECOND
@@ -127,13 +133,17 @@ class Pacer:
         return max(0.0, self._chat_free_at.get(chat_id, 0.0) - self.clock())
 
     async def slot(self, chat_id: int) -> None:
-        """Wait for the next overall slot free for this chat, then book it and the chat's."""
+        """Wait until both limits allow a message to this chat, then take the moment."""
+        while (wait := max(self.chat_wait(chat_id), self._next_slot - self.clock())) > 0:
+            await self.sleep(wait)  # others may take the slot meanwhile: check again
+        self._next_slot = self.clock() + 1 / self.per_second
+
+    def answered(self, chat_id: int) -> None:
+        """Telegram answered a message to this chat: its next one waits a second from now."""
         now = self.clock()
-        start = max(now, self._next_slot, self._chat_free_at.get(chat_id, 0.0))
-        if start > now:
-            await self.sleep(start - now)
-        self._next_slot = start + 1 / self.per_second
-        self._chat_free_at[chat_id] = start + self.chat_interval
+        if len(self._chat_free_at) >= CHATS_REMEMBERED:  # forget the chats free again
+            self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
+        self._chat_free_at[chat_id] = now + self.chat_interval
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: send nothing for a while."""
@@ -144,6 +154,9 @@ class Pacer:
 class Sender:
     """Drains the outbox within Telegram's limits; retries what may succeed later.
 
+    Up to IN_FLIGHT items go at once, each to a chat of its own, so one chat's second of waiting
+    between a digest's text and its chart does not hold up the others.
+    An item of several messages records each one Telegram accepted: a retry sends the rest only.
     429: wait `retry_after` (everything pauses) and try the item again, not counted as a failure.
     403: the person blocked the bot or is gone: marked unreachable, the item failed.
     Other errors: retried with growing pauses up to MAX_ATTEMPTS, then failed with the reason.
@@ -153,33 +166,49 @@ class Sender:
     i18n: I18n
     pacer: Pacer = field(default_factory=Pacer)
     wall_clock: Callable[[], datetime] = clock_now
+    _chats_in_flight: set[int] = field(default_factory=set)
 
-    async def run_once(self, limit: int = BATCH) -> int:
-        """One pass over the due items; how many were sent.
+    async def drain(
+        self, limit: int = BATCH, still_leader: Callable[[], Awaitable[bool]] | None = None
+    ) -> int:
+        """Send what is due, batch after batch, until nothing is; how many items were sent.
 
-        Items are claimed and rendered a few ahead of the one being sent, so building a digest
-        and its chart overlaps with waiting for Telegram's pace.
+        PREPARERS tasks claim and render items while up to IN_FLIGHT are being sent, so building
+        digests and charts overlaps with waiting for Telegram's pace. `still_leader`, asked after
+        each batch, ends the drain when this instance no longer holds the sender's lease.
         """
-        items = await outbox.due_items(limit, now=self.wall_clock())
-        ready: asyncio.Queue[Prepared | None] = asyncio.Queue(maxsize=RENDER_AHEAD)
+        due: asyncio.Queue[OutboxItem | None] = asyncio.Queue(maxsize=PREPARERS)
+        in_flight = asyncio.Semaphore(IN_FLIGHT)
+        results: list[bool] = []
 
-        async def prepare_all() -> None:
-            try:
+        async def feed() -> None:
+            while items := await outbox.due_items(limit, now=self.wall_clock()):
                 for item in items:
-                    if (prepared := await self.prepare(item)) is not None:
-                        await ready.put(prepared)
-            finally:
-                await ready.put(None)
+                    await due.put(item)
+                if still_leader is not None and not await still_leader():
+                    break
+            for _ in range(PREPARERS):
+                await due.put(None)  # no more: each preparer stops
 
-        preparing = asyncio.create_task(prepare_all())
-        sent = 0
-        try:
-            while (prepared := await ready.get()) is not None:
-                sent += await self._send(*prepared)
-        finally:
-            preparing.cancel()
-            await asyncio.gather(preparing, return_exceptions=True)
-        return sent
+        async def send(prepared: Prepared) -> None:
+            try:
+                results.append(await self._send(*prepared))
+            finally:
+                self._chats_in_flight.discard(prepared[1])
+                in_flight.release()
+
+        async with asyncio.TaskGroup() as tasks:
+
+            async def prepare_and_send() -> None:
+                while (item := await due.get()) is not None:
+                    if (prepared := await self.prepare(item)) is not None:
+                        await in_flight.acquire()
+                        tasks.create_task(send(prepared))
+
+            tasks.create_task(feed())
+            for _ in range(PREPARERS):
+                tasks.create_task(prepare_and_send())
+        return sum(results)
 
     async def prepare(self, item: "OutboxItem") -> Prepared | None:
         """Claim and render one item; None when it is not to be sent now (or ever)."""
@@ -190,24 +219,33 @@ class Sender:
         if chat_id is None:
             await outbox.mark_failed(item.id, "no Telegram account")
             return None
-        if (wait := self.pacer.chat_wait(chat_id)) > 0:
-            await outbox.retry_later(item.id, now + timedelta(seconds=wait), None, count=False)
-            return None  # this chat had a message under a second ago: others go first
+        if chat_id in self._chats_in_flight or self.pacer.chat_wait(chat_id) > 0:
+            later = now + timedelta(seconds=self.pacer.chat_interval)
+            await outbox.retry_later(item.id, later, None, count=False)
+            return None  # this chat is having a message: others go first
+        self._chats_in_flight.add(chat_id)
         try:
-            messages = await render(item, self.i18n)
+            return item, chat_id, await render(item, self.i18n)
         except Obsolete as reason:
             await outbox.mark_failed(item.id, f"obsolete: {reason}")
-            return None
         except DomainError as error:  # e.g. the recipient no longer has access
             await outbox.mark_failed(item.id, error.code)
-            return None
-        return item, chat_id, messages
+        except Exception as error:  # a fault of ours: retried later, the others go on
+            log.error("rendering outbox item %s failed: %s", item.id, type(error).__name__)
+            await self._failed_attempt(item, f"rendering: {type(error).__name__}")
+        self._chats_in_flight.discard(chat_id)
+        return None
 
     async def _send(self, item: "OutboxItem", chat_id: int, messages: list[Outgoing]) -> bool:
         try:
-            for message in messages:
+            for part in range(item.parts_sent, len(messages)):
                 await self.pacer.slot(chat_id)
-                await message.send(self.bot, chat_id)
+                try:
+                    await messages[part].send(self.bot, chat_id)
+                finally:
+                    self.pacer.answered(chat_id)
+                if part + 1 < len(messages):
+                    await outbox.mark_parts_sent(item.id, part + 1)
         except TelegramRetryAfter as error:
             self.pacer.pause(error.retry_after)
             later = self.wall_clock() + timedelta(seconds=error.retry_after)
@@ -231,6 +269,6 @@ class Sender:
 
 
 async def send_due(bot: Bot, i18n: I18n, *, now: datetime | None = None, limit: int = BATCH) -> int:
-    """Drain the due items once (as at `now`); how many were sent."""
+    """Send the items due (as at `now`); how many were sent."""
     sender = Sender(bot, i18n, wall_clock=(lambda: now) if now else clock_now)
-    return await sender.run_once(limit)
+    return await sender.drain(limit)

@@ -368,6 +368,7 @@ class OutboxItem(Model):
     payload = fields.JSONField(default=dict)
     status = fields.CharField(max_length=16, default="pending")  # pending|sending|sent|failed
     attempts = fields.IntField(default=0)
+    parts_sent = fields.IntField(default=0)  # of a message in parts: those Telegram accepted
     not_before = fields.DatetimeField()  # the end of the recipient's quiet hours, or creation
     next_attempt_at = fields.DatetimeField()
     claimed_until = fields.DatetimeField(null=True)  # a sender's lease while "sending"

@@ -142,6 +142,11 @@ async def mark_sent(item_id: int, now: datetime | None = None) -> None:
     )
 
 
+async def mark_parts_sent(item_id: int, parts: int) -> None:
+    """Telegram accepted the first `parts` messages of the item: a retry sends only the rest."""
+    await OutboxItem.filter(id=item_id, status=SENDING).update(parts_sent=parts)
+
+
 async def retry_later(item_id: int, at: datetime, error: str | None, *, count: bool = True) -> None:
     """Put a claimed item back, due at `at`; `count` it as a failed attempt or not (a pause)."""
     changes: dict[str, object] = {

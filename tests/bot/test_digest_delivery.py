@@ -1,22 +1,29 @@
 """The weekly digest: on the schedule, once across instances, through the outbox, and on request."""
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import SendMessage, SendPhoto
 from redis.asyncio import Redis
 
 from bot.i18n import create_i18n
 from bot.scheduler import digest_trigger, queue_last_weeks_digests
-from bot.sender import Sender
+from bot.sender import Pacer, Sender
 from core.clock import RIGA
 from core.digest import Week
 from core.services import outbox, signals
 from core.services.digests import enqueue_weekly_digests
 from core.services.people import set_locale
 from storage.models import OutboxItem
+from tests.bot.virtual_time import VirtualTime
 
 COORDINATORS = 4  # coordinator_a, coordinator_v, coordinator_m1, coordinator_m2 in tests/world.py
+
+
+def monday_noon(week: Week) -> datetime:
+    """The Monday after the week, 12:00 in Riga: outside anyone's quiet hours."""
+    return datetime.combine(week.start + timedelta(days=7), time(12), tzinfo=RIGA)
 
 
 def test_the_schedule_is_monday_0800_in_riga_summer_and_winter():
@@ -52,9 +59,8 @@ async def test_a_queued_digest_arrives_as_text_and_chart_in_the_readers_language
     await set_locale(world.coordinator_m1.id, "ru")
     week = Week.current()
     await enqueue_weekly_digests(week)
-    noon = datetime.combine(week.start + timedelta(days=7), datetime.min.time(), tzinfo=RIGA)
-    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: noon + timedelta(hours=12))
-    assert await sender.run_once() == COORDINATORS
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS
     school = sim.user(104)
     texts = [s.text for s in school.inbox if not s.photo]
     assert texts[0].startswith("Nedēļas kopsavilkums: Ezerkalnes vidusskola")
@@ -63,7 +69,43 @@ async def test_a_queued_digest_arrives_as_text_and_chart_in_the_readers_language
     assert municipality.inbox[0].text.startswith("Недельная сводка: Ezerkalnes novads")
     photos = [c for c in sim.session.calls if isinstance(c, SendPhoto)]
     assert len(photos) == COORDINATORS
-    assert await sender.run_once() == 0  # nothing twice
+    assert await sender.drain() == 0  # nothing twice
+    assert await OutboxItem.filter(kind="weekly_digest", status=outbox.SENT).count() == COORDINATORS
+
+
+async def test_digests_to_different_chats_interleave_within_their_seconds(sim, world):
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS
+    chats = [call.chat_id for call in sim.session.calls]
+    assert len(chats) == 2 * COORDINATORS  # a text and a chart each
+    first_chat_done = max(n for n, chat in enumerate(chats) if chat == chats[0])
+    assert len(set(chats[:first_chat_done])) > 1  # others went during the first chat's second
+
+
+async def test_a_chart_refused_with_429_is_sent_again_without_the_text_before_it(sim, world):
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+    refused: list[int] = []
+
+    def refuse_one_chart(method):
+        if isinstance(method, SendPhoto) and not refused:
+            refused.append(int(method.chat_id))
+            return TelegramRetryAfter(method, "Too Many Requests: retry after 3", 3)
+        return None
+
+    sim.session.fail = refuse_one_chart
+    noon = monday_noon(week)
+    virtual = VirtualTime()
+    pacer = Pacer(clock=virtual.clock, sleep=virtual.sleep)
+    assert await Sender(sim.bot, create_i18n(), pacer, lambda: noon).drain() == COORDINATORS - 1
+    assert await Sender(sim.bot, create_i18n(), pacer, lambda: noon).drain() == 0  # it waits
+    later = noon + timedelta(seconds=3)
+    assert await Sender(sim.bot, create_i18n(), pacer, lambda: later).drain() == 1
+    [chat] = refused
+    to_chat = [type(call) for call in sim.session.calls if call.chat_id == chat]
+    assert to_chat == [SendMessage, SendPhoto]  # the chart again, not the text
     assert await OutboxItem.filter(kind="weekly_digest", status=outbox.SENT).count() == COORDINATORS
 
 

@@ -9,21 +9,9 @@ from bot.i18n import create_i18n
 from bot.sender import MAX_ATTEMPTS, Pacer, Sender
 from core.services import needs, outbox
 from storage.models import Membership, OutboxItem, Person
+from tests.bot.virtual_time import VirtualTime
 
 NOON = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 12:00 in Riga: no quiet hours
-
-
-class VirtualTime:
-    """A clock that only moves when someone sleeps: pacing is checked without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def sender_for(sim, wall: datetime = NOON, pacer: Pacer | None = None) -> Sender:
@@ -57,14 +45,14 @@ async def test_on_429_it_waits_retry_after_and_sends_once(sim, world):
     sim.session.fail = lambda method: next(answers, None)
     sender = sender_for(sim)
 
-    assert await sender.run_once() == 0
+    assert await sender.drain() == 0
     item = await OutboxItem.get(id=item.id)
     assert (item.status, item.attempts) == ("pending", 0)
     assert item.next_attempt_at == NOON + timedelta(seconds=7)
     assert sender.pacer._next_slot >= 7  # everything paused
 
-    assert await sender_for(sim, NOON + timedelta(seconds=7)).run_once() == 1
-    assert await sender_for(sim, NOON + timedelta(minutes=5)).run_once() == 0
+    assert await sender_for(sim, NOON + timedelta(seconds=7)).drain() == 1
+    assert await sender_for(sim, NOON + timedelta(minutes=5)).drain() == 0
     assert len(sent_messages(sim)) == 1
 
 
@@ -74,12 +62,12 @@ async def test_on_403_the_person_is_marked_unreachable_and_not_retried(sim, worl
         SendMessage(chat_id=1, text="x"), "bot was blocked by the user"
     )
     sim.session.fail = lambda method: forbidden
-    assert await sender_for(sim).run_once() == 0
+    assert await sender_for(sim).drain() == 0
     item = await OutboxItem.get(id=item.id)
     assert item.status == "failed"
     assert item.last_error.startswith("403")
     assert (await Person.get(id=world.parent_a1.id)).unreachable
-    assert await sender_for(sim, NOON + timedelta(days=1)).run_once() == 0
+    assert await sender_for(sim, NOON + timedelta(days=1)).drain() == 0
 
     sim.session.fail = None
     await sim.user(108).send("/help")  # the parent unblocked the bot and wrote
@@ -91,7 +79,7 @@ async def test_server_errors_are_retried_with_backoff_then_given_up(sim, world):
     sim.session.fail = lambda method: TelegramServerError(method, "Bad Gateway")
     moment, pauses = NOON, []
     for _ in range(MAX_ATTEMPTS):
-        assert await sender_for(sim, moment).run_once() == 0
+        assert await sender_for(sim, moment).drain() == 0
         item = await OutboxItem.get(id=item.id)
         if item.status == "failed":
             break
@@ -106,8 +94,8 @@ async def test_a_transient_error_loses_nothing(sim, world):
     [item] = await questions(world)
     failures = iter([TelegramServerError(SendMessage(chat_id=1, text="x"), "Internal")])
     sim.session.fail = lambda method: next(failures, None)
-    await sender_for(sim).run_once()
-    assert await sender_for(sim, NOON + timedelta(seconds=30)).run_once() == 1
+    await sender_for(sim).drain()
+    assert await sender_for(sim, NOON + timedelta(seconds=30)).drain() == 1
     assert (await OutboxItem.get(id=item.id)).status == "sent"
     assert len(sent_messages(sim)) == 1
 
@@ -119,7 +107,7 @@ async def test_two_senders_at_once_never_send_one_item_twice(sim, world):
     items = await questions(world)
     assert len(items) == 13
     first, second = sender_for(sim), sender_for(sim)
-    counts = await asyncio.gather(first.run_once(), second.run_once())
+    counts = await asyncio.gather(first.drain(), second.drain())
     assert sum(counts) == 13
     chats = [call.chat_id for call in sent_messages(sim)]
     assert len(chats) == len(set(chats)) == 13
@@ -132,7 +120,7 @@ async def test_after_a_crash_claimed_items_return_and_sent_ones_do_not(sim, worl
     await outbox.claim(second.id, now=NOON)  # another sender is working on it right now
     await outbox.mark_sent(third.id, now=NOON - timedelta(minutes=10))  # sent before the crash
 
-    assert await sender_for(sim).run_once() == 1
+    assert await sender_for(sim).drain() == 1
     assert [c.chat_id for c in sent_messages(sim)] == [108]
     assert (await OutboxItem.get(id=first.id)).status == "sent"
     assert (await OutboxItem.get(id=second.id)).status == "sending"
@@ -151,13 +139,13 @@ async def test_pacing_holds_30_a_second_overall_and_1_a_second_per_chat(sim, wor
     sim.session.fail = record
     pacer = Pacer(clock=virtual.clock, sleep=virtual.sleep)
     sender = sender_for(sim, pacer=pacer)
-    assert await sender.run_once() == 60
+    assert await sender.drain() == 60
     times = [t for t, _ in stamps]
     assert max(sum(1 for u in times if t <= u < t + 1) for t in times) <= 30
     assert times[-1] >= 59 / 30  # it did not just fire everything at once
 
     await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "lodging")
-    assert await sender.run_once() == 60
+    assert await sender.drain() == 60
     assert len(stamps) == 120
     times = sorted(t for t, _ in stamps)
     assert max(sum(1 for u in times if t <= u < t + 1) for t in times) <= 30
@@ -171,12 +159,12 @@ async def test_a_second_message_to_one_chat_waits_a_second_while_others_go(sim, 
     await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals")
     await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "lodging")
     sender = sender_for(sim)
-    assert await sender.run_once() == 1
+    assert await sender.drain() == 1
     waiting = await OutboxItem.get(status="pending")
     assert waiting.next_attempt_at == NOON + timedelta(seconds=1)
     sender.pacer.clock = lambda: 10.0
     sender.wall_clock = lambda: NOON + timedelta(seconds=1)
-    assert await sender.run_once() == 1
+    assert await sender.drain() == 1
 
 
 async def test_a_returned_plan_is_told_to_its_preparer(sim, world):
@@ -194,7 +182,37 @@ async def test_a_returned_plan_is_told_to_its_preparer(sim, world):
     await iaps.record_consent(world.parent_a1, iap.id, given=True)
     await iaps.submit_for_approval(world.teacher_a, iap.id)
     await iaps.return_iap(world.coordinator_a, iap.id, "Plan the months")
-    assert await sender_for(sim).run_once() == 1
+    assert await sender_for(sim).drain() == 1
     told = sim.user(101).last.text
     assert told.startswith("Atbalsta plāns skolēnam Anna Kalnina ir atgriezts projekta statusā.")
     assert "Komentārs: Plan the months" in told
+
+
+async def test_a_drain_stops_after_the_batch_in_which_the_lease_was_lost(sim, world):
+    await parents(world, 12)
+    await questions(world)  # 13 parents, one question each
+    leader = iter([True])
+
+    async def still_leader() -> bool:
+        return next(leader, False)  # lost during the second batch
+
+    sent = await sender_for(sim).drain(limit=5, still_leader=still_leader)
+    assert 5 <= sent <= 10  # two batches of five at most (a batch may repeat one still queued)
+    assert await OutboxItem.filter(status="pending").count() == 13 - sent  # for the next leader
+
+
+async def test_of_two_instances_on_one_redis_only_the_lease_holder_sends(redis_url):
+    from redis.asyncio import Redis
+
+    from bot.runner import SENDER_LEASE_KEY, SENDER_LEASE_SECONDS
+    from storage.redis import Lease
+
+    first, second = Redis.from_url(redis_url), Redis.from_url(redis_url)
+    await first.delete(SENDER_LEASE_KEY)
+    leases = [Lease(r, SENDER_LEASE_KEY, SENDER_LEASE_SECONDS) for r in (first, second)]
+    assert [await lease.hold() for lease in leases] == [True, False]
+    assert [await lease.hold() for lease in leases] == [True, False]  # renewed, still the first's
+    await first.delete(SENDER_LEASE_KEY)  # the first instance died and its lease ran out
+    assert await leases[1].hold()
+    await first.aclose()
+    await second.aclose()
