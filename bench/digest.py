@@ -196,7 +196,7 @@ async def prepare(options: Options, semester: Semester, page_cost: float | None)
     url = options.database_url
     await recreate_database(url)
     if page_cost is not None:
-        await _set_page_cost(url, page_cost)
+        await set_page_cost(url, page_cost)
     await create_schema(url)
     started = time.perf_counter()
     await load(url, build_country(options, semester))
@@ -207,11 +207,17 @@ async def prepare(options: Options, semester: Semester, page_cost: float | None)
     return Generation(counts, time.perf_counter() - started)
 
 
-async def _set_page_cost(url: str, page_cost: float) -> None:
+async def set_page_cost(url: str, page_cost: float | None) -> None:
+    """The planner's random_page_cost for new connections to the database (None: the server's)."""
     connection = await asyncpg.connect(url)
     try:
         name = await connection.fetchval("SELECT current_database()")
-        await connection.execute(f'ALTER DATABASE "{name}" SET random_page_cost = {page_cost:g}')
+        setting = (
+            "RESET random_page_cost"
+            if page_cost is None
+            else f"SET random_page_cost = {page_cost:g}"
+        )
+        await connection.execute(f'ALTER DATABASE "{name}" {setting}')
     finally:
         await connection.close()
 
