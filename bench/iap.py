@@ -27,7 +27,7 @@ from core.catalogues import ABSENCES, RISK_FACTORS, SUPPORT_TYPES, TRANSPORT_TIC
 from core.clock import Semester, today
 from core.iap import AssembledIap, assemble, school_students_in_play
 from storage import models
-from storage.db import tortoise_config
+from storage.db import MODELS, tortoise_config
 from storage.query_counter import count_queries
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_bench"
@@ -228,6 +228,7 @@ def _tables() -> dict[str, Table]:
             (
                 "id",
                 "student_id",
+                "school_id",
                 "group",
                 "factor",
                 "level",
@@ -243,6 +244,7 @@ def _tables() -> dict[str, Table]:
             (
                 "id",
                 "student_id",
+                "school_id",
                 "specialist_type",
                 "provider_id",
                 "held_on",
@@ -455,6 +457,7 @@ class Country:
             row = (
                 self._next_id("risk_signal"),
                 student.id,
+                student.school.id,
                 RISK_FACTORS[factor].group,
                 factor,
                 "high" if self.rng.random() < 0.3 else "caution",
@@ -477,6 +480,7 @@ class Country:
             row = (
                 self._next_id("consultation"),
                 student.id,
+                school.id,
                 specialist,
                 provider,
                 held_on,
@@ -656,14 +660,33 @@ async def row_counts(url: str) -> dict[str, int]:
         await connection.close()
 
 
+async def schema_matches(url: str) -> bool:
+    """Whether every table has exactly the columns the models have now."""
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema()"
+        )
+    finally:
+        await connection.close()
+    columns: dict[str, set[str]] = {}
+    for row in rows:
+        columns.setdefault(row["table_name"], set()).add(row["column_name"])
+    Tortoise.init_models(MODELS, "models")  # resolves the foreign keys' columns
+    return all(
+        columns.get(model._meta.db_table) == set(model._meta.fields_db_projection.values())
+        for model in Tortoise.apps["models"].values()
+    )
+
+
 async def reusable_counts(options: Options, semester: Semester) -> dict[str, int] | None:
-    """The row counts of data left by an earlier run of the same size, or None."""
+    """The row counts of data left by an earlier run of the same size and schema, or None."""
     if not await database_exists(options.database_url):
         return None
-    try:
-        counts = await row_counts(options.database_url)
-    except asyncpg.UndefinedTableError:
+    if not await schema_matches(options.database_url):
         return None
+    counts = await row_counts(options.database_url)
     plans = await _plans_in(options.database_url, semester)
     expected = {
         "municipality": options.municipalities,

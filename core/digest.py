@@ -300,17 +300,17 @@ async def _count_signals(tally: Tally, ids: list[int], weeks: tuple[Week, Week])
     this, before = weeks
     rows = (
         await RiskSignal.filter(
-            student__school_id__in=ids, created_at__gte=before.since, created_at__lt=this.until
+            school_id__in=ids, created_at__gte=before.since, created_at__lt=this.until
         )
         .annotate(
             signals_0=Count("id", _filter=_in_week("created_at", this)),
             signals_1=Count("id", _filter=_in_week("created_at", before)),
         )
-        .group_by("student__school_id", "group")
-        .values("student__school_id", "group", "signals_0", "signals_1")
+        .group_by("school_id", "group")
+        .values("school_id", "group", "signals_0", "signals_1")
     )
     for row in rows:
-        for index, figures in enumerate(tally[row["student__school_id"]]):
+        for index, figures in enumerate(tally[row["school_id"]]):
             if row[f"signals_{index}"]:
                 figures.signals_by_group[row["group"]] = row[f"signals_{index}"]
 
@@ -326,12 +326,12 @@ async def _count_students(
     this, _ = weeks
     in_semester = Q(observed_to__gte=semester.start, observed_to__lte=semester.end)
     students = (
-        await RiskSignal.filter(student__school_id__in=ids, created_at__lt=this.until)
+        await RiskSignal.filter(school_id__in=ids, created_at__lt=this.until)
         .annotate(
             first_logged=Min("created_at"), first_in_semester=Min("created_at", _filter=in_semester)
         )
-        .group_by("student_id", "student__school_id")
-        .values("student_id", "student__school_id", "first_logged", "first_in_semester")
+        .group_by("student_id", "school_id")
+        .values("student_id", "school_id", "first_logged", "first_in_semester")
     )
     plans = await Iap.filter(
         student__school_id__in=ids, school_year=semester.school_year, semester=semester.number
@@ -341,7 +341,7 @@ async def _count_students(
         first_logged = _as_datetime(row["first_logged"])
         first_in_semester = row["first_in_semester"] and _as_datetime(row["first_in_semester"])
         opened = plan_opened.get(row["student_id"])
-        for week, figures in zip(weeks, tally[row["student__school_id"]], strict=True):
+        for week, figures in zip(weeks, tally[row["school_id"]], strict=True):
             if week.since <= first_logged < week.until:
                 figures.newly_at_risk += 1
             at_risk = first_in_semester is not None and first_in_semester < week.until
@@ -380,7 +380,7 @@ async def _count_sessions(tally: Tally, ids: list[int], weeks: tuple[Week, Week]
     this, before = weeks
     rows = (
         await Consultation.filter(
-            student__school_id__in=ids, held_on__gte=before.start, held_on__lte=this.end
+            school_id__in=ids, held_on__gte=before.start, held_on__lte=this.end
         )
         .annotate(
             sessions_0=Count("id", _filter=_on_days("held_on", this)),
@@ -388,9 +388,9 @@ async def _count_sessions(tally: Tally, ids: list[int], weeks: tuple[Week, Week]
             sessions_1=Count("id", _filter=_on_days("held_on", before)),
             minutes_1=Sum("minutes", _filter=_on_days("held_on", before)),
         )
-        .group_by("student__school_id", "specialist_type")
+        .group_by("school_id", "specialist_type")
         .values(
-            "student__school_id",
+            "school_id",
             "specialist_type",
             "sessions_0",
             "minutes_0",
@@ -399,7 +399,7 @@ async def _count_sessions(tally: Tally, ids: list[int], weeks: tuple[Week, Week]
         )
     )
     for row in rows:
-        for index, figures in enumerate(tally[row["student__school_id"]]):
+        for index, figures in enumerate(tally[row["school_id"]]):
             if row[f"sessions_{index}"]:
                 figures.sessions_by_specialist[row["specialist_type"]] = Sessions(
                     row[f"sessions_{index}"], int(row[f"minutes_{index}"] or 0)
@@ -547,14 +547,12 @@ async def digest_history(
     in_weeks = list(enumerate(series))
     signals = await _weekly_sums(
         RiskSignal.filter(
-            student__school_id__in=ids, created_at__gte=first.since, created_at__lt=last.until
+            school_id__in=ids, created_at__gte=first.since, created_at__lt=last.until
         ),
         {f"signals_{i}": Count("id", _filter=_in_week("created_at", w)) for i, w in in_weeks},
     )
     sessions = await _weekly_sums(
-        Consultation.filter(
-            student__school_id__in=ids, held_on__gte=first.start, held_on__lte=last.end
-        ),
+        Consultation.filter(school_id__in=ids, held_on__gte=first.start, held_on__lte=last.end),
         {f"sessions_{i}": Count("id", _filter=_on_days("held_on", w)) for i, w in in_weeks}
         | {f"minutes_{i}": Sum("minutes", _filter=_on_days("held_on", w)) for i, w in in_weeks},
     )
@@ -569,11 +567,7 @@ async def digest_history(
 
 async def _weekly_sums(query, aggregates: dict[str, Any]) -> dict[str, int]:
     """The aggregates per school in one query, summed over the schools."""
-    rows = (
-        await query.annotate(**aggregates)
-        .group_by("student__school_id")
-        .values("student__school_id", *aggregates)
-    )
+    rows = await query.annotate(**aggregates).group_by("school_id").values("school_id", *aggregates)
     totals: dict[str, int] = defaultdict(int)
     for row in rows:
         for name in aggregates:

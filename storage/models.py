@@ -162,6 +162,9 @@ class RiskSignal(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="risk_signals", on_delete=fields.CASCADE
     )
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="risk_signals", on_delete=fields.RESTRICT
+    )  # the student's: digests count a school's signals without a join
     group = fields.CharField(max_length=32)
     factor = fields.CharField(max_length=40)
     level = fields.CharField(max_length=16)  # caution | high
@@ -176,7 +179,11 @@ class RiskSignal(Model):
 
     class Meta:
         table = "risk_signal"
-        indexes = (("student_id", "observed_to"), ("student_id", "created_at"))
+        indexes = (
+            ("student_id", "observed_to"),
+            ("student_id", "created_at"),
+            ("school_id", "created_at"),
+        )
 
 
 class Consultation(Model):
@@ -184,6 +191,9 @@ class Consultation(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="consultations", on_delete=fields.CASCADE
     )
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="consultations", on_delete=fields.RESTRICT
+    )  # the student's: digests count a school's sessions without a join
     specialist_type = fields.CharField(max_length=32)
     provider: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="consultations", on_delete=fields.SET_NULL
@@ -197,7 +207,7 @@ class Consultation(Model):
 
     class Meta:
         table = "consultation"
-        indexes = (("student_id", "held_on"),)
+        indexes = (("student_id", "held_on"), ("school_id", "held_on"))
 
 
 class SupportNeed(Model):

@@ -45,6 +45,7 @@ async def log_consultation(
     async with in_transaction():
         consultation = await Consultation.create(
             student_id=student.id,
+            school_id=student.school_id,
             specialist_type=specialist_type,
             provider_id=actor.id,
             held_on=held_on,

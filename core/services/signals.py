@@ -93,6 +93,7 @@ async def record_risk_signal(
     async with in_transaction():
         signal = await RiskSignal.create(
             student_id=student.id,
+            school_id=student.school_id,
             group=RISK_FACTORS[factor].group,
             factor=factor,
             level=level or await suggested_level(student.id, factor, value, observed_to),
@@ -139,6 +140,7 @@ async def record_absences(
         signals = [
             await RiskSignal.create(
                 student_id=student.id,
+                school_id=student.school_id,
                 group=RISK_FACTORS[ABSENCES].group,
                 factor=ABSENCES,
                 level=suggest_level(ABSENCES, missed[student.id], window_start, day),

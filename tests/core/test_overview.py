@@ -53,6 +53,7 @@ async def test_signals_of_another_semester_do_not_count(world):
     old = SEMESTER.start - timedelta(days=1)
     await RiskSignal.create(
         student_id=world.student_a2.id,
+        school_id=world.student_a2.school_id,
         group="learning",
         factor="behaviour",
         level="caution",
