@@ -42,6 +42,7 @@ log = logging.getLogger(__name__)
 BATCH = 100
 GLOBAL_PER_SECOND = 29.0  # Telegram allows about 30; a little headroom
 CHAT_INTERVAL_SECONDS = 1.0
+TIMER_SLACK = 0.002  # asyncio wakes a sleeper up to a millisecond late: slots keep their grid
 CHATS_REMEMBERED = 1000  # the Pacer forgets chats whose second is over beyond this many
 MAX_ATTEMPTS = 5
 IN_FLIGHT = 32  # items being sent at once, each to a chat of its own
@@ -136,7 +137,8 @@ class Pacer:
         """Wait until both limits allow a message to this chat, then take the moment."""
         while (wait := max(self.chat_wait(chat_id), self._next_slot - self.clock())) > 0:
             await self.sleep(wait)  # others may take the slot meanwhile: check again
-        self._next_slot = self.clock() + 1 / self.per_second
+        taken = max(self._next_slot, self.clock() - TIMER_SLACK)  # the slot's own moment
+        self._next_slot = taken + 1 / self.per_second
 
     def answered(self, chat_id: int) -> None:
         """Telegram answered a message to this chat: its next one waits a second from now."""

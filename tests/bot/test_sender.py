@@ -155,6 +155,24 @@ async def test_pacing_holds_30_a_second_overall_and_1_a_second_per_chat(sim, wor
     assert all(b - a >= 1 for ts in per_chat.values() for a, b in zip(ts, ts[1:], strict=False))
 
 
+class LateTime(VirtualTime):
+    """Wakes every sleeper a millisecond late, as asyncio's timers may."""
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds + 0.001
+
+
+async def test_late_wake_ups_do_not_slow_the_pace_below_29_a_second():
+    late = LateTime()
+    pacer = Pacer(clock=late.clock, sleep=late.sleep)
+    taken = []
+    for chat_id in range(291):
+        await pacer.slot(chat_id)
+        taken.append(late.now)
+    assert max(sum(1 for u in taken if t <= u < t + 1) for t in taken) <= 30
+    assert taken[-1] - taken[0] < 10.01  # 290 intervals of 1/29 s; a millisecond each: 10.29
+
+
 async def test_a_second_message_to_one_chat_waits_a_second_while_others_go(sim, world):
     await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals")
     await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "lodging")
