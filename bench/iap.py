@@ -107,7 +107,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="reuse the data if the row counts match, and keep the database afterwards",
+        help="reuse the data if its schema and row counts match, and keep the database afterwards",
     )
     args = parser.parse_args(argv)
     schools = max(1, round(args.schools * args.scale))
