@@ -35,12 +35,12 @@ from aiohttp import ClientSession, web
 from tortoise import Tortoise
 
 import handlers.digest as digest_module
-from bench.digest import build_country, page_cost_in_use, set_page_cost
+from bench.digest import add_page_cost_option, build_country, page_cost_in_use, set_page_cost
 from bench.iap import (
-    DEFAULT_SCHOOLS,
-    DEFAULT_STUDENTS,
     Options,
+    add_country_options,
     analyze,
+    country_options,
     create_schema,
     drop_database,
     load,
@@ -79,30 +79,17 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, float | None
         description="Deliver every coordinator's weekly digest through a rate-limited fake "
         "Telegram Bot API on 127.0.0.1.",
     )
-    parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and re-created")
-    parser.add_argument("--schools", type=int, default=DEFAULT_SCHOOLS)
-    parser.add_argument("--students", type=int, default=DEFAULT_STUDENTS)
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="multiplies schools and students, e.g. 0.05"
+    add_country_options(
+        parser,
+        DEFAULT_URL,
+        keep="reuse the data of an earlier --keep run of the same size; keep the database",
     )
-    parser.add_argument(
-        "--keep",
-        action="store_true",
-        help="reuse the data of an earlier --keep run of the same size; keep the database",
-    )
-    parser.add_argument(
-        "--random-page-cost",
-        type=float,
-        help="the planner's random_page_cost on the benchmark database, e.g. 1.1 as for SSDs "
-        "(default: the server's)",
-    )
+    add_page_cost_option(parser)
     parser.add_argument("--serve-fake-api", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_fake_api:
         return None
-    schools = max(1, round(args.schools * args.scale))
-    students = max(schools, round(args.students * args.scale))
-    return Options(args.database_url, schools, students, args.keep), args.random_page_cost
+    return country_options(args), args.random_page_cost
 
 
 # --- the fake Bot API (runs in a child process) --------------------------------------------

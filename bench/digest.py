@@ -27,13 +27,13 @@ from tortoise import Tortoise
 from tortoise.functions import Count
 
 from bench.iap import (
-    DEFAULT_SCHOOLS,
-    DEFAULT_STUDENTS,
     SEED,
     Country,
     Options,
     Table,
+    add_country_options,
     analyze,
+    country_options,
     create_schema,
     drop_database,
     load,
@@ -60,28 +60,25 @@ SCHOOL_SIGNED_SHARE = 0.5  # plans in approval already signed by the school, wai
 # --- options -------------------------------------------------------------------------------
 
 
+def add_page_cost_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--random-page-cost",
+        type=float,
+        help="the planner's random_page_cost on the benchmark database, e.g. 1.1 as for SSDs "
+        "(default: the server's)",
+    )
+
+
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, float | None]:
     """bench.iap's options, and the planner's random_page_cost if one is asked for."""
     parser = argparse.ArgumentParser(
         prog="python -m bench.digest",
         description="Benchmark every coordinator's weekly digest at the programme's scale.",
     )
-    parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and re-created")
-    parser.add_argument("--schools", type=int, default=DEFAULT_SCHOOLS)
-    parser.add_argument("--students", type=int, default=DEFAULT_STUDENTS)
-    parser.add_argument(
-        "--scale", type=float, default=1.0, help="multiplies schools and students, e.g. 0.05"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument(
-        "--random-page-cost",
-        type=float,
-        help="set on the benchmark database (e.g. 1.1, usual for SSDs); default: the server's",
-    )
+    add_country_options(parser, DEFAULT_URL, keep="keep the database afterwards")
+    add_page_cost_option(parser)
     args = parser.parse_args(argv)
-    schools = max(1, round(args.schools * args.scale))
-    students = max(schools, round(args.students * args.scale))
-    return Options(args.database_url, schools, students, args.keep), args.random_page_cost
+    return country_options(args), args.random_page_cost
 
 
 # --- what digests read beyond bench.iap's country ------------------------------------------

@@ -94,25 +94,33 @@ class Options:
         return min(MUNICIPALITIES, self.schools)
 
 
-def parse_args(argv: Sequence[str] | None = None) -> Options:
-    parser = argparse.ArgumentParser(
-        prog="python -m bench.iap", description="Benchmark IAP assembly at the programme's scale."
-    )
-    parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and re-created")
+def add_country_options(parser: argparse.ArgumentParser, database_url: str, keep: str) -> None:
+    """The options of every benchmark on this country: where, how large, and --keep."""
+    parser.add_argument("--database-url", default=database_url, help="dropped and re-created")
     parser.add_argument("--schools", type=int, default=DEFAULT_SCHOOLS)
     parser.add_argument("--students", type=int, default=DEFAULT_STUDENTS)
     parser.add_argument(
         "--scale", type=float, default=1.0, help="multiplies schools and students, e.g. 0.05"
     )
-    parser.add_argument(
-        "--keep",
-        action="store_true",
-        help="reuse the data if its schema and row counts match, and keep the database afterwards",
-    )
-    args = parser.parse_args(argv)
+    parser.add_argument("--keep", action="store_true", help=keep)
+
+
+def country_options(args: argparse.Namespace) -> Options:
     schools = max(1, round(args.schools * args.scale))
     students = max(schools, round(args.students * args.scale))
     return Options(args.database_url, schools, students, args.keep)
+
+
+def parse_args(argv: Sequence[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.iap", description="Benchmark IAP assembly at the programme's scale."
+    )
+    add_country_options(
+        parser,
+        DEFAULT_URL,
+        keep="reuse the data if its schema and row counts match, and keep the database afterwards",
+    )
+    return country_options(parser.parse_args(argv))
 
 
 # --- the database --------------------------------------------------------------------------
