@@ -1,17 +1,19 @@
 """Delivery through the outbox against a fake Bot API that answers 429, 403 and 5xx."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import SendMessage
 
 from bot.i18n import create_i18n
 from bot.sender import MAX_ATTEMPTS, Pacer, Sender
+from core.clock import RIGA, today
 from core.services import needs, outbox
 from storage.models import Membership, OutboxItem, Person
 from tests.bot.virtual_time import VirtualTime
 
-NOON = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # 12:00 in Riga: no quiet hours
+# Noon tomorrow in Riga: no quiet hours, and whatever the tests queue until then is due.
+NOON = datetime.combine(today() + timedelta(days=1), time(12), tzinfo=RIGA).astimezone(UTC)
 
 
 def sender_for(sim, wall: datetime = NOON, pacer: Pacer | None = None) -> Sender:

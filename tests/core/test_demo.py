@@ -18,7 +18,8 @@ async def test_demo_data_fills_an_empty_database(db):
     assert not await database_is_empty()
     assert summary.students == await Student.all().count() == 60
     assert 12 <= summary.students_at_risk <= 18
-    assert summary.risk_signals > 3 * summary.students_at_risk
+    # absences and at least one other factor each, even on a semester's first day
+    assert summary.risk_signals >= 2 * summary.students_at_risk
     assert summary.iaps >= 8 and summary.consultations > 0 and summary.peer_activities > 0
     assert await Student.filter(family_language="uk").count() == 1
     assert await Student.filter(family_language="ru").count() > 0
