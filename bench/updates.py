@@ -22,14 +22,13 @@ from collections import defaultdict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
-from urllib.parse import urlparse
 
-import asyncpg
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, Update, User
 from redis.asyncio import Redis
 from tortoise import Tortoise, connections
 
+from bench.iap import drop_database, recreate_database
 from bot.factory import create_bot, create_dispatcher
 from bot.session import RecordingSession, Sent
 from bot.settings import BotSettings
@@ -47,7 +46,6 @@ from storage.models import (
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_bench_updates"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
-MAINTENANCE_DATABASES = ("postgres", "test")
 TELEGRAM_IDS = 800_000_000  # fictional Telegram ids of the benchmark's teachers, from here up
 FLOOD_LIMIT = 1_000_000  # no teacher is ever slowed down
 UPDATES_PER_ROUND = 14.5  # about: one bulk-absence flow (~7 updates) and one risk flow (~7.5)
@@ -125,42 +123,6 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
 
 
 # --- the database --------------------------------------------------------------------------
-
-
-def _with_database(url: str, name: str) -> str:
-    return urlparse(url)._replace(path=f"/{name}").geturl()
-
-
-async def _maintenance_connection(url: str) -> asyncpg.Connection:
-    error: Exception | None = None
-    for name in MAINTENANCE_DATABASES:
-        try:
-            return await asyncpg.connect(_with_database(url, name))
-        except (OSError, asyncpg.PostgresError) as failure:
-            error = failure
-    raise RuntimeError(f"no maintenance database reachable next to {url}") from error
-
-
-async def _admin(url: str, *statements: str) -> None:
-    admin = await _maintenance_connection(url)
-    try:
-        for statement in statements:
-            await admin.execute(statement)
-    finally:
-        await admin.close()
-
-
-def _database_name(url: str) -> str:
-    return urlparse(url).path.lstrip("/")
-
-
-async def recreate_database(url: str) -> None:
-    name = _database_name(url)
-    await _admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
-
-
-async def drop_database(url: str) -> None:
-    await _admin(url, f'DROP DATABASE IF EXISTS "{_database_name(url)}" WITH (FORCE)')
 
 
 async def build_world(options: Options) -> list[int]:
