@@ -1,10 +1,11 @@
 """The weekly digest for readers: a readable text in the coordinator's language, and JSON."""
 
+from collections.abc import Iterable
 from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from core.catalogues import IAP_STATUSES, RISK_GROUPS, SPECIALIST_TYPES
+from core.catalogues import IAP_STATUSES, RISK_GROUPS, SPECIALIST_TYPES, Entry
 from core.digest import Activities, Digest, Figures, Week
 from core.formatting import number, short_date
 from core.i18n import gettext, supported, translations
@@ -128,6 +129,17 @@ def _detail(label: str, now: int | Decimal, before: int | Decimal, locale: str) 
     return f"   – {label}: {with_change(now, before, locale)}"
 
 
+def _breakdown(
+    catalogue: Iterable[Entry], now: dict[str, int], before: dict[str, int], locale: str
+) -> list[str]:
+    """A detail line per catalogue entry counted in either week, in the catalogue's order."""
+    return [
+        _detail(entry.text(locale), now.get(entry.code, 0), before.get(entry.code, 0), locale)
+        for entry in catalogue
+        if now.get(entry.code) or before.get(entry.code)
+    ]
+
+
 def _signal_lines(now: Figures, before: Figures, locale: str) -> list[str]:
     _ = partial(gettext, locale=locale)
     if not now.signals and not before.signals:
@@ -142,11 +154,7 @@ def _signal_lines(now: Figures, before: Figures, locale: str) -> list[str]:
             change=change(now.signals, before.signals, locale),
         )
     ]
-    for group in RISK_GROUPS:
-        this_week = now.signals_by_group.get(group.code, 0)
-        week_before = before.signals_by_group.get(group.code, 0)
-        if this_week or week_before:
-            lines.append(_detail(group.text(locale), this_week, week_before, locale))
+    lines += _breakdown(RISK_GROUPS, now.signals_by_group, before.signals_by_group, locale)
     if now.newly_at_risk or before.newly_at_risk:
         lines.append(
             "• "
@@ -175,12 +183,7 @@ def _plan_lines(now: Figures, before: Figures, locale: str) -> list[str]:
             change=change(now.plans, before.plans, locale),
         )
     ]
-    for status in IAP_STATUSES:
-        this_week = now.plans_by_status.get(status.code, 0)
-        week_before = before.plans_by_status.get(status.code, 0)
-        if this_week or week_before:
-            lines.append(_detail(status.text(locale), this_week, week_before, locale))
-    return lines
+    return lines + _breakdown(IAP_STATUSES, now.plans_by_status, before.plans_by_status, locale)
 
 
 def _session_lines(now: Figures, before: Figures, locale: str) -> list[str]:
