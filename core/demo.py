@@ -1,7 +1,8 @@
 """Demo data: a fictional municipality, its schools and people, and a term of records.
 
 Everything after the roster is written through the core services, so the rules and the audit
-trail apply as they would for real users. Names are invented and spelled without diacritics.
+trail apply as they would for real users. Names are invented and spelled without diacritics;
+notes, topics and titles are plain Latvian.
 """
 
 import random
@@ -110,31 +111,31 @@ OTHER_FACTORS = (
 )
 EXAMPLE_FACTORS = ("low_motivation", "material_conditions", "family_crisis")
 NOTES = {
-    "low_achievement": "Nepietiekami vertejumi matematika un fizika.",
-    "low_motivation": "Nepilda majasdarbus, saka, ka skola nav vajadziga.",
-    "school_conflicts": "Konflikts ar klasesbiedriem starpbridos.",
-    "behaviour": "Trauce stundas, gruti savalda emocijas.",
-    "material_conditions": "Dzivo 18 km no skolas, autobusa biletes gimenei par dargu.",
-    "parent_involvement": "Vecaki neatbild uz zinam e-klase.",
-    "family_crisis": "Gimene sarezgits periods, vecaki skiras.",
-    "parents_abroad": "Vecaki strada arzemes, dzivo pie vecmammas.",
-    "health": "Biezi slimo, arsta zimju nav.",
-    "starting_work": "Strada vakaros, no ritiem kave pirmas stundas.",
+    "low_achievement": "Nepietiekami vērtējumi matemātikā un fizikā.",
+    "low_motivation": "Nepilda mājasdarbus, saka, ka skola nav vajadzīga.",
+    "school_conflicts": "Konflikts ar klasesbiedriem starpbrīžos.",
+    "behaviour": "Traucē stundās, grūti savalda emocijas.",
+    "material_conditions": "Dzīvo 18 km no skolas, autobusa biļetes ģimenei par dārgu.",
+    "parent_involvement": "Vecāki neatbild uz ziņām e-klasē.",
+    "family_crisis": "Ģimenē sarežģīts periods, vecāki šķiras.",
+    "parents_abroad": "Vecāki strādā ārzemēs, dzīvo pie vecmammas.",
+    "health": "Bieži slimo, ārsta zīmju nav.",
+    "starting_work": "Strādā vakaros, no rītiem kavē pirmās stundas.",
 }
 TOPICS = (
-    "Motivacija un dienas rezims",
-    "Attiecibas klase",
-    "Sadarbiba ar gimeni",
-    "Macibu plans nedelai",
+    "Motivācija un dienas režīms",
+    "Attiecības klasē",
+    "Sadarbība ar ģimeni",
+    "Mācību plāns nedēļai",
 )
-PAUSE_REASON = "Skolens ilgstosi slimo; atsaksim pec atgriesanas skola."
-ROUTE = "Zilezera ciems - Ezerkalne, autobuss 7:15 un 15:40"
+PAUSE_REASON = "Skolēns ilgstoši slimo; atsāksim pēc atgriešanās skolā."
+ROUTE = "Zilezera ciems – Ezerkalne, autobuss 7:15 un 15:40"
 # Title, format, participants, of them at risk, hours, and the school kind (None: municipality).
 ACTIVITIES = (
-    ("Galda spelu vakars", "event", 18, 4, "2.5", "general"),
-    ("Futbola turnirs", "sport", 24, 6, "4", None),
-    ("Vienaudzu mentoru tiksanas", "mentoring", 8, 5, "1.5", "vocational"),
-    ("Karjeras darbnica", "workshop", 15, 3, "3", "general"),
+    ("Galda spēļu vakars", "event", 18, 4, "2.5", "general"),
+    ("Futbola turnīrs", "sport", 24, 6, "4", None),
+    ("Vienaudžu mentoru tikšanās", "mentoring", 8, 5, "1.5", "vocational"),
+    ("Karjeras darbnīca", "workshop", 15, 3, "3", "general"),
 )
 
 
