@@ -199,17 +199,20 @@ class Sender:
                 self._chats_in_flight.discard(prepared[1])
                 in_flight.release()
 
-        async with asyncio.TaskGroup() as tasks:
+        try:
+            async with asyncio.TaskGroup() as tasks:
 
-            async def prepare_and_send() -> None:
-                while (item := await due.get()) is not None:
-                    if (prepared := await self.prepare(item)) is not None:
-                        await in_flight.acquire()
-                        tasks.create_task(send(prepared))
+                async def prepare_and_send() -> None:
+                    while (item := await due.get()) is not None:
+                        if (prepared := await self.prepare(item)) is not None:
+                            await in_flight.acquire()
+                            tasks.create_task(send(prepared))
 
-            tasks.create_task(feed())
-            for _ in range(PREPARERS):
-                tasks.create_task(prepare_and_send())
+                tasks.create_task(feed())
+                for _ in range(PREPARERS):
+                    tasks.create_task(prepare_and_send())
+        finally:  # a drain that failed half-way must not leave chats marked busy for good
+            self._chats_in_flight.clear()
         return sum(results)
 
     async def prepare(self, item: "OutboxItem") -> Prepared | None:

@@ -221,6 +221,25 @@ async def test_a_drain_stops_after_the_batch_in_which_the_lease_was_lost(sim, wo
     assert await OutboxItem.filter(status="pending").count() == 13 - sent  # for the next leader
 
 
+async def test_after_a_drain_fails_half_way_the_next_one_sends_everything(sim, world):
+    await parents(world, 12)
+    await questions(world)  # 13 parents, one question each
+
+    async def redis_gone() -> bool:
+        raise ConnectionError("the lease cannot be checked")
+
+    sender = sender_for(sim)
+    try:
+        await sender.drain(limit=13, still_leader=redis_gone)
+    except* ConnectionError:
+        pass
+    for second in range(3):  # the claims of the failed drain have lapsed; a chat may wait 1 s
+        sender.wall_clock = lambda second=second: NOON + timedelta(minutes=10, seconds=2 * second)
+        await sender.pacer.sleep(2)  # the Pacer's virtual time moves with the wall clock
+        await sender.drain()
+    assert await OutboxItem.filter(status="sent").count() == 13
+
+
 async def test_of_two_instances_on_one_redis_only_the_lease_holder_sends(redis_url):
     from redis.asyncio import Redis
 
