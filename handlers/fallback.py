@@ -2,8 +2,10 @@
 
 import logging
 import traceback
+from contextlib import suppress
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
@@ -52,11 +54,25 @@ async def unexpected_error(event: ErrorEvent) -> None:
     await _tell(event, _("Something went wrong on our side. Please try again."))
 
 
+async def telegram_refused(event: ErrorEvent) -> None:
+    """Telegram refused a reply (flood limit, or the person blocked the bot): nothing to tell.
+
+    Handled here, so the update counts as done: a webhook retry would repeat what was saved.
+    """
+    log.warning(
+        "update %s: Telegram refused a reply: %s",
+        event.update.update_id,
+        type(event.exception).__name__,
+    )
+
+
 async def _tell(event: ErrorEvent, text: str) -> None:
-    if event.update.callback_query is not None:
-        await event.update.callback_query.answer(text, show_alert=True)
-    elif event.update.message is not None:
-        await event.update.message.answer(text)
+    """The apology is best effort: if Telegram refuses it too, the update still ends here."""
+    with suppress(TelegramAPIError):
+        if event.update.callback_query is not None:
+            await event.update.callback_query.answer(text, show_alert=True)
+        elif event.update.message is not None:
+            await event.update.message.answer(text)
 
 
 def create_router() -> Router:
@@ -67,5 +83,7 @@ def create_router() -> Router:
     router.message.register(unsupported_message)
     router.callback_query.register(stale_button)
     router.errors.register(domain_error, ExceptionTypeFilter(DomainError))
+    refused = ExceptionTypeFilter(TelegramRetryAfter, TelegramForbiddenError)
+    router.errors.register(telegram_refused, refused)
     router.errors.register(unexpected_error)
     return router

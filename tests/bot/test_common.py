@@ -1,5 +1,8 @@
 """Joining, the menu, help, cancel, language and privacy, for everyone."""
 
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import SendMessage
+
 from core.services.people import create_invite
 from storage.models import Person
 
@@ -98,3 +101,22 @@ async def test_a_parent_sets_quiet_hours_and_questions_wait_for_them(sim, world)
         person.id, "need_question", {"need_id": 3}, respect_quiet_hours=True, now=late
     )
     assert item.next_attempt_at == late
+
+
+async def test_a_reply_telegram_refuses_ends_the_update_without_an_error(sim, world):
+    """An error escaping the dispatcher would make a webhook answer 500, and Telegram resend."""
+    teacher = sim.user(101)
+    refusals = iter(
+        [
+            TelegramRetryAfter(
+                method=SendMessage(chat_id=101, text="-"), message="Flood", retry_after=5
+            ),
+            TelegramForbiddenError(method=SendMessage(chat_id=101, text="-"), message="Blocked"),
+        ]
+    )
+    sim.session.fail = lambda method: (
+        next(refusals, None) if isinstance(method, SendMessage) else None
+    )
+    assert await teacher.send("/help") == []  # flood limit: nothing sent, no error raised
+    assert await teacher.send("/help") == []  # blocked
+    assert "/absent" in (await teacher.send("/help"))[-1].text
