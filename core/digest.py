@@ -103,7 +103,8 @@ class Scope:
     def parse(cls, text: str) -> Scope:
         """Read `school-12` or `municipality-3`; InvalidInput on anything else."""
         kind, _, number = text.strip().partition("-")
-        if kind not in (SCHOOL, MUNICIPALITY) or not number.isdigit() or len(number) > 9:
+        digits = number.isascii() and number.isdigit()  # "²".isdigit() too, but int() refuses it
+        if kind not in (SCHOOL, MUNICIPALITY) or not digits or len(number) > 9:
             raise InvalidInput(BAD_SCOPE)
         return cls(kind, int(number))
 

@@ -26,9 +26,12 @@ def _week(week: str | None) -> Week:
     if week is None:
         return Week.current()
     try:
-        return Week.of(date.fromisoformat(week))
+        day = date.fromisoformat(week)
     except ValueError:
-        raise InvalidInput(N_("Give the week as a date: YYYY-MM-DD.")) from None
+        day = None
+    if day is None or not 2000 <= day.year <= 2100:  # the calendar the programme can have data in
+        raise InvalidInput(N_("Give the week as a date: YYYY-MM-DD."))
+    return Week.of(day)
 
 
 @router.get("/digests/{scope}")

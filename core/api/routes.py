@@ -39,6 +39,7 @@ from core.errors import InvalidInput
 from core.i18n import N_
 from core.iap import assemble_for_student, assemble_school
 from core.iap_view import iap_to_dict
+from core.ids import Id
 from core.links import invite_link
 from core.services import activities, consultations, iaps, needs, people, schools, signals
 
@@ -89,12 +90,12 @@ async def list_schools(actor: CurrentActor) -> list[SchoolOut]:
 
 
 @router.get("/schools/{school_id}/classes", tags=["schools"])
-async def list_classes(actor: CurrentActor, school_id: int) -> list[ClassOut]:
+async def list_classes(actor: CurrentActor, school_id: Id) -> list[ClassOut]:
     return [ClassOut.model_validate(c) for c in await schools.list_classes(actor, school_id)]
 
 
 @router.post("/schools/{school_id}/classes", status_code=201, tags=["schools"])
-async def create_class(actor: CurrentActor, school_id: int, body: ClassIn) -> ClassOut:
+async def create_class(actor: CurrentActor, school_id: Id, body: ClassIn) -> ClassOut:
     school_class = await schools.create_class(actor, school_id, body.grade, body.name)
     return ClassOut.model_validate(school_class)
 
@@ -111,7 +112,7 @@ async def create_class(actor: CurrentActor, school_id: int, body: ClassIn) -> Cl
     },
 )
 async def import_roster(
-    actor: CurrentActor, school_id: int, content: Annotated[bytes, Body(media_type="text/csv")]
+    actor: CurrentActor, school_id: Id, content: Annotated[bytes, Body(media_type="text/csv")]
 ) -> RosterOut:
     """CSV rows `class,first_name,last_name[,family_language]`; all rows or none are saved."""
     result = await schools.import_roster(actor, school_id, _decode(content))
@@ -128,8 +129,8 @@ def _decode(content: bytes) -> str:
 @router.get("/students", tags=["students"])
 async def list_students(
     actor: CurrentActor,
-    school_id: int | None = None,
-    class_id: int | None = None,
+    school_id: Id | None = None,
+    class_id: Id | None = None,
     search: Annotated[str | None, Query(max_length=60)] = None,
 ) -> list[StudentOut]:
     found = await schools.list_students(
@@ -139,7 +140,7 @@ async def list_students(
 
 
 @router.get("/students/{student_id}", tags=["students"])
-async def get_student(actor: CurrentActor, student_id: int) -> StudentOut:
+async def get_student(actor: CurrentActor, student_id: Id) -> StudentOut:
     return StudentOut.model_validate(await visible_student(actor, student_id))
 
 
@@ -178,13 +179,13 @@ async def record_absences(actor: CurrentActor, body: AbsencesIn) -> list[RiskSig
 
 
 @router.delete("/risk-signals/{signal_id}", status_code=204, tags=["records"])
-async def undo_risk_signal(actor: CurrentActor, signal_id: int) -> None:
+async def undo_risk_signal(actor: CurrentActor, signal_id: Id) -> None:
     """The reporter takes a signal back, within ten minutes."""
     await signals.undo_risk_signal(actor, signal_id)
 
 
 @router.get("/students/{student_id}/risk-signals", tags=["records"])
-async def list_risk_signals(actor: CurrentActor, student_id: int) -> list[RiskSignalOut]:
+async def list_risk_signals(actor: CurrentActor, student_id: Id) -> list[RiskSignalOut]:
     found = await signals.list_risk_signals(actor, student_id)
     return [RiskSignalOut.model_validate(s) for s in found]
 
@@ -197,7 +198,7 @@ async def log_consultation(actor: CurrentActor, body: ConsultationIn) -> Consult
 
 
 @router.get("/students/{student_id}/consultations", tags=["records"])
-async def list_consultations(actor: CurrentActor, student_id: int) -> list[ConsultationOut]:
+async def list_consultations(actor: CurrentActor, student_id: Id) -> list[ConsultationOut]:
     found = await consultations.list_consultations(actor, student_id)
     return [ConsultationOut.model_validate(c) for c in found]
 
@@ -210,13 +211,13 @@ async def ask_about_need(actor: CurrentActor, body: NeedIn, semester: SemesterPa
 
 
 @router.post("/support-needs/{need_id}/answer", tags=["records"])
-async def answer_need(actor: CurrentActor, need_id: int, body: NeedAnswerIn) -> NeedOut:
+async def answer_need(actor: CurrentActor, need_id: Id, body: NeedAnswerIn) -> NeedOut:
     need = await needs.answer_need(actor, need_id, **body.model_dump())
     return NeedOut.model_validate(need)
 
 
 @router.get("/students/{student_id}/support-needs", tags=["records"])
-async def list_needs(actor: CurrentActor, student_id: int) -> list[NeedOut]:
+async def list_needs(actor: CurrentActor, student_id: Id) -> list[NeedOut]:
     return [NeedOut.model_validate(n) for n in await needs.list_needs(actor, student_id)]
 
 
@@ -237,7 +238,7 @@ async def list_peer_activities(actor: CurrentActor) -> list[ActivityOut]:
 
 @router.get("/students/{student_id}/iap", tags=["iaps"])
 async def read_iap(
-    actor: CurrentActor, locale: Locale, student_id: int, semester: SemesterParam
+    actor: CurrentActor, locale: Locale, student_id: Id, semester: SemesterParam
 ) -> dict[str, Any]:
     """The student's assembled plan for the semester, labels in the caller's language."""
     return iap_to_dict(await assemble_for_student(actor, student_id, semester), locale)
@@ -245,7 +246,7 @@ async def read_iap(
 
 @router.get("/schools/{school_id}/iaps", tags=["iaps"])
 async def read_school_iaps(
-    actor: CurrentActor, locale: Locale, school_id: int, semester: SemesterParam
+    actor: CurrentActor, locale: Locale, school_id: Id, semester: SemesterParam
 ) -> list[dict[str, Any]]:
     """Every plan (and every student at risk without one) of the school for the semester."""
     return [iap_to_dict(plan, locale) for plan in await assemble_school(actor, school_id, semester)]
@@ -258,43 +259,43 @@ async def open_iap(actor: CurrentActor, body: IapIn) -> IapOut:
 
 
 @router.post("/iaps/{iap_id}/measures", status_code=201, tags=["iaps"])
-async def add_measure(actor: CurrentActor, iap_id: int, body: MeasureIn) -> MeasureOut:
+async def add_measure(actor: CurrentActor, iap_id: Id, body: MeasureIn) -> MeasureOut:
     return MeasureOut.model_validate(await iaps.add_measure(actor, iap_id, **body.model_dump()))
 
 
 @router.post("/iaps/{iap_id}/consent", tags=["iaps"])
-async def record_consent(actor: CurrentActor, iap_id: int, body: ConsentIn) -> IapOut:
+async def record_consent(actor: CurrentActor, iap_id: Id, body: ConsentIn) -> IapOut:
     return IapOut.model_validate(await iaps.record_consent(actor, iap_id, given=body.given))
 
 
 @router.post("/iaps/{iap_id}/consent-request", status_code=202, tags=["iaps"])
-async def ask_for_consent(actor: CurrentActor, iap_id: int) -> IapOut:
+async def ask_for_consent(actor: CurrentActor, iap_id: Id) -> IapOut:
     """Ask the student's parents, through the bot, to consent to this draft plan."""
     return IapOut.model_validate(await needs.ask_parent_for_consent(actor, iap_id))
 
 
 @router.post("/iaps/{iap_id}/submit", tags=["iaps"])
-async def submit_for_approval(actor: CurrentActor, iap_id: int) -> IapOut:
+async def submit_for_approval(actor: CurrentActor, iap_id: Id) -> IapOut:
     return IapOut.model_validate(await iaps.submit_for_approval(actor, iap_id))
 
 
 @router.post("/iaps/{iap_id}/approve", tags=["iaps"])
-async def approve_iap(actor: CurrentActor, iap_id: int) -> IapOut:
+async def approve_iap(actor: CurrentActor, iap_id: Id) -> IapOut:
     return IapOut.model_validate(await iaps.approve_iap(actor, iap_id))
 
 
 @router.post("/iaps/{iap_id}/return", tags=["iaps"])
-async def return_iap(actor: CurrentActor, iap_id: int, body: ReturnIn) -> IapOut:
+async def return_iap(actor: CurrentActor, iap_id: Id, body: ReturnIn) -> IapOut:
     return IapOut.model_validate(await iaps.return_iap(actor, iap_id, body.comment))
 
 
 @router.post("/iaps/{iap_id}/move", tags=["iaps"])
-async def move_iap(actor: CurrentActor, iap_id: int, body: MoveIn) -> IapOut:
+async def move_iap(actor: CurrentActor, iap_id: Id, body: MoveIn) -> IapOut:
     return IapOut.model_validate(await iaps.move_iap(actor, iap_id, body.status, body.reason))
 
 
 @router.post("/iaps/{iap_id}/review", tags=["iaps"])
-async def review_iap(actor: CurrentActor, iap_id: int, body: ReviewIn) -> ReviewOut:
+async def review_iap(actor: CurrentActor, iap_id: Id, body: ReviewIn) -> ReviewOut:
     iap, successor = await iaps.review_iap(
         actor, iap_id, evaluation=body.evaluation, continues=body.continues
     )

@@ -5,6 +5,8 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.ids import Id
+
 
 class Record(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -46,10 +48,10 @@ class RosterOut(BaseModel):
 
 class InviteIn(BaseModel):
     role: str
-    school_id: int | None = None
-    municipality_id: int | None = None
-    ngo_id: int | None = None
-    student_id: int | None = None
+    school_id: Id | None = None
+    municipality_id: Id | None = None
+    ngo_id: Id | None = None
+    student_id: Id | None = None
     specialty: str | None = None
     valid_days: int = 7
 
@@ -62,7 +64,7 @@ class InviteOut(BaseModel):
 
 
 class RiskSignalIn(BaseModel):
-    student_id: int
+    student_id: Id
     factor: str
     value: int | None = None
     level: str | None = None
@@ -84,14 +86,14 @@ class RiskSignalOut(Record):
 
 
 class AbsencesIn(BaseModel):
-    class_id: int
-    student_ids: list[int] = Field(min_length=1, max_length=60)
+    class_id: Id
+    student_ids: list[Id] = Field(min_length=1, max_length=60)
     lessons: int
     day: date | None = None
 
 
 class ConsultationIn(BaseModel):
-    student_id: int
+    student_id: Id
     held_on: date
     minutes: int
     mode: str
@@ -111,7 +113,7 @@ class ConsultationOut(Record):
 
 
 class NeedIn(BaseModel):
-    student_id: int
+    student_id: Id
     support_type: str
 
 
@@ -134,14 +136,14 @@ class NeedOut(Record):
 
 
 class ActivityIn(BaseModel):
-    ngo_id: int
+    ngo_id: Id
     title: str = Field(min_length=1, max_length=200)
     held_on: date
     format: str
     participants: int
     at_risk_participants: int
     hours: Decimal
-    school_id: int | None = None
+    school_id: Id | None = None
     description: str | None = Field(default=None, max_length=1000)
 
 
@@ -159,7 +161,7 @@ class ActivityOut(Record):
 
 
 class IapIn(BaseModel):
-    student_id: int
+    student_id: Id
     semester: str | None = Field(default=None, description="e.g. 2026/27-1; default: now")
 
 

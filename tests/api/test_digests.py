@@ -77,11 +77,12 @@ async def test_the_week_defaults_to_this_one(api, world, token_for):
 
 async def test_bad_scope_or_week_is_422_in_the_caller_s_language(api, world, token_for):
     coordinator = await token_for(world.coordinator_m1)
-    for path in ("/digests/class-1", "/digests/school-x", "/digests/school", "/digests/m-1"):
+    paths = ("/digests/class-1", "/digests/school-x", "/digests/school", "/digests/m-1")
+    for path in (*paths, "/digests/school-²", "/digests/school-١"):  # digits, not ASCII ones
         answer = await api.get(path, headers=coordinator)
         assert answer.status_code == 422, path
         assert answer.json()["error"] == "invalid_input"
-    for week in ("2026-13-01", "yesterday", "11.11.2026"):
+    for week in ("2026-13-01", "yesterday", "11.11.2026", "0001-01-01", "9999-12-31"):
         answer = await api.get(
             f"/digests/school-{world.school_a.id}",
             params={"week": week},
