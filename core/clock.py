@@ -4,7 +4,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.i18n import N_
+
 RIGA = ZoneInfo("Europe/Riga")
+OLDEST_DAYS = 366  # how far back a record may be dated
 
 
 def now() -> datetime:
@@ -14,6 +17,15 @@ def now() -> datetime:
 def today() -> date:
     """Today's date in Riga."""
     return datetime.now(RIGA).date()
+
+
+def date_problem(day: date) -> str | None:
+    """Why a record may not carry this date (a msgid, to translate), or None if it may."""
+    if day > today():
+        return N_("The date cannot be in the future.")
+    if day < today() - timedelta(days=OLDEST_DAYS):
+        return N_("The date is more than a year ago.")
+    return None
 
 
 @dataclass(frozen=True, order=True)

@@ -23,6 +23,7 @@ from handlers.fallback import stale_button
 from handlers.filters import IsStaff
 from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import edit_or_keep
+from handlers.typed import whole_number
 
 MAX_LESSONS_A_DAY = 12
 LESSON_BUTTONS = range(1, 7)
@@ -67,9 +68,8 @@ def full_name(student: Named) -> str:
 
 def typed_lessons(text: str) -> int | str:
     """The number of lessons (in one school day) typed, or why it is not acceptable."""
-    try:
-        lessons = int(text.strip())
-    except ValueError:
+    lessons = whole_number(text)
+    if lessons is None:
         return _("Please type the number of lessons as a number, for example 2.")
     if not 1 <= lessons <= MAX_LESSONS_A_DAY:
         return _("The number of lessons must be from 1 to {max}.").format(max=MAX_LESSONS_A_DAY)

@@ -17,7 +17,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.access import Actor
 from core.catalogues import ACTIVITY_FORMATS
-from core.clock import today
+from core.clock import date_problem, today
 from core.errors import AccessDenied
 from core.formatting import number, short_date
 from core.services.activities import (
@@ -32,9 +32,9 @@ from core.services.pending import own_activities, volunteer_ngos
 from handlers.callbacks import Menu
 from handlers.filters import IsVolunteer
 from handlers.replies import answer_long, edit_or_keep
+from handlers.typed import parse_day, whole_number
 
 MIN_HOURS = Decimal("0.25")
-OLDEST_DAYS = 366
 TEXT = F.text & ~F.text.startswith("/")
 
 
@@ -261,29 +261,14 @@ async def day_chosen(
     await go_to(ActivityFlow.place, callback.message, state, actor, held_on=held_on.isoformat())
 
 
-def parse_day(text: str, year: int) -> date | None:
-    """`dd.mm` in the given year, or `dd.mm.yyyy` (a trailing dot allowed); None if malformed."""
-    parts = text.strip().rstrip(".").replace("/", ".").split(".")
-    if len(parts) not in (2, 3) or not all(p.isdecimal() and len(p) <= 4 for p in parts):
-        return None
-    if len(parts) == 3:
-        year = int(parts[2]) + (2000 if len(parts[2]) == 2 else 0)
-    try:
-        return date(year, int(parts[1]), int(parts[0]))
-    except ValueError:
-        return None
-
-
 async def day_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     held_on = parse_day(message.text, today().year)
     if held_on is None:
         await message.answer(
             _("Type the date as dd.mm, for example {example}.").format(example=f"{today():%d.%m}")
         )
-    elif held_on > today():
-        await message.answer(_("The date cannot be in the future."))
-    elif held_on < today() - timedelta(days=OLDEST_DAYS):
-        await message.answer(_("The date is more than a year ago."))
+    elif (problem := date_problem(held_on)) is not None:
+        await message.answer(_(problem))
     else:
         await go_to(ActivityFlow.place, message, state, actor, held_on=held_on.isoformat())
 
@@ -313,11 +298,6 @@ async def format_chosen(
     )
 
 
-def whole_number(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdecimal() and len(text) <= 6 else None
-
-
 async def participants_given(message: Message, state: FSMContext, actor: Actor) -> None:
     count = whole_number(message.text)
     if count is None or not 1 <= count <= MAX_PARTICIPANTS:
@@ -331,7 +311,7 @@ async def participants_given(message: Message, state: FSMContext, actor: Actor) 
 async def at_risk_given(message: Message, state: FSMContext, actor: Actor) -> None:
     participants = (await state.get_data())["participants"]
     count = whole_number(message.text)
-    if count is None or count > participants:
+    if count is None or not 0 <= count <= participants:
         await message.answer(
             _("Students at risk: a number from 0 to {max}, the participants.").format(
                 max=participants

@@ -1,6 +1,5 @@
 """Logging a consultation session: student, specialist, date, minutes, mode, topic, saved."""
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from functools import partial
@@ -17,20 +16,20 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.access import Actor, visible_student, workable_student
 from core.catalogues import CONSULTATION_MODES, SPECIALIST_TYPES
-from core.clock import today
+from core.clock import date_problem, today
 from core.errors import NotFound
 from core.formatting import short_date
-from core.services.consultations import MAX_MINUTES, OLDEST_DAYS, TOPIC_LIMIT, log_consultation
+from core.services.consultations import MAX_MINUTES, TOPIC_LIMIT, log_consultation
 from core.services.schools import list_classes, list_schools, list_students
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsStaff
 from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import edit_or_keep
+from handlers.typed import parse_day, whole_number
 
 MINUTE_CHOICES = (30, 45, 60, 90)
 SEARCH_LIMIT = 10
 TYPED = F.text & ~F.text.startswith("/")
-DAY_PATTERN = re.compile(r"(\d{1,2})\.(\d{1,2})\.?(?:(\d{4})\.?)?")
 
 Say = Callable[[str, InlineKeyboardMarkup | None], Awaitable[object]]
 
@@ -256,30 +255,15 @@ async def ask_day(say: Say, problem: str | None = None) -> None:
     await say(with_problem(problem, prompt), builder.as_markup())
 
 
-def parse_day(text: str) -> date | None:
-    """`dd.mm` in the current year, or `dd.mm.yyyy`; None when it is no date."""
-    match = DAY_PATTERN.fullmatch(text.strip())
-    if match is None:
-        return None
-    day, month, year = match.groups()
-    try:
-        return date(int(year) if year else today().year, int(month), int(day))
-    except ValueError:
-        return None
-
-
 def day_problem(day: date | None) -> str | None:
     if day is None:
         return _("I could not read this date.")
-    if day > today():
-        return _("The date cannot be in the future.")
-    if day < today() - timedelta(days=OLDEST_DAYS):
-        return _("The date is more than a year ago.")
-    return None
+    problem = date_problem(day)
+    return problem and _(problem)
 
 
 async def day_typed(message: Message, state: FSMContext) -> None:
-    day = parse_day(message.text)
+    day = parse_day(message.text, today().year)
     problem = day_problem(day)
     if problem:
         await ask_day(say_to(message), problem)
@@ -314,11 +298,8 @@ async def ask_minutes(say: Say, problem: str | None = None) -> None:
 
 def parse_minutes(text: str) -> int | None:
     """A whole number of minutes in range, or None."""
-    text = text.strip()
-    if not text.isdecimal() or len(text) > 4:
-        return None
-    minutes = int(text)
-    return minutes if 1 <= minutes <= MAX_MINUTES else None
+    minutes = whole_number(text)
+    return minutes if minutes is not None and 1 <= minutes <= MAX_MINUTES else None
 
 
 async def minutes_typed(message: Message, state: FSMContext) -> None:

@@ -1,6 +1,6 @@
 """Peer activities of youth NGOs: counted, never naming a student."""
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from tortoise.expressions import Q
@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 from core import audit
 from core.access import Actor
 from core.catalogues import ACTIVITY_FORMATS
-from core.clock import today
+from core.clock import date_problem
 from core.errors import AccessDenied, InvalidInput
 from core.i18n import N_
 from storage.models import Ngo, PeerActivity, School
@@ -40,10 +40,8 @@ async def register_peer_activity(
     title = title.strip()
     if not title or len(title) > TITLE_LIMIT:
         raise InvalidInput(N_("Give a title of at most {max} characters."), max=TITLE_LIMIT)
-    if held_on > today():
-        raise InvalidInput(N_("The date cannot be in the future."))
-    if held_on < today() - timedelta(days=366):
-        raise InvalidInput(N_("The date is more than a year ago."))
+    if (problem := date_problem(held_on)) is not None:
+        raise InvalidInput(problem)
     if format not in ACTIVITY_FORMATS:
         raise InvalidInput(N_("Choose the format."))
     if not 1 <= participants <= MAX_PARTICIPANTS:

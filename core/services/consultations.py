@@ -1,20 +1,19 @@
 """Consultation sessions logged by specialists."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from tortoise.transactions import in_transaction
 
 from core import audit
 from core.access import Actor, workable_student
 from core.catalogues import CONSULTATION_MODES, SPECIALIST_TYPES
-from core.clock import today
+from core.clock import date_problem
 from core.errors import InvalidInput
 from core.i18n import N_
 from storage.models import Consultation
 
 MAX_MINUTES = 480
 TOPIC_LIMIT = 500
-OLDEST_DAYS = 366
 
 
 async def log_consultation(
@@ -35,10 +34,8 @@ async def log_consultation(
         raise InvalidInput(N_("Choose in person or remote."))
     if not 1 <= minutes <= MAX_MINUTES:
         raise InvalidInput(N_("Give the length in minutes, from 1 to {max}."), max=MAX_MINUTES)
-    if held_on > today():
-        raise InvalidInput(N_("The date cannot be in the future."))
-    if held_on < today() - timedelta(days=OLDEST_DAYS):
-        raise InvalidInput(N_("The date is more than a year ago."))
+    if (problem := date_problem(held_on)) is not None:
+        raise InvalidInput(problem)
     if topic is not None and len(topic) > TOPIC_LIMIT:
         raise InvalidInput(N_("The topic is too long: at most {max} characters."), max=TOPIC_LIMIT)
     student = await workable_student(actor, student_id)

@@ -15,7 +15,7 @@ from core.catalogues import (
     RISK_FACTORS,
     RISK_LEVELS,
 )
-from core.clock import now, school_days, today
+from core.clock import date_problem, now, school_days, today
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
 from storage.models import RiskSignal, SchoolClass, Student
@@ -51,8 +51,8 @@ async def suggested_level(student_id: int, factor: str, value: int | None, day: 
 
 
 def _check_period(observed_from: date, observed_to: date) -> None:
-    if observed_to > today():
-        raise InvalidInput(N_("The date cannot be in the future."))
+    if (problem := date_problem(observed_to)) is not None:
+        raise InvalidInput(problem)
     if observed_from > observed_to:
         raise InvalidInput(N_("The period must start before it ends."))
     if (observed_to - observed_from).days > 366:

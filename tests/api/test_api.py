@@ -81,6 +81,25 @@ async def test_bad_input_gets_a_clear_4xx(api, world, token_for):
     assert semester.status_code == 422
     missing = await api.get("/students/999999", headers=teacher)
     assert missing.status_code == 404
+    beyond = await api.get(f"/students/{2**31}", headers=teacher)  # no id is that large
+    assert beyond.status_code == 422
+    huge = await api.post(
+        "/risk-signals", headers=teacher, json={"student_id": 2**40, "factor": "health"}
+    )
+    assert huge.status_code == 422
+    ancient = await api.post(
+        "/risk-signals",
+        headers={**teacher, "Accept-Language": "en"},
+        json={
+            "student_id": world.student_a1.id,
+            "factor": "unexcused_absences",
+            "value": 2,
+            "observed_from": "0001-01-01",
+            "observed_to": "0001-01-05",
+        },
+    )
+    assert ancient.status_code == 422
+    assert ancient.json()["detail"] == "The date is more than a year ago."
     not_json = await api.post(
         "/consultations", headers={**teacher, "Content-Type": "application/json"}, content=b"{"
     )
