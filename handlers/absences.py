@@ -16,6 +16,7 @@ from core.catalogues import HIGH, RISK_LEVELS
 from core.clock import today
 from core.errors import AccessDenied
 from core.formatting import short_date
+from core.ids import Id
 from core.services.schools import list_classes, list_schools, list_students
 from core.services.signals import record_absences
 from handlers.callbacks import Menu
@@ -38,15 +39,15 @@ class AbsenceFlow(StatesGroup):
 
 
 class AbSchool(CallbackData, prefix="ab_s"):
-    school_id: int
+    school_id: Id
 
 
 class AbClass(CallbackData, prefix="ab_c"):
-    class_id: int
+    class_id: Id
 
 
 class AbToggle(CallbackData, prefix="ab_t"):
-    student_id: int
+    student_id: Id
 
 
 class AbStep(CallbackData, prefix="ab_a"):

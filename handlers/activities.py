@@ -20,6 +20,7 @@ from core.catalogues import ACTIVITY_FORMATS
 from core.clock import date_problem, today
 from core.errors import AccessDenied
 from core.formatting import number, short_date
+from core.ids import Id
 from core.services.activities import (
     DESCRIPTION_LIMIT,
     MAX_HOURS,
@@ -52,7 +53,7 @@ class ActivityFlow(StatesGroup):
 
 
 class NgoChoice(CallbackData, prefix="act_ngo"):
-    ngo_id: int
+    ngo_id: Id
 
 
 class DayChoice(CallbackData, prefix="act_day"):

@@ -2,6 +2,8 @@
 
 from aiogram.filters.callback_data import CallbackData
 
+from core.ids import Id
+
 
 class Menu(CallbackData, prefix="m"):
     action: str
@@ -23,4 +25,4 @@ class StudentAction(CallbackData, prefix="sa"):
     """
 
     action: str
-    student_id: int
+    student_id: Id

@@ -19,6 +19,7 @@ from core.catalogues import CONSULTATION_MODES, SPECIALIST_TYPES
 from core.clock import date_problem, today
 from core.errors import NotFound
 from core.formatting import short_date
+from core.ids import Id
 from core.services.consultations import MAX_MINUTES, TOPIC_LIMIT, log_consultation
 from core.services.schools import list_classes, list_schools, list_students
 from handlers.callbacks import Menu, StudentAction
@@ -48,16 +49,16 @@ class CoSchools(CallbackData, prefix="co_ss"):
 
 
 class CoSchool(CallbackData, prefix="co_sc"):
-    school_id: int
+    school_id: Id
 
 
 class CoClass(CallbackData, prefix="co_cl"):
-    school_id: int
-    class_id: int
+    school_id: Id
+    class_id: Id
 
 
 class CoStudent(CallbackData, prefix="co_st"):
-    student_id: int
+    student_id: Id
 
 
 class CoSpecialist(CallbackData, prefix="co_sp"):

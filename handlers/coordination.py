@@ -26,6 +26,7 @@ from core.errors import AccessDenied
 from core.formatting import short_date
 from core.iap import assemble_for_student
 from core.iap_view import render_iap
+from core.ids import Id
 from core.services.iaps import TEXT_LIMIT, approve_iap, return_iap
 from core.services.pending import (
     coordinated_iap,
@@ -71,7 +72,7 @@ class RoleChoice(CallbackData, prefix="crd_role"):
 
 
 class SchoolChoice(CallbackData, prefix="crd_sch"):
-    school_id: int
+    school_id: Id
 
 
 class SpecialtyChoice(CallbackData, prefix="crd_spc"):
@@ -79,24 +80,24 @@ class SpecialtyChoice(CallbackData, prefix="crd_spc"):
 
 
 class ClassChoice(CallbackData, prefix="crd_cls"):
-    class_id: int
+    class_id: Id
 
 
 class StudentChoice(CallbackData, prefix="crd_stu"):
-    student_id: int
+    student_id: Id
 
 
 class NgoChoice(CallbackData, prefix="crd_ngo"):
-    ngo_id: int
+    ngo_id: Id
 
 
 class PlanAction(CallbackData, prefix="crd_iap"):
     action: str  # read | approve | return
-    iap_id: int
+    iap_id: Id
 
 
 class FoundStudent(CallbackData, prefix="crd_find"):
-    student_id: int
+    student_id: Id
 
 
 def buttons(items: list[tuple[str, CallbackData]], width: int = 1) -> InlineKeyboardMarkup:

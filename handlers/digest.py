@@ -13,6 +13,7 @@ from core.chart import chart_png
 from core.digest import Scope, Week, build_digest, digest_history
 from core.digest_view import render_digest
 from core.i18n import supported
+from core.ids import Id
 from core.services.digests import coordinator_scope
 from handlers.callbacks import Menu
 from handlers.filters import IsCoordinator
@@ -23,7 +24,7 @@ class DgWeek(CallbackData, prefix="dg"):
     """A digest to show: which of the person's scopes, this week (0) or the last (1)."""
 
     kind: str
-    scope_id: int
+    scope_id: Id
     weeks_back: int
 
 

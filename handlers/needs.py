@@ -19,6 +19,7 @@ from core.access import Actor, visible_student, workable_student
 from core.catalogues import NEED_STATUSES, SUPPORT_TYPES
 from core.clock import Semester
 from core.errors import Conflict, InvalidInput
+from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
@@ -32,7 +33,7 @@ class NeedType(CallbackData, prefix="nd_t"):
 
 
 class NeedReply(CallbackData, prefix="nd_r"):
-    need_id: int
+    need_id: Id
     yes: bool
 
 
@@ -45,7 +46,7 @@ class NeedSave(CallbackData, prefix="nd_s"):
 
 
 class Consent(CallbackData, prefix="nd_c"):
-    iap_id: int
+    iap_id: Id
     given: bool
 
 

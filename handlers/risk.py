@@ -15,6 +15,7 @@ from core.catalogues import CAUTION, HIGH, LESSONS, RISK_FACTORS, RISK_GROUPS, R
 from core.clock import today
 from core.errors import AccessDenied
 from core.formatting import short_date
+from core.ids import Id
 from core.services.schools import list_classes, list_schools, list_students
 from core.services.signals import (
     NOTE_LIMIT,
@@ -56,15 +57,15 @@ CHOOSING_STUDENT = StateFilter(RiskFlow.school, RiskFlow.school_class, RiskFlow.
 
 
 class RsSchool(CallbackData, prefix="rs_s"):
-    school_id: int
+    school_id: Id
 
 
 class RsClass(CallbackData, prefix="rs_c"):
-    class_id: int
+    class_id: Id
 
 
 class RsStudent(CallbackData, prefix="rs_p"):
-    student_id: int
+    student_id: Id
 
 
 class RsGroup(CallbackData, prefix="rs_g"):
@@ -84,7 +85,7 @@ class RsStep(CallbackData, prefix="rs_a"):
 
 
 class RsUndo(CallbackData, prefix="rs_u"):
-    signal_id: int
+    signal_id: Id
 
 
 def step_button(text: str, action: str) -> InlineKeyboardButton:

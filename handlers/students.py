@@ -24,6 +24,7 @@ from core.catalogues import (
 from core.clock import Semester
 from core.formatting import number
 from core.iap import AssembledIap, MeasureLine, assemble_for_student
+from core.ids import Id
 from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
 from handlers.callbacks import Menu, StudentAction
@@ -42,14 +43,14 @@ class StPage(CallbackData, prefix="st_p"):
 class StOpen(CallbackData, prefix="st_o"):
     """A student's card, opened from a page of the list."""
 
-    student_id: int
+    student_id: Id
     page: int
 
 
 class StConsent(CallbackData, prefix="st_c"):
     """Ask the parents to consent to this draft plan."""
 
-    iap_id: int
+    iap_id: Id
 
 
 def semester_text(semester: Semester) -> str:

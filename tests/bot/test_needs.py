@@ -229,6 +229,9 @@ async def test_forged_and_unknown_needs_are_refused(sim, world, i18n):
     assert (await SupportNeed.get(id=other_need.id)).status == "asked"
     await parent.press_data(NeedReply(need_id=999_999, yes=False).pack(), forged)
     assert parent.alerts[-1] == "Nav atrasts."
+    beyond = NeedReply(need_id=999_999, yes=False).pack().replace("999999", str(2**40))
+    await parent.press_data(beyond, forged)  # no record can have such an id
+    assert parent.alerts[-1].startswith("Šī poga vairs nav aktīva")
 
     teacher_b = sim.user(103)
     await tap_need(teacher_b, world.student_a1.id)
