@@ -1,6 +1,7 @@
 """The weekly schedule: every Monday morning (Riga time) each coordinator's digest is queued."""
 
 import logging
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -13,6 +14,7 @@ from core.services.digests import enqueue_weekly_digests
 log = logging.getLogger(__name__)
 RUN_KEY = "pumpurs:weekly-digest:{}"
 RUN_KEY_SECONDS = 8 * 24 * 3600
+CATCH_UP = timedelta(hours=6)  # a run missed while no instance was up is made up until then
 
 
 def digest_trigger(crontab: str) -> CronTrigger:
@@ -35,14 +37,30 @@ async def queue_last_weeks_digests(redis: Redis | None) -> int:
     return count
 
 
-def create_scheduler(crontab: str, redis: Redis | None) -> AsyncIOScheduler:
+def missed(trigger: CronTrigger, now: datetime) -> bool:
+    """Whether a run fell due in the CATCH_UP hours before `now`: no instance was up to do it."""
+    due = trigger.get_next_fire_time(None, now - CATCH_UP)
+    return due is not None and due <= now
+
+
+def create_scheduler(
+    crontab: str, redis: Redis | None, now: datetime | None = None
+) -> AsyncIOScheduler:
+    """The weekly job; and, if this instance starts soon after a missed run, that run at once.
+
+    APScheduler computes the first run from the start, so a run missed while every instance was
+    down would wait a week. Making it up twice is harmless: see `queue_last_weeks_digests`.
+    """
+    trigger = digest_trigger(crontab)
     scheduler = AsyncIOScheduler(timezone=RIGA)
     scheduler.add_job(
         queue_last_weeks_digests,
-        digest_trigger(crontab),
+        trigger,
         args=[redis],
         id="weekly-digest",
         coalesce=True,
-        misfire_grace_time=6 * 3600,  # an instance that was down at 08:00 still sends by noon
+        misfire_grace_time=int(CATCH_UP.total_seconds()),  # the loop was busy at the time
     )
+    if missed(trigger, now or datetime.now(RIGA)):
+        scheduler.add_job(queue_last_weeks_digests, args=[redis], id="weekly-digest-catch-up")
     return scheduler

@@ -8,7 +8,7 @@ from aiogram.methods import SendMessage, SendPhoto
 from redis.asyncio import Redis
 
 from bot.i18n import create_i18n
-from bot.scheduler import digest_trigger, queue_last_weeks_digests
+from bot.scheduler import create_scheduler, digest_trigger, queue_last_weeks_digests
 from bot.sender import Pacer, Sender
 from core.clock import RIGA
 from core.digest import Week
@@ -34,6 +34,27 @@ def test_the_schedule_is_monday_0800_in_riga_summer_and_winter():
     assert winter.isoformat() == "2026-11-02T08:00:00+02:00"
     spring = trigger.get_next_fire_time(None, datetime(2027, 3, 27, 12, tzinfo=RIGA))
     assert spring.isoformat() == "2027-03-29T08:00:00+03:00"
+
+
+async def test_an_instance_started_soon_after_monday_0800_queues_the_missed_digests(world):
+    monday = datetime(2026, 11, 23, tzinfo=RIGA)
+    schedulers = {
+        hour: create_scheduler("0 8 * * mon", None, now=monday.replace(hour=hour))
+        for hour in (7, 10, 15)
+    }
+    for hour, scheduler in schedulers.items():
+        jobs = {job.id for job in scheduler.get_jobs()}
+        assert ("weekly-digest-catch-up" in jobs) is (hour == 10), hour
+    scheduler = schedulers[10]
+    scheduler.start()
+    try:
+        for _ in range(100):
+            if await OutboxItem.filter(kind="weekly_digest").count() == COORDINATORS:
+                break
+            await asyncio.sleep(0.05)
+        assert await OutboxItem.filter(kind="weekly_digest").count() == COORDINATORS
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 async def test_two_instances_on_one_redis_queue_each_digest_once(world, redis_url):
