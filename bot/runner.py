@@ -23,7 +23,7 @@ from storage.redis import Lease, connect_redis
 log = logging.getLogger(__name__)
 SENDER_PAUSE_SECONDS = 1
 SENDER_LEASE_KEY = "pumpurs:sender"
-SENDER_LEASE_SECONDS = 30  # renewed after each batch: far longer than a batch takes to send
+SENDER_LEASE_SECONDS = 30  # renewed every ten seconds while draining, and after each batch
 
 
 async def send_forever(bot: Bot, i18n: I18n, redis: Redis | None) -> None:
@@ -35,10 +35,28 @@ async def send_forever(bot: Bot, i18n: I18n, redis: Redis | None) -> None:
             if lease is None:
                 await sender.drain()
             elif await lease.hold():
-                await sender.drain(still_leader=lease.hold)
+                await drain_holding(sender, lease)
         except Exception as error:  # the loop must outlive a bad round; items stay in the outbox
             log.error("sending the outbox failed: %s", type(error).__name__)
         await asyncio.sleep(SENDER_PAUSE_SECONDS)
+
+
+async def drain_holding(sender: Sender, lease: Lease) -> None:
+    """Drain while renewing the lease, also through a long 429 pause between two batches."""
+
+    async def renew() -> None:
+        held = True
+        while held:
+            await asyncio.sleep(SENDER_LEASE_SECONDS / 3)
+            held = await lease.hold()  # once lost, `still_leader` ends the drain after its batch
+
+    renewing = asyncio.create_task(renew())
+    try:
+        await sender.drain(still_leader=lease.hold)
+    finally:
+        renewing.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewing
 
 
 async def serve(host: str, port: int) -> None:

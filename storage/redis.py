@@ -1,9 +1,7 @@
-"""Redis helpers: connecting, and a health check."""
-
-import uuid
+"""Redis helpers: connecting, a health check, and a lease."""
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
+from redis.exceptions import LockError, RedisError
 
 
 def connect_redis(url: str) -> Redis:
@@ -23,18 +21,16 @@ async def redis_ok(url: str) -> bool:
 class Lease:
     """A lease in Redis that one instance at a time holds: the others wait their turn.
 
-    `hold()` takes the lease if it is free, or renews it if this instance has it.
+    redis-py's lock, never blocking: `hold()` renews it atomically while this instance has it,
+    or takes it if it is free.
     """
 
     def __init__(self, redis: Redis, key: str, ttl_seconds: int) -> None:
-        self.redis, self.key, self.ttl = redis, key, ttl_seconds
-        self.token = uuid.uuid4().hex
+        self.lock = redis.lock(key, timeout=ttl_seconds, blocking=False, thread_local=False)
 
     async def hold(self) -> bool:
-        if await self.redis.set(self.key, self.token, nx=True, ex=self.ttl):
+        try:
+            await self.lock.reacquire()
             return True
-        holder = await self.redis.get(self.key)
-        if holder is not None and holder.decode() == self.token:
-            await self.redis.expire(self.key, self.ttl)
-            return True
-        return False
+        except LockError:  # not ours: never taken, or it lapsed and perhaps another has it
+            return await self.lock.acquire()

@@ -253,5 +253,7 @@ async def test_of_two_instances_on_one_redis_only_the_lease_holder_sends(redis_u
     assert [await lease.hold() for lease in leases] == [True, False]  # renewed, still the first's
     await first.delete(SENDER_LEASE_KEY)  # the first instance died and its lease ran out
     assert await leases[1].hold()
+    assert not await leases[0].hold()  # the first comes back: the lease is the second's now
+    assert await leases[1].hold()
     await first.aclose()
     await second.aclose()
