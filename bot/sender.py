@@ -24,7 +24,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
-from core.access import Actor, load_actor
+from core.access import Actor, actor_of
 from core.clock import now as clock_now
 from core.errors import DomainError
 from core.i18n import supported
@@ -108,7 +108,7 @@ async def render(item: "OutboxItem", i18n: I18n) -> list[Outgoing]:
     renderer = RENDERERS.get(item.kind)
     if renderer is None:
         raise Obsolete(f"unknown kind {item.kind}")
-    actor = await load_actor(item.recipient_id)
+    actor = await actor_of(item.recipient)  # loaded with the item
     with i18n.context(), i18n.use_locale(supported(actor.locale)):
         return await renderer(actor, item.payload)
 

@@ -85,8 +85,12 @@ async def load_actor(person_id: int) -> Actor:
     person = await Person.get_or_none(id=person_id)
     if person is None:
         raise NotFound()
-    memberships = await Membership.filter(person_id=person_id)
-    return Actor(person, tuple(memberships))
+    return await actor_of(person)
+
+
+async def actor_of(person: Person) -> Actor:
+    """The person, already loaded, with their memberships."""
+    return Actor(person, tuple(await Membership.filter(person_id=person.id)))
 
 
 def student_scope(actor: Actor) -> Q:

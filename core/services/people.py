@@ -8,7 +8,7 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.access import Actor, coordinated_school, load_actor, visible_student
+from core.access import Actor, actor_of, coordinated_school, load_actor, visible_student
 from core.catalogues import (
     PARENT,
     ROLES,
@@ -192,7 +192,7 @@ async def actor_for_token(token: str) -> Actor | None:
 
 async def person_for_telegram(telegram_id: int) -> Actor | None:
     person = await Person.get_or_none(telegram_id=telegram_id)
-    return await load_actor(person.id) if person else None
+    return await actor_of(person) if person else None
 
 
 LOCAL_CHAT_IDS = 900_000_000  # fictional Telegram ids for `pumpurs chat`, far from real ones
