@@ -28,7 +28,7 @@ from core.catalogues import PARENT
 from core.clock import RIGA, Semester, today
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
-from core.services.iaps import approval_chain
+from core.services.iaps import may_sign, next_step
 from storage.models import (
     Consultation,
     Iap,
@@ -476,7 +476,7 @@ async def _waiting_for(actor: Actor, place: Place) -> list[int]:
     plans = (
         await Iap.filter(student__school_id__in=ids, status="in_approval")
         .order_by("updated_at", "id")
-        .values("id", "student__school_id")
+        .values("id", "preparer_id", "student__school_id")
     )
     signed: dict[int, set[str]] = defaultdict(set)
     steps = IapApproval.filter(iap__student__school_id__in=ids, iap__status="in_approval")
@@ -486,20 +486,10 @@ async def _waiting_for(actor: Actor, place: Place) -> list[int]:
     waiting = []
     for plan in plans:
         school = schools[plan["student__school_id"]]
-        chain = approval_chain(school)
-        step = next((step for step in chain if step not in signed[plan["id"]]), None)
-        if _signs(actor, step, school):
+        step = next_step(school, signed[plan["id"]])
+        if step is not None and may_sign(actor, step, school, plan["preparer_id"]):
             waiting.append(plan["id"])
     return waiting
-
-
-def _signs(actor: Actor, step: str | None, school: School) -> bool:
-    """The coordinators' steps; the preparer signs when sending the plan for approval."""
-    if step == "school":
-        return school.id in actor.coordinated_school_ids
-    if step == "municipality":
-        return school.municipality_id in actor.municipality_ids
-    return False
 
 
 async def _unreachable(ids: list[int]) -> list[str]:

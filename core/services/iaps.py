@@ -142,9 +142,14 @@ def approval_chain(school: School) -> list[str]:
     )
 
 
-def _may_sign(actor: Actor, step: str, iap: Iap, school: School) -> bool:
+def next_step(school: School, signed: set[str]) -> str | None:
+    """The signature a plan waits for after those given; None once the chain is complete."""
+    return next((step for step in approval_chain(school) if step not in signed), None)
+
+
+def may_sign(actor: Actor, step: str, school: School, preparer_id: int | None) -> bool:
     if step == "preparer":
-        return iap.preparer_id == actor.id or school.id in actor.staff_school_ids
+        return preparer_id == actor.id or school.id in actor.staff_school_ids
     if step == "school":
         return school.id in actor.coordinated_school_ids
     return school.municipality_id in actor.municipality_ids
@@ -159,7 +164,7 @@ async def submit_for_approval(actor: Actor, iap_id: int) -> Iap:
         raise Conflict(N_("The parent's consent is needed first."))
     if not await IapMeasure.exists(iap_id=iap.id):
         raise Conflict(N_("Plan at least one measure first."))
-    if not _may_sign(actor, "preparer", iap, school):
+    if not may_sign(actor, "preparer", school, iap.preparer_id):
         raise AccessDenied()
     async with in_transaction():
         await IapApproval.create(iap_id=iap.id, step="preparer", person_id=actor.id)
@@ -173,14 +178,13 @@ async def approve_iap(actor: Actor, iap_id: int) -> Iap:
     if iap.status != "in_approval":
         raise Conflict(N_("This plan is not waiting for approval."))
     signed = set(await IapApproval.filter(iap_id=iap.id).values_list("step", flat=True))
-    chain = approval_chain(school)
-    step = next(step for step in chain if step not in signed)
-    if not _may_sign(actor, step, iap, school):
+    step = next_step(school, signed)
+    if step is None or not may_sign(actor, step, school, iap.preparer_id):
         raise AccessDenied(N_("This plan is waiting for another approver."))
     async with in_transaction():
         await IapApproval.create(iap_id=iap.id, step=step, person_id=actor.id)
         await audit.record(actor.id, f"iap.approve_{step}", "iap", iap.id)
-        if step == chain[-1]:
+        if next_step(school, signed | {step}) is None:
             await _move(iap, actor, "approved")
     return iap
 
@@ -194,7 +198,8 @@ async def return_iap(actor: Actor, iap_id: int, comment: str) -> Iap:
     if not comment or len(comment) > TEXT_LIMIT:
         raise InvalidInput(N_("Say what should change (at most {max} characters)."), max=TEXT_LIMIT)
     if not (
-        _may_sign(actor, "school", iap, school) or _may_sign(actor, "municipality", iap, school)
+        may_sign(actor, "school", school, iap.preparer_id)
+        or may_sign(actor, "municipality", school, iap.preparer_id)
     ):
         raise AccessDenied()
     async with in_transaction():
@@ -304,7 +309,7 @@ async def iaps_waiting_for(actor: Actor) -> list[Iap]:
     for iap in iaps:
         school = iap.student.school
         signed = {approval.step for approval in iap.approvals}
-        step = next(step for step in approval_chain(school) if step not in signed)
-        if _may_sign(actor, step, iap, school):
+        step = next_step(school, signed)
+        if step is not None and may_sign(actor, step, school, iap.preparer_id):
             waiting.append(iap)
     return waiting
