@@ -23,7 +23,7 @@ from typing import Any
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Max, Min, Sum
 
-from core.access import STAFF_ROLES, Actor
+from core.access import STAFF_ROLES, Actor, coordinated_school
 from core.catalogues import PARENT
 from core.clock import RIGA, Semester, today
 from core.errors import AccessDenied, InvalidInput, NotFound
@@ -130,14 +130,7 @@ async def resolve_scope(actor: Actor, scope: Scope) -> Place:
     if scope.kind == SCHOOL:
         if not actor.is_coordinator:
             raise AccessDenied()
-        school = await School.get_or_none(id=scope.id).select_related("municipality")
-        if school is None:
-            raise NotFound()
-        if (
-            school.id not in actor.coordinated_school_ids
-            and school.municipality_id not in actor.municipality_ids
-        ):
-            raise AccessDenied()
+        school = await coordinated_school(actor, scope.id)
         return Place(school.name, (school,), school.municipality_id)
     if scope.kind != MUNICIPALITY:
         raise InvalidInput(BAD_SCOPE)
