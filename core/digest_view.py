@@ -7,7 +7,7 @@ from typing import Any
 
 from core.catalogues import IAP_STATUSES, RISK_GROUPS, SPECIALIST_TYPES, Entry
 from core.digest import Activities, Digest, Figures, Week
-from core.formatting import number, short_date
+from core.formatting import number, semester_text, short_date
 from core.i18n import gettext, supported, translations
 
 MAX_NAMES = 10  # unreachable people named in the text; the rest are counted
@@ -39,12 +39,7 @@ def week_text(week: Week, locale: str) -> str:
 def render_digest(digest: Digest, locale: str) -> str:
     """The digest as a message: what needs the reader first, then the week, then each school."""
     _ = partial(gettext, locale=locale)
-    semester = _(
-        "{year}/{next_year}, semester {number}",
-        year=digest.semester.school_year,
-        next_year=digest.semester.school_year + 1,
-        number="I" if digest.semester.number == 1 else "II",
-    )
+    semester = semester_text(digest.semester, locale)
     urgent = _urgent_lines(digest, locale)
     lines = [
         _("Weekly digest: {name}", name=digest.name),

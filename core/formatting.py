@@ -6,8 +6,8 @@ from decimal import Decimal
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
-from core.clock import RIGA
-from core.i18n import supported
+from core.clock import RIGA, Semester
+from core.i18n import gettext, supported
 
 SHORT_DATE = {"lv": "dd.MM.yyyy.", "ru": "dd.MM.yyyy", "uk": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
 
@@ -29,3 +29,14 @@ def date_time(moment: datetime, locale: str) -> str:
 
 def number(value: int | float | Decimal, locale: str) -> str:
     return format_decimal(value, format="#,##0.##", locale=supported(locale))
+
+
+def semester_text(semester: Semester, locale: str) -> str:
+    """E.g. `2026/2027, semester I` in the reader's words."""
+    return gettext(
+        "{year}/{next_year}, semester {number}",
+        locale,
+        year=semester.school_year,
+        next_year=semester.school_year + 1,
+        number="I" if semester.number == 1 else "II",
+    )

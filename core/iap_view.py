@@ -14,7 +14,7 @@ from core.catalogues import (
     SPECIALIST_TYPES,
     SUPPORT_TYPES,
 )
-from core.formatting import date_time, number, short_date
+from core.formatting import date_time, number, semester_text, short_date
 from core.i18n import N_, gettext, ngettext
 from core.iap import AssembledIap, Gap, MeasureLine
 
@@ -42,16 +42,6 @@ def gap_text(gap: Gap, locale: str) -> str:
     return gettext(GAP_TEXTS[gap.kind], locale, what=what)
 
 
-def semester_text(plan: AssembledIap, locale: str) -> str:
-    return gettext(
-        "{year}/{next_year}, semester {number}",
-        locale,
-        year=plan.semester.school_year,
-        next_year=plan.semester.school_year + 1,
-        number="I" if plan.semester.number == 1 else "II",
-    )
-
-
 def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
     """The plan with codes and, beside each, its label in the reader's language."""
 
@@ -67,7 +57,7 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
             "school": {"id": plan.school_id, "name": plan.school_name},
         },
         "semester": plan.semester.label,
-        "semester_label": semester_text(plan, locale),
+        "semester_label": semester_text(plan.semester, locale),
         "iap_id": plan.iap_id,
         "status": coded(IAP_STATUSES, plan.status),
         "consent": coded(CONSENT_STATES, plan.consent),
@@ -148,7 +138,7 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
     lines = [
         _("Support plan (IAP): {name}", name=f"{plan.first_name} {plan.last_name}"),
         _("Class {name}, {school}", name=plan.class_name, school=plan.school_name),
-        _("Semester: {semester}", semester=semester_text(plan, locale)),
+        _("Semester: {semester}", semester=semester_text(plan.semester, locale)),
     ]
     if plan.status is None:
         lines.append(_("Status: no plan yet"))

@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -23,7 +23,7 @@ from core.catalogues import (
 )
 from core.clock import RIGA, Semester
 from core.errors import AccessDenied
-from core.formatting import short_date
+from core.formatting import semester_text, short_date
 from core.iap import assemble_for_student
 from core.iap_view import render_iap
 from core.ids import Id
@@ -318,18 +318,16 @@ async def invite_not_understood(message: Message) -> None:
 # ---- /pending ----------------------------------------------------------------------------------
 
 
-def semester_text(school_year: int, number: int) -> str:
-    return _("{year}/{next_year}, semester {number}").format(
-        year=school_year, next_year=school_year + 1, number="I" if number == 1 else "II"
-    )
-
-
 def plan_text(plan) -> str:
     student = plan.student
     lines = [
         f"{student.first_name} {student.last_name}, {student.school_class.name}, "
         f"{student.school.name}",
-        _("Semester: {semester}").format(semester=semester_text(plan.school_year, plan.semester)),
+        _("Semester: {semester}").format(
+            semester=semester_text(
+                Semester(plan.school_year, plan.semester), get_i18n().current_locale
+            )
+        ),
     ]
     if plan.preparer is not None:
         lines.append(_("Prepared by: {name}").format(name=plan.preparer.display_name))

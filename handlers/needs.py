@@ -19,6 +19,7 @@ from core.access import Actor, visible_student, workable_student
 from core.catalogues import NEED_STATUSES, SUPPORT_TYPES
 from core.clock import Semester
 from core.errors import Conflict, InvalidInput
+from core.formatting import semester_text
 from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
@@ -71,12 +72,6 @@ def support_label(code: str) -> str:
     return _(SUPPORT_TYPES[code].label)
 
 
-def semester_text(school_year: int, number: int) -> str:
-    return _("{year}/{next_year}, semester {number}").format(
-        year=school_year, next_year=school_year + 1, number="I" if number == 1 else "II"
-    )
-
-
 def month_names(months: list[int]) -> str:
     names = get_month_names("wide", context="stand-alone", locale=get_i18n().current_locale)
     return ", ".join(names[month] for month in months)
@@ -93,7 +88,7 @@ def question_view(need) -> tuple[str, InlineKeyboardMarkup]:
         [
             _("A question from the school"),
             student_line(need.student),
-            semester_text(need.school_year, need.semester),
+            semester_text(Semester(need.school_year, need.semester), get_i18n().current_locale),
             "",
             _("Does your child need this support: {support}?").format(
                 support=support_label(need.support_type)
@@ -135,7 +130,7 @@ def consent_view(iap) -> tuple[str, InlineKeyboardMarkup]:
         [
             _("The school has prepared a support plan (IAP) for your child."),
             student_line(iap.student),
-            semester_text(iap.school_year, iap.semester),
+            semester_text(Semester(iap.school_year, iap.semester), get_i18n().current_locale),
             "",
             _("Do you consent to the support? Nothing starts without your consent."),
         ]
@@ -368,7 +363,7 @@ async def child_needs_text(actor: Actor, student_id: int) -> tuple[str, list]:
     for need in child_needs:
         if (need.school_year, need.semester) != semester:
             semester = (need.school_year, need.semester)
-            lines += ["", semester_text(*semester)]
+            lines += ["", semester_text(Semester(*semester), get_i18n().current_locale)]
         lines.append(need_line(need))
     return "\n".join(lines), [n for n in child_needs if n.status == "asked"]
 

@@ -8,7 +8,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -22,7 +22,7 @@ from core.catalogues import (
     SUPPORT_TYPES,
 )
 from core.clock import Semester
-from core.formatting import number
+from core.formatting import number, semester_text
 from core.iap import AssembledIap, MeasureLine, assemble_for_student
 from core.ids import Id
 from core.services.needs import ask_parent_for_consent
@@ -53,14 +53,6 @@ class StConsent(CallbackData, prefix="st_c"):
     iap_id: Id
 
 
-def semester_text(semester: Semester) -> str:
-    return _("{year}/{next_year}, semester {number}").format(
-        year=semester.school_year,
-        next_year=semester.school_year + 1,
-        number="I" if semester.number == 1 else "II",
-    )
-
-
 def signals_text(count: int) -> str:
     return ngettext("{n} signal", "{n} signals", count).format(n=count)
 
@@ -82,7 +74,9 @@ def list_text(
             "{n} student at risk this semester ({semester}).",
             "{n} students at risk this semester ({semester}).",
             len(students),
-        ).format(n=len(students), semester=semester_text(Semester.current()))
+        ).format(
+            n=len(students), semester=semester_text(Semester.current(), get_i18n().current_locale)
+        )
     ]
     if pages > 1:
         lines.append(_("Page {page} of {pages}.").format(page=page + 1, pages=pages))
@@ -126,7 +120,7 @@ async def render_list(actor: Actor, page: int) -> tuple[str, InlineKeyboardMarku
     students = await students_at_risk(actor, Semester.current())
     if not students:
         text = _("No students at risk this semester ({semester}).").format(
-            semester=semester_text(Semester.current())
+            semester=semester_text(Semester.current(), get_i18n().current_locale)
         )
         return text, None
     pages = page_count(students)
