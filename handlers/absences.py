@@ -144,8 +144,8 @@ async def class_chosen(
 async def show_students(
     message: Message, state: FSMContext, actor: Actor, class_id: int, *, edit: bool
 ) -> None:
-    await class_name(actor, await state.get_data(), class_id)  # refuses a class out of scope
-    await state.update_data(class_id=class_id, chosen=[])
+    name = await class_name(actor, await state.get_data(), class_id)  # refuses one out of scope
+    await state.update_data(class_id=class_id, class_name=name, chosen=[])
     await state.set_state(AbsenceFlow.students)
     text, markup = await students_step(actor, await state.get_data())
     await show(message, text, markup, edit=edit)
@@ -159,8 +159,12 @@ async def class_name(actor: Actor, data: dict, class_id: int) -> str:
     raise AccessDenied()
 
 
-async def students_step(actor: Actor, data: dict) -> tuple[str, InlineKeyboardMarkup]:
-    roster = await list_students(actor, class_id=data["class_id"])
+async def students_step(
+    actor: Actor, data: dict, roster: list | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The class's students to tick; `roster` when the caller has just read it."""
+    if roster is None:
+        roster = await list_students(actor, class_id=data["class_id"])
     chosen = set(data["chosen"])
     # Built directly: a keyboard builder copies itself on every button, and this one is
     # rebuilt on every tap of the everyday flow.
@@ -174,7 +178,7 @@ async def students_step(actor: Actor, data: dict) -> tuple[str, InlineKeyboardMa
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([InlineKeyboardButton(text=_("Next"), callback_data=AbStep(action="next").pack())])
     text = _("{name}: tap the students who missed lessons today, then Next.").format(
-        name=await class_name(actor, data, data["class_id"])
+        name=data["class_name"]
     )
     if chosen:
         text += "\n" + _("Chosen: {count}").format(count=len(chosen))
@@ -185,14 +189,14 @@ async def student_toggled(
     callback: CallbackQuery, callback_data: AbToggle, state: FSMContext, actor: Actor
 ) -> None:
     data = await state.get_data()
-    roster = {s.id for s in await list_students(actor, class_id=data["class_id"])}
-    if callback_data.student_id not in roster:
+    roster = await list_students(actor, class_id=data["class_id"])
+    if callback_data.student_id not in {s.id for s in roster}:
         await stale_button(callback)
         return
     await callback.answer()
     chosen = set(data["chosen"]) ^ {callback_data.student_id}
     await state.update_data(chosen=sorted(chosen))
-    text, markup = await students_step(actor, await state.get_data())
+    text, markup = await students_step(actor, await state.get_data(), roster)
     await edit_or_keep(callback.message, text, markup)
 
 
