@@ -10,17 +10,18 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, ngettext
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.access import Actor, visible_student, workable_student
 from core.catalogues import CONSULTATION_MODES, SPECIALIST_TYPES
 from core.clock import date_problem, today
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
 from core.formatting import short_date
 from core.ids import Id
 from core.services.consultations import MAX_MINUTES, TOPIC_LIMIT, log_consultation
+from core.services.pending import find_students
 from core.services.schools import list_classes, list_schools, list_students
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsStaff
@@ -168,11 +169,11 @@ async def class_chosen(callback: CallbackQuery, callback_data: CoClass, actor: A
 async def student_typed(message: Message, actor: Actor) -> None:
     """A part of the name typed: the students who match, as buttons."""
     words = message.text.strip()
-    if not words or len(words) > 80:
-        await ask_student(say_to(message), actor, _("Type part of the student's name."))
+    try:
+        found = await find_students(actor, words)
+    except InvalidInput as problem:
+        await ask_student(say_to(message), actor, problem.text(get_i18n().current_locale))
         return
-    schools = {school.id for school in await list_schools(actor)}
-    found = [s for s in await list_students(actor, search=words) if s.school_id in schools]
     if not found:
         problem = _("No student matches “{text}”.").format(text=words)
         await ask_student(say_to(message), actor, problem)
@@ -187,11 +188,7 @@ async def student_typed(message: Message, actor: Actor) -> None:
             ).format(n=count)
         )
         return
-    class_names = {
-        c.id: c.name
-        for school_id in {s.school_id for s in found}
-        for c in await list_classes(actor, school_id)
-    }
+    class_names = {s.school_class_id: s.school_class.name for s in found}
     await message.answer(
         _("Choose the student:"), reply_markup=students_keyboard(found, class_names).as_markup()
     )

@@ -47,7 +47,6 @@ from handlers.replies import answer_long, edit_or_keep
 TEXT = F.text & ~F.text.startswith("/")
 PLANS_SHOWN = 20
 MATCHES_SHOWN = 10
-SEARCH_LIMIT = 100
 
 
 class InviteFlow(StatesGroup):
@@ -463,7 +462,7 @@ async def name_typed(message: Message, state: FSMContext, actor: Actor, i18n: I1
 
 async def search(message: Message, state: FSMContext, actor: Actor, i18n: I18n, text: str) -> None:
     """One match: the plan; several: buttons to choose; none: say so and ask again."""
-    text = text.strip()[:SEARCH_LIMIT]
+    text = text.strip()
     students = await find_students(actor, text)
     if len(students) == 1:
         await state.clear()

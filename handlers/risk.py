@@ -16,6 +16,7 @@ from core.clock import today
 from core.errors import AccessDenied
 from core.formatting import short_date
 from core.ids import Id
+from core.services.pending import find_students
 from core.services.schools import list_classes, list_schools, list_students
 from core.services.signals import (
     NOTE_LIMIT,
@@ -167,19 +168,16 @@ async def class_chosen(
 
 async def name_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     query = message.text.strip()
-    found = await list_students(actor, search=query)
+    found = await find_students(actor, query)
     if not found:
         text = _("No student found for “{query}”. Type another part of the name.").format(
             query=query
         )
         await message.answer(text)
         return
-    class_names: dict[int, str] = {}
-    for school_id in {s.school_id for s in found}:
-        class_names |= {c.id: c.name for c in await list_classes(actor, school_id)}
     builder = InlineKeyboardBuilder()
     for student in found[:SEARCH_RESULTS]:
-        label = f"{full_name(student)} · {class_names.get(student.school_class_id, '')}"
+        label = f"{full_name(student)} · {student.school_class.name}"
         builder.button(text=label, callback_data=RsStudent(student_id=student.id))
     builder.adjust(1)
     text = _("Choose the student:")

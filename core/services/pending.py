@@ -4,12 +4,14 @@ from tortoise.expressions import Q
 
 from core.access import Actor, coordinated_school, visible_student
 from core.catalogues import PARENT, SCHOOL_COORDINATOR, SPECIALIST, TEACHER, VOLUNTEER
-from core.errors import NotFound
+from core.errors import InvalidInput, NotFound
+from core.i18n import N_
 from core.services.iaps import iaps_waiting_for
-from core.services.schools import list_students
+from core.services.schools import NAME_LIMIT, list_schools, list_students
 from storage.models import Iap, Ngo, PeerActivity, School, Student, SupportNeed
 
 OWN_ACTIVITIES_LIMIT = 50
+SEARCH_LIMIT = 2 * NAME_LIMIT + 1  # a first and a last name
 
 
 def _coordinated_scope(actor: Actor, prefix: str = "") -> Q:
@@ -99,8 +101,16 @@ async def coordinated_iap(actor: Actor, iap_id: int) -> Iap:
 
 
 async def find_students(actor: Actor, search: str) -> list[Student]:
-    """Students in scope whose name holds the words, with their class and school."""
-    students = await list_students(actor, search=search)
+    """Students of the schools the actor works with whose name holds the typed words.
+
+    With their class and school; a person's own child at another school is not among them.
+    InvalidInput when nothing, or more than a full name, is typed.
+    """
+    words = search.strip()
+    if not words or len(words) > SEARCH_LIMIT:
+        raise InvalidInput(N_("Type part of the student's name."))
+    schools = {school.id for school in await list_schools(actor)}
+    students = [s for s in await list_students(actor, search=words) if s.school_id in schools]
     if students:
         await Student.fetch_for_list(students, "school_class", "school")
     return students

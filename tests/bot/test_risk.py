@@ -211,6 +211,8 @@ async def test_bad_input_while_choosing_the_student_group_and_factor(sim, world)
     assert (
         nobody[-1].text == "Pēc “Zzz” neviens skolēns netika atrasts. Ierakstiet citu vārda daļu."
     )
+    pasted = await teacher.send("Anna " * 800)  # not echoed back: too long for one message
+    assert pasted[-1].text == "Ierakstiet daļu no skolēna vārda."
     await teacher.send("Anna")
     await teacher.press("Anna Kalnina")
     assert "izvēlieties kādu no pogām" in (await teacher.send("Mācību"))[-1].text
