@@ -21,14 +21,13 @@ from core.services.schools import list_classes, list_schools, list_students
 from core.services.signals import record_absences
 from handlers.callbacks import Menu
 from handlers.fallback import stale_button
-from handlers.filters import IsStaff
+from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import class_buttons, school_buttons
-from handlers.replies import edit_or_keep
+from handlers.replies import buttons_due, edit_or_keep, show
 from handlers.typed import whole_number
 
 MAX_LESSONS_A_DAY = 12
 LESSON_BUTTONS = range(1, 7)
-TYPED_TEXT = F.text & ~F.text.startswith("/")
 
 
 class AbsenceFlow(StatesGroup):
@@ -275,20 +274,6 @@ async def save(
             high = f" — {_(RISK_LEVELS[HIGH].label)}" if levels[student.id] == HIGH else ""
             lines.append(f"• {full_name(student)}{high}")
     await show(message, "\n".join(lines), None, edit=edit)
-
-
-async def buttons_due(message: Message) -> None:
-    await message.answer(_("Please tap one of the buttons above, or /cancel to stop."))
-
-
-async def show(
-    message: Message, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
-) -> None:
-    """Edit the flow's message after a tap; answer with a new one after typing."""
-    if edit:
-        await edit_or_keep(message, text, markup)
-    else:
-        await message.answer(text, reply_markup=markup)
 
 
 def create_router() -> Router:

@@ -31,12 +31,11 @@ from core.services.activities import (
 )
 from core.services.pending import own_activities, volunteer_ngos
 from handlers.callbacks import Menu
-from handlers.filters import IsVolunteer
+from handlers.filters import TYPED_TEXT, IsVolunteer
 from handlers.replies import answer_long, edit_or_keep
 from handlers.typed import parse_day, whole_number
 
 MIN_HOURS = Decimal("0.25")
-TEXT = F.text & ~F.text.startswith("/")
 
 
 class ActivityFlow(StatesGroup):
@@ -442,21 +441,21 @@ def create_router() -> Router:
     router.callback_query.register(list_from_menu, Menu.filter(F.action == "activities"))
 
     router.callback_query.register(ngo_chosen, ActivityFlow.ngo, NgoChoice.filter())
-    router.message.register(title_given, ActivityFlow.title, TEXT)
+    router.message.register(title_given, ActivityFlow.title, TYPED_TEXT)
     router.callback_query.register(
         day_chosen, ActivityFlow.day, DayChoice.filter(F.days_ago.in_({0, 1}))
     )
-    router.message.register(day_typed, ActivityFlow.day, TEXT)
+    router.message.register(day_typed, ActivityFlow.day, TYPED_TEXT)
     router.callback_query.register(place_chosen, ActivityFlow.place, PlaceChoice.filter())
     router.callback_query.register(
         format_chosen,
         ActivityFlow.format,
         FormatChoice.filter(F.code.in_(ACTIVITY_FORMATS.codes())),
     )
-    router.message.register(participants_given, ActivityFlow.participants, TEXT)
-    router.message.register(at_risk_given, ActivityFlow.at_risk, TEXT)
-    router.message.register(hours_given, ActivityFlow.hours, TEXT)
-    router.message.register(description_given, ActivityFlow.description, TEXT)
+    router.message.register(participants_given, ActivityFlow.participants, TYPED_TEXT)
+    router.message.register(at_risk_given, ActivityFlow.at_risk, TYPED_TEXT)
+    router.message.register(hours_given, ActivityFlow.hours, TYPED_TEXT)
+    router.message.register(description_given, ActivityFlow.description, TYPED_TEXT)
     router.callback_query.register(
         description_skipped, ActivityFlow.description, Step.filter(F.action == "skip")
     )

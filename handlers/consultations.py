@@ -24,14 +24,13 @@ from core.services.consultations import MAX_MINUTES, TOPIC_LIMIT, log_consultati
 from core.services.pending import find_students
 from core.services.schools import list_classes, list_schools, list_students
 from handlers.callbacks import Menu, StudentAction
-from handlers.filters import IsStaff
+from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import edit_or_keep
 from handlers.typed import parse_day, whole_number
 
 MINUTE_CHOICES = (30, 45, 60, 90)
 SEARCH_LIMIT = 10
-TYPED = F.text & ~F.text.startswith("/")
 
 Say = Callable[[str, InlineKeyboardMarkup | None], Awaitable[object]]
 
@@ -458,27 +457,27 @@ def create_router() -> Router:
     router.callback_query.register(schools_again, ConsultFlow.student, CoSchools.filter())
     router.callback_query.register(class_chosen, ConsultFlow.student, CoClass.filter())
     router.callback_query.register(student_chosen, ConsultFlow.student, CoStudent.filter())
-    router.message.register(student_typed, ConsultFlow.student, TYPED)
+    router.message.register(student_typed, ConsultFlow.student, TYPED_TEXT)
 
     specialists = CoSpecialist.filter(F.code.in_(SPECIALIST_TYPES.codes()))
     router.callback_query.register(specialist_chosen, ConsultFlow.specialist, specialists)
-    router.message.register(specialist_typed, ConsultFlow.specialist, TYPED)
+    router.message.register(specialist_typed, ConsultFlow.specialist, TYPED_TEXT)
 
     router.callback_query.register(
         day_chosen, ConsultFlow.day, CoDay.filter(F.days_ago.in_({0, 1}))
     )
-    router.message.register(day_typed, ConsultFlow.day, TYPED)
+    router.message.register(day_typed, ConsultFlow.day, TYPED_TEXT)
 
     minutes = CoMinutes.filter(F.minutes.in_(MINUTE_CHOICES))
     router.callback_query.register(minutes_chosen, ConsultFlow.minutes, minutes)
-    router.message.register(minutes_typed, ConsultFlow.minutes, TYPED)
+    router.message.register(minutes_typed, ConsultFlow.minutes, TYPED_TEXT)
 
     modes = CoMode.filter(F.code.in_(CONSULTATION_MODES.codes()))
     router.callback_query.register(mode_chosen, ConsultFlow.mode, modes)
-    router.message.register(mode_typed, ConsultFlow.mode, TYPED)
+    router.message.register(mode_typed, ConsultFlow.mode, TYPED_TEXT)
 
     router.callback_query.register(topic_skipped, ConsultFlow.topic, CoSkip.filter())
-    router.message.register(topic_typed, ConsultFlow.topic, TYPED)
+    router.message.register(topic_typed, ConsultFlow.topic, TYPED_TEXT)
 
     router.message.register(not_text, StateFilter(ConsultFlow), ~F.text)
     return router

@@ -41,10 +41,9 @@ from core.services.pending import (
 from core.services.people import create_invite
 from core.services.schools import list_classes, list_students
 from handlers.callbacks import Menu
-from handlers.filters import IsCoordinator
+from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.replies import answer_long, edit_or_keep
 
-TEXT = F.text & ~F.text.startswith("/")
 PLANS_SHOWN = 20
 MATCHES_SHOWN = 10
 
@@ -543,11 +542,11 @@ def create_router() -> Router:
     router.callback_query.register(read_plan, PlanAction.filter(F.action == "read"))
     router.callback_query.register(approve, PlanAction.filter(F.action == "approve"))
     router.callback_query.register(ask_return_comment, PlanAction.filter(F.action == "return"))
-    router.message.register(return_comment_given, ReturnFlow.comment, TEXT)
+    router.message.register(return_comment_given, ReturnFlow.comment, TYPED_TEXT)
     router.message.register(return_comment_missing, ReturnFlow.comment, ~F.text.startswith("/"))
 
     router.message.register(iap_command, Command("iap"))
-    router.message.register(name_typed, IapSearch.name, TEXT)
+    router.message.register(name_typed, IapSearch.name, TYPED_TEXT)
     router.callback_query.register(match_chosen, IapSearch.name, FoundStudent.filter())
     router.message.register(name_missing, IapSearch.name, ~F.text.startswith("/"))
     return router

@@ -1,5 +1,6 @@
-"""Who may use a handler: filters on the person's roles."""
+"""Who may use a handler (filters on the person's roles), and what was typed."""
 
+from aiogram import F
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
@@ -15,6 +16,7 @@ from core.catalogues import (
 
 STAFF = (TEACHER, SPECIALIST, SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR)
 COORDINATORS = (SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR)
+TYPED_TEXT = F.text & ~F.text.startswith("/")  # text typed as an answer, not a command
 
 
 class HasRole(Filter):

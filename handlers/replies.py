@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
 
 TELEGRAM_LIMIT = 4096
 
@@ -66,3 +67,18 @@ class Outgoing:
             await bot.send_photo(chat_id, picture, caption=self.text or None)
         else:
             await bot.send_message(chat_id, self.text, reply_markup=self.keyboard)
+
+
+async def show(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
+) -> None:
+    """Edit the flow's message after a tap; answer with a new one after typing."""
+    if edit:
+        await edit_or_keep(message, text, markup)
+    else:
+        await message.answer(text, reply_markup=markup)
+
+
+async def buttons_due(message: Message) -> None:
+    """Something typed or sent where a button is expected."""
+    await message.answer(_("Please tap one of the buttons above, or /cancel to stop."))

@@ -27,18 +27,15 @@ from core.services.signals import (
 from handlers.absences import (
     LESSON_BUTTONS,
     MAX_LESSONS_A_DAY,
-    TYPED_TEXT,
-    buttons_due,
     full_name,
     lessons_row,
-    show,
     typed_lessons,
 )
 from handlers.callbacks import Menu, StudentAction
 from handlers.fallback import stale_button
-from handlers.filters import IsStaff
+from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import class_buttons, school_buttons
-from handlers.replies import edit_or_keep
+from handlers.replies import buttons_due, edit_or_keep, show
 
 SEARCH_RESULTS = 10
 
