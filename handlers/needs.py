@@ -24,7 +24,7 @@ from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
-from handlers.replies import answer_long, edit_or_keep
+from handlers.replies import answer_long, buttons_due, edit_or_keep
 
 MONTHS_DONE = 0  # NeedMonth's month for the Done button
 
@@ -390,6 +390,7 @@ def create_router() -> Router:
     router = Router(name="needs")
     router.callback_query.register(start_asking, StudentAction.filter(F.action == "need"), IsStaff)
     router.callback_query.register(support_chosen, NeedType.filter(), AskNeed.support_type)
+    router.message.register(buttons_due, AskNeed.support_type, ~F.text.startswith("/"))
     router.callback_query.register(answer_yes, NeedReply.filter(F.yes), IsParent)
     router.callback_query.register(answer_no, NeedReply.filter(~F.yes), IsParent)
     router.callback_query.register(

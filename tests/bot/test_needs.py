@@ -60,6 +60,8 @@ async def test_round_trip_in_latvian_with_months_and_route(sim, world, i18n):
     replies = await tap_need(teacher, world.student_a1.id)
     assert "Skolēns: Anna Kalnina" in replies[-1].text
     assert "Ēdināšana" in [text for text, _ in replies[-1].buttons()]
+    typed = await teacher.send("transports")  # typed instead of tapped: the buttons still wait
+    assert typed[-1].text.startswith("Lūdzu, izvēlieties kādu no pogām augstāk")
     replies = await teacher.press("Transporta biļetes")
     assert "Jautājums vecākam nosūtīts: Transporta biļetes" in replies[-1].text
     need = await SupportNeed.get(student_id=world.student_a1.id)
