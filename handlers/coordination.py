@@ -22,12 +22,12 @@ from core.catalogues import (
     VOLUNTEER,
 )
 from core.clock import RIGA, Semester
-from core.errors import AccessDenied
+from core.errors import AccessDenied, DomainError, InvalidInput
 from core.formatting import semester_text, short_date
 from core.iap import assemble_for_student
 from core.iap_view import render_iap
 from core.ids import Id
-from core.services.iaps import TEXT_LIMIT, approve_iap, return_iap
+from core.services.iaps import approve_iap, return_iap
 from core.services.pending import (
     coordinated_iap,
     coordinated_schools,
@@ -423,15 +423,15 @@ async def ask_return_comment(
 
 
 async def return_comment_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    comment = message.text.strip()
-    if len(comment) > TEXT_LIMIT:
-        await message.answer(
-            _("Say what should change (at most {max} characters).").format(max=TEXT_LIMIT)
-        )
-        return
     iap_id = (await state.get_data())["iap_id"]
+    try:
+        await return_iap(actor, iap_id, message.text)
+    except InvalidInput:
+        raise  # the comment (empty, too long): said why; the next message is the comment again
+    except DomainError:
+        await state.clear()  # the plan moved on meanwhile: nothing left to ask
+        raise
     await state.clear()
-    await return_iap(actor, iap_id, comment)
     await message.answer(
         _("Returned to the preparer with your comment. The plan is a draft again.")
     )

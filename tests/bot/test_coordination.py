@@ -320,6 +320,9 @@ async def test_returning_a_plan_asks_for_a_comment(sim, world):
     replies = await coordinator.send_photo()
     assert replies[-1].text.startswith("Lūdzu, uzrakstiet komentāru kā teksta ziņu")
     assert (await Iap.get(id=v1.id)).status == "in_approval"
+    replies = await coordinator.send("x" * 2001)  # refused by the service; the step goes on
+    assert "2000" in replies[-1].text
+    assert (await Iap.get(id=v1.id)).status == "in_approval"
 
     replies = await coordinator.send("Lūdzu, pievienojiet sociālā pedagoga konsultācijas.")
     assert replies[-1].text == "Atgriezts sagatavotājam ar Jūsu komentāru. Plāns atkal ir projekts."
