@@ -61,30 +61,31 @@ async def drain_holding(sender: Sender, lease: Lease) -> None:
 
 async def serve(host: str, port: int) -> None:
     settings = BotSettings()
-    async with database():
+    async with database(), contextlib.AsyncExitStack() as stack:
         app = create_app(manage_database=False)
-        background: list[asyncio.Task] = []
         if settings.bot_token:
-            background = await start_bot(app, settings)
+            await start_bot(app, settings, stack)
         server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
-        try:
-            await server.serve()
-        finally:
-            for task in background:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await server.serve()
 
 
-async def start_bot(app: FastAPI, settings: BotSettings) -> list[asyncio.Task]:
-    """Connect the bot to Telegram: webhook routes on the app, or a polling task; the sender."""
+async def start_bot(app: FastAPI, settings: BotSettings, stack: contextlib.AsyncExitStack) -> None:
+    """Connect the bot to Telegram: webhook routes on the app, or a polling task; the sender.
+
+    What it starts is stopped, and what it opens closed, through `stack`, in reverse order.
+    """
     redis = connect_redis(settings.redis_url) if settings.redis_url else None
+    if redis is not None:
+        stack.push_async_callback(redis.aclose)
     i18n = create_i18n()
     bot = create_bot(settings)
+    stack.push_async_callback(bot.session.close)
     dispatcher: Dispatcher = create_dispatcher(settings, redis=redis, i18n=i18n)
     await set_commands(bot, i18n)
-    create_scheduler(settings.digest_cron, redis).start()
-    tasks = [asyncio.create_task(send_forever(bot, i18n, redis))]
+    scheduler = create_scheduler(settings.digest_cron, redis)
+    scheduler.start()
+    stack.callback(scheduler.shutdown, wait=False)
+    stack.push_async_callback(stop, asyncio.create_task(send_forever(bot, i18n, redis)))
     if settings.webhook_url:
         secret = webhook_secret(settings.bot_token or "", settings.webhook_secret)
         app.include_router(webhook_router(dispatcher, bot, secret))
@@ -96,7 +97,12 @@ async def start_bot(app: FastAPI, settings: BotSettings) -> list[asyncio.Task]:
         log.info("bot: webhook set")
     else:
         await bot.delete_webhook()
-        polling = dispatcher.start_polling(bot, handle_signals=False, close_bot_session=True)
-        tasks.append(asyncio.create_task(polling))
+        polling = dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False)
+        stack.push_async_callback(stop, asyncio.create_task(polling))
         log.info("bot: long polling")
-    return tasks
+
+
+async def stop(task: asyncio.Task) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
