@@ -38,6 +38,17 @@ class Sent:
     edited: bool = False
     photo: bool = False
 
+    def as_message(self) -> Message:
+        """The message as Telegram gives it back (and puts under a tapped button)."""
+        return Message(
+            message_id=self.message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=self.chat_id, type="private"),
+            from_user=BOT_USER,
+            text=self.text,
+            reply_markup=self.keyboard,
+        )
+
     def buttons(self) -> list[tuple[str, str]]:
         """Every inline button, row by row, as (text, callback data or url)."""
         if self.keyboard is None:
@@ -104,7 +115,7 @@ class RecordingSession(BaseSession):
             photo=isinstance(method, SendPhoto),
         )
         self.sent.append(sent)
-        return self._as_message(sent)
+        return sent.as_message()
 
     def _edit(self, method: EditMessageText | EditMessageReplyMarkup) -> Message:
         previous = next(
@@ -123,15 +134,4 @@ class RecordingSession(BaseSession):
             edited=True,
         )
         self.sent.append(sent)
-        return self._as_message(sent)
-
-    @staticmethod
-    def _as_message(sent: Sent) -> Message:
-        return Message(
-            message_id=sent.message_id,
-            date=datetime.now(UTC),
-            chat=Chat(id=sent.chat_id, type="private"),
-            from_user=BOT_USER,
-            text=sent.text,
-            reply_markup=sent.keyboard,
-        )
+        return sent.as_message()

@@ -7,7 +7,7 @@ from itertools import count
 from aiogram import Bot, Dispatcher
 from aiogram.types import CallbackQuery, Chat, Message, PhotoSize, Update, User
 
-from bot.session import BOT_USER, RecordingSession, Sent
+from bot.session import RecordingSession, Sent
 
 TEST_TOKEN = "42:TEST-TOKEN"
 
@@ -98,14 +98,7 @@ class FakeUser:
     async def press_data(self, data: str, on: Sent | None = None) -> list[Sent]:
         """Send a callback with any data (a forged or stale one too) from a bot message."""
         on = on or self.last
-        message = Message(
-            message_id=on.message_id,
-            date=datetime.now(UTC),
-            chat=Chat(id=self.id, type="private"),
-            from_user=BOT_USER,
-            text=on.text,
-            reply_markup=on.keyboard,
-        )
+        message = on.as_message()
         update_id = self.simulator.next_update_id()
         callback = CallbackQuery(
             id=f"{self.id}:{update_id}",
