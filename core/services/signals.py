@@ -35,19 +35,31 @@ def suggest_level(factor: str, value: int | None, observed_from: date, observed_
     return HIGH if share >= ABSENCE_HIGH_SHARE else CAUTION
 
 
+def absence_window(day: date) -> date:
+    """The first day of the four weeks up to `day` that absences are judged against."""
+    return day - timedelta(days=ABSENCE_WINDOW_DAYS - 1)
+
+
+async def absences_in_window(student_ids: list[int], day: date) -> dict[int, int]:
+    """Lessons each student was already logged missing in the four weeks up to `day`."""
+    rows = await RiskSignal.filter(
+        student_id__in=student_ids,
+        factor=ABSENCES,
+        observed_to__gte=absence_window(day),
+        observed_to__lte=day,
+    ).values("student_id", "value")
+    missed = dict.fromkeys(student_ids, 0)
+    for row in rows:
+        missed[row["student_id"]] += row["value"] or 0
+    return missed
+
+
 async def suggested_level(student_id: int, factor: str, value: int | None, day: date) -> str:
     """The level to suggest for a new signal; absences count the last four weeks' too."""
     if factor != ABSENCES or value is None:
         return CAUTION
-    window_start = day - timedelta(days=ABSENCE_WINDOW_DAYS - 1)
-    earlier = await RiskSignal.filter(
-        student_id=student_id,
-        factor=ABSENCES,
-        observed_to__gte=window_start,
-        observed_to__lte=day,
-    ).values_list("value", flat=True)
-    missed = value + sum(v or 0 for v in earlier)
-    return suggest_level(ABSENCES, missed, window_start, day)
+    missed = value + (await absences_in_window([student_id], day))[student_id]
+    return suggest_level(ABSENCES, missed, absence_window(day), day)
 
 
 def _check_period(observed_from: date, observed_to: date) -> None:
@@ -90,13 +102,14 @@ async def record_risk_signal(
     _check_period(observed_from, observed_to)
     _check_value(factor, value)
     student = await workable_student(actor, student_id)
+    level = level or await suggested_level(student.id, factor, value, observed_to)
     async with in_transaction():
         signal = await RiskSignal.create(
             student_id=student.id,
             school_id=student.school_id,
             group=RISK_FACTORS[factor].group,
             factor=factor,
-            level=level or await suggested_level(student.id, factor, value, observed_to),
+            level=level,
             value=value,
             observed_from=observed_from,
             observed_to=observed_to,
@@ -126,16 +139,8 @@ async def record_absences(
     if len(students) != len(set(student_ids)):
         raise InvalidInput(N_("Some of these students are not in this class."))
     await workable_student(actor, students[0].id)
-    window_start = day - timedelta(days=ABSENCE_WINDOW_DAYS - 1)
-    earlier = await RiskSignal.filter(
-        student_id__in=student_ids,
-        factor=ABSENCES,
-        observed_to__gte=window_start,
-        observed_to__lte=day,
-    ).values("student_id", "value")
-    missed = {student.id: lessons for student in students}
-    for row in earlier:
-        missed[row["student_id"]] += row["value"] or 0
+    earlier = await absences_in_window([student.id for student in students], day)
+    missed = {student_id: lessons + before for student_id, before in earlier.items()}
     async with in_transaction():
         signals = [
             await RiskSignal.create(
@@ -143,7 +148,7 @@ async def record_absences(
                 school_id=student.school_id,
                 group=RISK_FACTORS[ABSENCES].group,
                 factor=ABSENCES,
-                level=suggest_level(ABSENCES, missed[student.id], window_start, day),
+                level=suggest_level(ABSENCES, missed[student.id], absence_window(day), day),
                 value=lessons,
                 observed_from=day,
                 observed_to=day,
