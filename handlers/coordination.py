@@ -6,6 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -293,7 +294,7 @@ async def issue(
     role = (await state.get_data())["role"]
     issued = await create_invite(actor, role, **scope)
     await state.clear()
-    link = f"https://t.me/{(await bot.me()).username}?start={issued.code}"
+    link = await create_start_link(bot, issued.code)
     expires = short_date(issued.invite.expires_at.astimezone(RIGA).date(), actor.locale)
     await message.answer(
         _("Invite: {who}.").format(who=who)
