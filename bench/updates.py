@@ -18,7 +18,6 @@ import random
 import resource
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
@@ -172,38 +171,24 @@ async def build_world(options: Options) -> list[int]:
 
 @dataclass
 class BenchSession(RecordingSession):
-    """A RecordingSession that files each chat's messages apart and forgets its calls.
+    """A RecordingSession that counts its calls and keeps no overall record of them.
 
-    `RecordingSession` keeps one list of everything sent and `FakeUser.inbox` filters all of it on
-    every update, which makes a long run quadratic; here each chat has its own short list, so the
-    harness costs the same per update at any length of run, and memory stays the bot's own.
+    Each chat's own list (`chats`) is all the harness reads; `BenchUser.forget` trims it.
     """
 
-    chats: defaultdict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     api_calls: int = 0
 
     async def make_request(self, bot, method, timeout=None):  # noqa: ASYNC109 (aiogram's)
         self.api_calls += 1
-        self.calls.clear()
-        return await super().make_request(bot, method, timeout)
-
-    # RecordingSession appends to and searches `self.sent`; point it at the chat's own list.
-    # Both are synchronous, so no other task runs in between.
-    def _message(self, method):
-        self.sent = self.chats[int(method.chat_id)]
-        return super()._message(method)
-
-    def _edit(self, method):
-        self.sent = self.chats[int(method.chat_id or 0)]
-        return super()._edit(method)
+        try:
+            return await super().make_request(bot, method, timeout)
+        finally:
+            self.calls.clear()
+            self.sent.clear()
 
 
 @dataclass
 class BenchUser(FakeUser):
-    @property
-    def inbox(self) -> list[Sent]:
-        return self.simulator.session.chats[self.id]
-
     def forget(self) -> None:
         """Drop what this chat no longer needs (a real bot keeps no copy of it)."""
         del self.inbox[:-1]
@@ -218,8 +203,6 @@ class BenchSimulator(Simulator):
     kinds: list[str] = field(default_factory=list)  # "message" or "callback", per update
 
     def __post_init__(self) -> None:
-        if hasattr(super(), "__post_init__"):
-            super().__post_init__()
         self.update_ids = count(self.first_update_id)
         self.updates_made = 0
 

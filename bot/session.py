@@ -3,6 +3,7 @@
 `pumpurs chat` and the tests drive the real Dispatcher through it, as Telegram would.
 """
 
+from collections import defaultdict
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -66,6 +67,7 @@ class RecordingSession(BaseSession):
 
     calls: list[TelegramMethod[Any]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
+    chats: defaultdict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     alerts: list[tuple[int, str]] = field(default_factory=list)  # (user id, text) of answers
     fail: Callable[[TelegramMethod[Any]], Exception | None] | None = None
 
@@ -114,15 +116,12 @@ class RecordingSession(BaseSession):
             keyboard=keyboard,
             photo=isinstance(method, SendPhoto),
         )
-        self.sent.append(sent)
+        self._keep(sent)
         return sent.as_message()
 
     def _edit(self, method: EditMessageText | EditMessageReplyMarkup) -> Message:
-        previous = next(
-            s
-            for s in reversed(self.sent)
-            if s.message_id == method.message_id and s.chat_id == int(method.chat_id or 0)
-        )
+        chat = self.chats[int(method.chat_id or 0)]
+        previous = next(s for s in reversed(chat) if s.message_id == method.message_id)
         text = method.text if isinstance(method, EditMessageText) else previous.text
         if text == previous.text and method.reply_markup == previous.keyboard:
             raise TelegramBadRequest(method, "Bad Request: message is not modified")
@@ -133,5 +132,10 @@ class RecordingSession(BaseSession):
             keyboard=method.reply_markup,
             edited=True,
         )
-        self.sent.append(sent)
+        self._keep(sent)
         return sent.as_message()
+
+    def _keep(self, sent: Sent) -> None:
+        """In order overall (`sent`), and per chat (`chats`: a user's inbox without a search)."""
+        self.sent.append(sent)
+        self.chats[sent.chat_id].append(sent)

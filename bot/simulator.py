@@ -46,7 +46,7 @@ class FakeUser:
     @property
     def inbox(self) -> list[Sent]:
         """Everything the bot sent or edited in this chat, oldest first."""
-        return [s for s in self.simulator.session.sent if s.chat_id == self.id]
+        return self.simulator.session.chats[self.id]
 
     @property
     def last(self) -> Sent:
