@@ -41,10 +41,10 @@ async def converse(user: FakeUser, sender) -> None:
             return
         if not line:
             continue
-        buttons = next((m.buttons() for m in reversed(user.inbox) if m.keyboard), [])
+        on = next((m for m in reversed(user.inbox) if m.keyboard), None)
+        buttons = on.buttons() if on else []
         if line.isdigit() and 1 <= int(line) <= len(buttons):
             _, data = buttons[int(line) - 1]
-            on = next(m for m in reversed(user.inbox) if m.keyboard)
             show(await user.press_data(data, on))
         else:
             show(await user.send(line))

@@ -127,9 +127,9 @@ def chat(
     ],
 ) -> None:
     """Talk to the bot from this terminal as a local person, without Telegram."""
-    from bot.chat import ROLES
+    from bot.chat import ROLES as CHAT_ROLES  # the people `make run`'s demo has
     from bot.chat import chat as run_chat
 
-    if as_ not in ROLES:
-        raise typer.BadParameter(f"choose one of: {', '.join(ROLES)}")
+    if as_ not in CHAT_ROLES:
+        raise typer.BadParameter(f"choose one of: {', '.join(CHAT_ROLES)}")
     run_with_database(lambda: run_chat(as_))
