@@ -3,6 +3,8 @@
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import uvicorn
 from aiogram import Bot, Dispatcher
@@ -10,6 +12,7 @@ from aiogram.utils.i18n import I18n
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from bot.access_log import uvicorn_log_config
 from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.i18n import create_i18n
 from bot.scheduler import create_scheduler
@@ -60,13 +63,25 @@ async def drain_holding(sender: Sender, lease: Lease) -> None:
 
 
 async def serve(host: str, port: int) -> None:
-    settings = BotSettings()
+    async with serving(BotSettings()) as app:
+        await uvicorn.Server(server_config(app, host, port)).serve()
+
+
+@asynccontextmanager
+async def serving(settings: BotSettings) -> AsyncIterator[FastAPI]:
+    """The database and the app, with a token the bot too; all stopped and closed on exit."""
     async with database(), contextlib.AsyncExitStack() as stack:
         app = create_app(manage_database=False)
         if settings.bot_token:
             await start_bot(app, settings, stack)
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
-        await server.serve()
+        yield app
+
+
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """Uvicorn's set-up: its access log without query strings."""
+    return uvicorn.Config(
+        app, host=host, port=port, log_level="info", log_config=uvicorn_log_config()
+    )
 
 
 async def start_bot(app: FastAPI, settings: BotSettings, stack: contextlib.AsyncExitStack) -> None:
