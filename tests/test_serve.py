@@ -1,24 +1,21 @@
-"""`pumpurs serve` as it runs: uvicorn on a real port over the served app."""
+"""`pumpurs serve` as it runs: uvicorn on a real port, the bot against a fake Bot API."""
 
 import asyncio
 import logging
-import socket
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
 import uvicorn
 from fastapi import FastAPI
 from uvicorn.logging import AccessFormatter
 
+from bot import runner
 from bot.runner import server_config, serving
 from bot.settings import BotSettings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from bot.simulator import TEST_TOKEN
+from tests.bot.fake_telegram import FakeTelegram, error, free_port
+from tests.bot.test_webhook import start_update
 
 
 @asynccontextmanager
@@ -64,3 +61,76 @@ async def test_the_access_log_keeps_the_path_but_not_the_query(empty_database_ur
     [line] = lines.lines
     assert '"GET /students HTTP/1.1" 401' in line
     assert "Anna" not in line and "search" not in line
+
+
+async def eventually(condition: Callable[[], object], seconds: float = 10) -> None:
+    """Wait until `condition()` holds (another task makes it so), or fail after `seconds`."""
+    async with asyncio.timeout(seconds):
+        while not condition():  # noqa: ASYNC110 (the condition is another server's doing)
+            await asyncio.sleep(0.05)
+
+
+@asynccontextmanager
+async def served_with_bot(telegram: FakeTelegram) -> AsyncIterator[httpx.AsyncClient]:
+    """`pumpurs serve` with BOT_TOKEN, polling the fake Bot API (stopped after the bot is)."""
+    settings = BotSettings(bot_token=TEST_TOKEN, telegram_api_url=telegram.url, redis_url=None)
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(telegram.stop)
+        app = await stack.enter_async_context(serving(settings))
+        yield await stack.enter_async_context(running(app))
+
+
+async def bot_state(client: httpx.AsyncClient) -> str:
+    return (await client.get("/healthz")).json()["bot"]
+
+
+async def test_the_api_serves_while_telegram_is_unreachable_and_the_bot_starts_once_it_answers(
+    empty_database_url, monkeypatch, caplog
+):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    monkeypatch.setattr(runner, "RETRY_FIRST_SECONDS", 0.1)
+    telegram = FakeTelegram()  # not started yet: its port refuses connections
+    async with served_with_bot(telegram) as client:
+        states = []
+        while not states or states[-1] == "starting":
+            states.append(await bot_state(client))
+        assert states[-1] == "retrying: TelegramNetworkError"
+        assert (await client.get("/healthz")).json()["database"] == "ok"
+        assert "bot: Telegram did not answer (TelegramNetworkError); trying again" in caplog.text
+
+        await telegram.start()
+        await eventually(lambda: "getUpdates" in telegram.methods)
+        assert await bot_state(client) == "running"
+        assert {"setMyCommands", "getMe", "deleteWebhook"} <= set(telegram.methods)
+        telegram.updates.append(start_update(1, 7001))
+        await eventually(lambda: telegram.sent)
+    assert [chat for chat, _ in telegram.sent] == [7001]
+    assert "ielūguma saiti" in telegram.sent[0][1]
+
+
+async def test_polling_outlives_a_burst_of_bad_gateways_and_handles_each_update_once(
+    empty_database_url, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    telegram = FakeTelegram()
+    await telegram.start()
+    async with served_with_bot(telegram) as client:
+        await eventually(lambda: "getUpdates" in telegram.methods)
+        assert await bot_state(client) == "running"
+        bad_gateways = iter(range(2))
+
+        def fail(method: str):
+            if method == "getUpdates" and next(bad_gateways, None) is not None:
+                return error(502, "Bad Gateway")
+            return None
+
+        telegram.fail = fail
+        telegram.updates.append(start_update(1, 7001))  # waits at Telegram through the errors
+        await eventually(lambda: telegram.sent)
+        telegram.updates.append(start_update(2, 7002))
+        await eventually(lambda: len(telegram.sent) == 2)
+        await asyncio.sleep(0.3)  # a few more polls: nothing is handled again
+    assert next(bad_gateways, None) is None  # both errors were answered
+    assert [chat for chat, _ in telegram.sent] == [7001, 7002]
