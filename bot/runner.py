@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import uvicorn
 from aiogram import Bot, Dispatcher
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import ClientDecodeError, TelegramAPIError, TelegramRetryAfter
 from aiogram.utils.i18n import I18n
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -156,7 +156,7 @@ async def until_answered(attempt: Callable[[], Awaitable[None]], status: BotStat
     while True:
         try:
             return await attempt()
-        except TelegramAPIError as error:  # unreachable, 5xx, 429, even a revoked token
+        except (TelegramAPIError, ClientDecodeError) as error:  # unreachable, 5xx, 429, bad token
             status.retrying(error)
             wait = max(pause, error.retry_after if isinstance(error, TelegramRetryAfter) else 0)
             log.warning(
