@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
 import httpx
@@ -16,6 +16,7 @@ from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN
 from tests.bot.fake_telegram import FakeTelegram, error, free_port
 from tests.bot.test_webhook import start_update
+from tests.eventually import eventually
 
 
 @asynccontextmanager
@@ -61,13 +62,6 @@ async def test_the_access_log_keeps_the_path_but_not_the_query(empty_database_ur
     [line] = lines.lines
     assert '"GET /students HTTP/1.1" 401' in line
     assert "Anna" not in line and "search" not in line
-
-
-async def eventually(condition: Callable[[], object], seconds: float = 10) -> None:
-    """Wait until `condition()` holds (another task makes it so), or fail after `seconds`."""
-    async with asyncio.timeout(seconds):
-        while not condition():  # noqa: ASYNC110 (the condition is another server's doing)
-            await asyncio.sleep(0.05)
 
 
 @asynccontextmanager
