@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from core.clock import RIGA
 from core.digest import Week
@@ -25,13 +26,18 @@ def digest_trigger(crontab: str) -> CronTrigger:
 async def queue_last_weeks_digests(redis: Redis | None) -> int:
     """Queue the digest of the week that just ended; with several instances, one does it.
 
-    Redis lets the first instance through; the outbox's unique key would stop a duplicate anyway.
+    Redis lets the first instance through; the outbox's unique key would stop a duplicate anyway,
+    so without Redis each instance queues them.
     """
     week = Week.current().previous()
     if redis is not None:
-        first = await redis.set(RUN_KEY.format(week.start), 1, nx=True, ex=RUN_KEY_SECONDS)
-        if not first:
-            return 0
+        try:
+            first = await redis.set(RUN_KEY.format(week.start), 1, nx=True, ex=RUN_KEY_SECONDS)
+        except RedisError as error:  # the week's digests must not wait for Redis
+            log.warning("weekly digests: Redis failed (%s); queued anyway", type(error).__name__)
+        else:
+            if not first:
+                return 0
     count = await enqueue_weekly_digests(week)
     log.info("weekly digests of %s queued for %d coordinators", week.start, count)
     return count

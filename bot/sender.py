@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from aiogram import Bot
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramForbiddenError,
     TelegramNetworkError,
@@ -259,7 +260,8 @@ class Sender:
         except TelegramForbiddenError as error:
             await outbox.mark_unreachable(item.id, item.recipient_id, f"403: {error.message}")
             return False
-        except (TelegramAPIError, TelegramNetworkError) as error:
+        # ClientDecodeError: an answer that is not JSON, e.g. a proxy's 502 page
+        except (TelegramAPIError, TelegramNetworkError, ClientDecodeError) as error:
             await self._failed_attempt(item, f"{type(error).__name__}: {error.message}")
             return False
         await outbox.mark_sent(item.id, now=self.wall_clock())

@@ -8,6 +8,7 @@ from tortoise import connections
 
 from core.api.digests import router as digests_router
 from core.api.errors import install_error_handlers
+from core.api.health import bot_status
 from core.api.routes import router
 from storage.db import database
 from storage.redis import redis_ok
@@ -37,13 +38,14 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:
-        """Liveness with the state of the database and, when configured, Redis."""
+        """Liveness with the state of the database, Redis (when configured) and the bot."""
         await connections.get("default").execute_query("SELECT 1")
         redis_url = storage_settings().redis_url
         if redis_url is None:
             redis_state = "not configured"
         else:
             redis_state = "ok" if await redis_ok(redis_url) else "unreachable"
-        return {"status": "ok", "database": "ok", "redis": redis_state}
+        bot_state = bot_status(app).state
+        return {"status": "ok", "database": "ok", "redis": redis_state, "bot": bot_state}
 
     return app

@@ -4,7 +4,7 @@
 async def test_healthz_reports_redis_when_configured(api, redis_url, monkeypatch):
     monkeypatch.setenv("REDIS_URL", redis_url)
     body = (await api.get("/healthz")).json()
-    assert body == {"status": "ok", "database": "ok", "redis": "ok"}
+    assert body == {"status": "ok", "database": "ok", "redis": "ok", "bot": "not configured"}
 
 
 async def test_healthz_says_when_redis_is_unreachable(api, monkeypatch):
