@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
@@ -17,6 +19,7 @@ from storage.models import School, SchoolClass, Student
 
 MAX_ROSTER_ROWS = 5000
 NAME_LIMIT = 80
+LINE_END = re.compile(r"\r\n?")
 
 
 async def list_schools(actor: Actor) -> list[School]:
@@ -123,14 +126,39 @@ def _cells(raw: list[str], line_number: int) -> list[str]:
         raise LineProblem(line_number, problem) from None
 
 
-def _parse_roster(content: str) -> list[tuple[str, str, str, str]]:
-    reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
-    rows: list[tuple[str, str, str, str]] = []
-    for line_number, raw in enumerate(reader, start=1):
+def _rows(content: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row with content and the line of the file it starts on, its cells cleaned.
+
+    Lines may end in LF, CR LF or a lone CR (Excel for Mac); cells are separated by commas, or
+    by semicolons when the first line has those and no comma (Excel in a Latvian locale).
+    """
+    text = LINE_END.sub("\n", content.removeprefix("\ufeff"))
+    first_line = text.lstrip().partition("\n")[0]
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        line_number = reader.line_num + 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # a cell longer than the csv module's limit, most likely
+            raise InvalidInput(
+                N_(
+                    "Line {line}: this line cannot be read as CSV; a cell may be too long or "
+                    "a quote not closed."
+                ),
+                line=line_number,
+            ) from None
         cells = _cells(raw, line_number)
-        if not any(cells):
-            continue
-        if line_number == 1 and cells[0].lower() in ("class", "klase"):
+        if any(cells):
+            yield line_number, cells
+
+
+def _parse_roster(content: str) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+    for index, (line_number, cells) in enumerate(_rows(content)):
+        if index == 0 and cells[0].lower() in ("class", "klase"):
             continue  # a header row
         if len(cells) not in (3, 4):
             raise InvalidInput(
