@@ -30,6 +30,7 @@ from core.services.activities import (
     register_peer_activity,
 )
 from core.services.pending import own_activities, volunteer_ngos
+from core.text import clean_line, clean_text
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsVolunteer
 from handlers.replies import answer_long, edit_or_keep
@@ -246,7 +247,7 @@ async def ngo_chosen(
 
 
 async def title_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    title = message.text.strip()
+    title = clean_line(message.text)  # a refused character: the error handler says
     if not title or len(title) > TITLE_LIMIT:
         await message.answer(_("Give a title of at most {max} characters.").format(max=TITLE_LIMIT))
         return
@@ -345,7 +346,7 @@ async def hours_given(message: Message, state: FSMContext, actor: Actor) -> None
 
 
 async def description_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    description = message.text.strip()
+    description = clean_text(message.text)
     if len(description) > DESCRIPTION_LIMIT:
         await message.answer(
             _("The description is too long: at most {max} characters.").format(

@@ -23,6 +23,7 @@ from core.ids import Id
 from core.services.consultations import MAX_MINUTES, TOPIC_LIMIT, log_consultation
 from core.services.pending import find_students
 from core.services.schools import list_classes, list_schools, list_students
+from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import class_buttons, school_buttons
@@ -353,7 +354,11 @@ async def ask_topic(say: Say, problem: str | None = None) -> None:
 
 
 async def topic_typed(message: Message, state: FSMContext, actor: Actor, i18n: I18n) -> None:
-    topic = message.text.strip()
+    try:
+        topic = clean_text(message.text)
+    except InvalidInput as problem:
+        await ask_topic(say_to(message), problem.text(i18n.current_locale))
+        return
     if len(topic) > TOPIC_LIMIT:
         problem = _("The topic is too long: at most {max} characters.").format(max=TOPIC_LIMIT)
         await ask_topic(say_to(message), problem)

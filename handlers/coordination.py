@@ -41,6 +41,7 @@ from core.services.pending import (
 )
 from core.services.people import create_invite
 from core.services.schools import list_classes, list_students
+from core.text import clean_text
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.replies import answer_long, edit_or_keep
@@ -426,7 +427,7 @@ async def ask_return_comment(
 async def return_comment_given(message: Message, state: FSMContext, actor: Actor) -> None:
     iap_id = (await state.get_data())["iap_id"]
     try:
-        await return_iap(actor, iap_id, message.text)
+        await return_iap(actor, iap_id, clean_text(message.text))
     except InvalidInput:
         raise  # the comment (empty, too long): said why; the next message is the comment again
     except DomainError:

@@ -13,7 +13,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from core.access import Actor, workable_student
 from core.catalogues import CAUTION, HIGH, LESSONS, RISK_FACTORS, RISK_GROUPS, RISK_LEVELS
 from core.clock import today
-from core.errors import AccessDenied
+from core.errors import AccessDenied, InvalidInput
 from core.formatting import short_date
 from core.ids import Id
 from core.services.pending import find_students
@@ -24,6 +24,7 @@ from core.services.signals import (
     suggested_level,
     undo_risk_signal,
 )
+from core.text import clean_text
 from handlers.absences import (
     LESSON_BUTTONS,
     MAX_LESSONS_A_DAY,
@@ -320,11 +321,17 @@ async def ask_note(
 
 
 async def note_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    if len(message.text) > NOTE_LIMIT:
+    try:
+        note = clean_text(message.text)
+    except InvalidInput as problem:
+        error = problem.text(get_i18n().current_locale)
+        await ask_note(message, state, actor, edit=False, error=error)
+        return
+    if len(note) > NOTE_LIMIT:
         error = _("The note is too long: at most {max} characters.").format(max=NOTE_LIMIT)
         await ask_note(message, state, actor, edit=False, error=error)
         return
-    await state.update_data(note=message.text)
+    await state.update_data(note=note or None)
     await show_summary(message, state, actor, edit=False)
 
 

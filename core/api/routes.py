@@ -20,6 +20,7 @@ from core.api.schemas import (
     IapOut,
     InviteIn,
     InviteOut,
+    Line,
     MeasureIn,
     MeasureOut,
     MoveIn,
@@ -131,7 +132,7 @@ async def list_students(
     actor: CurrentActor,
     school_id: Id | None = None,
     class_id: Id | None = None,
-    search: Annotated[str | None, Query(max_length=60)] = None,
+    search: Annotated[Line | None, Query(max_length=60)] = None,
 ) -> list[StudentOut]:
     found = await schools.list_students(
         actor, school_id=school_id, class_id=class_id, search=search

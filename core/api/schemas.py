@@ -1,11 +1,35 @@
 """Request and response bodies of the HTTP API."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
+from core.errors import InvalidInput
 from core.ids import Id
+from core.text import clean_line, clean_name, clean_text
+
+
+def _cleaned(clean: Callable[[str], str]) -> AfterValidator:
+    """Text cleaned by the rule of core.text; what it refuses is an error naming the field."""
+
+    def validate(value: str) -> str:
+        try:
+            return clean(value)
+        except InvalidInput as refused:
+            raise PydanticCustomError(
+                "invalid_text", "{problem}", {"problem": refused.text("en")}
+            ) from None
+
+    return AfterValidator(validate)
+
+
+Name = Annotated[str, _cleaned(clean_name)]  # a class's name
+Line = Annotated[str, _cleaned(clean_line)]  # a title, a search
+FreeText = Annotated[str, _cleaned(clean_text)]  # a note, a topic, a comment
 
 
 class Record(BaseModel):
@@ -22,7 +46,7 @@ class SchoolOut(Record):
 
 class ClassIn(BaseModel):
     grade: int = Field(ge=1, le=12)
-    name: str = Field(min_length=1, max_length=20)
+    name: Name = Field(min_length=1, max_length=20)
 
 
 class ClassOut(Record):
@@ -70,7 +94,7 @@ class RiskSignalIn(BaseModel):
     level: str | None = None
     observed_from: date | None = None
     observed_to: date | None = None
-    note: str | None = Field(default=None, max_length=1000)
+    note: FreeText | None = Field(default=None, max_length=1000)
 
 
 class RiskSignalOut(Record):
@@ -98,7 +122,7 @@ class ConsultationIn(BaseModel):
     minutes: int
     mode: str
     specialist_type: str | None = None
-    topic: str | None = Field(default=None, max_length=500)
+    topic: FreeText | None = Field(default=None, max_length=500)
     student_confirmed: bool = False
 
 
@@ -120,7 +144,7 @@ class NeedIn(BaseModel):
 class NeedAnswerIn(BaseModel):
     confirmed: bool
     months: list[int] = Field(default_factory=list, max_length=12)
-    details: str | None = Field(default=None, max_length=300)
+    details: FreeText | None = Field(default=None, max_length=300)
 
 
 class NeedOut(Record):
@@ -137,14 +161,14 @@ class NeedOut(Record):
 
 class ActivityIn(BaseModel):
     ngo_id: Id
-    title: str = Field(min_length=1, max_length=200)
+    title: Line = Field(min_length=1, max_length=200)
     held_on: date
     format: str
     participants: int
     at_risk_participants: int
     hours: Decimal
     school_id: Id | None = None
-    description: str | None = Field(default=None, max_length=1000)
+    description: FreeText | None = Field(default=None, max_length=1000)
 
 
 class ActivityOut(Record):
@@ -199,16 +223,16 @@ class ConsentIn(BaseModel):
 
 
 class ReturnIn(BaseModel):
-    comment: str = Field(min_length=1, max_length=2000)
+    comment: FreeText = Field(min_length=1, max_length=2000)
 
 
 class MoveIn(BaseModel):
     status: str
-    reason: str | None = Field(default=None, max_length=2000)
+    reason: FreeText | None = Field(default=None, max_length=2000)
 
 
 class ReviewIn(BaseModel):
-    evaluation: str = Field(min_length=1, max_length=2000)
+    evaluation: FreeText = Field(min_length=1, max_length=2000)
     continues: bool
 
 

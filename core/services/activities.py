@@ -12,6 +12,7 @@ from core.catalogues import ACTIVITY_FORMATS
 from core.clock import date_problem
 from core.errors import AccessDenied, InvalidInput
 from core.i18n import N_
+from core.text import clean_line, optional_text
 from storage.models import Ngo, PeerActivity, School
 
 TITLE_LIMIT = 200
@@ -37,7 +38,7 @@ async def register_peer_activity(
     if ngo_id not in actor.ngo_ids:
         raise AccessDenied()
     ngo = await Ngo.get(id=ngo_id)
-    title = title.strip()
+    title = clean_line(title)
     if not title or len(title) > TITLE_LIMIT:
         raise InvalidInput(N_("Give a title of at most {max} characters."), max=TITLE_LIMIT)
     if (problem := date_problem(held_on)) is not None:
@@ -53,6 +54,7 @@ async def register_peer_activity(
             N_("Students at risk: a number from 0 to {max}, the participants."), max=participants
         )
     hours = _hours(hours)
+    description = optional_text(description)
     if description is not None and len(description) > DESCRIPTION_LIMIT:
         raise InvalidInput(
             N_("The description is too long: at most {max} characters."), max=DESCRIPTION_LIMIT
@@ -72,7 +74,7 @@ async def register_peer_activity(
             participants=participants,
             at_risk_participants=at_risk_participants,
             hours=hours,
-            description=(description or "").strip() or None,
+            description=description,
             volunteer_id=actor.id,
         )
         await audit.record(actor.id, "peer_activity.create", "peer_activity", activity.id)

@@ -10,6 +10,7 @@ from core.catalogues import CONSULTATION_MODES, SPECIALIST_TYPES
 from core.clock import date_problem
 from core.errors import InvalidInput
 from core.i18n import N_
+from core.text import optional_text
 from storage.models import Consultation
 
 MAX_MINUTES = 480
@@ -36,6 +37,7 @@ async def log_consultation(
         raise InvalidInput(N_("Give the length in minutes, from 1 to {max}."), max=MAX_MINUTES)
     if (problem := date_problem(held_on)) is not None:
         raise InvalidInput(problem)
+    topic = optional_text(topic)
     if topic is not None and len(topic) > TOPIC_LIMIT:
         raise InvalidInput(N_("The topic is too long: at most {max} characters."), max=TOPIC_LIMIT)
     student = await workable_student(actor, student_id)
@@ -48,7 +50,7 @@ async def log_consultation(
             held_on=held_on,
             minutes=minutes,
             mode=mode,
-            topic=(topic or "").strip() or None,
+            topic=topic,
             student_confirmed=student_confirmed,
         )
         await audit.record(actor.id, "consultation.create", "consultation", consultation.id)

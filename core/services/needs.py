@@ -13,6 +13,7 @@ from core.clock import Semester, now
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
 from core.services import outbox
+from core.text import optional_text
 from storage.models import Iap, Membership, SupportNeed
 
 DETAILS_LIMIT = 300
@@ -88,7 +89,7 @@ def check_months(need: SupportNeed, months: list[int] | None) -> list[int]:
 
 def check_details(need: SupportNeed, details: str | None) -> str | None:
     """Details up to the limit; transport needs the route."""
-    details = (details or "").strip() or None
+    details = optional_text(details)
     if details is not None and len(details) > DETAILS_LIMIT:
         raise InvalidInput(
             N_("The details are too long: at most {max} characters."), max=DETAILS_LIMIT

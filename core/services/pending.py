@@ -8,6 +8,7 @@ from core.errors import InvalidInput, NotFound
 from core.i18n import N_
 from core.services.iaps import iaps_waiting_for
 from core.services.schools import NAME_LIMIT, list_schools, list_students
+from core.text import clean_line
 from storage.models import Iap, Ngo, PeerActivity, School, Student, SupportNeed
 
 OWN_ACTIVITIES_LIMIT = 50
@@ -106,7 +107,7 @@ async def find_students(actor: Actor, search: str) -> list[Student]:
     With their class and school; a person's own child at another school is not among them.
     InvalidInput when nothing, or more than a full name, is typed.
     """
-    words = search.strip()
+    words = clean_line(search)
     if not words or len(words) > SEARCH_LIMIT:
         raise InvalidInput(N_("Type part of the student's name."))
     schools = {school.id for school in await list_schools(actor)}

@@ -21,6 +21,7 @@ from core.catalogues import (
 from core.clock import now
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import LOCALES, N_, supported
+from core.text import lenient_line
 from storage.models import ApiToken, Invite, Membership, Municipality, Ngo, Person, Student
 
 INVITE_DAYS = 7
@@ -138,7 +139,7 @@ async def enroll_by_invite(
             person = await Person.get_or_none(telegram_id=telegram_id)
         if person is None:
             person = await Person.create(
-                display_name=display_name[:120] or "-",
+                display_name=lenient_line(display_name)[:120] or "-",
                 telegram_id=telegram_id,
                 locale=supported(locale),
             )

@@ -2,6 +2,8 @@
 
 import csv
 import io
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
@@ -10,12 +12,14 @@ from tortoise.transactions import in_transaction
 from core import audit
 from core.access import Actor, coordinated_school, school_scope, student_scope, visible_school
 from core.catalogues import LANGUAGES
-from core.errors import InvalidInput
-from core.i18n import N_
+from core.errors import DomainError, InvalidInput
+from core.i18n import N_, gettext
+from core.text import clean_line, clean_name
 from storage.models import School, SchoolClass, Student
 
 MAX_ROSTER_ROWS = 5000
 NAME_LIMIT = 80
+LINE_END = re.compile(r"\r\n?")
 
 
 async def list_schools(actor: Actor) -> list[School]:
@@ -29,7 +33,7 @@ async def list_classes(actor: Actor, school_id: int) -> list[SchoolClass]:
 
 async def create_class(actor: Actor, school_id: int, grade: int, name: str) -> SchoolClass:
     await coordinated_school(actor, school_id)
-    name = name.strip()
+    name = clean_name(name)
     if not 1 <= grade <= 12 or not name or len(name) > 20:
         raise InvalidInput(N_("A class needs a grade from 1 to 12 and a short name."))
     async with in_transaction():
@@ -55,7 +59,7 @@ async def list_students(
     if class_id is not None:
         query = query.filter(school_class_id=class_id)
     if search:
-        for word in search.split()[:3]:
+        for word in clean_line(search).split()[:3]:
             query = query.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
     return await query.order_by("last_name", "first_name", "id").limit(500)
 
@@ -97,14 +101,64 @@ async def import_roster(actor: Actor, school_id: int, content: str) -> RosterRes
     return RosterResult(created=len(rows), classes_created=classes_created)
 
 
+class LineProblem(InvalidInput):
+    """A problem with one line of an imported file: `Line 3: <the problem>`."""
+
+    def __init__(self, line: int, problem: DomainError) -> None:
+        super().__init__(N_("Line {line}: {problem}"), line=line)
+        self.problem = problem
+
+    def text(self, locale: str) -> str:
+        return gettext(
+            self.message, locale, line=self.params["line"], problem=self.problem.text(locale)
+        )
+
+
+def _cells(raw: list[str], line_number: int) -> list[str]:
+    """The row's cells cleaned (names by the name rule); a refused character names the line."""
+    try:
+        return (
+            [clean_line(cell) for cell in raw[:1]]
+            + [clean_name(cell) for cell in raw[1:3]]
+            + [clean_line(cell) for cell in raw[3:]]
+        )
+    except InvalidInput as problem:
+        raise LineProblem(line_number, problem) from None
+
+
+def _rows(content: str) -> Iterator[tuple[int, list[str]]]:
+    """Each row with content and the line of the file it starts on, its cells cleaned.
+
+    Lines may end in LF, CR LF or a lone CR (Excel for Mac); cells are separated by commas, or
+    by semicolons when the first line has those and no comma (Excel in a Latvian locale).
+    """
+    text = LINE_END.sub("\n", content.removeprefix("\ufeff"))
+    first_line = text.lstrip().partition("\n")[0]
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    while True:
+        line_number = reader.line_num + 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # a cell longer than the csv module's limit, most likely
+            raise InvalidInput(
+                N_(
+                    "Line {line}: this line cannot be read as CSV; a cell may be too long or "
+                    "a quote not closed."
+                ),
+                line=line_number,
+            ) from None
+        cells = _cells(raw, line_number)
+        if any(cells):
+            yield line_number, cells
+
+
 def _parse_roster(content: str) -> list[tuple[str, str, str, str]]:
-    reader = csv.reader(io.StringIO(content.lstrip("\ufeff")))
     rows: list[tuple[str, str, str, str]] = []
-    for line_number, raw in enumerate(reader, start=1):
-        cells = [cell.strip() for cell in raw]
-        if not any(cells):
-            continue
-        if line_number == 1 and cells[0].lower() in ("class", "klase"):
+    for index, (line_number, cells) in enumerate(_rows(content)):
+        if index == 0 and cells[0].lower() in ("class", "klase"):
             continue  # a header row
         if len(cells) not in (3, 4):
             raise InvalidInput(

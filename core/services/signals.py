@@ -18,6 +18,7 @@ from core.catalogues import (
 from core.clock import date_problem, now, school_days, today
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
+from core.text import optional_text
 from storage.models import RiskSignal, SchoolClass, Student
 
 NOTE_LIMIT = 1000
@@ -95,6 +96,7 @@ async def record_risk_signal(
         raise InvalidInput(N_("Unknown risk factor."))
     if level is not None and level not in RISK_LEVELS:
         raise InvalidInput(N_("Unknown risk level."))
+    note = optional_text(note)
     if note is not None and len(note) > NOTE_LIMIT:
         raise InvalidInput(N_("The note is too long: at most {max} characters."), max=NOTE_LIMIT)
     observed_to = observed_to or today()
@@ -114,7 +116,7 @@ async def record_risk_signal(
             observed_from=observed_from,
             observed_to=observed_to,
             reporter_id=actor.id,
-            note=(note or "").strip() or None,
+            note=note,
         )
         await audit.record(actor.id, "risk_signal.create", "risk_signal", signal.id)
     return signal
