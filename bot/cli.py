@@ -3,6 +3,7 @@
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
@@ -79,11 +80,36 @@ def demo_data(
 @token_app.command("create")
 def token_create(
     person_id: Annotated[int, typer.Option(help="The person the token acts as.")],
+    days: Annotated[int, typer.Option(help="Days until it expires.")] = 90,
 ) -> None:
     """Issue an API bearer token for a person; it is printed once and stored hashed."""
     from core.services.people import create_api_token
 
-    typer.echo(run_with_database(lambda: create_api_token(person_id)))
+    typer.echo(run_with_database(lambda: create_api_token(person_id, days)))
+
+
+@token_app.command("list")
+def token_list() -> None:
+    """Every token: id, person, created, expires, last used, revoked (never the secret)."""
+    from core.services.people import list_api_tokens
+
+    def moment(value: datetime | None) -> str:
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    tokens = run_with_database(list_api_tokens)
+    typer.echo("id\tperson\tcreated\texpires\tlast used\trevoked")
+    for token in tokens:
+        times = (token.created_at, token.expires_at, token.last_used_at, token.revoked_at)
+        typer.echo("\t".join([str(token.id), str(token.person_id), *map(moment, times)]))
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="The token's id.")]) -> None:
+    """Revoke a token at once: requests with it are refused from now on."""
+    from core.services.people import revoke_api_token
+
+    run_with_database(lambda: revoke_api_token(token_id))
+    typer.echo(f"Token {token_id} is revoked.")
 
 
 @invite_app.command("create")

@@ -151,6 +151,8 @@ class ApiToken(Model):
         "models.Person", related_name="api_tokens", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)  # to the hour: kept cheap
     revoked_at = fields.DatetimeField(null=True)
 
     class Meta:

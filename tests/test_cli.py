@@ -59,3 +59,25 @@ def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_ur
     assert "Tālāk" in result.output
     assert "Saglabāts" in result.output
     assert asyncio.run(lessons_missed()) == before + 2
+
+
+def test_tokens_are_listed_without_their_secret_and_revoked(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+    secret = runner.invoke(app, ["token", "create", "--person-id", "5", "--days", "30"])
+    assert secret.exit_code == 0, secret.output
+    refused = runner.invoke(app, ["token", "create", "--person-id", "5", "--days", "0"])
+    assert refused.exit_code == 1
+    assert "1 to 365 days" in refused.output
+
+    listed = runner.invoke(app, ["token", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert secret.output.strip() not in listed.output
+    row = listed.output.splitlines()[1].split("\t")
+    assert row[1] == "5" and row[-1] == "-"  # person 5, not revoked
+
+    revoked = runner.invoke(app, ["token", "revoke", row[0]])
+    assert revoked.exit_code == 0, revoked.output
+    assert runner.invoke(app, ["token", "list"]).output.splitlines()[1].split("\t")[-1] != "-"
+    missing = runner.invoke(app, ["token", "revoke", "9999"])
+    assert missing.exit_code == 1
