@@ -363,6 +363,7 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
+        indexes = (("entity", "entity_id"),)  # what happened to a record: a student's access log
 
 
 class OutboxItem(Model):

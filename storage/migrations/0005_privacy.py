@@ -1,4 +1,5 @@
-"""Privacy: API tokens expire and record when they were last used.
+"""Privacy: API tokens expire and record when they were last used; audit events are found by
+the record they concern (a student's access log).
 
 A token issued before this migration expires 90 days after it was created.
 """
@@ -6,6 +7,7 @@ A token issued before this migration expires 90 days after it was created.
 from datetime import timedelta
 
 from tortoise import fields, migrations
+from tortoise.indexes import Index
 from tortoise.migrations import operations as ops
 
 TOKEN_DAYS = 90  # a fixed number here: history must not change with the code's default
@@ -42,5 +44,9 @@ class Migration(migrations.Migration):
             model_name="ApiToken",
             name="expires_at",
             field=fields.DatetimeField(auto_now=False, auto_now_add=False),
+        ),
+        ops.AddIndex(
+            model_name="AuditEvent",
+            index=Index(fields=["entity", "entity_id"]),
         ),
     ]

@@ -54,3 +54,37 @@ async def test_a_tokens_use_is_noted(api, world):
     await api.get("/me", headers=headers)
     used = (await ApiToken.get(person_id=world.teacher_a.id)).last_used_at
     assert used is not None and now() - used < timedelta(minutes=1)
+
+
+# --- the read audit and the access log ------------------------------------------------------
+
+
+async def test_reads_over_http_show_in_the_access_log(api, world):
+    teacher = await bearer(world.teacher_a.id)
+    student = world.student_a1.id
+    for path in ("", "/iap", "/risk-signals", "/consultations", "/support-needs"):
+        assert (await api.get(f"/students/{student}{path}", headers=teacher)).status_code == 200
+    coordinator = await bearer(world.coordinator_a.id)
+    log = await api.get(f"/students/{student}/access-log", headers=coordinator)
+    assert log.status_code == 200
+    assert [(line["person_name"], line["what"]) for line in log.json()] == [
+        ("Teacher A", "support_needs"),
+        ("Teacher A", "consultations"),
+        ("Teacher A", "risk_signals"),
+        ("Teacher A", "plan"),
+        ("Teacher A", "student"),
+    ]
+    assert all(line["person_id"] == world.teacher_a.id for line in log.json())
+
+
+async def test_the_access_log_of_a_student_out_of_scope_looks_missing(api, world):
+    missing = await api.get(
+        "/students/999999/access-log", headers=await bearer(world.coordinator_a.id)
+    )
+    assert missing.status_code == 404
+    for reader in (world.teacher_a, world.coordinator_m2, world.parent_a1):
+        answer = await api.get(
+            f"/students/{world.student_a1.id}/access-log", headers=await bearer(reader.id)
+        )
+        assert answer.status_code == 404
+        assert answer.json() == missing.json()
