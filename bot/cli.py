@@ -1,6 +1,7 @@
 """The `pumpurs` command line."""
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import typer
 from core.access import load_actor
 from core.catalogues import ROLES
 from core.errors import DomainError
+from core.i18n import supported
 from core.links import invite_link
 from storage.db import database, upgrade
 
@@ -21,9 +23,11 @@ app = typer.Typer(help="Pumpurs: early-school-leaving support (PuMPuRS).", no_ar
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 token_app = typer.Typer(help="API bearer tokens.", no_args_is_help=True)
 invite_app = typer.Typer(help="One-time invites.", no_args_is_help=True)
+privacy_app = typer.Typer(help="Personal data: export, erasure, retention.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(invite_app, name="invite")
+app.add_typer(privacy_app, name="privacy")
 
 
 def run_with_database(work: Callable[[], Awaitable[T]]) -> T:
@@ -159,3 +163,21 @@ def chat(
     if as_ not in CHAT_ROLES:
         raise typer.BadParameter(f"choose one of: {', '.join(CHAT_ROLES)}")
     run_with_database(lambda: run_chat(as_))
+
+
+@privacy_app.command("export")
+def privacy_export(
+    student_id: Annotated[int | None, typer.Option(help="Everything held about a student.")] = None,
+    person_id: Annotated[int | None, typer.Option(help="Everything held about a person.")] = None,
+    locale: Annotated[str, typer.Option(help="Language of the labels: lv, ru, uk, en.")] = "lv",
+) -> None:
+    """Print, as JSON, everything held about a student or a person (right of access)."""
+    from core.services import privacy
+
+    if (student_id is None) == (person_id is None):
+        raise typer.BadParameter("give either --student-id or --person-id")
+    if student_id is not None:
+        data = run_with_database(lambda: privacy.export_student(student_id, supported(locale)))
+    else:
+        data = run_with_database(lambda: privacy.export_person(person_id, supported(locale)))
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

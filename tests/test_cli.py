@@ -81,3 +81,20 @@ def test_tokens_are_listed_without_their_secret_and_revoked(empty_database_url, 
     assert runner.invoke(app, ["token", "list"]).output.splitlines()[1].split("\t")[-1] != "-"
     missing = runner.invoke(app, ["token", "revoke", "9999"])
     assert missing.exit_code == 1
+
+
+def test_privacy_export_prints_json_for_a_student_or_a_person(empty_database_url, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+    student = runner.invoke(app, ["privacy", "export", "--student-id", "1", "--locale", "ru"])
+    assert student.exit_code == 0, student.output
+    data = json.loads(student.output)
+    assert data["student"]["id"] == 1
+    labels = {s["factor"]["label"] for s in data["risk_signals"]}
+    assert labels and all(label.isascii() is False for label in labels)  # Russian labels
+    person = json.loads(runner.invoke(app, ["privacy", "export", "--person-id", "5"]).output)
+    assert person["person"]["id"] == 5 and person["memberships"]
+    assert runner.invoke(app, ["privacy", "export"]).exit_code != 0
+    assert runner.invoke(app, ["privacy", "export", "--student-id", "99999"]).exit_code == 1

@@ -5,6 +5,7 @@ from datetime import timedelta
 from core.clock import now
 from core.services.people import create_api_token
 from storage.models import ApiToken
+from tests.core.test_privacy import NOTE, full_history
 
 
 async def bearer(person_id: int, days: int = 90) -> dict[str, str]:
@@ -88,3 +89,21 @@ async def test_the_access_log_of_a_student_out_of_scope_looks_missing(api, world
         )
         assert answer.status_code == 404
         assert answer.json() == missing.json()
+
+
+# --- right of access ------------------------------------------------------------------------
+
+
+async def test_a_coordinator_exports_a_student_in_their_language(api, world):
+    await full_history(world)
+    headers = await bearer(world.coordinator_a.id) | {"Accept-Language": "uk"}
+    export = await api.get(f"/students/{world.student_a1.id}/export", headers=headers)
+    assert export.status_code == 200
+    data = export.json()
+    assert data["student"]["last_name"] == "Kalnina"
+    assert data["consultations"][0]["mode"]["label"] == "Дистанційно"
+    assert data["risk_signals"][0]["note"] == NOTE
+    reader = await api.get(
+        f"/students/{world.student_a1.id}/export", headers=await bearer(world.teacher_a.id)
+    )
+    assert reader.status_code == 404

@@ -6,15 +6,25 @@ import pytest
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
-from core.clock import Semester
+from core.clock import Semester, today
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.iap import assemble_for_student, assemble_school
-from core.services import consultations, needs, privacy, signals
-from core.services.people import create_api_token, list_api_tokens, revoke_api_token
+from core.services import consultations, iaps, needs, privacy, signals
+from core.services.people import (
+    create_api_token,
+    create_invite,
+    list_api_tokens,
+    revoke_api_token,
+)
 from storage.db import database, tortoise_config, upgrade
-from storage.models import ApiToken, AuditEvent
+from storage.models import ApiToken, AuditEvent, Iap, Person
 
 SEMESTER = Semester.current()
+EARLIER = (
+    Semester(SEMESTER.school_year, 1)
+    if SEMESTER.number == 2
+    else Semester(SEMESTER.school_year - 1, 2)
+)
 
 # --- tokens ---------------------------------------------------------------------------------
 
@@ -110,3 +120,113 @@ async def test_only_the_students_coordinators_read_the_access_log(world):
     for outsider in (world.teacher_a, world.coordinator_m2, world.coordinator_v, world.parent_a1):
         with pytest.raises(NotFound):
             await privacy.access_log(outsider, world.student_a1.id)
+
+
+# --- right of access ------------------------------------------------------------------------
+
+# Free text typed about student a1, each distinctive, to look for after erasure.
+NOTE, TOPIC, ROUTE = "Zvejnieku iela 9 note", "Talked about the stepfather", "Bus 7 Priedes route"
+COMMENT, REASON, EVALUATION = "Rework the measures", "Family moved for a month", "Went well"
+PARENT_NAME = "Ilze Kalnina"  # the parent's Telegram name shares the child's surname
+
+
+async def full_history(world) -> Iap:
+    """Student a1 with something in every table that can hold data about a student."""
+    teacher, a1 = world.teacher_a, world.student_a1.id
+    await Person.filter(id=world.parent_a1.id).update(display_name=PARENT_NAME)
+    await signals.record_risk_signal(teacher, a1, "unexcused_absences", value=3, note=NOTE)
+    await consultations.log_consultation(
+        world.psychologist_a, a1, held_on=today(), minutes=40, mode="remote", topic=TOPIC
+    )
+    need = await needs.ask_parent_about_need(teacher, a1, "transport_tickets", SEMESTER)
+    await needs.answer_need(
+        world.parent_a1, need.id, confirmed=True, months=SEMESTER.months()[:1], details=ROUTE
+    )
+    await create_invite(world.coordinator_a, "parent", student_id=a1)
+    earlier = await iaps.open_iap(teacher, a1, EARLIER)
+    plan = await iaps.open_iap(teacher, a1, SEMESTER)
+    for iap in (earlier, plan):
+        await iaps.add_measure(
+            teacher,
+            iap.id,
+            kind="consultation",
+            specialist_type="psychologist",
+            planned_quantity=6,
+            risk_factors=["unexcused_absences"],
+        )
+        await iaps.record_consent(world.parent_a1, iap.id, given=True)
+        await iaps.submit_for_approval(teacher, iap.id)
+    await iaps.return_iap(world.coordinator_a, earlier.id, COMMENT)  # a message to the preparer
+    await iaps.approve_iap(world.coordinator_a, plan.id)
+    await iaps.approve_iap(world.coordinator_m1, plan.id)
+    await Iap.filter(id=earlier.id).update(pause_reason=REASON, evaluation=EVALUATION)
+    return plan
+
+
+async def test_the_export_holds_every_record_about_the_student_with_labels(world):
+    plan = await full_history(world)
+    data = await privacy.export_student(world.student_a1.id, "ru")
+    assert data["student"]["first_name"] == "Anna"
+    assert data["student"]["class"]["name"] == "7.a"
+    assert data["student"]["school"]["name"] == "Ezerkalnes vidusskola"
+    assert data["risk_signals"][0]["note"] == NOTE
+    assert data["risk_signals"][0]["factor"]["label"] == "Пропуски без уважительной причины"
+    assert data["consultations"][0]["topic"] == TOPIC
+    assert data["support_needs"][0]["details"] == ROUTE
+    assert data["support_needs"][0]["status"]["code"] == "confirmed"
+    current = next(p for p in data["plans"] if p["id"] == plan.id)
+    assert current["status"]["code"] == "approved"
+    assert current["consent"]["code"] == "given"
+    assert [a["step"]["code"] for a in current["approvals"]] == [
+        "preparer",
+        "school",
+        "municipality",
+    ]
+    assert current["measures"][0]["specialist_type"]["label"] == "Психолог"
+    assert [t["to"]["code"] for t in current["status_history"]] == [
+        "draft",
+        "in_approval",
+        "approved",
+    ]
+    comments = [t["comment"] for p in data["plans"] for t in p["status_history"]]
+    assert COMMENT in comments
+    assert [p["person_id"] for p in data["parents"]] == [world.parent_a1.id]
+    assert len(data["invites"]) == 1
+    assert {m["kind"] for m in data["messages"]} == {
+        "need_question",
+        "need_answered",
+        "iap_returned",
+    }
+    actions = {e["action"] for e in data["audit_events"]}
+    assert {"risk_signal.create", "consultation.create", "support_need.answer"} <= actions
+    assert {"iap.open", "iap_measure.create", "invite.create", "read.export"} <= actions
+
+
+async def test_the_export_covers_every_model_holding_data_about_a_student(db):
+    """A new table with a student or plan key must be added to the export and the erasure."""
+    linked_to = {"models.Student", "models.Iap"}
+    holding = {
+        model
+        for model in Tortoise.apps["models"].values()
+        for field in model._meta.fk_fields
+        if model._meta.fields_map[field].model_name in linked_to
+    }
+    assert holding, "no model refers to a student: the check itself is broken"
+    assert holding <= set(privacy.STUDENT_DATA)
+
+
+async def test_a_persons_export_holds_their_roles_records_and_messages(world):
+    await full_history(world)
+    data = await privacy.export_person(world.parent_a1.id, "lv")
+    assert data["person"]["display_name"] == PARENT_NAME
+    assert [m["role"]["label"] for m in data["memberships"]] == ["Vecāks"]
+    assert "support_need.answer" in {e["action"] for e in data["audit_events"]}
+    assert {m["kind"] for m in data["messages"]} == {"need_question"}
+    assert "token_hash" not in str(data)
+
+
+async def test_only_the_students_coordinators_may_export(world):
+    assert await privacy.export_student_for(world.coordinator_m1, world.student_a1.id, "lv")
+    for outsider in (world.teacher_a, world.parent_a1, world.coordinator_m2):
+        with pytest.raises(NotFound):
+            await privacy.export_student_for(outsider, world.student_a1.id, "lv")
