@@ -181,3 +181,49 @@ def privacy_export(
     else:
         data = run_with_database(lambda: privacy.export_person(person_id, supported(locale)))
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+@privacy_app.command("erase")
+def privacy_erase(
+    student_id: Annotated[int, typer.Option(help="The student whose personal data goes.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase a student's names and free text for good; their counts stay in the statistics."""
+    from core.services import privacy
+
+    if not yes:
+        typer.confirm(
+            f"Erase student {student_id}'s personal data? This cannot be undone.", abort=True
+        )
+    erased = run_with_database(lambda: privacy.erase_student(student_id))
+    typer.echo(f"Student {student_id}: " + ("erased." if erased else "was already erased."))
+
+
+@privacy_app.command("purge")
+def privacy_purge(
+    before: Annotated[
+        datetime | None,
+        typer.Option(
+            formats=["%Y-%m-%d"],
+            help="Erase students whose last activity was before this day "
+            "(default: RETENTION_YEARS, 5, years ago).",
+        ),
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Erase every student whose last plan (or, without one, last record) is past retention."""
+    from core.services import privacy
+
+    cutoff = before.date() if before else privacy.retention_cutoff()
+    due = run_with_database(lambda: privacy.students_past_retention(cutoff))
+    if not due:
+        typer.echo(f"No student's last activity is before {cutoff}: nothing to erase.")
+        return
+    if not yes:
+        typer.confirm(
+            f"Erase the personal data of {len(due)} students whose last activity was before "
+            f"{cutoff}? This cannot be undone.",
+            abort=True,
+        )
+    erased = run_with_database(lambda: privacy.purge(cutoff))
+    typer.echo(f"Erased {erased} students.")

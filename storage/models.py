@@ -49,6 +49,10 @@ class Student(Model):
     first_name = fields.CharField(max_length=80)
     last_name = fields.CharField(max_length=80)
     family_language = fields.CharField(max_length=8, default="lv")
+    # On the roster since (for retention); null only in the schema: SQLite cannot make it
+    # required without rebuilding the table, which would cascade-delete the student's records.
+    created_at = fields.DatetimeField(auto_now_add=True, null=True)
+    erased_at = fields.DatetimeField(null=True)  # personal data erased; the rows stay for counts
 
     class Meta:
         table = "student"

@@ -98,3 +98,31 @@ def test_privacy_export_prints_json_for_a_student_or_a_person(empty_database_url
     assert person["person"]["id"] == 5 and person["memberships"]
     assert runner.invoke(app, ["privacy", "export"]).exit_code != 0
     assert runner.invoke(app, ["privacy", "export", "--student-id", "99999"]).exit_code == 1
+
+
+def test_privacy_erase_asks_first_and_purge_erases_past_retention(empty_database_url, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+
+    def student(student_id: int) -> dict:
+        export = runner.invoke(app, ["privacy", "export", "--student-id", str(student_id)])
+        return json.loads(export.output)["student"]
+
+    name = student(1)["last_name"]
+    kept = runner.invoke(app, ["privacy", "erase", "--student-id", "1"], input="n\n")
+    assert kept.exit_code == 1 and "cannot be undone" in kept.output
+    assert student(1)["last_name"] == name
+
+    erased = runner.invoke(app, ["privacy", "erase", "--student-id", "1"], input="y\n")
+    assert erased.exit_code == 0 and "erased." in erased.output, erased.output
+    assert student(1)["last_name"] != name and student(1)["erased_at"]
+    again = runner.invoke(app, ["privacy", "erase", "--student-id", "1", "--yes"])
+    assert again.exit_code == 0 and "already erased" in again.output
+
+    nothing = runner.invoke(app, ["privacy", "purge", "--yes"])  # demo data is this year's
+    assert "nothing to erase" in nothing.output
+    everyone = runner.invoke(app, ["privacy", "purge", "--before", "2999-01-01", "--yes"])
+    assert everyone.exit_code == 0, everyone.output
+    assert everyone.output.startswith("Erased ") and student(2)["erased_at"]

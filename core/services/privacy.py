@@ -3,11 +3,15 @@ with retention (right to erasure) that keeps the programme's statistics true.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from tortoise.expressions import Q
+from tortoise.functions import Max
+from tortoise.transactions import in_transaction
 
 from core import audit
 from core.access import Actor
@@ -25,7 +29,9 @@ from core.catalogues import (
     SUPPORT_TYPES,
     Catalogue,
 )
+from core.clock import Semester, now, today
 from core.errors import NotFound
+from core.services import outbox
 from storage.models import (
     ApiToken,
     AuditEvent,
@@ -163,6 +169,7 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
     return {
         "student": {
             **_fields(student, "id", "first_name", "last_name", "family_language"),
+            **_fields(student, "created_at", "erased_at"),
             "class": _fields(student.school_class, "id", "grade", "name"),
             "school": _fields(student.school, "id", "name", "kind"),
             "municipality": _fields(student.school.municipality, "id", "name"),
@@ -357,3 +364,151 @@ async def export_person(person_id: int, locale: str) -> Row:
         "audit_events": _events(events),
         "messages": [_message(item) for item in messages],
     }
+
+
+# --- right to erasure and retention ---------------------------------------------------------
+
+ERASED = "—"  # what an erased name reads as: nothing that points to anyone
+
+
+class PrivacySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    # Years personal data is kept after a student's last activity (see the README for why 5).
+    retention_years: int = Field(default=5, ge=1, le=50)
+
+
+def retention_cutoff(years: int | None = None, day: date | None = None) -> date:
+    """The day before which a student's last activity lets their data be erased."""
+    years = years or PrivacySettings().retention_years
+    day = day or today()
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+async def erase_student(student_id: int, by: int | None = None) -> bool:
+    """Erase a student's personal data for good; False if it was erased before.
+
+    Names become a placeholder; notes, topics, routes, reasons, evaluations and comments are
+    blanked; the child's parent links and invites go, and a parent left with no role keeps no
+    name or Telegram id. Rows, codes, dates and numbers stay, so every count stays true.
+    Messages about the student still waiting are dropped. The erasure is audited, without content.
+    """
+    student = await Student.get_or_none(id=student_id)
+    if student is None:
+        raise NotFound()
+    plans = Iap.filter(student_id=student.id)
+    async with in_transaction():
+        erased = await Student.filter(id=student.id, erased_at__isnull=True).update(
+            first_name=ERASED, last_name=ERASED, family_language="lv", erased_at=now()
+        )
+        if not erased:
+            return False
+        ids = _RecordIds.of(
+            student.id,
+            await SupportNeed.filter(student_id=student.id).only("id"),
+            await plans.only("id"),
+        )
+        parents = await Membership.filter(student_id=student.id).values_list("person_id", flat=True)
+        people = set(parents) | await _people_of(student.id)
+        await _drop_messages_about(ids, people)
+        await RiskSignal.filter(student_id=student.id).update(note=None)
+        await Consultation.filter(student_id=student.id).update(topic=None)
+        await SupportNeed.filter(student_id=student.id).update(details=None)
+        await plans.update(pause_reason=None, evaluation=None)
+        await IapTransition.filter(iap__student_id=student.id).update(comment=None)
+        await Membership.filter(student_id=student.id).delete()
+        await Invite.filter(student_id=student.id).delete()
+        await _forget_people_without_roles(set(parents))
+        await audit.record(by, "student.erase", "student", student.id)
+    return True
+
+
+async def _people_of(student_id: int) -> set[int]:
+    """Who asked about the student's needs and prepared their plans: their messages' recipients."""
+    asked = await SupportNeed.filter(student_id=student_id).values_list("asked_by_id", flat=True)
+    prepared = await Iap.filter(student_id=student_id).values_list("preparer_id", flat=True)
+    return {person_id for person_id in (*asked, *prepared) if person_id is not None}
+
+
+async def _drop_messages_about(ids: _RecordIds, people: set[int]) -> None:
+    """Messages about the student not yet sent are not sent; none keeps its error text."""
+    items = [item.id for item in await _messages_about(ids, people)]
+    if not items:
+        return
+    waiting = (outbox.PENDING, outbox.SENDING)
+    await OutboxItem.filter(id__in=items, status__in=waiting).update(
+        status=outbox.FAILED, claimed_until=None
+    )
+    await OutboxItem.filter(id__in=items).update(last_error=None)
+
+
+async def _forget_people_without_roles(person_ids: set[int]) -> None:
+    """A parent whose only child was erased: no name, no Telegram id, no working token."""
+    if not person_ids:
+        return
+    still = await Membership.filter(person_id__in=list(person_ids)).values_list(
+        "person_id", flat=True
+    )
+    gone = list(person_ids - set(still))
+    if not gone:
+        return
+    await Person.filter(id__in=gone).update(display_name=ERASED, telegram_id=None)
+    await ApiToken.filter(person_id__in=gone, revoked_at__isnull=True).update(revoked_at=now())
+    for person_id in gone:
+        await audit.record(None, "person.erase", "person", person_id)
+
+
+async def students_past_retention(before: date) -> list[int]:
+    """Students not yet erased whose last activity was before `before`.
+
+    A student's last activity is the latest of: the end of their last plan's semester (or the
+    plan's last change), their last risk signal, consultation or support need, and the day they
+    joined the roster.
+    """
+    last: dict[int, date] = {}
+
+    def seen(student_id: int, moment: date | datetime | str | None) -> None:
+        if moment is None:
+            return
+        day = _as_date(moment)
+        if student_id not in last or day > last[student_id]:
+            last[student_id] = day
+
+    active = Student.filter(erased_at__isnull=True)
+    for student_id, added in await active.values_list("id", "created_at"):
+        seen(student_id, added or now())
+    for plan in await Iap.filter(student__erased_at__isnull=True).values(
+        "student_id", "school_year", "semester", "updated_at"
+    ):
+        seen(plan["student_id"], Semester(plan["school_year"], plan["semester"]).end)
+        seen(plan["student_id"], plan["updated_at"])
+    for model in (RiskSignal, Consultation, SupportNeed):
+        rows = (
+            await model.filter(student__erased_at__isnull=True)
+            .annotate(last=Max("created_at"))
+            .group_by("student_id")
+            .values("student_id", "last")
+        )
+        for row in rows:
+            seen(row["student_id"], row["last"])
+    return sorted(student_id for student_id, day in last.items() if day < before)
+
+
+async def purge(before: date) -> int:
+    """Erase every student past retention (see `students_past_retention`); how many were."""
+    erased = 0
+    for student_id in await students_past_retention(before):
+        erased += await erase_student(student_id)
+    return erased
+
+
+def _as_date(value: date | datetime | str) -> date:
+    """A moment's day in UTC; SQLite returns aggregated moments as text."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).date()
+    return value

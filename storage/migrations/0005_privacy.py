@@ -1,10 +1,12 @@
 """Privacy: API tokens expire and record when they were last used; audit events are found by
-the record they concern (a student's access log).
+the record they concern (a student's access log); a student records when they joined the roster
+(for retention) and when their personal data was erased.
 
-A token issued before this migration expires 90 days after it was created.
+A token issued before this migration expires 90 days after it was created; a student already on
+the roster counts as added when the migration runs (retention starts then: never earlier).
 """
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tortoise import fields, migrations
 from tortoise.indexes import Index
@@ -21,6 +23,11 @@ async def expire_existing_tokens(apps, schema_editor) -> None:
             .using_db(schema_editor.client)
             .update(expires_at=token.created_at + timedelta(days=TOKEN_DAYS))
         )
+
+
+async def students_added_now(apps, schema_editor) -> None:
+    students = apps.get_model("models", "Student")
+    await students.all().using_db(schema_editor.client).update(created_at=datetime.now(UTC))
 
 
 class Migration(migrations.Migration):
@@ -48,5 +55,16 @@ class Migration(migrations.Migration):
         ops.AddIndex(
             model_name="AuditEvent",
             index=Index(fields=["entity", "entity_id"]),
+        ),
+        ops.AddField(
+            model_name="Student",
+            name="created_at",
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=True),
+        ),
+        ops.RunPython(students_added_now, ops.RunPython.noop),
+        ops.AddField(
+            model_name="Student",
+            name="erased_at",
+            field=fields.DatetimeField(null=True, auto_now=False, auto_now_add=False),
         ),
     ]

@@ -6,10 +6,13 @@ import pytest
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 
-from core.clock import Semester, today
+from core.clock import Semester, now, today
+from core.digest import Scope, Week, build_digest
+from core.digest_view import digest_to_dict
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.iap import assemble_for_student, assemble_school
 from core.services import consultations, iaps, needs, privacy, signals
+from core.services.overview import students_at_risk
 from core.services.people import (
     create_api_token,
     create_invite,
@@ -17,7 +20,16 @@ from core.services.people import (
     revoke_api_token,
 )
 from storage.db import database, tortoise_config, upgrade
-from storage.models import ApiToken, AuditEvent, Iap, Person
+from storage.models import (
+    ApiToken,
+    AuditEvent,
+    Iap,
+    Membership,
+    OutboxItem,
+    Person,
+    RiskSignal,
+    Student,
+)
 
 SEMESTER = Semester.current()
 EARLIER = (
@@ -45,7 +57,7 @@ async def test_revoking_twice_is_harmless(world):
     assert first is not None and again == first
 
 
-async def test_tokens_issued_before_expiry_existed_expire_90_days_after_creation(
+async def test_migrating_expires_old_tokens_in_90_days_and_keeps_students_records(
     empty_database_url,
 ):
     config = tortoise_config(empty_database_url)
@@ -56,6 +68,15 @@ async def test_tokens_issued_before_expiry_existed_expire_90_days_after_creation
             " VALUES (1, 'Fictional', 'lv', FALSE, '2026-01-10 08:00:00+00')",
             "INSERT INTO api_token (token_hash, person_id, created_at)"
             " VALUES ('abc', 1, '2026-01-10 08:00:00+00')",
+            "INSERT INTO municipality (id, name) VALUES (1, 'Fictional novads')",
+            "INSERT INTO school (id, name, kind, state_vocational, municipality_id)"
+            " VALUES (7, 'Fictional skola', 'general', FALSE, 1)",
+            "INSERT INTO school_class (id, school_id, grade, name) VALUES (3, 7, 9, '9.a')",
+            "INSERT INTO student (id, school_id, school_class_id, first_name, last_name,"
+            " family_language) VALUES (5, 7, 3, 'Anna', 'Paraugs', 'lv')",
+            'INSERT INTO risk_signal (student_id, school_id, "group", factor, level,'
+            " observed_from, observed_to, created_at) VALUES (5, 7, 'learning', 'behaviour',"
+            " 'caution', '2026-01-12', '2026-01-12', '2026-01-12 08:00:00+00')",
         ):
             await connections.get("default").execute_script(statement)
     finally:
@@ -64,7 +85,10 @@ async def test_tokens_issued_before_expiry_existed_expire_90_days_after_creation
     async with database(empty_database_url, apply_migrations=False):
         token = await ApiToken.get(token_hash="abc")
         assert token.expires_at == datetime(2026, 4, 10, 8, tzinfo=UTC)
-        assert token.expires_at - token.created_at == timedelta(days=90)
+        student = await Student.get(id=5)
+        assert student.erased_at is None
+        assert now() - student.created_at < timedelta(minutes=5)  # retention starts now
+        assert await RiskSignal.filter(student_id=5).count() == 1
 
 
 # --- the read audit -------------------------------------------------------------------------
@@ -230,3 +254,132 @@ async def test_only_the_students_coordinators_may_export(world):
     for outsider in (world.teacher_a, world.parent_a1, world.coordinator_m2):
         with pytest.raises(NotFound):
             await privacy.export_student_for(outsider, world.student_a1.id, "lv")
+
+
+# --- right to erasure and retention ---------------------------------------------------------
+
+
+async def statistics(world) -> list:
+    """What a school's figures say: its digest, the overview, the assembled plans' numbers."""
+    digest = await build_digest(
+        world.coordinator_a, Scope("school", world.school_a.id), Week.current().start
+    )
+    overview = [
+        (s.student_id, s.signals, s.iap_status)
+        for s in await students_at_risk(world.coordinator_m1, SEMESTER)
+    ]
+    plans = [
+        (
+            p.student_id,
+            p.status,
+            p.consent,
+            len(p.risks),
+            [(s.sessions, s.hours) for s in p.sessions],
+        )
+        for p in await assemble_school(world.coordinator_a, world.school_a.id, SEMESTER)
+    ]
+    return [digest_to_dict(digest), overview, plans]
+
+
+async def every_text_in_the_database() -> str:
+    """Every text and JSON column of every table, as one string to search."""
+    texts = []
+    for model in Tortoise.apps["models"].values():
+        names = [
+            name
+            for name, field in model._meta.fields_map.items()
+            if field.field_type in (str, dict, list) or type(field).__name__ in ("JSONField",)
+        ]
+        for row in await model.all().values_list(*names):
+            texts += [str(value) for value in row]
+    return "\n".join(texts)
+
+
+async def test_erasure_leaves_no_name_or_free_text_and_keeps_the_statistics(world):
+    await full_history(world)
+    before = await statistics(world)
+    everything = await every_text_in_the_database()
+    typed = ["Anna", "Kalnina", NOTE, TOPIC, ROUTE, COMMENT, REASON, EVALUATION]
+    assert all(text in everything for text in typed)  # the search can find them
+
+    assert await privacy.erase_student(world.student_a1.id, world.coordinator_a.id)
+
+    everything = await every_text_in_the_database()
+    assert [text for text in typed if text in everything] == []
+    assert await statistics(world) == before
+    assert await Student.get(id=world.student_a2.id).values("first_name") == {"first_name": "Janis"}
+
+
+async def test_erasure_unlinks_the_parent_and_forgets_one_left_without_a_role(world):
+    await full_history(world)
+    await create_api_token(world.parent_a1.id)
+    await privacy.erase_student(world.student_a1.id)
+    parent = await Person.get(id=world.parent_a1.id)
+    assert (parent.display_name, parent.telegram_id) == (privacy.ERASED, None)
+    assert not await Membership.exists(student_id=world.student_a1.id)
+    assert not await ApiToken.exists(person_id=parent.id, revoked_at__isnull=True)
+
+
+async def test_a_parent_of_another_child_keeps_their_name_and_that_child(world):
+    await Membership.create(person_id=world.parent_a1.id, role="parent", student=world.student_a2)
+    await privacy.erase_student(world.student_a1.id)
+    parent = await Person.get(id=world.parent_a1.id)
+    assert parent.display_name == "Parent A1" and parent.telegram_id == 108
+    assert await Membership.filter(person_id=parent.id).values_list("student_id", flat=True) == [
+        world.student_a2.id
+    ]
+
+
+async def test_messages_about_an_erased_student_still_waiting_are_not_sent(world):
+    await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals", SEMESTER)
+    await privacy.erase_student(world.student_a1.id)
+    assert await OutboxItem.filter(status="pending").count() == 0
+
+
+async def test_erasing_twice_is_harmless_and_audited_once_without_content(world):
+    await full_history(world)
+    assert await privacy.erase_student(world.student_a1.id, world.coordinator_a.id)
+    first = await every_text_in_the_database()
+    assert not await privacy.erase_student(world.student_a1.id, world.coordinator_a.id)
+    assert await every_text_in_the_database() == first
+    events = await AuditEvent.filter(action="student.erase")
+    assert [(e.person_id, e.entity, e.entity_id) for e in events] == [
+        (world.coordinator_a.id, "student", world.student_a1.id)
+    ]
+    with pytest.raises(NotFound):
+        await privacy.erase_student(999_999)
+
+
+async def test_purge_erases_students_whose_last_activity_is_past_retention(world):
+    old = datetime(2015, 3, 1, tzinfo=UTC)
+    await Student.all().update(created_at=old)
+    # a1: a plan of 2015/16 only; a2: a plan now; a3: nothing since the roster; b1: a signal now
+    await Iap.create(student_id=world.student_a1.id, school_year=2015, semester=1)
+    await Iap.filter(student_id=world.student_a1.id).update(updated_at=old)
+    await Iap.create(student_id=world.student_a2.id, school_year=SEMESTER.school_year, semester=1)
+    await signals.record_risk_signal(world.teacher_b, world.student_b1.id, "behaviour")
+    await RiskSignal.create(
+        student_id=world.student_c1.id,
+        school_id=world.school_c.id,
+        group="learning",
+        factor="behaviour",
+        level="caution",
+        observed_from=old.date(),
+        observed_to=old.date(),
+    )
+    await RiskSignal.filter(student_id=world.student_c1.id).update(created_at=old)
+    cutoff = privacy.retention_cutoff(5)
+    expected = sorted(
+        [world.student_a1.id, world.student_a3.id, world.student_c1.id, world.student_v1.id]
+    )
+    assert await privacy.students_past_retention(cutoff) == expected
+    assert await privacy.purge(cutoff) == 4
+    assert await privacy.purge(cutoff) == 0
+    kept = await Student.filter(erased_at__isnull=True).values_list("id", flat=True)
+    assert sorted(kept) == sorted([world.student_a2.id, world.student_b1.id])
+
+
+def test_the_retention_cutoff_is_the_years_before_today():
+    day = datetime(2031, 2, 14).date()
+    assert privacy.retention_cutoff(5, day) == datetime(2026, 2, 14).date()
+    assert privacy.retention_cutoff(1, datetime(2028, 2, 29).date()) == datetime(2027, 2, 28).date()
