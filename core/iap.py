@@ -13,6 +13,7 @@ from decimal import Decimal
 from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Min, Sum
 
+from core import audit
 from core.access import Actor, visible_school, visible_student
 from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
 from core.clock import Semester
@@ -115,12 +116,14 @@ class AssembledIap:
 
 async def assemble_for_student(actor: Actor, student_id: int, semester: Semester) -> AssembledIap:
     student = await visible_student(actor, student_id)
+    await audit.read(actor.id, "student", student.id, "plan")
     return (await assemble([student.id], semester))[0]
 
 
 async def assemble_school(actor: Actor, school_id: int, semester: Semester) -> list[AssembledIap]:
     """Every student of the school with a plan or a risk signal in the semester."""
     await visible_school(actor, school_id)
+    await audit.read(actor.id, "school", school_id, "plans")
     return await assemble(await school_students_in_play(school_id, semester), semester)
 
 

@@ -4,7 +4,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
@@ -22,6 +22,7 @@ from core.catalogues import (
 from core.errors import DomainError
 from core.i18n import LOCALES, N_
 from core.services.people import enroll_by_invite, set_locale, set_quiet_hours
+from core.services.privacy import PrivacySettings
 from handlers.callbacks import Language, Menu, Quiet
 
 # The menu's actions per role: (action, button label msgid). Each action is also a command.
@@ -155,19 +156,37 @@ async def cancel(message: Message, state: FSMContext, actor: Actor | None) -> No
 
 
 async def privacy(message: Message) -> None:
+    years = PrivacySettings().retention_years
+    period = ngettext("{n} year", "{n} years", years).format(n=years)
     await message.answer(
         _(
-            "What we store and why:\n"
+            "What we store and why\n"
             "• About you: your name in Telegram, your Telegram id, your language and your "
             "role, so that the bot knows what you may see.\n"
-            "• About students: name, class, school and family language; the risk signals, "
-            "consultations and support needs that staff and parents record; their support "
-            "plans. This is needed to plan and deliver help under the PuMPuRS programme.\n"
+            "• About students: name, class and school; the risk signals, consultations, "
+            "support needs and support plans that staff and parents record. This is needed "
+            "to plan and give help under the PuMPuRS programme. Personal ID codes are never "
+            "stored.\n"
             "• Volunteers record only numbers of participants, never names.\n"
-            "Each person sees only their own scope: staff their school, parents their own "
-            "child, coordinators their school or municipality. Every change is logged with "
-            "who made it and when. Personal ID codes are never stored."
-        )
+            "\n"
+            "Who sees what: teachers and specialists see the students of their own school; "
+            "a parent sees only their own child's plan and support needs, never staff notes; "
+            "coordinators see their school or municipality; volunteers see no student data.\n"
+            "\n"
+            "Every change, and every time someone opens a child's plan or records, is logged: "
+            "who, what and when (never the content). The school's coordinator can see who has "
+            "looked at a child's data.\n"
+            "\n"
+            "How long: when a student's last support plan has ended (or, without a plan, "
+            "their last record), their data is kept for {period}, then names and notes are "
+            "erased for good. Only numbers without names stay, for the programme's statistics."
+            "\n\n"
+            "A parent, or a student who is of age, can ask the school's coordinator for a copy "
+            "of everything stored about the child, or for it to be erased.\n"
+            "\n"
+            "Questions: ask your school's coordinator. The programme's data controller is "
+            "Valsts izglītības kvalitātes dienests (IKVD)."
+        ).format(period=period)
     )
 
 

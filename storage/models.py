@@ -49,6 +49,10 @@ class Student(Model):
     first_name = fields.CharField(max_length=80)
     last_name = fields.CharField(max_length=80)
     family_language = fields.CharField(max_length=8, default="lv")
+    # On the roster since (for retention); null only in the schema: SQLite cannot make it
+    # required without rebuilding the table, which would cascade-delete the student's records.
+    created_at = fields.DatetimeField(auto_now_add=True, null=True)
+    erased_at = fields.DatetimeField(null=True)  # personal data erased; the rows stay for counts
 
     class Meta:
         table = "student"
@@ -151,6 +155,8 @@ class ApiToken(Model):
         "models.Person", related_name="api_tokens", on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)  # to the hour: kept cheap
     revoked_at = fields.DatetimeField(null=True)
 
     class Meta:
@@ -361,6 +367,7 @@ class AuditEvent(Model):
 
     class Meta:
         table = "audit_event"
+        indexes = (("entity", "entity_id"),)  # what happened to a record: a student's access log
 
 
 class OutboxItem(Model):

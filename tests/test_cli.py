@@ -59,3 +59,70 @@ def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_ur
     assert "Tālāk" in result.output
     assert "Saglabāts" in result.output
     assert asyncio.run(lessons_missed()) == before + 2
+
+
+def test_tokens_are_listed_without_their_secret_and_revoked(empty_database_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+    secret = runner.invoke(app, ["token", "create", "--person-id", "5", "--days", "30"])
+    assert secret.exit_code == 0, secret.output
+    refused = runner.invoke(app, ["token", "create", "--person-id", "5", "--days", "0"])
+    assert refused.exit_code == 1
+    assert "1 to 365 days" in refused.output
+
+    listed = runner.invoke(app, ["token", "list"])
+    assert listed.exit_code == 0, listed.output
+    assert secret.output.strip() not in listed.output
+    row = listed.output.splitlines()[1].split("\t")
+    assert row[1] == "5" and row[-1] == "-"  # person 5, not revoked
+
+    revoked = runner.invoke(app, ["token", "revoke", row[0]])
+    assert revoked.exit_code == 0, revoked.output
+    assert runner.invoke(app, ["token", "list"]).output.splitlines()[1].split("\t")[-1] != "-"
+    missing = runner.invoke(app, ["token", "revoke", "9999"])
+    assert missing.exit_code == 1
+
+
+def test_privacy_export_prints_json_for_a_student_or_a_person(empty_database_url, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+    student = runner.invoke(app, ["privacy", "export", "--student-id", "1", "--locale", "ru"])
+    assert student.exit_code == 0, student.output
+    data = json.loads(student.output)
+    assert data["student"]["id"] == 1
+    labels = {s["factor"]["label"] for s in data["risk_signals"]}
+    assert labels and all(label.isascii() is False for label in labels)  # Russian labels
+    person = json.loads(runner.invoke(app, ["privacy", "export", "--person-id", "5"]).output)
+    assert person["person"]["id"] == 5 and person["memberships"]
+    assert runner.invoke(app, ["privacy", "export"]).exit_code != 0
+    assert runner.invoke(app, ["privacy", "export", "--student-id", "99999"]).exit_code == 1
+
+
+def test_privacy_erase_asks_first_and_purge_erases_past_retention(empty_database_url, monkeypatch):
+    import json
+
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+
+    def student(student_id: int) -> dict:
+        export = runner.invoke(app, ["privacy", "export", "--student-id", str(student_id)])
+        return json.loads(export.output)["student"]
+
+    name = student(1)["last_name"]
+    kept = runner.invoke(app, ["privacy", "erase", "--student-id", "1"], input="n\n")
+    assert kept.exit_code == 1 and "cannot be undone" in kept.output
+    assert student(1)["last_name"] == name
+
+    erased = runner.invoke(app, ["privacy", "erase", "--student-id", "1"], input="y\n")
+    assert erased.exit_code == 0 and "erased." in erased.output, erased.output
+    assert student(1)["last_name"] != name and student(1)["erased_at"]
+    again = runner.invoke(app, ["privacy", "erase", "--student-id", "1", "--yes"])
+    assert again.exit_code == 0 and "already erased" in again.output
+
+    nothing = runner.invoke(app, ["privacy", "purge", "--yes"])  # demo data is this year's
+    assert "nothing to erase" in nothing.output
+    everyone = runner.invoke(app, ["privacy", "purge", "--before", "2999-01-01", "--yes"])
+    assert everyone.exit_code == 0, everyone.output
+    assert everyone.output.startswith("Erased ") and student(2)["erased_at"]

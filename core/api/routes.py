@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from core import catalogues
+from core import audit, catalogues
 from core.access import visible_student
 from core.api.deps import CurrentActor, Locale, SemesterParam, semester_param
 from core.api.schemas import (
@@ -142,7 +142,9 @@ async def list_students(
 
 @router.get("/students/{student_id}", tags=["students"])
 async def get_student(actor: CurrentActor, student_id: Id) -> StudentOut:
-    return StudentOut.model_validate(await visible_student(actor, student_id))
+    student = await visible_student(actor, student_id)
+    await audit.read(actor.id, "student", student.id, "student")
+    return StudentOut.model_validate(student)
 
 
 # Invites

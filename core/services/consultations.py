@@ -59,4 +59,5 @@ async def log_consultation(
 
 async def list_consultations(actor: Actor, student_id: int) -> list[Consultation]:
     student = await workable_student(actor, student_id)
+    await audit.read(actor.id, "student", student.id, "consultations")
     return await Consultation.filter(student_id=student.id).order_by("-held_on", "-id")

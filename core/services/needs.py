@@ -148,6 +148,7 @@ async def get_need(actor: Actor, need_id: int) -> SupportNeed:
 async def list_needs(actor: Actor, student_id: int) -> list[SupportNeed]:
     """A student's needs, for staff over them and for their parents."""
     student = await visible_student(actor, student_id)
+    await audit.read(actor.id, "student", student.id, "support_needs")
     return (
         await SupportNeed.filter(student_id=student.id)
         .select_related("student")

@@ -26,6 +26,9 @@ from storage.models import ApiToken, Invite, Membership, Municipality, Ngo, Pers
 
 INVITE_DAYS = 7
 MAX_INVITE_DAYS = 30
+TOKEN_DAYS = 90  # an API token's default lifetime
+MAX_TOKEN_DAYS = 365
+TOKEN_USE_PRECISION = timedelta(hours=1)  # last use is written at most once an hour
 
 
 def _hash(secret: str) -> str:
@@ -174,21 +177,53 @@ async def set_locale(person_id: int, locale: str) -> Person:
     return person
 
 
-async def create_api_token(person_id: int) -> str:
-    """A new bearer token for the person; returned once, stored only as a hash."""
+async def create_api_token(person_id: int, days: int = TOKEN_DAYS) -> str:
+    """A new bearer token for the person, valid `days`; returned once, stored only as a hash."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(N_("A token is valid for 1 to {days} days."), days=MAX_TOKEN_DAYS)
     if not await Person.exists(id=person_id):
         raise NotFound()
     token = secrets.token_urlsafe(32)
-    api_token = await ApiToken.create(token_hash=_hash(token), person_id=person_id)
+    api_token = await ApiToken.create(
+        token_hash=_hash(token), person_id=person_id, expires_at=now() + timedelta(days=days)
+    )
     await audit.record(person_id, "api_token.create", "api_token", api_token.id)
     return token
 
 
 async def actor_for_token(token: str) -> Actor | None:
-    api_token = await ApiToken.get_or_none(token_hash=_hash(token), revoked_at__isnull=True)
+    """The token's person, if the token is neither revoked nor expired; its use is noted hourly."""
+    moment = now()
+    api_token = await ApiToken.get_or_none(
+        token_hash=_hash(token), revoked_at__isnull=True, expires_at__gt=moment
+    )
     if api_token is None:
         return None
+    if api_token.last_used_at is None or moment - api_token.last_used_at >= TOKEN_USE_PRECISION:
+        await ApiToken.filter(id=api_token.id).update(last_used_at=moment)
     return await load_actor(api_token.person_id)
+
+
+async def list_api_tokens() -> list[ApiToken]:
+    """Every token, newest first (their hashes are no use to anyone: never shown)."""
+    return await ApiToken.all().order_by("-created_at", "-id")
+
+
+async def revoke_api_token(token_id: int, actor: Actor | None = None) -> ApiToken:
+    """Revoke a token; `actor` None is the operator, else only one's own (others': NotFound).
+
+    Revoking a revoked token changes nothing.
+    """
+    api_token = await ApiToken.get_or_none(id=token_id)
+    if api_token is None or (actor is not None and api_token.person_id != actor.id):
+        raise NotFound()
+    if api_token.revoked_at is None:
+        async with in_transaction():
+            api_token.revoked_at = now()
+            await api_token.save(update_fields=["revoked_at"])
+            by = actor.id if actor else None
+            await audit.record(by, "api_token.revoke", "api_token", token_id)
+    return api_token
 
 
 async def person_for_telegram(telegram_id: int) -> Actor | None:

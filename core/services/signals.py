@@ -179,4 +179,5 @@ async def undo_risk_signal(actor: Actor, signal_id: int) -> None:
 
 async def list_risk_signals(actor: Actor, student_id: int) -> list[RiskSignal]:
     student = await workable_student(actor, student_id)
+    await audit.read(actor.id, "student", student.id, "risk_signals")
     return await RiskSignal.filter(student_id=student.id).order_by("-observed_to", "-id")
