@@ -100,6 +100,10 @@ class AssembledIap:
     iap_id: int | None = None
     status: str | None = None
     consent: str = "missing"
+    consent_method: str | None = None  # see CONSENT_METHODS
+    consent_signed_on: date | None = None  # the date on the signed paper form
+    consent_recorded_at: datetime | None = None
+    consent_recorded_by: str | None = None  # the name of who recorded it
     approvals: list[tuple[str, datetime]] = field(default_factory=list)
     pause_reason: str | None = None
     evaluation: str | None = None
@@ -164,11 +168,14 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
     }
     iaps = await Iap.filter(
         student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
-    )
+    ).select_related("consent_by")
     iap_student = {iap.id: iap.student_id for iap in iaps}
     for iap in iaps:
         entry = result[iap.student_id]
         entry.iap_id, entry.status, entry.consent = iap.id, iap.status, iap.consent
+        entry.consent_method, entry.consent_signed_on = iap.consent_method, iap.consent_signed_on
+        entry.consent_recorded_at = iap.consent_at
+        entry.consent_recorded_by = iap.consent_by.display_name if iap.consent_by else None
         entry.pause_reason, entry.evaluation = iap.pause_reason, iap.evaluation
         entry.continues, entry.continued_from_id = iap.continues, iap.continued_from_id
     await _add_plan_parts(result, iap_student)

@@ -280,6 +280,8 @@ class Iap(Model):
         "models.Person", null=True, related_name="iap_consents", on_delete=fields.SET_NULL
     )
     consent_at = fields.DatetimeField(null=True)
+    consent_method = fields.CharField(max_length=16, null=True)  # see CONSENT_METHODS
+    consent_signed_on = fields.DateField(null=True)  # the date on the signed paper form
     pause_reason = fields.TextField(null=True)
     evaluation = fields.TextField(null=True)
     continues = fields.BooleanField(null=True)
