@@ -179,6 +179,8 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
         lines += ["  " + line for line in consent_lines(plan, locale)]
     if plan.pause_reason:
         lines.append(_("Paused because: {reason}", reason=plan.pause_reason))
+    if plan.evaluation:
+        lines.append(_("Evaluation: {text}", text=plan.evaluation))
 
     lines += ["", _("Identified risks:")]
     if not plan.risks:

@@ -14,8 +14,9 @@ from core.clock import RIGA, Semester, today
 from core.services import iaps, needs, outbox
 from core.services.people import set_locale
 from handlers.callbacks import Menu, StudentAction
-from handlers.needs import Consent, NeedMonth, NeedReply, NeedSave, NeedType
+from handlers.needs import ChildPlan, Consent, NeedMonth, NeedReply, NeedSave, NeedType
 from storage.models import Iap, Membership, OutboxItem, Person, SupportNeed
+from tests.staff_words import COMMENT, EVALUATION, PAUSE, STAFF_WORDS, plan_with_staff_words
 
 MONTHS = Semester.current().months()
 
@@ -313,7 +314,10 @@ async def test_consent_is_asked_and_given_through_the_bot(sim, world, i18n):
     parent = sim.user(108)
     assert await deliver(sim, i18n) == 1
     assert "Skola ir sagatavojusi Jūsu bērnam atbalsta plānu (IAP)." in parent.last.text
-    assert [text for text, _ in parent.last.buttons()] == ["Piekrist", "Atteikt"]
+    assert [text for text, _ in parent.last.buttons()] == ["Piekrist", "Atteikt", "Skatīt plānu"]
+    plan = (await parent.press("Skatīt plānu"))[-1]
+    assert plan.text.startswith("Atbalsta plāns (IAP): Anna Kalnina")
+    assert "Statuss: Projekts" in plan.text
     replies = await parent.press("Piekrist")
     assert "Jūsu piekrišana ir reģistrēta" in replies[-1].text
     iap = await Iap.get(id=iap.id)
@@ -382,3 +386,23 @@ async def test_needs_lists_answers_and_offers_open_questions_again(sim, world, i
 
     teacher = await sim.user(101).send("/needs")  # not for staff
     assert "nav paredzēta Jūsu lomai" in teacher[-1].text
+
+
+async def test_a_parent_reads_the_plan_from_needs_without_staff_words(sim, world):
+    await plan_with_staff_words(world)
+    parent = sim.user(108)
+    await parent.send("/needs")
+    plan = (await parent.press("Skatīt plānu"))[-1].text
+    assert plan.startswith("Atbalsta plāns (IAP): Anna Kalnina")
+    assert "Statuss: Apturēts" in plan
+    assert "Uzvedības problēmas" in plan and "Psihologs: plānotas 6 h / 1 konsultācija" in plan
+    for words in STAFF_WORDS:
+        assert words not in plan
+
+    staff = "\n".join(r.text for r in await sim.user(104).send("/iap kalnin"))
+    for words in (COMMENT, PAUSE, EVALUATION):
+        assert words in staff
+
+    other_family = ChildPlan(student_id=world.student_b1.id, school_year=2026, semester=1)
+    await parent.press_data(other_family.pack())
+    assert parent.alerts[-1] == "Jums tam nav piekļuves."
