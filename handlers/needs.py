@@ -192,7 +192,7 @@ async def support_chosen(
 ) -> None:
     student_id = (await state.get_data())["student_id"]
     try:
-        need = await needs.ask_parent_about_need(actor, student_id, callback_data.code)
+        asked = await needs.ask_about_need(actor, student_id, callback_data.code)
     except InvalidInput as error:  # no parent yet, or a forged type
         await state.clear()
         await callback.answer()
@@ -200,9 +200,16 @@ async def support_chosen(
         return
     await state.clear()
     await callback.answer()
-    need = await needs.get_need(actor, need.id)
-    asked = _("I have asked the parent about: {support}. You will be told the answer.")
-    text = f"{asked.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
+    need = await needs.get_need(actor, asked.need.id)
+    told = (
+        _(
+            "The parent has already been asked about: {support}. "
+            "No answer yet; you will be told it too."
+        )
+        if asked.already_open
+        else _("I have asked the parent about: {support}. You will be told the answer.")
+    )
+    text = f"{told.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
     await edit_or_keep(callback.message, text)
 
 

@@ -235,6 +235,23 @@ class SupportNeed(Model):
         indexes = (("student_id", "school_year", "semester"),)
 
 
+class SupportNeedAsker(Model):
+    """Everyone who asked the parents about a need: each is told the answer."""
+
+    id = fields.IntField(primary_key=True)
+    need: fields.ForeignKeyRelation[SupportNeed] = fields.ForeignKeyField(
+        "models.SupportNeed", related_name="askers", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="need_questions_asked", on_delete=fields.CASCADE
+    )
+    asked_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "support_need_asker"
+        unique_together = (("need", "person"),)
+
+
 class PeerActivity(Model):
     id = fields.IntField(primary_key=True)
     ngo: fields.ForeignKeyRelation[Ngo] = fields.ForeignKeyField(
