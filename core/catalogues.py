@@ -146,6 +146,16 @@ CONSENT_STATES = Catalogue(
     Entry("refused", N_("Consent refused")),
 )
 
+# How a consent (or refusal) came: the parent's own answer online, or a signed paper form entered
+# by staff (the parent's, or the student's own once of age); `unknown` for consent kept before.
+ONLINE, PAPER, ADULT_STUDENT = "online", "paper", "adult_student"
+CONSENT_METHODS = Catalogue(
+    Entry(ONLINE, N_("by the parent, online")),
+    Entry(PAPER, N_("on a paper form signed by the parent")),
+    Entry(ADULT_STUDENT, N_("on a paper form signed by the adult student")),
+    Entry("unknown", N_("unknown (recorded earlier)")),
+)
+
 # Approval chain after the parent's consent: preparer -> school director -> municipality.
 APPROVAL_STEPS = Catalogue(
     Entry("preparer", N_("Preparer")),

@@ -19,6 +19,7 @@ from core.catalogues import (
     ABSENCES,
     HIGH,
     MUNICIPALITY_COORDINATOR,
+    PAPER,
     PARENT,
     RISK_FACTORS,
     SCHOOL_COORDINATOR,
@@ -440,8 +441,10 @@ async def _advance(demo: _Demo, iap: Iap, student: Student, stage: str) -> None:
     rank = STAGES.index(stage)
     teacher, school = demo.teacher(student), demo.school(student)
     if rank >= STAGES.index("consented"):
-        consenting = demo.cast.parent if student is demo.world.example else teacher
-        await iaps.record_consent(consenting, iap.id, given=True)
+        if student is demo.world.example:
+            await iaps.record_consent(demo.cast.parent, iap.id, given=True)
+        else:  # the parent's signed form, entered by the teacher
+            await iaps.record_consent(teacher, iap.id, given=True, method=PAPER, signed_on=today())
     if rank >= STAGES.index("in_approval"):
         await iaps.submit_for_approval(teacher, iap.id)
     if rank >= STAGES.index("school_signed"):

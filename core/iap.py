@@ -3,10 +3,10 @@
 Whatever a student's history, assembling costs the same fixed number of queries (eight), and a
 whole school's plans come back from one call (`assemble_school`) for two more. What was realised
 is what the semester holds: sessions of a measure's specialist type, confirmed months of its
-support type (a plan has at most one measure of each).
+support type (a plan has at most one measure of each). A parent reads the `for_parent` projection.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Min, Sum
 
 from core import audit
-from core.access import Actor, visible_school, visible_student
+from core.access import Actor, can_work_with, visible_school, visible_student
 from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
 from core.clock import Semester
 from storage.models import (
@@ -24,6 +24,7 @@ from storage.models import (
     IapMeasure,
     IapTransition,
     RiskSignal,
+    School,
     Student,
     SupportNeed,
 )
@@ -101,6 +102,10 @@ class AssembledIap:
     iap_id: int | None = None
     status: str | None = None
     consent: str = "missing"
+    consent_method: str | None = None  # see CONSENT_METHODS
+    consent_signed_on: date | None = None  # the date on the signed paper form
+    consent_recorded_at: datetime | None = None
+    consent_recorded_by: str | None = None  # the name of who recorded it
     approvals: list[tuple[str, datetime]] = field(default_factory=list)
     pause_reason: str | None = None
     evaluation: str | None = None
@@ -115,13 +120,49 @@ class AssembledIap:
 
 
 async def assemble_for_student(actor: Actor, student_id: int, semester: Semester) -> AssembledIap:
+    """The student's plan as this actor may read it: whole for staff, `for_parent` for a parent."""
     student = await visible_student(actor, student_id)
     await audit.read(actor.id, "student", student.id, "plan")
-    return (await assemble([student.id], semester))[0]
+    plan = (await assemble([student.id], semester))[0]
+    return for_parent(plan) if await _reads_as_parent(actor, student) else plan
+
+
+async def _reads_as_parent(actor: Actor, student: Student) -> bool:
+    """The actor sees this student only as their parent, not as staff or coordinator over them."""
+    if student.id not in actor.child_ids:
+        return False
+    school = await School.get(id=student.school_id)
+    return not can_work_with(actor, student, school.municipality_id)
+
+
+def for_parent(plan: AssembledIap) -> AssembledIap:
+    """What a parent reads of their child's plan; the one place this is decided.
+
+    A parent sees the status and approvals, the consent (how and when, not who entered it), the
+    risks (group, factor, level, counts, dates), the measures planned and what was delivered
+    (sessions, hours, months), the support needs with their own answers, and the history's
+    status changes with dates. A parent never sees staff's words: no history comments (an
+    approver's return comment), no pause reason, no evaluation or whether the plan continues, no
+    name of who entered the consent, no gaps (staff's to-do list). Signal notes and session
+    topics are never assembled for anyone.
+    """
+    return replace(
+        plan,
+        consent_recorded_by=None,
+        pause_reason=None,
+        evaluation=None,
+        continues=None,
+        gaps=[],
+        history=[replace(line, comment=None) for line in plan.history],
+    )
 
 
 async def assemble_school(actor: Actor, school_id: int, semester: Semester) -> list[AssembledIap]:
-    """Every student of the school with a plan or a risk signal in the semester."""
+    """Every student of the school with a plan or a risk signal in the semester.
+
+    For the school's staff and coordinators only: a parent, who has no school in scope, is
+    refused and reads their own child's plan through `assemble_for_student`.
+    """
     await visible_school(actor, school_id)
     await audit.read(actor.id, "school", school_id, "plans")
     return await assemble(await school_students_in_play(school_id, semester), semester)
@@ -167,11 +208,14 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
     }
     iaps = await Iap.filter(
         student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
-    )
+    ).select_related("consent_by")
     iap_student = {iap.id: iap.student_id for iap in iaps}
     for iap in iaps:
         entry = result[iap.student_id]
         entry.iap_id, entry.status, entry.consent = iap.id, iap.status, iap.consent
+        entry.consent_method, entry.consent_signed_on = iap.consent_method, iap.consent_signed_on
+        entry.consent_recorded_at = iap.consent_at
+        entry.consent_recorded_by = iap.consent_by.display_name if iap.consent_by else None
         entry.pause_reason, entry.evaluation = iap.pause_reason, iap.evaluation
         entry.continues, entry.continued_from_id = iap.continues, iap.continued_from_id
     await _add_plan_parts(result, iap_student)

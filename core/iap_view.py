@@ -5,6 +5,7 @@ from typing import Any
 
 from core.catalogues import (
     APPROVAL_STEPS,
+    CONSENT_METHODS,
     CONSENT_STATES,
     IAP_STATUSES,
     NEED_STATUSES,
@@ -42,6 +43,26 @@ def gap_text(gap: Gap, locale: str) -> str:
     return gettext(GAP_TEXTS[gap.kind], locale, what=what)
 
 
+def consent_lines(plan: AssembledIap, locale: str) -> list[str]:
+    """How the consent (or refusal) was given, and when and by whom it was recorded."""
+    if plan.consent_method is None:
+        return []
+    _ = partial(gettext, locale=locale)
+    how = CONSENT_METHODS[plan.consent_method].text(locale)
+    if plan.consent_signed_on is not None:
+        how = _(
+            "{how}; form dated {date}", how=how, date=short_date(plan.consent_signed_on, locale)
+        )
+    lines = [_("How: {how}", how=how)]
+    if plan.consent_recorded_at is not None:
+        when = date_time(plan.consent_recorded_at, locale)
+        if plan.consent_recorded_by:
+            lines.append(_("Recorded by {name}, {when}", when=when, name=plan.consent_recorded_by))
+        else:
+            lines.append(_("Recorded {when}", when=when))
+    return lines
+
+
 def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
     """The plan with codes and, beside each, its label in the reader's language."""
 
@@ -61,6 +82,16 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
         "iap_id": plan.iap_id,
         "status": coded(IAP_STATUSES, plan.status),
         "consent": coded(CONSENT_STATES, plan.consent),
+        "consent_record": None
+        if plan.consent_method is None
+        else {
+            "method": coded(CONSENT_METHODS, plan.consent_method),
+            "signed_on": plan.consent_signed_on.isoformat() if plan.consent_signed_on else None,
+            "recorded_at": plan.consent_recorded_at.isoformat()
+            if plan.consent_recorded_at
+            else None,
+            "recorded_by": plan.consent_recorded_by,
+        },
         "approvals": [
             {"step": coded(APPROVAL_STEPS, step), "at": at.isoformat()}
             for step, at in plan.approvals
@@ -145,8 +176,11 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
     else:
         lines.append(_("Status: {status}", status=IAP_STATUSES[plan.status].text(locale)))
         lines.append(CONSENT_STATES[plan.consent].text(locale))
+        lines += ["  " + line for line in consent_lines(plan, locale)]
     if plan.pause_reason:
         lines.append(_("Paused because: {reason}", reason=plan.pause_reason))
+    if plan.evaluation:
+        lines.append(_("Evaluation: {text}", text=plan.evaluation))
 
     lines += ["", _("Identified risks:")]
     if not plan.risks:

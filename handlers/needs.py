@@ -1,5 +1,8 @@
 """Support needs: staff ask the parent; the parent answers (months, route) or consents; /needs.
 
+A parent reads their child's plan from /needs and from a consent request, as `core.iap.for_parent`
+shows it.
+
 The question, the answer and the consent request reach the other side through the outbox
 (bot/sender.py renders them with the views below, in the recipient's language).
 """
@@ -20,6 +23,8 @@ from core.catalogues import NEED_STATUSES, SUPPORT_TYPES
 from core.clock import Semester
 from core.errors import Conflict, InvalidInput
 from core.formatting import semester_text
+from core.iap import assemble_for_student
+from core.iap_view import render_iap
 from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
@@ -49,6 +54,14 @@ class NeedSave(CallbackData, prefix="nd_s"):
 class Consent(CallbackData, prefix="nd_c"):
     iap_id: Id
     given: bool
+
+
+class ChildPlan(CallbackData, prefix="nd_p"):
+    """A parent reads their child's plan of a semester."""
+
+    student_id: Id
+    school_year: int
+    semester: int
 
 
 class AskNeed(StatesGroup):
@@ -138,7 +151,16 @@ def consent_view(iap) -> tuple[str, InlineKeyboardMarkup]:
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Give consent"), callback_data=Consent(iap_id=iap.id, given=True))
     builder.button(text=_("Refuse"), callback_data=Consent(iap_id=iap.id, given=False))
+    semester = Semester(iap.school_year, iap.semester)
+    builder.button(text=_("Read the plan"), callback_data=plan_button(iap.student_id, semester))
+    builder.adjust(2, 1)
     return text, builder.as_markup()
+
+
+def plan_button(student_id: int, semester: Semester) -> ChildPlan:
+    return ChildPlan(
+        student_id=student_id, school_year=semester.school_year, semester=semester.number
+    )
 
 
 # Staff: from a student's card, ask the parent about a need.
@@ -170,7 +192,7 @@ async def support_chosen(
 ) -> None:
     student_id = (await state.get_data())["student_id"]
     try:
-        need = await needs.ask_parent_about_need(actor, student_id, callback_data.code)
+        asked = await needs.ask_about_need(actor, student_id, callback_data.code)
     except InvalidInput as error:  # no parent yet, or a forged type
         await state.clear()
         await callback.answer()
@@ -178,9 +200,16 @@ async def support_chosen(
         return
     await state.clear()
     await callback.answer()
-    need = await needs.get_need(actor, need.id)
-    asked = _("I have asked the parent about: {support}. You will be told the answer.")
-    text = f"{asked.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
+    need = await needs.get_need(actor, asked.need.id)
+    told = (
+        _(
+            "The parent has already been asked about: {support}. "
+            "No answer yet; you will be told it too."
+        )
+        if asked.already_open
+        else _("I have asked the parent about: {support}. You will be told the answer.")
+    )
+    text = f"{told.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
     await edit_or_keep(callback.message, text)
 
 
@@ -371,10 +400,24 @@ async def child_needs_text(actor: Actor, student_id: int) -> tuple[str, list]:
 async def show_needs(message: Message, actor: Actor) -> None:
     for student_id in sorted(actor.child_ids):
         text, open_questions = await child_needs_text(actor, student_id)
-        await answer_long(message, text)
+        builder = InlineKeyboardBuilder()
+        builder.button(
+            text=_("Read the plan"), callback_data=plan_button(student_id, Semester.current())
+        )
+        await answer_long(message, text, builder.as_markup())
         for need in reversed(open_questions):
             question, keyboard = question_view(need)
             await message.answer(question, reply_markup=keyboard)
+
+
+async def show_child_plan(
+    callback: CallbackQuery, callback_data: ChildPlan, actor: Actor, i18n: I18n
+) -> None:
+    """The child's plan as a parent may read it: no staff notes, comments or evaluations."""
+    semester = Semester(callback_data.school_year, callback_data.semester)
+    plan = await assemble_for_student(actor, callback_data.student_id, semester)
+    await callback.answer()
+    await answer_long(callback.message, render_iap(plan, i18n.current_locale))
 
 
 async def needs_command(message: Message, actor: Actor) -> None:
@@ -403,6 +446,11 @@ def create_router() -> Router:
     router.callback_query.register(save_answer, NeedSave.filter(), AnswerNeed.confirm)
     router.message.register(confirm_pressed, AnswerNeed.confirm, ~F.text.startswith("/"))
     router.callback_query.register(consent_answered, Consent.filter(), IsParent)
+    router.callback_query.register(
+        show_child_plan,
+        ChildPlan.filter(F.semester.in_({1, 2}) & F.school_year.in_(range(2000, 2101))),
+        IsParent,
+    )
     router.message.register(needs_command, Command("needs"), IsParent)
     router.callback_query.register(needs_menu, Menu.filter(F.action == "needs"), IsParent)
     return router

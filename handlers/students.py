@@ -14,6 +14,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.access import Actor
 from core.catalogues import (
+    CONSENT_STATES,
     IAP_STATUSES,
     NEED_STATUSES,
     RISK_FACTORS,
@@ -24,6 +25,7 @@ from core.catalogues import (
 from core.clock import Semester
 from core.formatting import number, semester_text
 from core.iap import AssembledIap, MeasureLine, assemble_for_student
+from core.iap_view import consent_lines
 from core.ids import Id
 from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
@@ -192,11 +194,20 @@ def status_line(plan: AssembledIap) -> str:
     return _("Status: {status}").format(status=_(IAP_STATUSES[plan.status].label))
 
 
+def consent_text(plan: AssembledIap, locale: str) -> list[str]:
+    """The plan's consent and its evidence; nothing without a plan."""
+    if plan.status is None:
+        return []
+    state = _(CONSENT_STATES[plan.consent].label)
+    return [state, *("  " + line for line in consent_lines(plan, locale))]
+
+
 def card_text(plan: AssembledIap, locale: str) -> str:
     lines = [
         f"{plan.first_name} {plan.last_name}",
         _("Class {name}, {school}").format(name=plan.class_name, school=plan.school_name),
         status_line(plan),
+        *consent_text(plan, locale),
         "",
         _("Identified risks:"),
         *risk_lines(plan),

@@ -241,6 +241,23 @@ class SupportNeed(Model):
         indexes = (("student_id", "school_year", "semester"),)
 
 
+class SupportNeedAsker(Model):
+    """Everyone who asked the parents about a need: each is told the answer."""
+
+    id = fields.IntField(primary_key=True)
+    need: fields.ForeignKeyRelation[SupportNeed] = fields.ForeignKeyField(
+        "models.SupportNeed", related_name="askers", on_delete=fields.CASCADE
+    )
+    person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
+        "models.Person", related_name="need_questions_asked", on_delete=fields.CASCADE
+    )
+    asked_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "support_need_asker"
+        unique_together = (("need", "person"),)
+
+
 class PeerActivity(Model):
     id = fields.IntField(primary_key=True)
     ngo: fields.ForeignKeyRelation[Ngo] = fields.ForeignKeyField(
@@ -286,6 +303,8 @@ class Iap(Model):
         "models.Person", null=True, related_name="iap_consents", on_delete=fields.SET_NULL
     )
     consent_at = fields.DatetimeField(null=True)
+    consent_method = fields.CharField(max_length=16, null=True)  # see CONSENT_METHODS
+    consent_signed_on = fields.DateField(null=True)  # the date on the signed paper form
     pause_reason = fields.TextField(null=True)
     evaluation = fields.TextField(null=True)
     continues = fields.BooleanField(null=True)

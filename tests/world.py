@@ -118,3 +118,10 @@ async def build_world() -> World:
         volunteer=await _person("Volunteer", 109, {"role": "volunteer", "ngo": ngo}),
         outsider=await _person("Outsider", 110),
     )
+
+
+async def teacher_at(school: School, name: str, telegram_id: int) -> Actor:
+    """One more teacher, e.g. a second pair of hands where the world has only a coordinator."""
+    return await _person(
+        name, telegram_id, {"role": "teacher", "specialty": "teacher", "school": school}
+    )

@@ -268,7 +268,7 @@ async def add_measure(actor: CurrentActor, iap_id: Id, body: MeasureIn) -> Measu
 
 @router.post("/iaps/{iap_id}/consent", tags=["iaps"])
 async def record_consent(actor: CurrentActor, iap_id: Id, body: ConsentIn) -> IapOut:
-    return IapOut.model_validate(await iaps.record_consent(actor, iap_id, given=body.given))
+    return IapOut.model_validate(await iaps.record_consent(actor, iap_id, **body.model_dump()))
 
 
 @router.post("/iaps/{iap_id}/consent-request", status_code=202, tags=["iaps"])

@@ -196,6 +196,10 @@ class IapOut(Record):
     semester: int
     status: str
     consent: str
+    consent_method: str | None
+    consent_signed_on: date | None
+    consent_at: datetime | None
+    consent_by_id: int | None
     pause_reason: str | None
     continued_from_id: int | None
 
@@ -220,6 +224,10 @@ class MeasureOut(Record):
 
 class ConsentIn(BaseModel):
     given: bool
+    method: str | None = Field(
+        default=None, description="staff: paper | adult_student; a parent's own answer: none"
+    )
+    signed_on: date | None = Field(default=None, description="staff: the date on the form")
 
 
 class ReturnIn(BaseModel):

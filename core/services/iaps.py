@@ -1,5 +1,7 @@
 """The IAP's life: open, plan measures, consent, the approval chain, moves, review, continue."""
 
+from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from tortoise.exceptions import IntegrityError
@@ -8,8 +10,17 @@ from tortoise.transactions import in_transaction
 
 from core import audit
 from core.access import Actor, can_work_with, visible_student, workable_student
-from core.catalogues import IAP_MOVES, IAP_STATUSES, RISK_FACTORS, SPECIALIST_TYPES, SUPPORT_TYPES
-from core.clock import Semester, now
+from core.catalogues import (
+    ADULT_STUDENT,
+    IAP_MOVES,
+    IAP_STATUSES,
+    ONLINE,
+    PAPER,
+    RISK_FACTORS,
+    SPECIALIST_TYPES,
+    SUPPORT_TYPES,
+)
+from core.clock import Semester, date_problem, now
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
 from core.services import outbox
@@ -111,26 +122,66 @@ async def add_measure(
     return measure
 
 
-async def record_consent(actor: Actor, iap_id: int, *, given: bool) -> Iap:
-    """The parent's application: given or refused by the parent, or entered from paper by staff."""
+async def record_consent(
+    actor: Actor,
+    iap_id: int,
+    *,
+    given: bool,
+    method: str | None = None,
+    signed_on: date | None = None,
+) -> Iap:
+    """The application, given or refused, with its evidence.
+
+    A parent answers for their own child online (no method needed). Staff enter a signed paper
+    form: the parent's (`paper`) or the student's own once of age (`adult_student`), with the
+    date on the form. Who recorded it and when are kept beside.
+    """
     iap = await Iap.get_or_none(id=iap_id)
     if iap is None:
         raise NotFound()
     student = await visible_student(actor, iap.student_id)
     school = await School.get(id=student.school_id)
-    if student.id not in actor.child_ids and not can_work_with(
-        actor, student, school.municipality_id
-    ):
+    own_child = student.id in actor.child_ids
+    if not own_child and not can_work_with(actor, student, school.municipality_id):
         raise AccessDenied()
     if iap.status != "draft":
         raise Conflict(N_("Consent is recorded while the plan is a draft."))
+    if own_child and method in (None, ONLINE):
+        method, signed_on = ONLINE, None
+    else:
+        signed_on = _paper_form_date(method, signed_on)
     async with in_transaction():
         iap.consent = "given" if given else "refused"
         iap.consent_by_id = actor.id
         iap.consent_at = now()
-        await iap.save(update_fields=["consent", "consent_by_id", "consent_at", "updated_at"])
+        iap.consent_method = method
+        iap.consent_signed_on = signed_on
+        await iap.save(
+            update_fields=[
+                "consent",
+                "consent_by_id",
+                "consent_at",
+                "consent_method",
+                "consent_signed_on",
+                "updated_at",
+            ]
+        )
         await audit.record(actor.id, f"iap.consent_{iap.consent}", "iap", iap.id)
     return iap
+
+
+def _paper_form_date(method: str | None, signed_on: date | None) -> date:
+    """Staff enter consent from a signed form: which kind, and the date written on it."""
+    if method not in (PAPER, ADULT_STUDENT):
+        raise InvalidInput(
+            N_("Say who signed the paper form: the parent, or the student of age themselves.")
+        )
+    if signed_on is None:
+        raise InvalidInput(N_("Give the date on the signed form."))
+    problem = date_problem(signed_on)
+    if problem is not None:
+        raise InvalidInput(problem)
+    return signed_on
 
 
 def approval_chain(school: School) -> list[str]:
@@ -148,11 +199,18 @@ def next_step(school: School, signed: set[str]) -> str | None:
 
 
 def may_sign(actor: Actor, step: str, school: School, preparer_id: int | None) -> bool:
+    """The role a step needs: preparer (or staff of the school), school, municipality."""
     if step == "preparer":
         return preparer_id == actor.id or school.id in actor.staff_school_ids
     if step == "school":
         return school.id in actor.coordinated_school_ids
     return school.municipality_id in actor.municipality_ids
+
+
+def independent(actor: Actor, iap: Iap, signers: Iterable[int | None]) -> bool:
+    """An approval step is signed by someone else than who prepared the plan, recorded its
+    consent, or signed an earlier step: no one takes a plan from draft to approved alone."""
+    return actor.id not in {iap.preparer_id, iap.consent_by_id, *signers}
 
 
 async def submit_for_approval(actor: Actor, iap_id: int) -> Iap:
@@ -177,10 +235,18 @@ async def approve_iap(actor: Actor, iap_id: int) -> Iap:
     iap, _, school = await _iap_for_work(actor, iap_id)
     if iap.status != "in_approval":
         raise Conflict(N_("This plan is not waiting for approval."))
-    signed = set(await IapApproval.filter(iap_id=iap.id).values_list("step", flat=True))
+    approvals = await IapApproval.filter(iap_id=iap.id)
+    signed = {approval.step for approval in approvals}
     step = next_step(school, signed)
     if step is None or not may_sign(actor, step, school, iap.preparer_id):
         raise AccessDenied(N_("This plan is waiting for another approver."))
+    if not independent(actor, iap, (approval.person_id for approval in approvals)):
+        raise AccessDenied(
+            N_(
+                "You prepared this plan, recorded its consent or signed it already: "
+                "another approver must sign it."
+            )
+        )
     async with in_transaction():
         await IapApproval.create(iap_id=iap.id, step=step, person_id=actor.id)
         await audit.record(actor.id, f"iap.approve_{step}", "iap", iap.id)
@@ -310,6 +376,11 @@ async def iaps_waiting_for(actor: Actor) -> list[Iap]:
         school = iap.student.school
         signed = {approval.step for approval in iap.approvals}
         step = next_step(school, signed)
-        if step is not None and may_sign(actor, step, school, iap.preparer_id):
+        signers = (approval.person_id for approval in iap.approvals)
+        if (
+            step is not None
+            and may_sign(actor, step, school, iap.preparer_id)
+            and independent(actor, iap, signers)
+        ):
             waiting.append(iap)
     return waiting

@@ -1,8 +1,11 @@
 """Material support needs: a teacher or coordinator asks, the parent confirms or declines.
 
 Questions, answers and consent requests reach people through the outbox, within their quiet
-hours: parents' and staff's alike (staff sleep too).
+hours: parents' and staff's alike (staff sleep too). An open question reaches every parent of
+the student once, those who join later too; its answer reaches everyone who asked.
 """
+
+from typing import NamedTuple
 
 from tortoise.transactions import in_transaction
 
@@ -14,7 +17,7 @@ from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
 from core.services import outbox
 from core.text import optional_text
-from storage.models import Iap, Membership, SupportNeed
+from storage.models import Iap, Membership, OutboxItem, SupportNeed, SupportNeedAsker
 
 DETAILS_LIMIT = 300
 TRANSPORT_TYPES = (TRANSPORT_TICKETS, "special_transport")
@@ -30,10 +33,19 @@ async def parent_ids(student_id: int) -> list[int]:
     return sorted(set(ids))
 
 
-async def ask_parent_about_need(
+class AskedNeed(NamedTuple):
+    need: SupportNeed
+    already_open: bool  # the parents had been asked before and not answered yet
+
+
+async def ask_about_need(
     actor: Actor, student_id: int, support_type: str, semester: Semester | None = None
-) -> SupportNeed:
-    """Open a question to the student's parents; one open question per type and semester."""
+) -> AskedNeed:
+    """Ask the student's parents; one open question per type and semester.
+
+    Asking about a question already open joins it: the actor is told the answer too, and a parent
+    who has not had the question yet gets it now.
+    """
     if support_type not in SUPPORT_TYPES:
         raise InvalidInput(N_("Unknown support type."))
     semester = semester or Semester.current()
@@ -42,28 +54,63 @@ async def ask_parent_about_need(
     if not parents:
         raise InvalidInput(NO_PARENT)
     async with in_transaction():
-        open_question = await SupportNeed.filter(
+        need = await SupportNeed.filter(
             student_id=student.id,
             support_type=support_type,
             school_year=semester.school_year,
             semester=semester.number,
             status="asked",
         ).first()
-        if open_question is not None:
-            return open_question
-        need = await SupportNeed.create(
-            student_id=student.id,
-            support_type=support_type,
-            school_year=semester.school_year,
-            semester=semester.number,
-            asked_by_id=actor.id,
-        )
-        for parent_id in parents:
-            await outbox.enqueue(
-                parent_id, outbox.NEED_QUESTION, {"need_id": need.id}, respect_quiet_hours=True
+        already_open = need is not None
+        if need is None:
+            need = await SupportNeed.create(
+                student_id=student.id,
+                support_type=support_type,
+                school_year=semester.school_year,
+                semester=semester.number,
+                asked_by_id=actor.id,
             )
+        if not await SupportNeedAsker.exists(need_id=need.id, person_id=actor.id):
+            await SupportNeedAsker.create(need_id=need.id, person_id=actor.id)
+        await _send_question(need.id, parents)
         await audit.record(actor.id, "support_need.ask", "support_need", need.id)
-    return need
+    return AskedNeed(need, already_open)
+
+
+async def ask_parent_about_need(
+    actor: Actor, student_id: int, support_type: str, semester: Semester | None = None
+) -> SupportNeed:
+    """`ask_about_need`, for callers that need only the question."""
+    return (await ask_about_need(actor, student_id, support_type, semester)).need
+
+
+def _question_key(need_id: int) -> str:
+    return f"need:{need_id}"
+
+
+async def _send_question(need_id: int, parents: list[int]) -> None:
+    """Queue the question for each of these parents who has not been sent it yet."""
+    key = _question_key(need_id)
+    sent = await OutboxItem.filter(
+        kind=outbox.NEED_QUESTION, dedupe_key=key, recipient_id__in=parents
+    ).values_list("recipient_id", flat=True)
+    for parent_id in sorted(set(parents) - set(sent)):
+        await outbox.enqueue(
+            parent_id,
+            outbox.NEED_QUESTION,
+            {"need_id": need_id},
+            respect_quiet_hours=True,
+            dedupe_key=key,
+        )
+
+
+async def send_open_questions(parent_id: int, student_id: int) -> None:
+    """A parent who has just joined gets the questions still open about their child."""
+    open_ids = await SupportNeed.filter(student_id=student_id, status="asked").values_list(
+        "id", flat=True
+    )
+    for need_id in sorted(open_ids):
+        await _send_question(need_id, [parent_id])
 
 
 async def need_to_answer(actor: Actor, need_id: int) -> SupportNeed:
@@ -109,7 +156,7 @@ async def answer_need(
 ) -> SupportNeed:
     """The parent's answer: confirmed with the months (and, for transport, the route), or no.
 
-    The one who asked is told through the outbox.
+    Everyone who asked is told through the outbox.
     """
     need = await need_to_answer(actor, need_id)
     if confirmed:
@@ -125,12 +172,10 @@ async def answer_need(
         )
         if not claimed:
             raise Conflict(ALREADY_ANSWERED)
-        if need.asked_by_id is not None:
+        askers = await SupportNeedAsker.filter(need_id=need.id).values_list("person_id", flat=True)
+        for asker_id in sorted(askers):
             await outbox.enqueue(
-                need.asked_by_id,
-                outbox.NEED_ANSWERED,
-                {"need_id": need.id},
-                respect_quiet_hours=True,
+                asker_id, outbox.NEED_ANSWERED, {"need_id": need.id}, respect_quiet_hours=True
             )
         await audit.record(actor.id, "support_need.answer", "support_need", need.id)
     return await SupportNeed.get(id=need.id)

@@ -21,6 +21,7 @@ from core.catalogues import (
 from core.clock import now
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import LOCALES, N_, supported
+from core.services import needs
 from core.text import lenient_line
 from storage.models import ApiToken, Invite, Membership, Municipality, Ngo, Person, Student
 
@@ -165,6 +166,8 @@ async def enroll_by_invite(
         membership, created = await Membership.get_or_create(person_id=person.id, **scope)
         if created:
             await audit.record(person.id, "membership.create", "membership", membership.id)
+        if invite.role == PARENT:
+            await needs.send_open_questions(person.id, invite.student_id)
     return await load_actor(person.id)
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.clock import RIGA, now
+from core.clock import RIGA, now, today
 from core.formatting import short_date
 from core.services import iaps, needs, people, signals
 from handlers.callbacks import Menu
@@ -19,6 +19,7 @@ from handlers.coordination import (
 )
 from storage.models import Iap, IapApproval, IapTransition, Invite, Membership
 from tests.bot.conftest import make_simulator
+from tests.world import teacher_at
 
 STALE_LV = "Šī poga vairs nav aktīva"
 DENIED_LV = "Jums tam nav piekļuves."
@@ -58,7 +59,7 @@ async def plan_in_approval(student, preparer) -> Iap:
         planned_quantity=6,
         risk_factors=["low_achievement"],
     )
-    await iaps.record_consent(preparer, iap.id, given=True)
+    await iaps.record_consent(preparer, iap.id, given=True, method="paper", signed_on=today())
     return await iaps.submit_for_approval(preparer, iap.id)
 
 
@@ -220,7 +221,8 @@ async def pending_world(world) -> dict[str, Iap]:
     a1 = await plan_in_approval(world.student_a1, world.teacher_a)  # waits for school A
     a2 = await plan_in_approval(world.student_a2, world.teacher_a)
     await iaps.approve_iap(world.coordinator_a, a2.id)  # waits for the municipality
-    v1 = await plan_in_approval(world.student_v1, world.coordinator_v)  # waits for school V
+    teacher_v = await teacher_at(world.school_v, "Teacher V", 120)
+    v1 = await plan_in_approval(world.student_v1, teacher_v)  # waits for school V
     c1 = await plan_in_approval(world.student_c1, world.coordinator_m2)  # school C: no one yet
 
     await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals")

@@ -11,11 +11,12 @@ from bot.i18n import create_i18n
 from bot.sender import send_due
 from bot.session import Sent
 from core.clock import RIGA, Semester, today
-from core.services import iaps, needs, outbox
+from core.services import iaps, needs, outbox, people
 from core.services.people import set_locale
 from handlers.callbacks import Menu, StudentAction
-from handlers.needs import Consent, NeedMonth, NeedReply, NeedSave, NeedType
+from handlers.needs import ChildPlan, Consent, NeedMonth, NeedReply, NeedSave, NeedType
 from storage.models import Iap, Membership, OutboxItem, Person, SupportNeed
+from tests.staff_words import COMMENT, EVALUATION, PAUSE, STAFF_WORDS, plan_with_staff_words
 
 MONTHS = Semester.current().months()
 
@@ -313,7 +314,10 @@ async def test_consent_is_asked_and_given_through_the_bot(sim, world, i18n):
     parent = sim.user(108)
     assert await deliver(sim, i18n) == 1
     assert "Skola ir sagatavojusi Jūsu bērnam atbalsta plānu (IAP)." in parent.last.text
-    assert [text for text, _ in parent.last.buttons()] == ["Piekrist", "Atteikt"]
+    assert [text for text, _ in parent.last.buttons()] == ["Piekrist", "Atteikt", "Skatīt plānu"]
+    plan = (await parent.press("Skatīt plānu"))[-1]
+    assert plan.text.startswith("Atbalsta plāns (IAP): Anna Kalnina")
+    assert "Statuss: Projekts" in plan.text
     replies = await parent.press("Piekrist")
     assert "Jūsu piekrišana ir reģistrēta" in replies[-1].text
     iap = await Iap.get(id=iap.id)
@@ -382,3 +386,52 @@ async def test_needs_lists_answers_and_offers_open_questions_again(sim, world, i
 
     teacher = await sim.user(101).send("/needs")  # not for staff
     assert "nav paredzēta Jūsu lomai" in teacher[-1].text
+
+
+async def test_a_parent_reads_the_plan_from_needs_without_staff_words(sim, world):
+    await plan_with_staff_words(world)
+    parent = sim.user(108)
+    await parent.send("/needs")
+    plan = (await parent.press("Skatīt plānu"))[-1].text
+    assert plan.startswith("Atbalsta plāns (IAP): Anna Kalnina")
+    assert "Statuss: Apturēts" in plan
+    assert "Uzvedības problēmas" in plan and "Psihologs: plānotas 6 h / 1 konsultācija" in plan
+    for words in STAFF_WORDS:
+        assert words not in plan
+
+    staff = "\n".join(r.text for r in await sim.user(104).send("/iap kalnin"))
+    for words in (COMMENT, PAUSE, EVALUATION):
+        assert words in staff
+
+    other_family = ChildPlan(student_id=world.student_b1.id, school_year=2026, semester=1)
+    await parent.press_data(other_family.pack())
+    assert parent.alerts[-1] == "Jums tam nav piekļuves."
+
+
+async def test_a_question_already_open_reaches_a_parent_who_joined_and_answers_every_asker(
+    sim, world, i18n
+):
+    teacher, psychologist, first_parent = sim.user(101), sim.user(102), sim.user(108)
+    await ask(teacher, world.student_a1.id, "Ēdināšana")
+    assert await deliver(sim, i18n) == 1
+    assert "Jautājums no skolas" in first_parent.last.text
+
+    issued = await people.create_invite(
+        world.coordinator_a, "parent", student_id=world.student_a1.id
+    )
+    second_parent = sim.user(7101)
+    await second_parent.send(f"/start {issued.code}")
+    assert await deliver(sim, i18n) == 1  # the question, to the parent who just joined
+    assert "Jautājums no skolas" in second_parent.last.text
+
+    await tap_need(psychologist, world.student_a1.id)
+    told = await psychologist.press("Ēdināšana")
+    assert told[-1].text.startswith("Vecākam par šo jau ir jautāts: Ēdināšana.")
+    assert "Atbilde vēl nav saņemta; to saņemsiet arī Jūs." in told[-1].text
+    assert await deliver(sim, i18n) == 0  # both parents have the question already
+
+    await second_parent.send("/needs")
+    await second_parent.press("Nē")
+    assert await deliver(sim, i18n) == 2
+    for asker in (teacher, psychologist):
+        assert "Vecāks atbildēja, ka šis atbalsts nav nepieciešams: Ēdināšana." in asker.last.text

@@ -180,6 +180,7 @@ async def test_the_card_shows_risks_measures_sessions_and_needs(sim, world):
         "Anna Kalnina\n"
         "7.a klase, Ezerkalnes vidusskola\n"
         "Statuss: Projekts\n"
+        "Nav piekrišanas\n"
         "\n"
         "Identificētie riski:\n"
         "• Neattaisnoti kavējumi: Augsts risks; 2 signāli, 7 nokavētas mācību stundas\n"
@@ -240,7 +241,7 @@ async def test_a_card_without_records_and_the_way_back(sim, world):
     await teacher.press("Nākamā lapa")
     card = (await teacher.press("Marta Liepa"))[-1]
     assert card.text == (
-        "Marta Liepa\n8.b klase, Ezerkalnes vidusskola\nStatuss: Projekts\n\n"
+        "Marta Liepa\n8.b klase, Ezerkalnes vidusskola\nStatuss: Projekts\nNav piekrišanas\n\n"
         "Identificētie riski:\n  šajā semestrī nav reģistrēti"
     )
     assert card.buttons()[-1] == ("Atpakaļ uz sarakstu", StPage(page=1).pack())

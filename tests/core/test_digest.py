@@ -93,7 +93,9 @@ async def submitted_plan(world, student, at: datetime) -> Iap:
         specialist_type="psychologist",
         risk_factors=["behaviour"],
     )
-    await iaps.record_consent(world.teacher_a, plan.id, given=True)
+    await iaps.record_consent(
+        world.teacher_a, plan.id, given=True, method="paper", signed_on=today()
+    )
     await iaps.submit_for_approval(world.teacher_a, plan.id)
     await iaps.approve_iap(world.coordinator_a, plan.id)
     await Iap.filter(id=plan.id).update(created_at=at)

@@ -2,10 +2,11 @@
 
 import pytest
 
-from core.clock import Semester
+from core.clock import Semester, today
 from core.errors import AccessDenied, Conflict, InvalidInput
 from core.iap import assemble_for_student
 from core.services import iaps, signals
+from tests.world import teacher_at
 
 
 async def _ready_plan(world, student, preparer):
@@ -19,12 +20,12 @@ async def _ready_plan(world, student, preparer):
         planned_quantity=8,
         risk_factors=["low_achievement"],
     )
-    await iaps.record_consent(preparer, iap.id, given=True)  # a signed paper application
+    await iaps.record_consent(preparer, iap.id, given=True, method="paper", signed_on=today())
     return await iaps.submit_for_approval(preparer, iap.id)
 
 
 async def test_state_vocational_school_skips_the_municipality(world):
-    preparer = world.coordinator_v
+    preparer = await teacher_at(world.school_v, "Teacher V", 120)
     iap = await _ready_plan(world, world.student_v1, preparer)
     approved = await iaps.approve_iap(world.coordinator_v, iap.id)
     assert approved.status == "approved"
@@ -54,7 +55,8 @@ async def test_a_returned_plan_goes_back_to_draft_with_the_comment(world):
 
 
 async def test_pause_needs_a_reason_and_moves_follow_the_rules(world):
-    iap = await _ready_plan(world, world.student_v1, world.coordinator_v)
+    teacher = await teacher_at(world.school_v, "Teacher V", 120)
+    iap = await _ready_plan(world, world.student_v1, teacher)
     await iaps.approve_iap(world.coordinator_v, iap.id)
     with pytest.raises(Conflict):
         await iaps.move_iap(world.coordinator_v, iap.id, "under_review")
@@ -69,7 +71,7 @@ async def test_pause_needs_a_reason_and_moves_follow_the_rules(world):
 
 async def test_review_continues_the_plan_next_semester(world):
     actor = world.coordinator_v
-    iap = await _ready_plan(world, world.student_v1, actor)
+    iap = await _ready_plan(world, world.student_v1, await teacher_at(world.school_v, "V", 120))
     await iaps.approve_iap(actor, iap.id)
     await iaps.move_iap(actor, iap.id, "in_progress")
     with pytest.raises(Conflict):
@@ -92,7 +94,7 @@ async def test_submit_needs_consent_and_a_measure(world):
     iap = await iaps.open_iap(teacher, world.student_a2.id)
     with pytest.raises(Conflict):
         await iaps.submit_for_approval(teacher, iap.id)
-    await iaps.record_consent(teacher, iap.id, given=True)
+    await iaps.record_consent(teacher, iap.id, given=True, method="paper", signed_on=today())
     with pytest.raises(Conflict):
         await iaps.submit_for_approval(teacher, iap.id)
     with pytest.raises(InvalidInput):

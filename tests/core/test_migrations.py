@@ -4,8 +4,20 @@ from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
 
+from core.access import load_actor
+from core.clock import Semester
+from core.services import needs
 from storage.db import database, tortoise_config, upgrade
-from storage.models import AuditEvent, Consultation, Municipality, RiskSignal
+from storage.models import (
+    AuditEvent,
+    Consultation,
+    Iap,
+    Membership,
+    Municipality,
+    OutboxItem,
+    RiskSignal,
+    SupportNeedAsker,
+)
 
 
 async def test_migrations_build_a_working_database(empty_database_url):
@@ -52,3 +64,72 @@ async def test_signals_and_sessions_logged_before_school_columns_get_their_stude
     async with database(empty_database_url, apply_migrations=False):
         assert await RiskSignal.all().values_list("school_id", flat=True) == [7]
         assert await Consultation.all().values_list("school_id", flat=True) == [7]
+
+
+BEFORE_CONSENT_EVIDENCE = [
+    *BEFORE_SCHOOL_COLUMNS[:4],
+    "INSERT INTO person (id, display_name, locale, unreachable, created_at)"
+    " VALUES (11, 'Fictional teacher', 'lv', FALSE, '2026-09-01 08:00:00+00')",
+    "INSERT INTO person (id, display_name, locale, unreachable, created_at)"
+    " VALUES (12, 'Fictional parent', 'lv', FALSE, '2026-09-01 08:00:00+00')",
+    "INSERT INTO membership (person_id, role, student_id, created_at)"
+    " VALUES (12, 'parent', 5, '2026-09-01 08:00:00+00')",
+    *(
+        "INSERT INTO iap (id, student_id, school_year, semester, status, preparer_id, consent,"
+        f" consent_by_id, consent_at, created_at, updated_at) VALUES ({iap_id}, 5, 2026,"
+        f" {semester}, 'draft', 11, '{consent}', {by}, {at}, '2026-09-02 08:00:00+00',"
+        " '2026-09-02 08:00:00+00')"
+        for iap_id, semester, consent, by, at in (
+            (1, 1, "given", 11, "'2026-09-03 08:00:00+00'"),  # entered by staff
+            (2, 2, "refused", 12, "'2026-09-03 08:00:00+00'"),  # the parent's own answer
+            (3, 3, "missing", "NULL", "NULL"),
+        )
+    ),
+]
+
+
+async def test_consent_kept_before_evidence_is_marked_online_or_unknown(empty_database_url):
+    config = tortoise_config(empty_database_url)
+    await migrate(config=config, target="models.0003_signal_and_session_school")
+    try:
+        for statement in BEFORE_CONSENT_EVIDENCE:
+            await connections.get("default").execute_script(statement)
+    finally:
+        await Tortoise.close_connections()
+    await upgrade(empty_database_url)
+    async with database(empty_database_url, apply_migrations=False):
+        plans = await Iap.all().order_by("id").values_list("consent_method", "consent_signed_on")
+        assert plans == [("unknown", None), ("online", None), (None, None)]
+
+
+BEFORE_NEED_ASKERS = [
+    *BEFORE_CONSENT_EVIDENCE[:7],
+    "INSERT INTO support_need (id, student_id, support_type, school_year, semester, months,"
+    " status, asked_by_id, created_at) VALUES (9, 5, 'meals', 2026, 1, '[]', 'asked', 11,"
+    " '2026-09-04 08:00:00+00')",
+    "INSERT INTO outbox (recipient_id, kind, payload, status, attempts, parts_sent, not_before,"
+    " next_attempt_at, created_at) VALUES (12, 'need_question', '{\"need_id\": 9}', 'sent', 1,"
+    " 0, '2026-09-04 08:00:00+00', '2026-09-04 08:00:00+00', '2026-09-04 08:00:00+00')",
+]
+
+
+async def test_needs_asked_before_keep_their_asker_and_questions_sent_are_not_sent_again(
+    empty_database_url,
+):
+    config = tortoise_config(empty_database_url)
+    await migrate(config=config, target="models.0004_consent_evidence")
+    try:
+        for statement in BEFORE_NEED_ASKERS:
+            await connections.get("default").execute_script(statement)
+    finally:
+        await Tortoise.close_connections()
+    await upgrade(empty_database_url)
+    async with database(empty_database_url, apply_migrations=False):
+        askers = await SupportNeedAsker.all().values_list("need_id", "person_id")
+        assert askers == [(9, 11)]
+        assert await OutboxItem.all().values_list("dedupe_key", flat=True) == ["need:9"]
+        await Membership.create(person_id=11, role="teacher", school_id=7)
+        teacher = await load_actor(11)
+        asked = await needs.ask_about_need(teacher, 5, "meals", Semester(2026, 1))
+        assert asked.already_open
+        assert await OutboxItem.filter(kind="need_question").count() == 1

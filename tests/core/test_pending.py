@@ -25,7 +25,7 @@ async def _plan_in_approval(student, preparer):
         planned_quantity=4,
         risk_factors=["behaviour"],
     )
-    await iaps.record_consent(preparer, iap.id, given=True)
+    await iaps.record_consent(preparer, iap.id, given=True, method="paper", signed_on=today())
     return await iaps.submit_for_approval(preparer, iap.id)
 
 

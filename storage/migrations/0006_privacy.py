@@ -31,7 +31,7 @@ async def students_added_now(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0003_signal_and_session_school")]
+    dependencies = [("models", "0005_need_askers")]
 
     initial = False
 
