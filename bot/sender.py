@@ -31,7 +31,7 @@ from core.errors import DomainError
 from core.i18n import supported
 from core.services import iaps, needs, outbox
 from core.services.digests import scope_and_week
-from handlers.coordination import returned_view
+from handlers.approvals import returned_view
 from handlers.digest import digest_messages
 from handlers.needs import answered_view, consent_view, question_view
 from handlers.replies import Outgoing

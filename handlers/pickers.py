@@ -1,10 +1,14 @@
-"""Buttons that pick a school or a class, shared by the flows that start from one."""
+"""Buttons that pick something (a school, a class, an item of a list), shared by the flows."""
 
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
 from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from core.errors import AccessDenied
+from handlers.replies import edit_or_keep
 
 CLASSES_PER_ROW = 4
 
@@ -36,3 +40,25 @@ def class_buttons(
         builder.button(text=school_class.name, callback_data=data(school_class.id))
     builder.adjust(CLASSES_PER_ROW)
     return builder
+
+
+def buttons(items: list[tuple[str, CallbackData]], width: int = 1) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for text, data in items:
+        builder.button(text=text, callback_data=data)
+    builder.adjust(width)
+    return builder.as_markup()
+
+
+async def mark_chosen(callback: CallbackQuery, label: str) -> None:
+    """Answer the tap and keep the choice in the question, without its buttons."""
+    await callback.answer()
+    await edit_or_keep(callback.message, f"{callback.message.text}\n→ {label}")
+
+
+def chosen(items: list, wanted: int):
+    """The item with the id a button carried; a forged id outside the offered list is denied."""
+    for item in items:
+        if item.id == wanted:
+            return item
+    raise AccessDenied()

@@ -8,15 +8,10 @@ import pytest
 from core.clock import RIGA, now, today
 from core.formatting import short_date
 from core.services import iaps, needs, people, signals
+from handlers.approvals import PlanAction
 from handlers.callbacks import Menu
-from handlers.coordination import (
-    ClassChoice,
-    FoundStudent,
-    PlanAction,
-    RoleChoice,
-    SchoolChoice,
-    StudentChoice,
-)
+from handlers.iap_search import FoundStudent
+from handlers.invites import ClassChoice, RoleChoice, SchoolChoice, StudentChoice
 from storage.models import Iap, IapApproval, IapTransition, Invite, Membership
 from tests.bot.conftest import make_simulator
 from tests.world import teacher_at

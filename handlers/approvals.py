@@ -1,0 +1,186 @@
+"""Coordinators: what waits for them (/pending), reading, approving or returning a plan."""
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import gettext as _
+
+from core.access import Actor
+from core.catalogues import APPROVAL_STEPS, SUPPORT_TYPES
+from core.clock import RIGA, Semester
+from core.errors import DomainError, InvalidInput
+from core.formatting import semester_text, short_date
+from core.iap import assemble_for_student
+from core.iap_view import render_iap
+from core.ids import Id
+from core.services.iaps import approve_iap, return_iap
+from core.services.pending import coordinated_iap, needs_awaiting_parents, waiting_plans
+from core.text import clean_text
+from handlers.callbacks import Menu
+from handlers.filters import TYPED_TEXT, IsCoordinator
+from handlers.pickers import buttons
+from handlers.replies import answer_long, edit_or_keep
+
+PLANS_SHOWN = 20
+
+
+class ReturnFlow(StatesGroup):
+    comment = State()
+
+
+class PlanAction(CallbackData, prefix="crd_iap"):
+    action: str  # read | approve | return
+    iap_id: Id
+
+
+def plan_text(plan) -> str:
+    student = plan.student
+    lines = [
+        f"{student.first_name} {student.last_name}, {student.school_class.name}, "
+        f"{student.school.name}",
+        _("Semester: {semester}").format(
+            semester=semester_text(
+                Semester(plan.school_year, plan.semester), get_i18n().current_locale
+            )
+        ),
+    ]
+    if plan.preparer is not None:
+        lines.append(_("Prepared by: {name}").format(name=plan.preparer.display_name))
+    signed = [_(APPROVAL_STEPS[a.step].label) for a in plan.approvals if a.step in APPROVAL_STEPS]
+    lines.append(_("Signed by: {steps}").format(steps=", ".join(signed)))
+    return "\n".join(lines)
+
+
+def plan_buttons(iap_id: int) -> InlineKeyboardMarkup:
+    items = [
+        (_("Read"), PlanAction(action="read", iap_id=iap_id)),
+        (_("Approve"), PlanAction(action="approve", iap_id=iap_id)),
+        (_("Return"), PlanAction(action="return", iap_id=iap_id)),
+    ]
+    return buttons(items, 3)
+
+
+def need_line(need, locale: str) -> str:
+    student = need.student
+    return _("• {name} ({class_name}, {school}): {support}, asked on {date}").format(
+        name=f"{student.first_name} {student.last_name}",
+        class_name=student.school_class.name,
+        school=student.school.name,
+        support=_(SUPPORT_TYPES[need.support_type].label),
+        date=short_date(need.created_at.astimezone(RIGA).date(), locale),
+    )
+
+
+async def pending(message: Message, actor: Actor, i18n: I18n) -> None:
+    plans = await waiting_plans(actor)
+    needs = await needs_awaiting_parents(actor)
+    if not plans and not needs:
+        await message.answer(_("Nothing is waiting for you right now."))
+        return
+    if plans:
+        await message.answer(
+            _("Support plans waiting for your approval: {count}").format(count=len(plans))
+        )
+        for plan in plans[:PLANS_SHOWN]:
+            await message.answer(plan_text(plan), reply_markup=plan_buttons(plan.id))
+        if len(plans) > PLANS_SHOWN:
+            await message.answer(
+                _("The oldest {shown} are shown. Approve or return them to see the rest.").format(
+                    shown=PLANS_SHOWN
+                )
+            )
+    if needs:
+        lines = [_("Support needs still awaiting the parents: {count}").format(count=len(needs))]
+        lines += [need_line(need, i18n.current_locale) for need in needs]
+        await answer_long(message, "\n".join(lines))
+
+
+async def pending_from_menu(callback: CallbackQuery, actor: Actor, i18n: I18n) -> None:
+    await callback.answer()
+    await pending(callback.message, actor, i18n)
+
+
+async def read_plan(
+    callback: CallbackQuery, callback_data: PlanAction, actor: Actor, i18n: I18n
+) -> None:
+    iap = await coordinated_iap(actor, callback_data.iap_id)
+    plan = await assemble_for_student(
+        actor, iap.student_id, Semester(iap.school_year, iap.semester)
+    )
+    await callback.answer()
+    await answer_long(callback.message, render_iap(plan, i18n.current_locale))
+
+
+async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Actor) -> None:
+    iap = await approve_iap(actor, callback_data.iap_id)
+    if iap.status == "approved":
+        outcome = _("✓ Approved: the plan can now be put into action.")
+    else:
+        outcome = _("✓ Signed by you. The plan goes on to the next approver.")
+    await callback.answer()
+    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{outcome}")
+
+
+async def ask_return_comment(
+    callback: CallbackQuery, callback_data: PlanAction, state: FSMContext, actor: Actor
+) -> None:
+    iap = await coordinated_iap(actor, callback_data.iap_id)
+    if iap.status != "in_approval":
+        await callback.answer(_("This plan is not waiting for approval."), show_alert=True)
+        return
+    await state.clear()
+    await state.set_state(ReturnFlow.comment)
+    await state.update_data(iap_id=iap.id)
+    await callback.answer()
+    await callback.message.answer(
+        _("What should change in the plan of {name}? Write a comment for the preparer.").format(
+            name=f"{iap.student.first_name} {iap.student.last_name}"
+        )
+    )
+
+
+async def return_comment_given(message: Message, state: FSMContext, actor: Actor) -> None:
+    iap_id = (await state.get_data())["iap_id"]
+    try:
+        await return_iap(actor, iap_id, clean_text(message.text))
+    except InvalidInput:
+        raise  # the comment (empty, too long): said why; the next message is the comment again
+    except DomainError:
+        await state.clear()  # the plan moved on meanwhile: nothing left to ask
+        raise
+    await state.clear()
+    await message.answer(
+        _("Returned to the preparer with your comment. The plan is a draft again.")
+    )
+
+
+async def return_comment_missing(message: Message) -> None:
+    await message.answer(_("Please write the comment as a text message, or stop with /cancel."))
+
+
+def returned_view(student, comment: str | None) -> str:
+    """Told to the preparer when an approver returns their plan to draft."""
+    text = _("The support plan for {name} was returned to draft.").format(
+        name=f"{student.first_name} {student.last_name}"
+    )
+    if comment:
+        text += "\n" + _("Comment: {comment}").format(comment=comment)
+    return text + "\n" + _("Change it and send it for approval again: /students")
+
+
+def create_router() -> Router:
+    router = Router(name="approvals")
+    router.message.filter(IsCoordinator)
+    router.callback_query.filter(IsCoordinator)
+    router.message.register(pending, Command("pending"))
+    router.callback_query.register(pending_from_menu, Menu.filter(F.action == "pending"))
+    router.callback_query.register(read_plan, PlanAction.filter(F.action == "read"))
+    router.callback_query.register(approve, PlanAction.filter(F.action == "approve"))
+    router.callback_query.register(ask_return_comment, PlanAction.filter(F.action == "return"))
+    router.message.register(return_comment_given, ReturnFlow.comment, TYPED_TEXT)
+    router.message.register(return_comment_missing, ReturnFlow.comment, ~F.text.startswith("/"))
+    return router
