@@ -26,3 +26,18 @@ class StudentAction(CallbackData, prefix="sa"):
 
     action: str
     student_id: Id
+
+
+class PlanOpen(CallbackData, prefix="plan"):
+    """Show a support plan as its own message, with what the reader may do next with it.
+
+    Handled in handlers/plans.py; other flows (a returned plan, a reminder) link to it.
+    """
+
+    iap_id: Id
+
+
+class PlanPdf(CallbackData, prefix="pdf"):
+    """Send the printable A4 PDF of a support plan (handlers/plan_pdf.py)."""
+
+    iap_id: Id
