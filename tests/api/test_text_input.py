@@ -5,6 +5,7 @@ import pytest
 from core.clock import Semester, today
 from core.services import iaps, needs, signals
 from storage.models import AuditEvent, Consultation, RiskSignal, SchoolClass, Student
+from tests.world import teacher_at
 
 NUL = "Kavē\x00 pirmdienās"
 OVERRIDE = "Kavē \u202epirmdienās"  # right-to-left override: shows otherwise than it is kept
@@ -21,7 +22,7 @@ async def _ready_plan(world, student, preparer):
         planned_quantity=4,
         risk_factors=["low_achievement"],
     )
-    await iaps.record_consent(preparer, iap.id, given=True)
+    await iaps.record_consent(preparer, iap.id, given=True, method="paper", signed_on=today())
     return await iaps.submit_for_approval(preparer, iap.id)
 
 
@@ -78,13 +79,15 @@ async def _comment(world, text):
 
 
 async def _reason(world, text):
-    iap = await _ready_plan(world, world.student_v1, world.coordinator_v)
+    preparer = await teacher_at(world.school_v, "Teacher V", 120)
+    iap = await _ready_plan(world, world.student_v1, preparer)
     await iaps.approve_iap(world.coordinator_v, iap.id)
     return world.coordinator_v, f"/iaps/{iap.id}/move", {"status": "paused", "reason": text}
 
 
 async def _evaluation(world, text):
-    iap = await _ready_plan(world, world.student_v1, world.coordinator_v)
+    preparer = await teacher_at(world.school_v, "Teacher V", 120)
+    iap = await _ready_plan(world, world.student_v1, preparer)
     await iaps.approve_iap(world.coordinator_v, iap.id)
     await iaps.move_iap(world.coordinator_v, iap.id, "in_progress")
     await iaps.move_iap(world.coordinator_v, iap.id, "under_review")

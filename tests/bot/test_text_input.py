@@ -2,9 +2,11 @@
 
 import pytest
 
+from core.clock import today
 from core.services import iaps, people, signals
 from storage.models import Consultation, Iap, IapTransition, PeerActivity, RiskSignal
 from tests.bot.conftest import make_simulator
+from tests.world import teacher_at
 
 CANNOT_SAVE_LV = (
     "Tekstā ir rakstzīme, ko nevar saglabāt: {char} (vadības vai teksta virziena rakstzīme). "
@@ -89,7 +91,8 @@ async def test_an_activity_title_with_a_nul_is_refused(sim, world):
 
 
 async def test_a_return_comment_with_a_nul_is_refused_and_the_plan_stays(sim, world):
-    preparer, student = world.coordinator_v, world.student_v1
+    preparer = await teacher_at(world.school_v, "Teacher V", 120)
+    student = world.student_v1
     await signals.record_risk_signal(preparer, student.id, "low_achievement")
     iap = await iaps.open_iap(preparer, student.id)
     await iaps.add_measure(
@@ -100,7 +103,7 @@ async def test_a_return_comment_with_a_nul_is_refused_and_the_plan_stays(sim, wo
         planned_quantity=4,
         risk_factors=["low_achievement"],
     )
-    await iaps.record_consent(preparer, iap.id, given=True)
+    await iaps.record_consent(preparer, iap.id, given=True, method="paper", signed_on=today())
     await iaps.submit_for_approval(preparer, iap.id)
 
     coordinator = sim.user(105)
