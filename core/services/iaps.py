@@ -24,6 +24,7 @@ from core.clock import Semester, date_problem, now
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
 from core.services import outbox
+from core.text import clean_text, optional_text
 from storage.models import Iap, IapApproval, IapMeasure, IapTransition, School, Student
 
 TEXT_LIMIT = 2000
@@ -260,7 +261,7 @@ async def return_iap(actor: Actor, iap_id: int, comment: str) -> Iap:
     iap, _, school = await _iap_for_work(actor, iap_id)
     if iap.status != "in_approval":
         raise Conflict(N_("This plan is not waiting for approval."))
-    comment = comment.strip()
+    comment = clean_text(comment)
     if not comment or len(comment) > TEXT_LIMIT:
         raise InvalidInput(N_("Say what should change (at most {max} characters)."), max=TEXT_LIMIT)
     if not (
@@ -299,7 +300,7 @@ async def move_iap(actor: Actor, iap_id: int, to_status: str, reason: str | None
     iap, _, _ = await _iap_for_work(actor, iap_id)
     if to_status not in IAP_MOVES[iap.status]:
         raise Conflict(N_("A plan cannot move from this status to that one."))
-    reason = (reason or "").strip() or None
+    reason = optional_text(reason)
     if to_status == "paused" and not reason:
         raise InvalidInput(N_("Give the reason for pausing the plan."))
     if reason is not None and len(reason) > TEXT_LIMIT:
@@ -317,7 +318,7 @@ async def review_iap(
     iap, _, _ = await _iap_for_work(actor, iap_id)
     if iap.status != "under_review":
         raise Conflict(N_("Only a plan under review can be evaluated."))
-    evaluation = evaluation.strip()
+    evaluation = clean_text(evaluation)
     if not evaluation or len(evaluation) > TEXT_LIMIT:
         raise InvalidInput(N_("Write the evaluation (at most {max} characters)."), max=TEXT_LIMIT)
     following = Semester(iap.school_year, iap.semester).next()
