@@ -106,3 +106,24 @@ async def test_submit_needs_consent_and_a_measure(world):
             planned_quantity=2,
             risk_factors=[],
         )
+
+
+@pytest.mark.parametrize("step", ["return", "pause", "review"])
+async def test_plan_texts_with_a_nul_are_refused_and_the_plan_stays(world, step):
+    preparer = await teacher_at(world.school_v, "Teacher V", 120)
+    iap = await _ready_plan(world, world.student_v1, preparer)
+    coordinator, text = world.coordinator_v, "Kavē\x00 pirmdienās"
+    if step != "return":
+        await iaps.approve_iap(coordinator, iap.id)
+    if step == "review":
+        await iaps.move_iap(coordinator, iap.id, "in_progress")
+        await iaps.move_iap(coordinator, iap.id, "under_review")
+    before = (await iaps.Iap.get(id=iap.id)).status
+    with pytest.raises(InvalidInput):
+        if step == "return":
+            await iaps.return_iap(coordinator, iap.id, text)
+        elif step == "pause":
+            await iaps.move_iap(coordinator, iap.id, "paused", text)
+        else:
+            await iaps.review_iap(coordinator, iap.id, evaluation=text, continues=False)
+    assert (await iaps.Iap.get(id=iap.id)).status == before
