@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 import handlers
 from bot.i18n import PersonI18nMiddleware, create_i18n
-from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware
+from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
 from bot.settings import BotSettings
 from core.i18n import DEFAULT_LOCALE, LOCALES
 from handlers.common import COMMAND_HELP, GENERAL_HELP
@@ -42,7 +42,8 @@ def create_storage(redis: Redis | None) -> BaseStorage:
 def create_dispatcher(
     settings: BotSettings, *, redis: Redis | None = None, i18n: I18n | None = None
 ) -> Dispatcher:
-    """The dispatcher: one user's updates handled one at a time, redeliveries dropped."""
+    """The dispatcher: private chats only, one user's updates handled one at a time, redeliveries
+    dropped."""
     storage = create_storage(redis)
     isolation = (
         storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
@@ -51,6 +52,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DedupeMiddleware(redis))
     dispatcher.update.outer_middleware(ActorMiddleware())
     PersonI18nMiddleware(i18n or create_i18n()).setup(dispatcher)
+    PrivateChatsOnly(redis).setup(dispatcher)
     flood = FloodMiddleware(settings.flood_limit, settings.flood_window_seconds, redis)
     dispatcher.message.outer_middleware(flood)
     dispatcher.callback_query.outer_middleware(flood)
