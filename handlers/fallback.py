@@ -7,7 +7,12 @@ from contextlib import suppress
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
@@ -75,10 +80,18 @@ async def telegram_refused(event: ErrorEvent) -> None:
 
 
 async def _tell(event: ErrorEvent, text: str) -> None:
-    """The apology is best effort: if Telegram refuses it too, the update still ends here."""
+    """An alert on the tapped button, or a message when its spinner was already answered (or the
+    query expired, or the text is too long for an alert); a message after a typed one.
+
+    Best effort: if Telegram refuses it too, the update still ends here.
+    """
     with suppress(TelegramAPIError):
-        if event.update.callback_query is not None:
-            await event.update.callback_query.answer(text, show_alert=True)
+        callback = event.update.callback_query
+        if callback is not None:
+            try:
+                await callback.answer(text, show_alert=True)
+            except TelegramBadRequest:
+                await callback.bot.send_message(callback.from_user.id, text)
         elif event.update.message is not None:
             await event.update.message.answer(text)
 
