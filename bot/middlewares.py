@@ -169,7 +169,8 @@ def _someone_wrote_in_group(event: TelegramObject, user: User | None, chat: Chat
 
 class FloodMiddleware(BaseMiddleware):
     """A user sending more than `limit` updates in `window` seconds is told once, then ignored
-    until the window passes; other users are not slowed."""
+    until the window passes; other users are not slowed. An ignored tap is still answered, so its
+    button does not spin until Telegram gives up."""
 
     KEY = "pumpurs:flood:{}:{}"
 
@@ -184,12 +185,12 @@ class FloodMiddleware(BaseMiddleware):
         count = await self._count(user.id)
         if count <= self.limit:
             return await handler(event, data)
-        if count == self.limit + 1:
-            notice = _("You are sending messages very fast. Please wait a few seconds.")
-            if isinstance(event, Message):
-                await event.answer(notice)
-            elif isinstance(event, CallbackQuery):
-                await event.answer(notice, show_alert=True)
+        first = count == self.limit + 1
+        notice = _("You are sending messages very fast. Please wait a few seconds.")
+        if isinstance(event, CallbackQuery):
+            await event.answer(notice if first else None, show_alert=first)
+        elif isinstance(event, Message) and first:
+            await event.answer(notice)
         return None
 
     async def _count(self, user_id: int) -> int:
