@@ -15,6 +15,7 @@ from redis.asyncio import Redis
 import handlers
 from bot.i18n import PersonI18nMiddleware, create_i18n
 from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
+from bot.retry import retry_replies
 from bot.settings import BotSettings
 from core.i18n import DEFAULT_LOCALE, LOCALES
 from handlers.common import COMMAND_HELP, GENERAL_HELP
@@ -25,6 +26,7 @@ def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot
         session = AiohttpSession()
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    retry_replies(session)
     return Bot(
         token=settings.bot_token or "",
         session=session,
