@@ -14,7 +14,8 @@ from redis.asyncio import Redis
 
 import handlers
 from bot.i18n import PersonI18nMiddleware, create_i18n
-from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware
+from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
+from bot.retry import retry_replies
 from bot.settings import BotSettings
 from core.i18n import DEFAULT_LOCALE, LOCALES
 from handlers.common import COMMAND_HELP, GENERAL_HELP
@@ -25,6 +26,7 @@ def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot
         session = AiohttpSession()
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
+    retry_replies(session)
     return Bot(
         token=settings.bot_token or "",
         session=session,
@@ -42,7 +44,8 @@ def create_storage(redis: Redis | None) -> BaseStorage:
 def create_dispatcher(
     settings: BotSettings, *, redis: Redis | None = None, i18n: I18n | None = None
 ) -> Dispatcher:
-    """The dispatcher: one user's updates handled one at a time, redeliveries dropped."""
+    """The dispatcher: private chats only, one user's updates handled one at a time, redeliveries
+    dropped."""
     storage = create_storage(redis)
     isolation = (
         storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
@@ -51,6 +54,7 @@ def create_dispatcher(
     dispatcher.update.outer_middleware(DedupeMiddleware(redis))
     dispatcher.update.outer_middleware(ActorMiddleware())
     PersonI18nMiddleware(i18n or create_i18n()).setup(dispatcher)
+    PrivateChatsOnly(redis).setup(dispatcher)
     flood = FloodMiddleware(settings.flood_limit, settings.flood_window_seconds, redis)
     dispatcher.message.outer_middleware(flood)
     dispatcher.callback_query.outer_middleware(flood)

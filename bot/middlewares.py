@@ -1,15 +1,28 @@
-"""Update middlewares: who is writing, drop redelivered updates, slow down a flood."""
+"""Update middlewares: who is writing, drop redelivered updates, private chats only, slow down a
+flood."""
 
 import logging
 import time
 from collections import OrderedDict, defaultdict, deque
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram import BaseMiddleware, Bot, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberUpdated,
+    Message,
+    TelegramObject,
+    Update,
+    User,
+)
 from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from core.services.people import mark_reachable, person_for_telegram
 
@@ -75,9 +88,89 @@ class DedupeMiddleware(BaseMiddleware):
             self.seen.pop(update_id, None)
 
 
+class PrivateChatsOnly(BaseMiddleware):
+    """Only what a person sends in their own private chat with the bot reaches the handlers.
+
+    Data about students is never shown where others read along. In a group, supergroup or channel
+    the bot says at most once per NOTICE_SECONDS that it works in private chats, and leaves; a
+    button tapped there, or in inline mode, gets that line as an alert seen by the tapper alone;
+    anything without a sender, or in a private chat that is not the sender's, is ignored.
+    News of the bot's own membership (my_chat_member) goes on: fallback.leave_group leaves.
+    """
+
+    KEY = "pumpurs:group-notice:{}"
+    NOTICE_SECONDS = 3600
+    MEMORY_SIZE = 10_000
+
+    def __init__(self, redis: Redis | None = None) -> None:
+        self.redis = redis
+        self.noticed: OrderedDict[int, float] = OrderedDict()
+
+    def setup(self, router: Router) -> None:
+        """Guard every kind of event (errors come from events already guarded)."""
+        for name, observer in router.observers.items():
+            if name not in {"update", "error"}:
+                observer.outer_middleware(self)
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat: Chat | None = data.get("event_chat")
+        if _is_own_chat(user, chat) or isinstance(event, ChatMemberUpdated):
+            return await handler(event, data)
+        notice = _("Please write to me in a private chat.")
+        bot: Bot = data["bot"]
+        with suppress(TelegramAPIError):
+            if isinstance(event, CallbackQuery):
+                await event.answer(notice, show_alert=True)
+            elif _someone_wrote_in_group(event, user, chat) and await self._first_notice(chat.id):
+                await bot.send_message(chat.id, notice)
+        if chat is not None and chat.type != ChatType.PRIVATE:
+            with suppress(TelegramAPIError):
+                await bot.leave_chat(chat.id)
+        return None
+
+    async def _first_notice(self, chat_id: int) -> bool:
+        """True once per chat and NOTICE_SECONDS (False when Redis cannot tell: stay quiet)."""
+        if self.redis is not None:
+            key = self.KEY.format(chat_id)
+            try:
+                return bool(await self.redis.set(key, 1, nx=True, ex=self.NOTICE_SECONDS))
+            except RedisError:
+                return False
+        now = time.monotonic()
+        last = self.noticed.get(chat_id)
+        if last is not None and now - last < self.NOTICE_SECONDS:
+            return False
+        self.noticed[chat_id] = now
+        self.noticed.move_to_end(chat_id)
+        if len(self.noticed) > self.MEMORY_SIZE:
+            self.noticed.popitem(last=False)
+        return True
+
+
+def _is_own_chat(user: User | None, chat: Chat | None) -> bool:
+    """The sender's private chat with the bot (its id is the sender's id)."""
+    return (
+        user is not None
+        and chat is not None
+        and chat.type == ChatType.PRIVATE
+        and chat.id == user.id
+    )
+
+
+def _someone_wrote_in_group(event: TelegramObject, user: User | None, chat: Chat | None) -> bool:
+    return (
+        isinstance(event, Message)
+        and user is not None
+        and chat is not None
+        and chat.type in {ChatType.GROUP, ChatType.SUPERGROUP}
+    )
+
+
 class FloodMiddleware(BaseMiddleware):
     """A user sending more than `limit` updates in `window` seconds is told once, then ignored
-    until the window passes; other users are not slowed."""
+    until the window passes; other users are not slowed. An ignored tap is still answered, so its
+    button does not spin until Telegram gives up."""
 
     KEY = "pumpurs:flood:{}:{}"
 
@@ -92,12 +185,12 @@ class FloodMiddleware(BaseMiddleware):
         count = await self._count(user.id)
         if count <= self.limit:
             return await handler(event, data)
-        if count == self.limit + 1:
-            notice = _("You are sending messages very fast. Please wait a few seconds.")
-            if isinstance(event, Message):
-                await event.answer(notice)
-            elif isinstance(event, CallbackQuery):
-                await event.answer(notice, show_alert=True)
+        first = count == self.limit + 1
+        notice = _("You are sending messages very fast. Please wait a few seconds.")
+        if isinstance(event, CallbackQuery):
+            await event.answer(notice if first else None, show_alert=first)
+        elif isinstance(event, Message) and first:
+            await event.answer(notice)
         return None
 
     async def _count(self, user_id: int) -> int:

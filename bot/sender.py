@@ -25,6 +25,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
+from bot.retry import without_retry
 from core.access import Actor, actor_of
 from core.clock import now as clock_now
 from core.errors import DomainError
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH = 100
-GLOBAL_PER_SECOND = 29.0  # Telegram allows about 30; a little headroom
+GLOBAL_PER_SECOND = 25.0  # Telegram allows about 30: 5 a second stay free for users' replies
 CHAT_INTERVAL_SECONDS = 1.0
 TIMER_SLACK = 0.002  # asyncio wakes a sleeper up to a millisecond late: slots keep their grid
 CHATS_REMEMBERED = 1000  # the Pacer forgets chats whose second is over beyond this many
@@ -247,7 +248,8 @@ class Sender:
             for part in range(item.parts_sent, len(messages)):
                 await self.pacer.slot(chat_id)
                 try:
-                    await messages[part].send(self.bot, chat_id)
+                    with without_retry():  # a 429 reschedules the item (below), all at once
+                        await messages[part].send(self.bot, chat_id)
                 finally:
                     self.pacer.answered(chat_id)
                 if part + 1 < len(messages):

@@ -69,6 +69,7 @@ class RecordingSession(BaseSession):
     sent: list[Sent] = field(default_factory=list)
     chats: defaultdict[int, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     alerts: list[tuple[int, str]] = field(default_factory=list)  # (user id, text) of answers
+    answered: set[str] = field(default_factory=set)  # callback query ids answered
     fail: Callable[[TelegramMethod[Any]], Exception | None] | None = None
 
     def __post_init__(self) -> None:
@@ -100,9 +101,20 @@ class RecordingSession(BaseSession):
             return self._message(method)  # type: ignore[return-value]
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             return self._edit(method)  # type: ignore[return-value]
-        if isinstance(method, AnswerCallbackQuery) and method.text:
-            self.alerts.append((int(method.callback_query_id.split(":")[0]), method.text))
+        if isinstance(method, AnswerCallbackQuery):
+            self._answer(method)
         return True  # type: ignore[return-value]
+
+    def _answer(self, method: AnswerCallbackQuery) -> None:
+        """As strict as Telegram: a query is answered once."""
+        if method.callback_query_id in self.answered:
+            raise TelegramBadRequest(
+                method,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        self.answered.add(method.callback_query_id)
+        if method.text:
+            self.alerts.append((int(method.callback_query_id.split(":")[0]), method.text))
 
     def _message(self, method: SendMessage | SendPhoto) -> Message:
         text = method.text if isinstance(method, SendMessage) else (method.caption or "")

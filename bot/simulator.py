@@ -5,9 +5,19 @@ from datetime import UTC, datetime
 from itertools import count
 
 from aiogram import Bot, Dispatcher
-from aiogram.types import CallbackQuery, Chat, Message, PhotoSize, Update, User
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatMemberLeft,
+    ChatMemberMember,
+    ChatMemberUpdated,
+    Message,
+    PhotoSize,
+    Update,
+    User,
+)
 
-from bot.session import RecordingSession, Sent
+from bot.session import BOT_USER, RecordingSession, Sent
 
 TEST_TOKEN = "42:TEST-TOKEN"
 
@@ -56,11 +66,15 @@ class FakeUser:
     def alerts(self) -> list[str]:
         return [text for user_id, text in self.simulator.session.alerts if user_id == self.id]
 
-    def _message(self, **content) -> Message:
+    @property
+    def private_chat(self) -> Chat:
+        return Chat(id=self.id, type="private")
+
+    def _message(self, chat: Chat | None = None, **content) -> Message:
         return Message(
             message_id=next(self.simulator._message_ids),
             date=datetime.now(UTC),
-            chat=Chat(id=self.id, type="private"),
+            chat=chat or self.private_chat,
             from_user=self.user,
             **content,
         )
@@ -70,10 +84,27 @@ class FakeUser:
         await self.simulator.feed(update)
         return self.inbox[before:]
 
-    async def send(self, text: str, update_id: int | None = None) -> list[Sent]:
-        """Type a message; give back what the bot answered in this chat."""
+    async def send(
+        self, text: str, update_id: int | None = None, chat: Chat | None = None
+    ) -> list[Sent]:
+        """Type a message (in the private chat, or in `chat`); give back what the bot answered in
+        the private chat."""
         update_id = update_id or self.simulator.next_update_id()
-        return await self._feed(Update(update_id=update_id, message=self._message(text=text)))
+        message = self._message(chat, text=text)
+        return await self._feed(Update(update_id=update_id, message=message))
+
+    async def add_bot_to(self, chat: Chat) -> None:
+        """Add the bot to a group or channel (Telegram tells the bot with my_chat_member)."""
+        change = ChatMemberUpdated(
+            chat=chat,
+            from_user=self.user,
+            date=datetime.now(UTC),
+            old_chat_member=ChatMemberLeft(user=BOT_USER),
+            new_chat_member=ChatMemberMember(user=BOT_USER),
+        )
+        await self.simulator.feed(
+            Update(update_id=self.simulator.next_update_id(), my_chat_member=change)
+        )
 
     async def send_photo(self) -> list[Sent]:
         photo = [PhotoSize(file_id="photo", file_unique_id="photo", width=10, height=10)]
@@ -95,16 +126,24 @@ class FakeUser:
         sent, data = self.find_button(label)
         return await self.press_data(data, sent)
 
-    async def press_data(self, data: str, on: Sent | None = None) -> list[Sent]:
-        """Send a callback with any data (a forged or stale one too) from a bot message."""
-        on = on or self.last
-        message = on.as_message()
+    async def press_data(
+        self, data: str, on: Sent | None = None, *, chat: Chat | None = None, inline: bool = False
+    ) -> list[Sent]:
+        """Send a callback with any data (a forged or stale one too) from a bot message: in the
+        private chat, in `chat`, or (`inline`) from an inline-mode message, which has none."""
         update_id = self.simulator.next_update_id()
+        if inline:
+            origin = {"inline_message_id": f"inline-{update_id}"}
+        else:
+            message = (on or self.last).as_message()
+            if chat is not None:
+                message = message.model_copy(update={"chat": chat})
+            origin = {"message": message}
         callback = CallbackQuery(
             id=f"{self.id}:{update_id}",
             from_user=self.user,
             chat_instance=str(self.id),
-            message=message,
             data=data,
+            **origin,
         )
         return await self._feed(Update(update_id=update_id, callback_query=callback))

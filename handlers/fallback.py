@@ -1,13 +1,20 @@
-"""What nothing else handled: unknown commands, stray text, media, stale or forged buttons."""
+"""What nothing else handled: unknown commands, stray text, media, stale or forged buttons, and
+being added to a group."""
 
 import logging
 import traceback
 from contextlib import suppress
 
-from aiogram import F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import CallbackQuery, ErrorEvent, Message
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramRetryAfter,
+)
+from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, ExceptionTypeFilter
+from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
@@ -36,6 +43,12 @@ async def stale_button(callback: CallbackQuery) -> None:
     await callback.answer(
         _("This button is no longer active. Start again from /menu."), show_alert=True
     )
+
+
+async def leave_group(event: ChatMemberUpdated, bot: Bot) -> None:
+    """Added to a group or channel: the bot works in private chats only, so it leaves."""
+    with suppress(TelegramAPIError):
+        await bot.leave_chat(event.chat.id)
 
 
 async def domain_error(event: ErrorEvent, i18n: I18n) -> None:
@@ -67,10 +80,18 @@ async def telegram_refused(event: ErrorEvent) -> None:
 
 
 async def _tell(event: ErrorEvent, text: str) -> None:
-    """The apology is best effort: if Telegram refuses it too, the update still ends here."""
+    """An alert on the tapped button, or a message when its spinner was already answered (or the
+    query expired, or the text is too long for an alert); a message after a typed one.
+
+    Best effort: if Telegram refuses it too, the update still ends here.
+    """
     with suppress(TelegramAPIError):
-        if event.update.callback_query is not None:
-            await event.update.callback_query.answer(text, show_alert=True)
+        callback = event.update.callback_query
+        if callback is not None:
+            try:
+                await callback.answer(text, show_alert=True)
+            except TelegramBadRequest:
+                await callback.bot.send_message(callback.from_user.id, text)
         elif event.update.message is not None:
             await event.update.message.answer(text)
 
@@ -82,6 +103,8 @@ def create_router() -> Router:
     router.message.register(stray_text, F.text)
     router.message.register(unsupported_message)
     router.callback_query.register(stale_button)
+    added = ChatMemberUpdatedFilter(JOIN_TRANSITION)
+    router.my_chat_member.register(leave_group, added, F.chat.type != ChatType.PRIVATE)
     router.errors.register(domain_error, ExceptionTypeFilter(DomainError))
     refused = ExceptionTypeFilter(TelegramRetryAfter, TelegramForbiddenError)
     router.errors.register(telegram_refused, refused)

@@ -1,4 +1,4 @@
-"""Replying well: long texts split under Telegram's limit, unchanged edits are no error."""
+"""Replying well: long texts split under Telegram's limit, unchanged edits are not sent."""
 
 from dataclasses import dataclass
 
@@ -45,12 +45,22 @@ async def answer_long(
 async def edit_or_keep(
     message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Edit a message in place; editing it to what it already shows is fine."""
+    """Edit a message in place; one already showing this text and keyboard is left alone.
+
+    `message` is the one under the tapped button, as Telegram gave it: it carries what it shows.
+    """
+    if message.text == text and _dumped(message.reply_markup) == _dumped(reply_markup):
+        return
     try:
         await message.edit_text(text, reply_markup=reply_markup)
     except TelegramBadRequest as error:
         if "message is not modified" not in str(error):
             raise
+
+
+def _dumped(markup: InlineKeyboardMarkup | None) -> dict | None:
+    """The buttons as plain data (a model's == would also compare the Bot it is bound to)."""
+    return None if markup is None else markup.model_dump()
 
 
 @dataclass(frozen=True)

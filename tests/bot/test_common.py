@@ -109,8 +109,8 @@ async def test_a_reply_telegram_refuses_ends_the_update_without_an_error(sim, wo
     refusals = iter(
         [
             TelegramRetryAfter(
-                method=SendMessage(chat_id=101, text="-"), message="Flood", retry_after=5
-            ),
+                method=SendMessage(chat_id=101, text="-"), message="Flood", retry_after=30
+            ),  # too long a wait to retry the reply
             TelegramForbiddenError(method=SendMessage(chat_id=101, text="-"), message="Blocked"),
         ]
     )

@@ -1,5 +1,6 @@
 """Several instances on one Redis, and a user flooding the bot."""
 
+from aiogram.methods import AnswerCallbackQuery
 from redis.asyncio import Redis
 
 from bot.session import RecordingSession
@@ -37,3 +38,19 @@ async def test_a_flow_started_on_one_instance_continues_on_another(db, redis_url
     ticked = await teacher_on_second.press_data(data, classes)
     assert "Anna Kalnina" in [text for text, _ in ticked[-1].buttons()]
     await redis.aclose()
+
+
+async def test_taps_over_the_flood_limit_stop_spinning_with_one_notice(db, redis):
+    simulator = await make_simulator(redis, flood_limit=3, flood_window_seconds=60)
+    tapper = simulator.user(7300)
+    await tapper.send("/menu")
+    for _ in range(6):
+        await tapper.press_data("m:nothing")  # stale: each tap the bot handles gets an alert
+    answered = [
+        call.callback_query_id
+        for call in simulator.session.calls
+        if isinstance(call, AnswerCallbackQuery)
+    ]
+    assert len(answered) == len(set(answered)) == 6  # every tap answered, none twice
+    notices = [alert for alert in tapper.alerts if "ļoti ātri" in alert]
+    assert len(notices) == 1

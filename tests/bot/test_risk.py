@@ -355,7 +355,8 @@ async def test_only_the_reporter_may_undo(sim, world):
     await save_a_signal(teacher)
     _, undo = teacher.find_button("Atsaukt")
     colleague = sim.user(102)
-    await colleague.press_data(undo, teacher.last)
+    await colleague.send("/menu")
+    await colleague.press_data(undo)  # the teacher's button data, forged in their own chat
     assert colleague.alerts[-1] == "Jums tam nav piekļuves."
     assert await RiskSignal.all().count() == 1
 

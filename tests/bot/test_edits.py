@@ -1,0 +1,31 @@
+"""An edit that would change nothing is not sent to Telegram."""
+
+from aiogram.methods import EditMessageReplyMarkup, EditMessageText
+
+from bot.i18n import create_i18n
+from core.clock import Semester
+from handlers.needs import NeedMonth
+from tests.bot.test_needs import ask, deliver
+
+MONTHS = Semester.current().months()
+
+
+def edits(sim) -> int:
+    calls = sim.session.calls
+    return sum(isinstance(call, EditMessageText | EditMessageReplyMarkup) for call in calls)
+
+
+async def test_a_tap_that_changes_nothing_sends_no_edit(sim, world):
+    teacher, parent = sim.user(101), sim.user(108)
+    await ask(teacher, world.student_a1.id, "Ēdināšana")
+    await deliver(sim, create_i18n())
+    await parent.press("Jā")
+    months, before = parent.last, edits(sim)
+
+    outside = next(m for m in range(1, 13) if m not in MONTHS)
+    await parent.press_data(NeedMonth(month=outside).pack(), months)  # not this semester's
+    assert edits(sim) == before
+
+    ticked = await parent.press_data(NeedMonth(month=MONTHS[0]).pack(), months)
+    assert edits(sim) == before + 1
+    assert ticked[-1].buttons()[0][0].startswith("✓ ")

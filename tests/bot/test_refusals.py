@@ -1,0 +1,33 @@
+"""Every refusal reaches the user once, also when the tapped button's spinner was answered."""
+
+from core.errors import AccessDenied
+from core.i18n import gettext
+from storage.models import Student
+
+DENIED_LV = gettext(AccessDenied().message, "lv")
+
+
+async def test_a_refusal_after_the_spinner_was_answered_comes_as_a_message(sim, world):
+    teacher = sim.user(101)  # world.teacher_a
+    await teacher.send("/risk")
+    await teacher.press("7.a")
+    await teacher.press("Anna Kalnina")
+    # Meanwhile the student moves to another school: the teacher may no longer see her.
+    await Student.filter(id=world.student_a1.id).update(
+        school_id=world.school_b.id, school_class_id=world.class_b7.id
+    )
+    replies = await teacher.press("Mācību darba")  # answered at once, then refused
+    assert [sent.text for sent in replies] == [DENIED_LV]
+    assert teacher.alerts == []
+
+
+async def test_a_refusal_before_the_spinner_is_answered_is_an_alert(sim, world):
+    teacher = sim.user(101)
+    await teacher.send("/risk")
+    await teacher.press("7.a")
+    await Student.filter(id=world.student_a1.id).update(
+        school_id=world.school_b.id, school_class_id=world.class_b7.id
+    )
+    replies = await teacher.press("Anna Kalnina")
+    assert replies == []
+    assert teacher.alerts == [DENIED_LV]
