@@ -18,6 +18,7 @@ from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
+    SendDocument,
     SendMessage,
     SendPhoto,
     TelegramMethod,
@@ -38,6 +39,7 @@ class Sent:
     keyboard: InlineKeyboardMarkup | None
     edited: bool = False
     photo: bool = False
+    document: bool = False
 
     def as_message(self) -> Message:
         """The message as Telegram gives it back (and puts under a tapped button)."""
@@ -97,7 +99,7 @@ class RecordingSession(BaseSession):
         self.calls.append(method)
         if isinstance(method, GetMe):
             return BOT_USER  # type: ignore[return-value]
-        if isinstance(method, SendMessage | SendPhoto):
+        if isinstance(method, SendMessage | SendPhoto | SendDocument):
             return self._message(method)  # type: ignore[return-value]
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             return self._edit(method)  # type: ignore[return-value]
@@ -116,7 +118,7 @@ class RecordingSession(BaseSession):
         if method.text:
             self.alerts.append((int(method.callback_query_id.split(":")[0]), method.text))
 
-    def _message(self, method: SendMessage | SendPhoto) -> Message:
+    def _message(self, method: SendMessage | SendPhoto | SendDocument) -> Message:
         text = method.text if isinstance(method, SendMessage) else (method.caption or "")
         keyboard = (
             method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
@@ -127,6 +129,7 @@ class RecordingSession(BaseSession):
             text=text,
             keyboard=keyboard,
             photo=isinstance(method, SendPhoto),
+            document=isinstance(method, SendDocument),
         )
         self._keep(sent)
         return sent.as_message()

@@ -17,6 +17,7 @@ from core import audit
 from core.access import Actor, can_work_with, visible_school, visible_student
 from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
 from core.clock import Semester
+from core.errors import AccessDenied, NotFound
 from storage.models import (
     Consultation,
     Iap,
@@ -99,14 +100,17 @@ class AssembledIap:
     school_id: int
     school_name: str
     semester: Semester
+    state_vocational: bool = False  # a state vocational school: no municipality approval
     iap_id: int | None = None
     status: str | None = None
+    preparer_name: str | None = None
     consent: str = "missing"
     consent_method: str | None = None  # see CONSENT_METHODS
     consent_signed_on: date | None = None  # the date on the signed paper form
     consent_recorded_at: datetime | None = None
     consent_recorded_by: str | None = None  # the name of who recorded it
     approvals: list[tuple[str, datetime]] = field(default_factory=list)
+    approvers: dict[str, str] = field(default_factory=dict)  # step -> who signed it
     pause_reason: str | None = None
     evaluation: str | None = None
     continues: bool | None = None
@@ -117,6 +121,19 @@ class AssembledIap:
     needs: list[NeedLine] = field(default_factory=list)
     gaps: list[Gap] = field(default_factory=list)
     history: list[HistoryLine] = field(default_factory=list)
+    parent_view: bool = False  # the `for_parent` projection
+
+
+async def assemble_iap(actor: Actor, iap_id: int) -> AssembledIap:
+    """One plan by its id, as `assemble_for_student` gives it; out of scope answers as missing."""
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None:
+        raise NotFound()
+    semester = Semester(iap.school_year, iap.semester)
+    try:
+        return await assemble_for_student(actor, iap.student_id, semester)
+    except AccessDenied:
+        raise NotFound() from None
 
 
 async def assemble_for_student(actor: Actor, student_id: int, semester: Semester) -> AssembledIap:
@@ -138,8 +155,9 @@ async def _reads_as_parent(actor: Actor, student: Student) -> bool:
 def for_parent(plan: AssembledIap) -> AssembledIap:
     """What a parent reads of their child's plan; the one place this is decided.
 
-    A parent sees the status and approvals, the consent (how and when, not who entered it), the
-    risks (group, factor, level, counts, dates), the measures planned and what was delivered
+    A parent sees the status and approvals (who signed, as on the signed paper, and the
+    preparer), the consent (how and when, not who entered it), the risks (group, factor, level,
+    counts, dates), the measures planned and what was delivered
     (sessions, hours, months), the support needs with their own answers, and the history's
     status changes with dates. A parent never sees staff's words: no history comments (an
     approver's return comment), no pause reason, no evaluation or whether the plan continues, no
@@ -154,6 +172,7 @@ def for_parent(plan: AssembledIap) -> AssembledIap:
         continues=None,
         gaps=[],
         history=[replace(line, comment=None) for line in plan.history],
+        parent_view=True,
     )
 
 
@@ -203,16 +222,18 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
             school_id=s.school_id,
             school_name=s.school.name,
             semester=semester,
+            state_vocational=s.school.state_vocational,
         )
         for s in students
     }
     iaps = await Iap.filter(
         student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
-    ).select_related("consent_by")
+    ).select_related("consent_by", "preparer")
     iap_student = {iap.id: iap.student_id for iap in iaps}
     for iap in iaps:
         entry = result[iap.student_id]
         entry.iap_id, entry.status, entry.consent = iap.id, iap.status, iap.consent
+        entry.preparer_name = iap.preparer.display_name if iap.preparer else None
         entry.consent_method, entry.consent_signed_on = iap.consent_method, iap.consent_signed_on
         entry.consent_recorded_at = iap.consent_at
         entry.consent_recorded_by = iap.consent_by.display_name if iap.consent_by else None
@@ -239,8 +260,12 @@ async def _add_plan_parts(result: dict[int, AssembledIap], iap_student: dict[int
                 planned=measure.planned_quantity,
             )
         )
-    for approval in await IapApproval.filter(iap_id__in=iap_ids).order_by("at", "id"):
-        result[iap_student[approval.iap_id]].approvals.append((approval.step, approval.at))
+    approvals = IapApproval.filter(iap_id__in=iap_ids).select_related("person")
+    for approval in await approvals.order_by("at", "id"):
+        entry = result[iap_student[approval.iap_id]]
+        entry.approvals.append((approval.step, approval.at))
+        if approval.person is not None:
+            entry.approvers[approval.step] = approval.person.display_name
     for step in await IapTransition.filter(iap_id__in=iap_ids).order_by("at", "id"):
         result[iap_student[step.iap_id]].history.append(
             HistoryLine(step.from_status, step.to_status, step.at, step.comment)

@@ -27,7 +27,7 @@ GAP_TEXTS = {
 }
 
 
-def _measure_subject(measure: MeasureLine, locale: str) -> str:
+def measure_subject(measure: MeasureLine, locale: str) -> str:
     if measure.kind == "consultation":
         return SPECIALIST_TYPES[measure.specialist_type].text(locale)
     return SUPPORT_TYPES[measure.support_type].text(locale)
@@ -117,7 +117,7 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
             {
                 "id": m.id,
                 "kind": m.kind,
-                "label": _measure_subject(m, locale),
+                "label": measure_subject(m, locale),
                 "specialist_type": m.specialist_type,
                 "support_type": m.support_type,
                 "risk_factors": [coded(RISK_FACTORS, f) for f in m.risk_factors],
@@ -218,7 +218,7 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
             planned = ngettext(
                 "{n} month planned", "{n} months planned", int(measure.planned), locale
             )
-        lines.append(f"• {_measure_subject(measure, locale)}: {planned} / {realised}")
+        lines.append(f"• {measure_subject(measure, locale)}: {planned} / {realised}")
 
     if plan.sessions:
         lines += ["", _("Consultations this semester:")]

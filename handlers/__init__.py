@@ -13,6 +13,7 @@ from handlers import (
     iap_search,
     invites,
     needs,
+    plan_pdf,
     risk,
     students,
 )
@@ -33,6 +34,7 @@ def root_router() -> Router:
         approvals.create_router(),
         iap_search.create_router(),
         digest.create_router(),
+        plan_pdf.create_router(),
         fallback.create_router(),
     )
     return root

@@ -23,6 +23,7 @@ from core.text import clean_text
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.pickers import buttons
+from handlers.plan_pdf import pdf_keyboard
 from handlers.replies import answer_long, edit_or_keep
 
 PLANS_SHOWN = 20
@@ -112,7 +113,9 @@ async def read_plan(
         actor, iap.student_id, Semester(iap.school_year, iap.semester)
     )
     await callback.answer()
-    await answer_long(callback.message, render_iap(plan, i18n.current_locale))
+    await answer_long(
+        callback.message, render_iap(plan, i18n.current_locale), pdf_keyboard(plan.iap_id)
+    )
 
 
 async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Actor) -> None:

@@ -29,6 +29,7 @@ from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
+from handlers.plan_pdf import pdf_keyboard
 from handlers.replies import answer_long, buttons_due, edit_or_keep
 
 MONTHS_DONE = 0  # NeedMonth's month for the Done button
@@ -417,7 +418,9 @@ async def show_child_plan(
     semester = Semester(callback_data.school_year, callback_data.semester)
     plan = await assemble_for_student(actor, callback_data.student_id, semester)
     await callback.answer()
-    await answer_long(callback.message, render_iap(plan, i18n.current_locale))
+    await answer_long(
+        callback.message, render_iap(plan, i18n.current_locale), pdf_keyboard(plan.iap_id)
+    )
 
 
 async def needs_command(message: Message, actor: Actor) -> None:
