@@ -13,6 +13,7 @@ from handlers import (
     iap_search,
     invites,
     needs,
+    plan_status,
     risk,
     students,
 )
@@ -31,6 +32,7 @@ def root_router() -> Router:
         activities.create_router(),
         invites.create_router(),
         approvals.create_router(),
+        plan_status.create_router(),
         iap_search.create_router(),
         digest.create_router(),
         fallback.create_router(),

@@ -75,10 +75,14 @@ async def test_review_continues_the_plan_next_semester(world):
     await iaps.approve_iap(actor, iap.id)
     await iaps.move_iap(actor, iap.id, "in_progress")
     with pytest.raises(Conflict):
-        await iaps.review_iap(actor, iap.id, evaluation="Going well", continues=True)
+        await iaps.review_iap(actor, iap.id, risk_outcome="reduced", continues=True)
     await iaps.move_iap(actor, iap.id, "under_review")
+    [measure] = (
+        await assemble_for_student(actor, world.student_v1.id, Semester.current())
+    ).measures
+    await iaps.evaluate_measure(actor, iap.id, measure.id, realised="full")
     reviewed, successor = await iaps.review_iap(
-        actor, iap.id, evaluation="Attendance improved", continues=True
+        actor, iap.id, risk_outcome="reduced", evaluation="Attendance improved", continues=True
     )
     assert reviewed.continues is True
     following = Semester.current().next()
