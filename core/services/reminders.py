@@ -4,7 +4,8 @@
   has no plan this semester (signals of this semester or the one before).
 - Two weeks before a semester's teaching ends: each preparer of plans still in progress, to
   review them.
-- Any day: a coordinator whose turn a plan has waited for more than five school days.
+- Any day: a coordinator whose turn a plan has waited for more than five school days (again
+  only when another plan's wait goes over the limit).
 
 Queueing is a fixed number of queries whatever the number of students and plans; the outbox's
 unique key keeps each reminder to once (a semester, or a plan's wait). A reminder carries no
@@ -161,8 +162,8 @@ def waited_too_long(plan: Iap, day: date) -> bool:
 
 
 async def queue_approval_reminders(day: date, now: datetime) -> int:
-    """Each approver a plan has waited for too long, once for the longest-waiting such plan;
-    how many approvers (four queries)."""
+    """Each approver plans have waited for too long: once, and again only when another plan's
+    wait goes over the limit; how many approvers (four queries)."""
     plans = (
         await Iap.filter(status="in_approval", student__erased_at__isnull=True)
         .select_related("student__school")
@@ -176,12 +177,12 @@ async def queue_approval_reminders(day: date, now: datetime) -> int:
     coordinators = await Membership.filter(
         coordinators_over(_ids(schools), (s.municipality_id for s in schools))
     )
-    first: dict[int, str] = {}
+    newest: dict[int, str] = {}  # the wait that last went over the limit, each approver's
     for plan in overdue:
         latest = max(approval.id for approval in plan.approvals)
         for person in approvers(plan, plan.student.school, list(plan.approvals), coordinators):
-            first.setdefault(person, f"waiting:{plan.id}:{latest}")
-    messages = [(person, outbox.APPROVAL_REMINDER, key) for person, key in sorted(first.items())]
+            newest[person] = f"waiting:{plan.id}:{latest}"
+    messages = [(person, outbox.APPROVAL_REMINDER, key) for person, key in sorted(newest.items())]
     await outbox.enqueue_many(messages, {}, now=now)
     return len(messages)
 
