@@ -244,18 +244,17 @@ def approvers(
     """Who of these coordinator roles may sign the plan's next step: `may_sign` and
     `independent` as the people the roles belong to (no one, once the chain is complete)."""
     step = next_step(school, {approval.step for approval in approvals})
-    if step == "school":
-        role, scope = SCHOOL_COORDINATOR, ("school_id", school.id)
-    elif step == "municipality":
-        role, scope = MUNICIPALITY_COORDINATOR, ("municipality_id", school.municipality_id)
-    else:
-        return set()
     barred = {iap.preparer_id, iap.consent_by_id, *(a.person_id for a in approvals)}
-    return {
-        m.person_id
-        for m in coordinators
-        if m.role == role and getattr(m, scope[0]) == scope[1] and m.person_id not in barred
-    }
+
+    def signs(m: Membership) -> bool:
+        if step == "school":
+            return m.role == SCHOOL_COORDINATOR and m.school_id == school.id
+        if step == "municipality":
+            municipality = school.municipality_id
+            return m.role == MUNICIPALITY_COORDINATOR and m.municipality_id == municipality
+        return False
+
+    return {m.person_id for m in coordinators if signs(m) and m.person_id not in barred}
 
 
 def coordinators_over(school_ids: Iterable[int], municipality_ids: Iterable[int]) -> Q:

@@ -8,7 +8,7 @@ from core import clock
 from core.clock import RIGA, Semester
 from core.services import iaps, outbox
 from core.services.reminders import queue_reminders
-from storage.models import Iap, IapApproval, OutboxItem, RiskSignal, Student
+from storage.models import Iap, IapApproval, OutboxItem, Person, RiskSignal, Student
 from storage.query_counter import count_queries
 from tests.core.test_plan_review import ready_plan, second_coordinator_of
 
@@ -70,6 +70,19 @@ async def test_at_semester_start_teachers_hear_of_their_high_risk_students_witho
     on_day(date(2026, 9, 15))  # after the first two weeks a newcomer would not be reminded
     await signal(world.student_a3, world.psychologist_a, "high", date(2026, 9, 14))
     assert (await queue_reminders())["plan_start"] == 0
+
+
+async def test_a_reminder_waits_for_the_end_of_its_recipients_quiet_hours(world, on_day):
+    await signal(world.student_a1, world.teacher_a, "high", date(2026, 9, 1))
+    await signal(world.student_b1, world.teacher_b, "high", date(2026, 9, 1))
+    await Person.filter(id=world.teacher_b.id).update(quiet_start_minute=0, quiet_end_minute=600)
+    on_day(date(2026, 9, 3))
+    await queue_reminders(now=datetime.combine(date(2026, 9, 3), time(7), tzinfo=RIGA))
+    due = {
+        item.recipient_id: item.not_before.astimezone(RIGA).time()
+        for item in await OutboxItem.filter(kind=outbox.PLAN_START_REMINDER)
+    }
+    assert due == {world.teacher_a.id: time(8), world.teacher_b.id: time(10)}
 
 
 async def test_two_weeks_before_teaching_ends_preparers_hear_of_plans_in_progress(world, on_day):
