@@ -1,4 +1,5 @@
-"""The weekly schedule: every Monday morning (Riga time) each coordinator's digest is queued."""
+"""The schedule: every Monday morning (Riga time) each coordinator's digest is queued; every
+morning the day's reminders (plans to prepare, to review, waiting for approval)."""
 
 import logging
 from datetime import datetime, timedelta
@@ -8,14 +9,19 @@ from apscheduler.triggers.cron import CronTrigger
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from core import clock
 from core.clock import RIGA
 from core.digest import Week
 from core.services.digests import enqueue_weekly_digests
+from core.services.reminders import queue_reminders
 
 log = logging.getLogger(__name__)
 RUN_KEY = "pumpurs:weekly-digest:{}"
 RUN_KEY_SECONDS = 8 * 24 * 3600
 CATCH_UP = timedelta(hours=6)  # a run missed while no instance was up is made up until then
+REMINDERS_CRON = "30 8 * * *"  # every day at 08:30 in Riga, after the default quiet hours
+REMINDERS_KEY = "pumpurs:reminders:{}"
+REMINDERS_KEY_SECONDS = 2 * 24 * 3600
 
 
 def digest_trigger(crontab: str) -> CronTrigger:
@@ -43,6 +49,22 @@ async def queue_last_weeks_digests(redis: Redis | None) -> int:
     return count
 
 
+async def queue_todays_reminders(redis: Redis | None) -> dict[str, int] | None:
+    """Queue the day's reminders; with several instances, one does it (as the digests)."""
+    day = clock.today()
+    if redis is not None:
+        try:
+            first = await redis.set(REMINDERS_KEY.format(day), 1, nx=True, ex=REMINDERS_KEY_SECONDS)
+        except RedisError as error:
+            log.warning("reminders: Redis failed (%s); queued anyway", type(error).__name__)
+        else:
+            if not first:
+                return None
+    counts = await queue_reminders(day)
+    log.info("reminders of %s queued: %s", day, counts)
+    return counts
+
+
 def missed(trigger: CronTrigger, now: datetime) -> bool:
     """Whether a run fell due in the CATCH_UP hours before `now`: no instance was up to do it."""
     due = trigger.get_next_fire_time(None, now - CATCH_UP)
@@ -52,7 +74,8 @@ def missed(trigger: CronTrigger, now: datetime) -> bool:
 def create_scheduler(
     crontab: str, redis: Redis | None, now: datetime | None = None
 ) -> AsyncIOScheduler:
-    """The weekly job; and, if this instance starts soon after a missed run, that run at once.
+    """The weekly and daily jobs; and, if this instance starts soon after a missed run, that run
+    at once.
 
     APScheduler computes the first run from the start, so a run missed while every instance was
     down would wait a week. Making it up twice is harmless: see `queue_last_weeks_digests`.
@@ -69,4 +92,15 @@ def create_scheduler(
     )
     if missed(trigger, now or datetime.now(RIGA)):
         scheduler.add_job(queue_last_weeks_digests, args=[redis], id="weekly-digest-catch-up")
+    reminders = digest_trigger(REMINDERS_CRON)
+    scheduler.add_job(
+        queue_todays_reminders,
+        reminders,
+        args=[redis],
+        id="daily-reminders",
+        coalesce=True,
+        misfire_grace_time=int(CATCH_UP.total_seconds()),
+    )
+    if missed(reminders, now or datetime.now(RIGA)):
+        scheduler.add_job(queue_todays_reminders, args=[redis], id="daily-reminders-catch-up")
     return scheduler

@@ -30,11 +30,12 @@ from core.access import Actor, actor_of
 from core.clock import now as clock_now
 from core.errors import DomainError
 from core.i18n import supported
-from core.services import iaps, needs, outbox
+from core.services import iaps, needs, outbox, reminders
 from core.services.digests import scope_and_week
-from handlers.approvals import returned_view
+from handlers.approvals import approved_view, returned_view, waiting_long_view, waiting_view
 from handlers.digest import digest_messages
 from handlers.needs import answered_view, consent_view, question_view
+from handlers.plan_status import plan_start_view, review_due_view
 from handlers.replies import Outgoing
 
 if TYPE_CHECKING:
@@ -78,7 +79,44 @@ async def consent_request(actor: Actor, payload: dict) -> Rendered:
 
 async def iap_returned(actor: Actor, payload: dict) -> Rendered:
     student, comment = await iaps.why_returned(actor, payload["iap_id"])
-    return returned_view(student, comment), None
+    return returned_view(student, comment, payload["iap_id"])
+
+
+async def iap_waiting(actor: Actor, payload: dict) -> Rendered:
+    plan = await iaps.plan_waiting_for(actor, payload["iap_id"])
+    if plan is None:
+        raise Obsolete("no longer waiting for this approver")
+    return waiting_view(plan)
+
+
+async def iap_approved(actor: Actor, payload: dict) -> Rendered:
+    iap, student = await iaps.plan_and_student(actor, payload["iap_id"])
+    if iap.status != "approved":
+        raise Obsolete("moved on since")
+    return approved_view(iap, student, actor)
+
+
+async def plan_start_reminder(actor: Actor, payload: dict) -> Rendered:
+    semester = reminders.semester_of(payload)
+    students = await reminders.students_needing_plan(actor, semester)
+    if not students:
+        raise Obsolete("every student has a plan")
+    return plan_start_view(students, semester)
+
+
+async def review_reminder(actor: Actor, payload: dict) -> Rendered:
+    semester = reminders.semester_of(payload)
+    plans = await reminders.plans_to_review(actor, semester)
+    if not plans:
+        raise Obsolete("nothing left in progress")
+    return review_due_view(plans, semester, actor.locale)
+
+
+async def approval_reminder(actor: Actor, payload: dict) -> Rendered:
+    plans = await reminders.plans_waiting_too_long(actor)
+    if not plans:
+        raise Obsolete("nothing waiting too long")
+    return waiting_long_view(len(plans))
 
 
 async def weekly_digest(actor: Actor, payload: dict) -> list[Outgoing]:
@@ -101,6 +139,11 @@ RENDERERS: dict[str, Callable[[Actor, dict], Awaitable[list["Outgoing"]]]] = {
     outbox.NEED_ANSWERED: one_message(need_answered),
     outbox.CONSENT_REQUEST: one_message(consent_request),
     outbox.IAP_RETURNED: one_message(iap_returned),
+    outbox.IAP_WAITING: one_message(iap_waiting),
+    outbox.IAP_APPROVED: one_message(iap_approved),
+    outbox.PLAN_START_REMINDER: one_message(plan_start_reminder),
+    outbox.REVIEW_REMINDER: one_message(review_reminder),
+    outbox.APPROVAL_REMINDER: one_message(approval_reminder),
     outbox.WEEKLY_DIGEST: weekly_digest,
 }
 

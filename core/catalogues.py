@@ -140,6 +140,19 @@ IAP_MOVES: dict[str, set[str]] = {
     "withdrawn": set(),
 }
 
+# The end-of-semester review: how each measure was realised, and how the risk situation changed.
+MEASURE_REALISED = Catalogue(
+    Entry("full", N_("Realised fully")),
+    Entry("partly", N_("Realised partly")),
+    Entry("not", N_("Not realised")),
+)
+
+RISK_OUTCOMES = Catalogue(
+    Entry("reduced", N_("Risk reduced")),
+    Entry("unchanged", N_("Risk unchanged")),
+    Entry("worse", N_("Risk increased")),
+)
+
 CONSENT_STATES = Catalogue(
     Entry("missing", N_("Consent missing")),
     Entry("given", N_("Consent given")),

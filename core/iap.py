@@ -54,6 +54,8 @@ class MeasureLine:
     sessions: int = 0
     hours: Decimal = Decimal(0)
     months_confirmed: list[int] = field(default_factory=list)
+    rating: str | None = None  # the review's: how it was realised, see MEASURE_REALISED
+    evaluation_note: str | None = None
 
     @property
     def realised(self) -> Decimal:
@@ -104,6 +106,7 @@ class AssembledIap:
     iap_id: int | None = None
     status: str | None = None
     preparer_name: str | None = None
+    preparer_id: int | None = None
     consent: str = "missing"
     consent_method: str | None = None  # see CONSENT_METHODS
     consent_signed_on: date | None = None  # the date on the signed paper form
@@ -113,6 +116,7 @@ class AssembledIap:
     approvers: dict[str, str] = field(default_factory=dict)  # step -> who signed it
     pause_reason: str | None = None
     evaluation: str | None = None
+    risk_outcome: str | None = None  # the review's: see RISK_OUTCOMES
     continues: bool | None = None
     continued_from_id: int | None = None
     risks: list[RiskLine] = field(default_factory=list)
@@ -160,7 +164,8 @@ def for_parent(plan: AssembledIap) -> AssembledIap:
     counts, dates), the measures planned and what was delivered
     (sessions, hours, months), the support needs with their own answers, and the history's
     status changes with dates. A parent never sees staff's words: no history comments (an
-    approver's return comment), no pause reason, no evaluation or whether the plan continues, no
+    approver's return comment), no pause reason, no evaluation (neither the overall note nor the
+    rating and note of each measure, nor the risk situation) or whether the plan continues, no
     name of who entered the consent, no gaps (staff's to-do list). Signal notes and session
     topics are never assembled for anyone.
     """
@@ -169,6 +174,8 @@ def for_parent(plan: AssembledIap) -> AssembledIap:
         consent_recorded_by=None,
         pause_reason=None,
         evaluation=None,
+        risk_outcome=None,
+        measures=[replace(m, rating=None, evaluation_note=None) for m in plan.measures],
         continues=None,
         gaps=[],
         history=[replace(line, comment=None) for line in plan.history],
@@ -234,6 +241,7 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
         entry = result[iap.student_id]
         entry.iap_id, entry.status, entry.consent = iap.id, iap.status, iap.consent
         entry.preparer_name = iap.preparer.display_name if iap.preparer else None
+        entry.preparer_id, entry.risk_outcome = iap.preparer_id, iap.risk_outcome
         entry.consent_method, entry.consent_signed_on = iap.consent_method, iap.consent_signed_on
         entry.consent_recorded_at = iap.consent_at
         entry.consent_recorded_by = iap.consent_by.display_name if iap.consent_by else None
@@ -258,6 +266,8 @@ async def _add_plan_parts(result: dict[int, AssembledIap], iap_student: dict[int
                 support_type=measure.support_type,
                 risk_factors=list(measure.risk_factors),
                 planned=measure.planned_quantity,
+                rating=measure.realised,
+                evaluation_note=measure.evaluation_note,
             )
         )
     approvals = IapApproval.filter(iap_id__in=iap_ids).select_related("person")

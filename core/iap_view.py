@@ -8,10 +8,12 @@ from core.catalogues import (
     CONSENT_METHODS,
     CONSENT_STATES,
     IAP_STATUSES,
+    MEASURE_REALISED,
     NEED_STATUSES,
     RISK_FACTORS,
     RISK_GROUPS,
     RISK_LEVELS,
+    RISK_OUTCOMES,
     SPECIALIST_TYPES,
     SUPPORT_TYPES,
 )
@@ -98,6 +100,7 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
         ],
         "pause_reason": plan.pause_reason,
         "evaluation": plan.evaluation,
+        "risk_outcome": coded(RISK_OUTCOMES, plan.risk_outcome),
         "continues": plan.continues,
         "continued_from": plan.continued_from_id,
         "risks": [
@@ -127,6 +130,9 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
                 "hours": float(m.hours),
                 "months_confirmed": m.months_confirmed,
                 "realised": float(m.realised),
+                "evaluation": None
+                if m.rating is None
+                else {"realised": coded(MEASURE_REALISED, m.rating), "note": m.evaluation_note},
             }
             for m in plan.measures
         ],
@@ -181,6 +187,8 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
         lines.append(_("Paused because: {reason}", reason=plan.pause_reason))
     if plan.evaluation:
         lines.append(_("Evaluation: {text}", text=plan.evaluation))
+    if plan.risk_outcome:
+        lines.append(RISK_OUTCOMES[plan.risk_outcome].text(locale))
 
     lines += ["", _("Identified risks:")]
     if not plan.risks:
@@ -219,6 +227,10 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
                 "{n} month planned", "{n} months planned", int(measure.planned), locale
             )
         lines.append(f"• {measure_subject(measure, locale)}: {planned} / {realised}")
+        if measure.rating:
+            rating = MEASURE_REALISED[measure.rating].text(locale)
+            note = f" ({measure.evaluation_note})" if measure.evaluation_note else ""
+            lines.append(f"  {rating}{note}")
 
     if plan.sessions:
         lines += ["", _("Consultations this semester:")]

@@ -14,6 +14,7 @@ from handlers import (
     invites,
     needs,
     plan_pdf,
+    plan_status,
     risk,
     students,
 )
@@ -32,6 +33,7 @@ def root_router() -> Router:
         activities.create_router(),
         invites.create_router(),
         approvals.create_router(),
+        plan_status.create_router(),
         iap_search.create_router(),
         digest.create_router(),
         plan_pdf.create_router(),

@@ -6,7 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import I18n, get_i18n
+from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from core.access import Actor
@@ -20,10 +20,10 @@ from core.ids import Id
 from core.services.iaps import approve_iap, return_iap
 from core.services.pending import coordinated_iap, needs_awaiting_parents, waiting_plans
 from core.text import clean_text
-from handlers.callbacks import Menu
+from handlers.callbacks import Menu, PlanOpen
 from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.pickers import buttons
-from handlers.plan_pdf import pdf_keyboard
+from handlers.plan_status import Shown, plan_keyboard, status_keyboard
 from handlers.replies import answer_long, edit_or_keep
 
 PLANS_SHOWN = 20
@@ -113,9 +113,8 @@ async def read_plan(
         actor, iap.student_id, Semester(iap.school_year, iap.semester)
     )
     await callback.answer()
-    await answer_long(
-        callback.message, render_iap(plan, i18n.current_locale), pdf_keyboard(plan.iap_id)
-    )
+    text = render_iap(plan, i18n.current_locale)
+    await answer_long(callback.message, text, plan_keyboard(plan, actor))
 
 
 async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Actor) -> None:
@@ -165,14 +164,40 @@ async def return_comment_missing(message: Message) -> None:
     await message.answer(_("Please write the comment as a text message, or stop with /cancel."))
 
 
-def returned_view(student, comment: str | None) -> str:
-    """Told to the preparer when an approver returns their plan to draft."""
+def returned_view(student, comment: str | None, iap_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Told to the preparer when an approver returns their plan to draft: a button to fix it."""
     text = _("The support plan for {name} was returned to draft.").format(
         name=f"{student.first_name} {student.last_name}"
     )
     if comment:
         text += "\n" + _("Comment: {comment}").format(comment=comment)
-    return text + "\n" + _("Change it and send it for approval again: /students")
+    text += "\n" + _("Correct the plan and send it for approval again.")
+    return text, buttons([(_("Edit the plan"), PlanOpen(iap_id=iap_id))])
+
+
+def waiting_view(plan) -> tuple[str, InlineKeyboardMarkup]:
+    """Told to an approver when a plan starts waiting for their signature."""
+    text = _("A support plan is waiting for your approval.") + "\n\n" + plan_text(plan)
+    return text, plan_buttons(plan.id)
+
+
+def approved_view(iap, student, actor: Actor) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Told to the preparer when the last approver signs their plan: what they may do next."""
+    text = _("The support plan for {name} is approved. It can now be put into action.").format(
+        name=f"{student.first_name} {student.last_name}"
+    )
+    shown = Shown(iap.id, iap.status, student.school_id, iap.preparer_id)
+    return text, status_keyboard(shown, actor)
+
+
+def waiting_long_view(count: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Reminds an approver of plans that have waited for them for more than five school days."""
+    text = ngettext(
+        "{n} support plan has been waiting for your approval for more than five school days.",
+        "{n} support plans have been waiting for your approval for more than five school days.",
+        count,
+    ).format(n=count)
+    return text, buttons([(_("Waiting for me"), Menu(action="pending"))])
 
 
 def create_router() -> Router:

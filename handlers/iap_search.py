@@ -17,7 +17,7 @@ from core.ids import Id
 from core.services.pending import find_students
 from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.pickers import buttons
-from handlers.plan_pdf import pdf_keyboard
+from handlers.plan_status import plan_keyboard
 from handlers.replies import answer_long
 
 MATCHES_SHOWN = 10
@@ -86,7 +86,8 @@ async def match_chosen(
 
 async def show_plan(message: Message, actor: Actor, i18n: I18n, student_id: int) -> None:
     plan = await assemble_for_student(actor, student_id, Semester.current())
-    await answer_long(message, render_iap(plan, i18n.current_locale), pdf_keyboard(plan.iap_id))
+    text = render_iap(plan, i18n.current_locale)
+    await answer_long(message, text, plan_keyboard(plan, actor))
 
 
 async def name_missing(message: Message) -> None:

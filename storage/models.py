@@ -307,6 +307,7 @@ class Iap(Model):
     consent_signed_on = fields.DateField(null=True)  # the date on the signed paper form
     pause_reason = fields.TextField(null=True)
     evaluation = fields.TextField(null=True)
+    risk_outcome = fields.CharField(max_length=16, null=True)  # the review's: see RISK_OUTCOMES
     continues = fields.BooleanField(null=True)
     continued_from: fields.ForeignKeyNullableRelation["Iap"] = fields.ForeignKeyField(
         "models.Iap", null=True, related_name="continuations", on_delete=fields.SET_NULL
@@ -366,6 +367,8 @@ class IapMeasure(Model):
     support_type = fields.CharField(max_length=32, null=True)
     risk_factors = fields.JSONField(default=list)  # factor codes this measure addresses
     planned_quantity = fields.DecimalField(max_digits=6, decimal_places=1)  # hours or months
+    realised = fields.CharField(max_length=16, null=True)  # the review's: see MEASURE_REALISED
+    evaluation_note = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -8,7 +8,8 @@ TOPIC = "Topic: conflict with the stepfather"
 COMMENT = "Comment: add hours with the psychologist"
 PAUSE = "Pause: treatment in hospital"
 EVALUATION = "Evaluation: attendance better, mood worse"
-STAFF_WORDS = (NOTE, TOPIC, COMMENT, PAUSE, EVALUATION)
+MEASURE_NOTE = "Measure: the student skipped half of the sessions"
+STAFF_WORDS = (NOTE, TOPIC, COMMENT, PAUSE, EVALUATION, MEASURE_NOTE)
 
 
 async def plan_with_staff_words(world) -> int:
@@ -19,7 +20,7 @@ async def plan_with_staff_words(world) -> int:
         world.psychologist_a, a1, held_on=today(), minutes=45, mode="in_person", topic=TOPIC
     )
     iap = await iaps.open_iap(teacher, a1)
-    await iaps.add_measure(
+    measure = await iaps.add_measure(
         teacher,
         iap.id,
         kind="consultation",
@@ -35,7 +36,10 @@ async def plan_with_staff_words(world) -> int:
     await iaps.approve_iap(world.coordinator_m1, iap.id)
     await iaps.move_iap(teacher, iap.id, "in_progress")
     await iaps.move_iap(teacher, iap.id, "under_review")
-    await iaps.review_iap(teacher, iap.id, evaluation=EVALUATION, continues=False)
+    await iaps.evaluate_measure(teacher, iap.id, measure.id, realised="partly", note=MEASURE_NOTE)
+    await iaps.review_iap(
+        teacher, iap.id, risk_outcome="worse", evaluation=EVALUATION, continues=False
+    )
     await iaps.move_iap(teacher, iap.id, "in_progress")
     await iaps.move_iap(teacher, iap.id, "paused", PAUSE)
     return iap.id

@@ -55,6 +55,8 @@ CATALOGUES = {
     "consultation_modes": catalogues.CONSULTATION_MODES,
     "activity_formats": catalogues.ACTIVITY_FORMATS,
     "iap_statuses": catalogues.IAP_STATUSES,
+    "measure_realised": catalogues.MEASURE_REALISED,
+    "risk_outcomes": catalogues.RISK_OUTCOMES,
     "roles": catalogues.ROLES,
 }
 
@@ -299,9 +301,7 @@ async def move_iap(actor: CurrentActor, iap_id: Id, body: MoveIn) -> IapOut:
 
 @router.post("/iaps/{iap_id}/review", tags=["iaps"])
 async def review_iap(actor: CurrentActor, iap_id: Id, body: ReviewIn) -> ReviewOut:
-    iap, successor = await iaps.review_iap(
-        actor, iap_id, evaluation=body.evaluation, continues=body.continues
-    )
+    iap, successor = await iaps.review_iap(actor, iap_id, **body.model_dump())
     return ReviewOut(
         iap=IapOut.model_validate(iap),
         continued_as=IapOut.model_validate(successor) if successor else None,

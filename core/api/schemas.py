@@ -201,6 +201,7 @@ class IapOut(Record):
     consent_at: datetime | None
     consent_by_id: int | None
     pause_reason: str | None
+    risk_outcome: str | None
     continued_from_id: int | None
 
 
@@ -240,8 +241,9 @@ class MoveIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    evaluation: FreeText = Field(min_length=1, max_length=2000)
+    risk_outcome: str = Field(description="reduced | unchanged | worse")
     continues: bool
+    evaluation: FreeText | None = Field(default=None, max_length=2000, description="overall note")
 
 
 class ReviewOut(BaseModel):

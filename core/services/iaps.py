@@ -14,20 +14,44 @@ from core.catalogues import (
     ADULT_STUDENT,
     IAP_MOVES,
     IAP_STATUSES,
+    MEASURE_REALISED,
+    MUNICIPALITY_COORDINATOR,
     ONLINE,
     PAPER,
+    PARENT,
     RISK_FACTORS,
+    RISK_OUTCOMES,
+    SCHOOL_COORDINATOR,
     SPECIALIST_TYPES,
     SUPPORT_TYPES,
 )
 from core.clock import Semester, date_problem, now
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
+from core.iap import AssembledIap, assemble
 from core.services import outbox
 from core.text import clean_text, optional_text
-from storage.models import Iap, IapApproval, IapMeasure, IapTransition, School, Student
+from storage.models import (
+    Iap,
+    IapApproval,
+    IapMeasure,
+    IapTransition,
+    Membership,
+    School,
+    Student,
+)
 
 TEXT_LIMIT = 2000
+# Why a plan cannot take a status move, by the status it is in.
+MOVE_REFUSALS = {
+    "draft": N_("The plan is still a draft: this can be done once it is approved."),
+    "in_approval": N_("The plan is still being approved: this can be done once it is approved."),
+    "approved": N_("The plan is approved but not started yet: start it first."),
+    "in_progress": N_("The plan is already in progress."),
+    "under_review": N_("The plan is already under review."),
+    "paused": N_("The plan is paused: resume it first."),
+    "withdrawn": N_("The plan has been withdrawn: it can no longer change."),
+}
 
 
 async def _iap_for_work(actor: Actor, iap_id: int) -> tuple[Iap, Student, School]:
@@ -214,6 +238,47 @@ def independent(actor: Actor, iap: Iap, signers: Iterable[int | None]) -> bool:
     return actor.id not in {iap.preparer_id, iap.consent_by_id, *signers}
 
 
+def approvers(
+    iap: Iap, school: School, approvals: list[IapApproval], coordinators: Iterable[Membership]
+) -> set[int]:
+    """Who of these coordinator roles may sign the plan's next step: `may_sign` and
+    `independent` as the people the roles belong to (no one, once the chain is complete)."""
+    step = next_step(school, {approval.step for approval in approvals})
+    barred = {iap.preparer_id, iap.consent_by_id, *(a.person_id for a in approvals)}
+
+    def signs(m: Membership) -> bool:
+        if step == "school":
+            return m.role == SCHOOL_COORDINATOR and m.school_id == school.id
+        if step == "municipality":
+            municipality = school.municipality_id
+            return m.role == MUNICIPALITY_COORDINATOR and m.municipality_id == municipality
+        return False
+
+    return {m.person_id for m in coordinators if signs(m) and m.person_id not in barred}
+
+
+def coordinators_over(school_ids: Iterable[int], municipality_ids: Iterable[int]) -> Q:
+    """A filter on Membership: the coordinators of these schools and municipalities."""
+    return Q(role=SCHOOL_COORDINATOR, school_id__in=list(school_ids) or [-1]) | Q(
+        role=MUNICIPALITY_COORDINATOR, municipality_id__in=list(municipality_ids) or [-1]
+    )
+
+
+async def _tell_next_approvers(iap: Iap, school: School, approvals: list[IapApproval]) -> None:
+    """The plan waits for its next signature: each who may give it hears so, after their quiet
+    hours; once for each signature the plan waits for (a plan returned and sent again: again)."""
+    coordinators = await Membership.filter(coordinators_over([school.id], [school.municipality_id]))
+    latest = max(approval.id for approval in approvals)
+    for person_id in sorted(approvers(iap, school, approvals, coordinators)):
+        await outbox.enqueue(
+            person_id,
+            outbox.IAP_WAITING,
+            {"iap_id": iap.id},
+            respect_quiet_hours=True,
+            dedupe_key=f"{iap.id}:{latest}",
+        )
+
+
 async def submit_for_approval(actor: Actor, iap_id: int) -> Iap:
     """The preparer signs the draft and sends it up the approval chain."""
     iap, _, school = await _iap_for_work(actor, iap_id)
@@ -226,8 +291,9 @@ async def submit_for_approval(actor: Actor, iap_id: int) -> Iap:
     if not may_sign(actor, "preparer", school, iap.preparer_id):
         raise AccessDenied()
     async with in_transaction():
-        await IapApproval.create(iap_id=iap.id, step="preparer", person_id=actor.id)
+        signed = await IapApproval.create(iap_id=iap.id, step="preparer", person_id=actor.id)
         await _move(iap, actor, "in_approval")
+        await _tell_next_approvers(iap, school, [signed])
     return iap
 
 
@@ -249,10 +315,20 @@ async def approve_iap(actor: Actor, iap_id: int) -> Iap:
             )
         )
     async with in_transaction():
-        await IapApproval.create(iap_id=iap.id, step=step, person_id=actor.id)
+        new = await IapApproval.create(iap_id=iap.id, step=step, person_id=actor.id)
         await audit.record(actor.id, f"iap.approve_{step}", "iap", iap.id)
-        if next_step(school, signed | {step}) is None:
+        if next_step(school, signed | {step}) is not None:
+            await _tell_next_approvers(iap, school, [*approvals, new])
+        else:
             await _move(iap, actor, "approved")
+            if iap.preparer_id is not None:
+                await outbox.enqueue(
+                    iap.preparer_id,
+                    outbox.IAP_APPROVED,
+                    {"iap_id": iap.id},
+                    respect_quiet_hours=True,
+                    dedupe_key=f"{iap.id}:{new.id}",
+                )
     return iap
 
 
@@ -293,13 +369,19 @@ async def why_returned(actor: Actor, iap_id: int) -> tuple[Student, str | None]:
     return student, last.comment if last else None
 
 
-async def move_iap(actor: Actor, iap_id: int, to_status: str, reason: str | None = None) -> Iap:
-    """Start, pause (with a reason), resume, send to review, or withdraw a plan."""
+async def plan_to_move(actor: Actor, iap_id: int, to_status: str) -> tuple[Iap, Student]:
+    """The plan and its student, if the actor may move it to `to_status` now; why not otherwise."""
     if to_status not in IAP_STATUSES:
         raise InvalidInput(N_("Unknown plan status."))
-    iap, _, _ = await _iap_for_work(actor, iap_id)
+    iap, student, _ = await _iap_for_work(actor, iap_id)
     if to_status not in IAP_MOVES[iap.status]:
-        raise Conflict(N_("A plan cannot move from this status to that one."))
+        raise Conflict(MOVE_REFUSALS[iap.status])
+    return iap, student
+
+
+async def move_iap(actor: Actor, iap_id: int, to_status: str, reason: str | None = None) -> Iap:
+    """Start, pause (with a reason), resume, send to review, or withdraw a plan."""
+    iap, _ = await plan_to_move(actor, iap_id, to_status)
     reason = optional_text(reason)
     if to_status == "paused" and not reason:
         raise InvalidInput(N_("Give the reason for pausing the plan."))
@@ -311,21 +393,72 @@ async def move_iap(actor: Actor, iap_id: int, to_status: str, reason: str | None
     return iap
 
 
-async def review_iap(
-    actor: Actor, iap_id: int, *, evaluation: str, continues: bool
-) -> tuple[Iap, Iap | None]:
-    """End-of-semester evaluation; a plan that continues is copied into next semester's draft."""
+async def plan_and_student(actor: Actor, iap_id: int) -> tuple[Iap, Student]:
+    """The plan and its student, if the actor may work on it."""
+    iap, student, _ = await _iap_for_work(actor, iap_id)
+    return iap, student
+
+
+async def _plan_under_review(actor: Actor, iap_id: int) -> Iap:
     iap, _, _ = await _iap_for_work(actor, iap_id)
     if iap.status != "under_review":
         raise Conflict(N_("Only a plan under review can be evaluated."))
-    evaluation = clean_text(evaluation)
-    if not evaluation or len(evaluation) > TEXT_LIMIT:
-        raise InvalidInput(N_("Write the evaluation (at most {max} characters)."), max=TEXT_LIMIT)
+    return iap
+
+
+async def plan_for_review(actor: Actor, iap_id: int) -> AssembledIap:
+    """A plan under review as staff read it: each measure with what was delivered and rated."""
+    iap = await _plan_under_review(actor, iap_id)
+    await audit.read(actor.id, "student", iap.student_id, "plan")
+    return (await assemble([iap.student_id], Semester(iap.school_year, iap.semester)))[0]
+
+
+async def evaluate_measure(
+    actor: Actor, iap_id: int, measure_id: int, *, realised: str, note: str | None = None
+) -> IapMeasure:
+    """Rate how a measure of a plan under review was realised, with an optional note."""
+    iap = await _plan_under_review(actor, iap_id)
+    measure = await IapMeasure.get_or_none(id=measure_id, iap_id=iap.id)
+    if measure is None:
+        raise NotFound()
+    if realised not in MEASURE_REALISED:
+        raise InvalidInput(N_("Say how the measure was realised: fully, partly or not."))
+    note = optional_text(note)
+    if note is not None and len(note) > TEXT_LIMIT:
+        raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
+    async with in_transaction():
+        measure.realised, measure.evaluation_note = realised, note
+        await measure.save(update_fields=["realised", "evaluation_note"])
+        await audit.record(actor.id, "iap_measure.evaluate", "iap_measure", measure.id)
+    return measure
+
+
+async def review_iap(
+    actor: Actor,
+    iap_id: int,
+    *,
+    risk_outcome: str,
+    continues: bool,
+    evaluation: str | None = None,
+) -> tuple[Iap, Iap | None]:
+    """End the semester's review: every measure rated, the risk situation, an overall note.
+
+    A plan that continues is copied into next semester's draft with the same measures; its
+    consent starts missing, and the student's parents in the bot are asked for it again.
+    """
+    iap = await _plan_under_review(actor, iap_id)
+    if risk_outcome not in RISK_OUTCOMES:
+        raise InvalidInput(N_("Say how the risk situation changed: reduced, unchanged or worse."))
+    evaluation = optional_text(evaluation)
+    if evaluation is not None and len(evaluation) > TEXT_LIMIT:
+        raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
+    measures = await IapMeasure.filter(iap_id=iap.id).order_by("id")
+    if any(measure.realised is None for measure in measures):
+        raise Conflict(N_("Say first how each measure was realised."))
     following = Semester(iap.school_year, iap.semester).next()
     async with in_transaction():
-        iap.evaluation = evaluation
-        iap.continues = continues
-        await iap.save(update_fields=["evaluation", "continues", "updated_at"])
+        iap.evaluation, iap.risk_outcome, iap.continues = evaluation, risk_outcome, continues
+        await iap.save(update_fields=["evaluation", "risk_outcome", "continues", "updated_at"])
         await audit.record(actor.id, "iap.review", "iap", iap.id)
         if not continues:
             return iap, None
@@ -341,7 +474,6 @@ async def review_iap(
         except IntegrityError:
             raise Conflict(N_("This student already has a plan for next semester.")) from None
         await IapTransition.create(iap_id=successor.id, to_status="draft", person_id=actor.id)
-        measures = await IapMeasure.filter(iap_id=iap.id)
         await IapMeasure.bulk_create(
             [
                 IapMeasure(
@@ -355,8 +487,30 @@ async def review_iap(
                 for m in measures
             ]
         )
+        parents = await Membership.filter(role=PARENT, student_id=iap.student_id).values_list(
+            "person_id", flat=True
+        )
+        for parent_id in sorted(set(parents)):
+            await outbox.enqueue(
+                parent_id,
+                outbox.CONSENT_REQUEST,
+                {"iap_id": successor.id},
+                respect_quiet_hours=True,
+            )
         await audit.record(actor.id, "iap.continue", "iap", successor.id)
     return iap, successor
+
+
+def _waits_for(actor: Actor, iap: Iap) -> bool:
+    """Whether the plan's next signature is this actor's (its school and approvals loaded)."""
+    school = iap.student.school
+    step = next_step(school, {approval.step for approval in iap.approvals})
+    signers = (approval.person_id for approval in iap.approvals)
+    return (
+        step is not None
+        and may_sign(actor, step, school, iap.preparer_id)
+        and independent(actor, iap, signers)
+    )
 
 
 async def iaps_waiting_for(actor: Actor) -> list[Iap]:
@@ -372,16 +526,16 @@ async def iaps_waiting_for(actor: Actor) -> list[Iap]:
         .prefetch_related("approvals")
         .order_by("updated_at", "id")
     )
-    waiting = []
-    for iap in iaps:
-        school = iap.student.school
-        signed = {approval.step for approval in iap.approvals}
-        step = next_step(school, signed)
-        signers = (approval.person_id for approval in iap.approvals)
-        if (
-            step is not None
-            and may_sign(actor, step, school, iap.preparer_id)
-            and independent(actor, iap, signers)
-        ):
-            waiting.append(iap)
-    return waiting
+    return [iap for iap in iaps if _waits_for(actor, iap)]
+
+
+async def plan_waiting_for(actor: Actor, iap_id: int) -> Iap | None:
+    """The plan, with its student's class and school, preparer and signatures, if its next
+    signature is this actor's; None otherwise (signed or returned meanwhile, or not theirs)."""
+    iap = (
+        await Iap.filter(id=iap_id, status="in_approval")
+        .select_related("student__school", "student__school_class", "preparer")
+        .prefetch_related("approvals")
+        .first()
+    )
+    return iap if iap is not None and _waits_for(actor, iap) else None

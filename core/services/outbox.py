@@ -26,6 +26,11 @@ CONSENT_REQUEST = "consent_request"
 
 WEEKLY_DIGEST = "weekly_digest"
 IAP_RETURNED = "iap_returned"
+IAP_WAITING = "iap_waiting"  # to an approver: a plan waits for their signature
+IAP_APPROVED = "iap_approved"  # to the preparer: the last signature is given
+PLAN_START_REMINDER = "plan_start_reminder"  # semester start: students at high risk, no plan
+REVIEW_REMINDER = "review_reminder"  # before semester end: plans in progress to review
+APPROVAL_REMINDER = "approval_reminder"  # plans waiting long for an approver
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 LEASE = timedelta(minutes=2)
@@ -108,6 +113,36 @@ async def enqueue(
         if dedupe_key is None:
             raise
         return await OutboxItem.get(recipient_id=person.id, kind=kind, dedupe_key=dedupe_key)
+
+
+async def enqueue_many(
+    messages: list[tuple[int, str, str]],
+    payload: dict[str, object],
+    *,
+    now: datetime | None = None,
+) -> None:
+    """Queue messages (person, kind, dedupe key) with one payload, each after its recipient's
+    quiet hours, in two queries; a message queued before (same person, kind, key) stays as it is.
+    """
+    _check_payload(payload)
+    if not messages:
+        return
+    moment = _utc(now)
+    people = {p.id: p for p in await Person.filter(id__in={m[0] for m in messages})}
+    items = []
+    for person_id, kind, dedupe_key in messages:
+        due = quiet_until(*quiet_hours(people[person_id]), moment) or moment
+        items.append(
+            OutboxItem(
+                recipient_id=person_id,
+                kind=kind,
+                payload=payload,
+                not_before=due,
+                next_attempt_at=due,
+                dedupe_key=dedupe_key,
+            )
+        )
+    await OutboxItem.bulk_create(items, ignore_conflicts=True)
 
 
 def _claimable(moment: datetime) -> Q:

@@ -20,10 +20,12 @@ from core.catalogues import (
     CONSENT_STATES,
     CONSULTATION_MODES,
     IAP_STATUSES,
+    MEASURE_REALISED,
     NEED_STATUSES,
     RISK_FACTORS,
     RISK_GROUPS,
     RISK_LEVELS,
+    RISK_OUTCOMES,
     ROLES,
     SPECIALIST_TYPES,
     SUPPORT_TYPES,
@@ -241,6 +243,7 @@ def _plan(
         "status": _coded(IAP_STATUSES, plan.status, locale),
         "consent": _coded(CONSENT_STATES, plan.consent, locale),
         **_fields(plan, "consent_by_id", "consent_at", "pause_reason", "evaluation", "continues"),
+        "risk_outcome": _coded(RISK_OUTCOMES, plan.risk_outcome, locale),
         **_fields(plan, "continued_from_id", "created_at", "updated_at"),
         "measures": [
             {
@@ -248,6 +251,8 @@ def _plan(
                 "specialist_type": _coded(SPECIALIST_TYPES, m.specialist_type, locale),
                 "support_type": _coded(SUPPORT_TYPES, m.support_type, locale),
                 "risk_factors": [_coded(RISK_FACTORS, code, locale) for code in m.risk_factors],
+                "realised": _coded(MEASURE_REALISED, m.realised, locale),
+                "evaluation_note": m.evaluation_note,
             }
             for m in measures
             if m.iap_id == plan.id
@@ -418,6 +423,7 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
         await Consultation.filter(student_id=student.id).update(topic=None)
         await SupportNeed.filter(student_id=student.id).update(details=None)
         await plans.update(pause_reason=None, evaluation=None)
+        await IapMeasure.filter(iap__student_id=student.id).update(evaluation_note=None)
         await IapTransition.filter(iap__student_id=student.id).update(comment=None)
         await Membership.filter(student_id=student.id).delete()
         await Invite.filter(student_id=student.id).delete()

@@ -3,7 +3,14 @@
 from datetime import timedelta
 
 from core.clock import today
-from tests.staff_words import COMMENT, EVALUATION, PAUSE, STAFF_WORDS, plan_with_staff_words
+from tests.staff_words import (
+    COMMENT,
+    EVALUATION,
+    MEASURE_NOTE,
+    PAUSE,
+    STAFF_WORDS,
+    plan_with_staff_words,
+)
 
 
 async def test_staff_enter_consent_with_the_form_and_the_plan_shows_it(api, world, token_for):
@@ -42,9 +49,11 @@ async def test_a_parent_reads_the_plan_without_staff_words(api, world, token_for
 
     staff = await api.get(url, headers=await token_for(world.teacher_a))
     assert staff.status_code == 200
-    for words in (COMMENT, PAUSE, EVALUATION):
+    for words in (COMMENT, PAUSE, EVALUATION, MEASURE_NOTE):
         assert words in staff.text
     assert staff.json()["consent_record"]["recorded_by"] == "Parent A1"
+    assert staff.json()["risk_outcome"]["code"] == "worse"
+    assert staff.json()["measures"][0]["evaluation"]["realised"]["code"] == "partly"
 
     parent = await api.get(url, headers=await token_for(world.parent_a1))
     assert parent.status_code == 200
@@ -59,6 +68,7 @@ async def test_a_parent_reads_the_plan_without_staff_words(api, world, token_for
     assert plan["consent_record"]["method"]["code"] == "online"
     assert plan["consent_record"]["recorded_by"] is None
     assert plan["pause_reason"] is None and plan["evaluation"] is None and plan["gaps"] == []
+    assert plan["risk_outcome"] is None and measure["evaluation"] is None
 
 
 async def test_a_parent_cannot_read_a_schools_plans(api, world, token_for):

@@ -91,7 +91,7 @@ async def _evaluation(world, text):
     await iaps.approve_iap(world.coordinator_v, iap.id)
     await iaps.move_iap(world.coordinator_v, iap.id, "in_progress")
     await iaps.move_iap(world.coordinator_v, iap.id, "under_review")
-    body = {"evaluation": text, "continues": False}
+    body = {"evaluation": text, "risk_outcome": "unchanged", "continues": False}
     return world.coordinator_v, f"/iaps/{iap.id}/review", body
 
 

@@ -237,12 +237,12 @@ async def test_pending_shows_each_coordinator_exactly_their_own(sim, world):
     await pending_world(world)
 
     replies = await sim.user(104).send("/pending")  # coordinator_a
-    assert replies[0].text == "Atbalsta plāni, kas gaida Jūsu apstiprinājumu: 1"
+    assert replies[0].text == "Atbalsta plāni, kas gaida Jūsu saskaņojumu: 1"
     plan = replies[1]
     assert plan.text.startswith("Anna Kalnina, 7.a, Ezerkalnes vidusskola")
     assert "Sagatavoja: Teacher A" in plan.text
     assert "Parakstījuši: IAP sagatavotājs" in plan.text
-    assert labels(plan) == ["Skatīt", "Apstiprināt", "Atgriezt"]
+    assert labels(plan) == ["Skatīt", "Saskaņot", "Atgriezt"]
     assert replies[2].text.startswith("Atbalsta vajadzības, kas vēl gaida vecāku atbildi: 1")
     assert "• Anna Kalnina (7.a, Ezerkalnes vidusskola): Ēdināšana, jautāts" in replies[2].text
     assert len(replies) == 3
@@ -281,16 +281,16 @@ async def test_approving_from_pending_walks_the_chain(sim, world):
     assert replies[0].text.startswith("Atbalsta plāns (IAP): Anna Kalnina")
     assert "Statuss: Saskaņošanā" in replies[0].text
 
-    replies = await coordinator.press("Apstiprināt")
+    replies = await coordinator.press("Saskaņot")
     assert replies[-1].edited
     assert replies[-1].text.endswith(
-        "✓ Jūs parakstījāt. Plāns tiek nodots nākamajam apstiprinātājam."
+        "✓ Jūs saskaņojāt plānu. Tas tiek nodots nākamajam saskaņotājam."
     )
     assert replies[-1].buttons() == []
     approvals = await IapApproval.filter(iap_id=a1.id).order_by("id")
     assert [(a.step, a.person_id) for a in approvals][-1] == ("school", world.coordinator_a.id)
     await coordinator.press_data(PlanAction(action="approve", iap_id=a1.id).pack())
-    assert coordinator.alerts[-1] == "Šis plāns gaida cita saskaņotāja apstiprinājumu."
+    assert coordinator.alerts[-1] == "Šis plāns gaida cita saskaņotāja saskaņojumu."
 
     other = sim.user(107)  # coordinator_m2: another municipality
     await other.send("/pending")
@@ -328,10 +328,10 @@ async def test_returning_a_plan_asks_for_a_comment(sim, world):
     assert transition.comment == "Lūdzu, pievienojiet sociālā pedagoga konsultācijas."
     assert not await IapApproval.exists(iap_id=v1.id)
 
-    await coordinator.press("Apstiprināt")
-    assert coordinator.alerts[-1] == "Šis plāns negaida apstiprinājumu."
+    await coordinator.press("Saskaņot")
+    assert coordinator.alerts[-1] == "Šis plāns negaida saskaņojumu."
     await coordinator.press("Atgriezt")
-    assert coordinator.alerts[-1] == "Šis plāns negaida apstiprinājumu."
+    assert coordinator.alerts[-1] == "Šis plāns negaida saskaņojumu."
     replies = await coordinator.send("Vēl kāds komentārs")
     assert "/menu" in replies[-1].text  # the return step is over: a stray text
 

@@ -26,7 +26,7 @@ async def test_a_coordinator_taps_pdf_under_the_plan_and_gets_the_document(sim, 
     coordinator = sim.user(104)
     plan = (await coordinator.send("/iap kalnin"))[-1]
     assert plan.text.startswith("Atbalsta plāns (IAP): Anna Kalnina")
-    assert plan.buttons() == [(PDF_BUTTON, PlanPdf(iap_id=iap_id).pack())]
+    assert (PDF_BUTTON, PlanPdf(iap_id=iap_id).pack()) in plan.buttons()
 
     replies = await coordinator.press(PDF_BUTTON)
 

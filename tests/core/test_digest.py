@@ -408,7 +408,7 @@ async def test_the_text_puts_what_needs_the_reader_first_in_latvian(week_of_reco
         "Semestris: 2026./2027. mācību gada I semestris",
     ]
     urgent = [
-        "• 1 plāns gaida Jūsu apstiprinājumu",
+        "• 1 plāns gaida Jūsu saskaņojumu",
         "• 2 skolēni ar riska signāliem bez plāna šajā semestrī (+1)",
         "• Ar 2 cilvēkiem nevar sazināties Telegram: Parent A1, Teacher B",
         "• 1 materiālā atbalsta pieprasījums gaida vecāku atbildi (±0)",
@@ -477,10 +477,10 @@ def test_plurals_follow_the_number(n, latvian, russian):
 @pytest.mark.parametrize(
     ("n", "expected"),
     [
-        (1, "• 1 plāns gaida Jūsu apstiprinājumu"),
-        (2, "• 2 plāni gaida Jūsu apstiprinājumu"),
-        (11, "• 11 plānu gaida Jūsu apstiprinājumu"),
-        (21, "• 21 plāns gaida Jūsu apstiprinājumu"),
+        (1, "• 1 plāns gaida Jūsu saskaņojumu"),
+        (2, "• 2 plāni gaida Jūsu saskaņojumu"),
+        (11, "• 11 plānu gaida Jūsu saskaņojumu"),
+        (21, "• 21 plāns gaida Jūsu saskaņojumu"),
     ],
 )
 def test_plans_waiting_for_approval_in_latvian_plurals(n, expected):

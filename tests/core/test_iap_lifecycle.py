@@ -75,10 +75,14 @@ async def test_review_continues_the_plan_next_semester(world):
     await iaps.approve_iap(actor, iap.id)
     await iaps.move_iap(actor, iap.id, "in_progress")
     with pytest.raises(Conflict):
-        await iaps.review_iap(actor, iap.id, evaluation="Going well", continues=True)
+        await iaps.review_iap(actor, iap.id, risk_outcome="reduced", continues=True)
     await iaps.move_iap(actor, iap.id, "under_review")
+    [measure] = (
+        await assemble_for_student(actor, world.student_v1.id, Semester.current())
+    ).measures
+    await iaps.evaluate_measure(actor, iap.id, measure.id, realised="full")
     reviewed, successor = await iaps.review_iap(
-        actor, iap.id, evaluation="Attendance improved", continues=True
+        actor, iap.id, risk_outcome="reduced", evaluation="Attendance improved", continues=True
     )
     assert reviewed.continues is True
     following = Semester.current().next()
@@ -125,5 +129,7 @@ async def test_plan_texts_with_a_nul_are_refused_and_the_plan_stays(world, step)
         elif step == "pause":
             await iaps.move_iap(coordinator, iap.id, "paused", text)
         else:
-            await iaps.review_iap(coordinator, iap.id, evaluation=text, continues=False)
+            await iaps.review_iap(
+                coordinator, iap.id, evaluation=text, risk_outcome="reduced", continues=False
+            )
     assert (await iaps.Iap.get(id=iap.id)).status == before

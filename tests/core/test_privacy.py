@@ -220,6 +220,8 @@ async def test_the_export_holds_every_record_about_the_student_with_labels(world
         "need_question",
         "need_answered",
         "iap_returned",
+        "iap_waiting",  # to the approvers, each time the plan waited for them
+        "iap_approved",  # to the preparer
     }
     actions = {e["action"] for e in data["audit_events"]}
     assert {"risk_signal.create", "consultation.create", "support_need.answer"} <= actions

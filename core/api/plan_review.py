@@ -1,0 +1,35 @@
+"""A plan's review over HTTP: how each measure was realised. The review itself (the risk
+situation, an overall note, close or continue) is POST /iaps/{iap_id}/review."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from core.api.deps import CurrentActor
+from core.api.schemas import FreeText, Record
+from core.ids import Id
+from core.services import iaps
+
+router = APIRouter(tags=["iaps"])
+
+
+class MeasureEvaluationIn(BaseModel):
+    realised: str = Field(description="full | partly | not")
+    note: FreeText | None = Field(default=None, max_length=2000)
+
+
+class MeasureEvaluationOut(Record):
+    id: int
+    iap_id: int
+    realised: str
+    evaluation_note: str | None
+
+
+@router.put("/iaps/{iap_id}/measures/{measure_id}/evaluation")
+async def evaluate_measure(
+    actor: CurrentActor, iap_id: Id, measure_id: Id, body: MeasureEvaluationIn
+) -> MeasureEvaluationOut:
+    """Rate how a measure of a plan under review was realised, with an optional note."""
+    measure = await iaps.evaluate_measure(
+        actor, iap_id, measure_id, realised=body.realised, note=body.note
+    )
+    return MeasureEvaluationOut.model_validate(measure)
