@@ -65,7 +65,8 @@ class Sent:
 
 @dataclass
 class RecordingSession(BaseSession):
-    """Answers Bot API calls locally and keeps them; `fail` may inject an error per call."""
+    """Answers Bot API calls locally and keeps those it accepted; `fail` may inject an error per
+    call."""
 
     calls: list[TelegramMethod[Any]] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
@@ -96,6 +97,8 @@ class RecordingSession(BaseSession):
     ) -> TelegramType:
         if self.fail is not None and (error := self.fail(method)) is not None:
             raise error
+        if isinstance(method, AnswerCallbackQuery):
+            self._answer(method)
         self.calls.append(method)
         if isinstance(method, GetMe):
             return BOT_USER  # type: ignore[return-value]
@@ -103,8 +106,6 @@ class RecordingSession(BaseSession):
             return self._message(method)  # type: ignore[return-value]
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             return self._edit(method)  # type: ignore[return-value]
-        if isinstance(method, AnswerCallbackQuery):
-            self._answer(method)
         return True  # type: ignore[return-value]
 
     def _answer(self, method: AnswerCallbackQuery) -> None:

@@ -108,9 +108,17 @@ class FakeUser:
 
     async def send_photo(self) -> list[Sent]:
         photo = [PhotoSize(file_id="photo", file_unique_id="photo", width=10, height=10)]
-        update = Update(
-            update_id=self.simulator.next_update_id(), message=self._message(photo=photo)
-        )
+        return await self.send_content(photo=photo)
+
+    async def send_content(self, chat: Chat | None = None, **content) -> list[Sent]:
+        """Send a message of any content (a sticker, a location...)."""
+        message = self._message(chat, **content)
+        return await self._feed(Update(update_id=self.simulator.next_update_id(), message=message))
+
+    async def edit(self, text: str, chat: Chat | None = None) -> list[Sent]:
+        """Edit a message sent earlier (Telegram sends the new text as an edited_message)."""
+        edited = self._message(chat, text=text, edit_date=int(datetime.now(UTC).timestamp()))
+        update = Update(update_id=self.simulator.next_update_id(), edited_message=edited)
         return await self._feed(update)
 
     def find_button(self, label: str) -> tuple[Sent, str]:
