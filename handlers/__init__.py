@@ -13,6 +13,7 @@ from handlers import (
     iap_search,
     invites,
     needs,
+    plans,
     risk,
     students,
 )
@@ -27,6 +28,7 @@ def root_router() -> Router:
         risk.create_router(),
         consultations.create_router(),
         students.create_router(),
+        plans.create_router(),
         needs.create_router(),
         activities.create_router(),
         invites.create_router(),

@@ -9,6 +9,7 @@ from tortoise import connections
 from core.api.digests import router as digests_router
 from core.api.errors import install_error_handlers
 from core.api.health import bot_status
+from core.api.plans import router as plans_router
 from core.api.privacy import router as privacy_router
 from core.api.routes import router
 from storage.db import database
@@ -37,6 +38,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
     app.include_router(router)
     app.include_router(digests_router)
     app.include_router(privacy_router)
+    app.include_router(plans_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -24,7 +24,7 @@ from core.catalogues import (
 from core.clock import Semester, date_problem, now, today
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_, gettext
-from core.iap import Gap, assemble_plan, blockers
+from core.iap import AssembledIap, Gap, assemble_plan, blockers
 from core.iap_view import gap_text
 from core.services import outbox
 from core.text import clean_text, optional_text
@@ -498,7 +498,7 @@ async def update_measure(
             raise InvalidInput(N_("For material support, choose the months it covers."))
         if months is not None:
             measure.months = _checked_months(iap, months)
-            measure.planned_quantity = Decimal(len(measure.months))
+            measure.planned_quantity = _checked_quantity(len(measure.months))
     else:
         if months is not None:
             raise InvalidInput(N_("Months are planned for material support only."))
@@ -593,19 +593,22 @@ class NotReady(Conflict):
         return gettext(self.message, locale, what=what)
 
 
+def may_edit(actor: Actor, plan: AssembledIap) -> bool:
+    """The actor may change this plan now: a draft, and theirs or their school's."""
+    return plan.status == "draft" and prepares(actor, plan)
+
+
+def prepares(actor: Actor, plan: AssembledIap) -> bool:
+    """The plan's preparer, or staff of the student's school."""
+    return plan.preparer_id == actor.id or plan.school_id in actor.staff_school_ids
+
+
 async def plan_blockers(actor: Actor, iap_id: int) -> list[Gap]:
     """What stops this draft from being sent for approval; nothing for a plan past draft."""
-    iap = await Iap.get_or_none(id=iap_id)
-    if iap is None:
-        raise NotFound()
-    plan = await assemble_plan(actor, iap.id)
-    if not await _may_prepare(actor, iap, plan.school_id):
+    plan = await assemble_plan(actor, iap_id)
+    if not prepares(actor, plan):
         raise AccessDenied()
-    return blockers(plan) if iap.status == "draft" else []
-
-
-async def _may_prepare(actor: Actor, iap: Iap, school_id: int) -> bool:
-    return iap.preparer_id == actor.id or school_id in actor.staff_school_ids
+    return blockers(plan) if plan.status == "draft" else []
 
 
 async def submit_plan(actor: Actor, iap_id: int) -> Iap:
