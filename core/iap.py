@@ -88,8 +88,8 @@ class NeedLine:
 @dataclass
 class Gap:
     """What a plan lacks. Kinds: no_plan, consent_missing, risk_without_measure,
-    measure_not_realised; and what blocks a draft (`blockers`): no_risks, no_measures,
-    justification_missing, amount_missing."""
+    measure_not_realised; and what blocks a draft (`blockers`): no_risks, justification_missing,
+    amount_missing."""
 
     kind: str
     code: str | None = None  # the factor, risk group, or specialist / support type
@@ -408,6 +408,7 @@ def _gaps(entry: AssembledIap) -> list[Gap]:
 def blockers(plan: AssembledIap) -> list[Gap]:
     """What stops a draft from being sent for approval, in the order a preparer fixes it:
     consent, risks and their justification, a measure for each risk, an amount for each measure.
+    (A plan needs a risk, and each risk a measure: so it has a measure too.)
     """
     if plan.iap_id is None:
         return []
@@ -421,8 +422,6 @@ def blockers(plan: AssembledIap) -> list[Gap]:
         Gap("justification_missing", group) for group in groups if group not in plan.justifications
     ]
     found += [Gap("risk_without_measure", risk.factor) for risk in plan.risks if not risk.addressed]
-    if not plan.measures:
-        found.append(Gap("no_measures"))
     found += [
         Gap("amount_missing", measure.specialist_type or measure.support_type, measure.id)
         for measure in plan.measures

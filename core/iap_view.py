@@ -28,7 +28,6 @@ GAP_TEXTS = {
     "measure_not_realised": N_("Nothing realised yet: {what}"),
     "no_risks": N_("No risk is named"),
     "justification_missing": N_("No justification for: {what}"),
-    "no_measures": N_("No measure is planned"),
     "amount_missing": N_("No hours or months planned: {what}"),
 }
 

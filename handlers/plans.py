@@ -228,9 +228,8 @@ def fix_button(n: int, iap_id: int, gap: Gap) -> InlineKeyboardButton:
     if gap.kind == "amount_missing":
         text = _("{n}. Plan the amount").format(n=n)
         return button(text, PlEdit(iap_id=iap_id, measure_id=gap.measure_id, what="amount"))
-    factor = gap.code if gap.kind == "risk_without_measure" else ""
-    text = _("{n}. Add a measure").format(n=n)
-    return button(text, PlNewMeasure(iap_id=iap_id, factor=factor))
+    text = _("{n}. Add a measure").format(n=n)  # a risk without a measure
+    return button(text, PlNewMeasure(iap_id=iap_id, factor=gap.code))
 
 
 def plan_keyboard(

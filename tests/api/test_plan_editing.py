@@ -19,7 +19,6 @@ async def test_a_draft_is_planned_over_http_until_nothing_blocks_it(api, world, 
         ("consent_missing", None),
         ("justification_missing", "economic"),
         ("risk_without_measure", "material_conditions"),
-        ("no_measures", None),
     ]
     assert blockers.json()[1]["text"] == "No justification for: Economic risks"
 
