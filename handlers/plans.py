@@ -735,9 +735,13 @@ async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor)
         callback.message, _("Addresses: {risks}").format(risks=factor_names(data["factors"]))
     )
     if data.get("measure_id"):
-        await update_measure(
-            actor, data["iap_id"], data["measure_id"], risk_factors=data["factors"]
-        )
+        try:
+            await update_measure(
+                actor, data["iap_id"], data["measure_id"], risk_factors=data["factors"]
+            )
+        except DomainError:
+            await state.clear()  # the plan or the measure moved on meanwhile
+            raise
         await finish(callback.message, state, actor, _("Saved: the measure's risks."))
     elif data["kind"] == "consultation":
         await state.set_state(PlanFlow.hours)
