@@ -13,7 +13,8 @@ from core.formatting import short_date
 from core.services import iaps, signals
 from core.services.people import set_locale
 from handlers.callbacks import PlanOpen
-from handlers.plans import PlHours, PlStart
+from handlers.plan_measures import PlHours
+from handlers.plans import PlStart
 from storage.models import Iap, IapMeasure, IapRiskGroup, OutboxItem
 from tests.bot.conftest import make_simulator
 
