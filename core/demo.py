@@ -112,6 +112,7 @@ OTHER_FACTORS = (
 )
 EXAMPLE_FACTORS = ("low_motivation", "material_conditions", "family_crisis")
 NOTES = {
+    ABSENCES: "Neattaisnoti kavējumi vairākas reizes mēnesī, visbiežāk pirmdienās.",
     "low_achievement": "Nepietiekami vērtējumi matemātikā un fizikā.",
     "low_motivation": "Nepilda mājasdarbus, saka, ka skola nav vajadzīga.",
     "school_conflicts": "Konflikts ar klasesbiedriem starpbrīžos.",
@@ -400,6 +401,7 @@ async def _prepare_plan(demo: _Demo, student: Student, factors: tuple[str, ...],
     """Open a plan with its measures, take it to `stage`, and log sessions once approved."""
     iap = await iaps.open_iap(demo.teacher(student), student.id, demo.semester)
     specialist_types = await _plan_measures(demo, iap, student, factors)
+    await _justify_risks(demo, iap, student, factors)
     await _advance(demo, iap, student, stage)
     if stage in SESSION_STAGES:
         for specialist_type in specialist_types:
@@ -430,10 +432,19 @@ async def _plan_measures(
             iap.id,
             kind="material",
             support_type=TRANSPORT_TICKETS,
-            planned_quantity=TRANSPORT_MONTHS,
+            months=demo.transport_months(),
             risk_factors=["material_conditions"],
         )
     return [specialist_type for specialist_type, risk_factors in plan.items() if risk_factors]
+
+
+async def _justify_risks(demo: _Demo, iap: Iap, student: Student, factors: tuple[str, ...]):
+    """The preparer's justification of each risk group, from what the signals noted."""
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for factor in (ABSENCES, *factors):
+        by_group[RISK_FACTORS[factor].group].append(NOTES[factor])
+    for group, notes in by_group.items():
+        await iaps.set_risk_justification(demo.teacher(student), iap.id, group, " ".join(notes))
 
 
 async def _advance(demo: _Demo, iap: Iap, student: Student, stage: str) -> None:

@@ -1,11 +1,16 @@
 """IAP assembly: one structure per student and semester, built from what was logged.
 
-Whatever a student's history, assembling costs the same fixed number of queries (eight), and a
+Whatever a student's history, assembling costs the same fixed number of queries (nine), and a
 whole school's plans come back from one call (`assemble_school`) for two more. What was realised
 is what the semester holds: sessions of a measure's specialist type, confirmed months of its
 support type (a plan has at most one measure of each). A parent reads the `for_parent` projection.
+
+A plan's risks are those its student's signals show in the semester, and the factors its preparer
+added (`from_signals` False, dated when added, at the caution level); the preparer justifies each
+risk group. What stops a draft from being sent for approval is `blockers`.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -14,15 +19,16 @@ from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Min, Sum
 
 from core import audit
-from core.access import Actor, can_work_with, visible_school, visible_student
+from core.access import Actor, can_work_with, student_scope, visible_school, visible_student
 from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
-from core.clock import Semester
+from core.clock import RIGA, Semester
 from core.errors import AccessDenied, NotFound
 from storage.models import (
     Consultation,
     Iap,
     IapApproval,
     IapMeasure,
+    IapRiskGroup,
     IapTransition,
     RiskSignal,
     School,
@@ -41,6 +47,7 @@ class RiskLine:
     signals: int
     lessons_missed: int | None  # absences summed; None for factors without a value
     addressed: bool = False  # some measure is linked to this factor
+    from_signals: bool = True  # False: added by the preparer, without a signal this semester
 
 
 @dataclass
@@ -51,6 +58,7 @@ class MeasureLine:
     support_type: str | None
     risk_factors: list[str]
     planned: Decimal  # hours, or months of support
+    months: list[int] = field(default_factory=list)  # material support: the months planned
     sessions: int = 0
     hours: Decimal = Decimal(0)
     months_confirmed: list[int] = field(default_factory=list)
@@ -81,8 +89,13 @@ class NeedLine:
 
 @dataclass
 class Gap:
-    kind: str  # no_plan | consent_missing | risk_without_measure | measure_not_realised
-    code: str | None = None  # the factor, or the specialist / support type
+    """What a plan lacks. Kinds: no_plan, consent_missing, risk_without_measure,
+    measure_not_realised; and what blocks a draft (`blockers`): no_risks, justification_missing,
+    amount_missing."""
+
+    kind: str
+    code: str | None = None  # the factor, risk group, or specialist / support type
+    measure_id: int | None = None  # the measure concerned, for amount_missing
 
 
 @dataclass
@@ -120,6 +133,7 @@ class AssembledIap:
     continues: bool | None = None
     continued_from_id: int | None = None
     risks: list[RiskLine] = field(default_factory=list)
+    justifications: dict[str, str] = field(default_factory=dict)  # risk group -> preparer's text
     measures: list[MeasureLine] = field(default_factory=list)
     sessions: list[SessionsLine] = field(default_factory=list)
     needs: list[NeedLine] = field(default_factory=list)
@@ -148,6 +162,15 @@ async def assemble_for_student(actor: Actor, student_id: int, semester: Semester
     return for_parent(plan) if await _reads_as_parent(actor, student) else plan
 
 
+async def assemble_plan(actor: Actor, iap_id: int) -> AssembledIap:
+    """A plan by its id, as this actor may read it; a plan out of sight answers as missing."""
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None or not await Student.filter(student_scope(actor), id=iap.student_id).exists():
+        raise NotFound()
+    semester = Semester(iap.school_year, iap.semester)
+    return await assemble_for_student(actor, iap.student_id, semester)
+
+
 async def _reads_as_parent(actor: Actor, student: Student) -> bool:
     """The actor sees this student only as their parent, not as staff or coordinator over them."""
     if student.id not in actor.child_ids:
@@ -166,11 +189,12 @@ def for_parent(plan: AssembledIap) -> AssembledIap:
     status changes with dates. A parent never sees staff's words: no history comments (an
     approver's return comment), no pause reason, no evaluation (neither the overall note nor the
     rating and note of each measure, nor the risk situation) or whether the plan continues, no
-    name of who entered the consent, no gaps (staff's to-do list). Signal notes and session
-    topics are never assembled for anyone.
+    risk justifications, no name of who entered the consent, no gaps (staff's to-do list).
+    Signal notes and session topics are never assembled for anyone.
     """
     return replace(
         plan,
+        justifications={},
         consent_recorded_by=None,
         pause_reason=None,
         evaluation=None,
@@ -212,7 +236,7 @@ async def school_students_in_play(school_id: int, semester: Semester) -> list[in
 
 
 async def assemble(student_ids: list[int], semester: Semester) -> list[AssembledIap]:
-    """Assemble the IAPs of these students (access already checked) in eight queries."""
+    """Assemble the IAPs of these students (access already checked) in nine queries."""
     if not student_ids:
         return []
     students = (
@@ -247,15 +271,19 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
         entry.consent_recorded_by = iap.consent_by.display_name if iap.consent_by else None
         entry.pause_reason, entry.evaluation = iap.pause_reason, iap.evaluation
         entry.continues, entry.continued_from_id = iap.continues, iap.continued_from_id
-    await _add_plan_parts(result, iap_student)
-    await _add_risks(result, student_ids, semester)
+    added = await _add_plan_parts(result, iap_student)
+    await _add_risks(result, student_ids, semester, added)
     await _add_sessions_and_needs(result, student_ids, semester)
     for entry in result.values():
         entry.gaps = _gaps(entry)
     return list(result.values())
 
 
-async def _add_plan_parts(result: dict[int, AssembledIap], iap_student: dict[int, int]) -> None:
+async def _add_plan_parts(
+    result: dict[int, AssembledIap], iap_student: dict[int, int]
+) -> dict[int, dict[str, date]]:
+    """Measures, approvals, history and justifications; gives back the factors preparers added
+    (per student: factor -> the day added)."""
     iap_ids = list(iap_student) or [-1]
     for measure in await IapMeasure.filter(iap_id__in=iap_ids).order_by("id"):
         result[iap_student[measure.iap_id]].measures.append(
@@ -268,6 +296,7 @@ async def _add_plan_parts(result: dict[int, AssembledIap], iap_student: dict[int
                 planned=measure.planned_quantity,
                 rating=measure.realised,
                 evaluation_note=measure.evaluation_note,
+                months=sorted(measure.months),
             )
         )
     approvals = IapApproval.filter(iap_id__in=iap_ids).select_related("person")
@@ -280,9 +309,22 @@ async def _add_plan_parts(result: dict[int, AssembledIap], iap_student: dict[int
         result[iap_student[step.iap_id]].history.append(
             HistoryLine(step.from_status, step.to_status, step.at, step.comment)
         )
+    added: dict[int, dict[str, date]] = defaultdict(dict)
+    for group in await IapRiskGroup.filter(iap_id__in=iap_ids).order_by("id"):
+        student_id = iap_student[group.iap_id]
+        if group.justification:
+            result[student_id].justifications[group.group] = group.justification
+        for factor in group.factors:
+            added[student_id][factor] = group.created_at.astimezone(RIGA).date()
+    return added
 
 
-async def _add_risks(result: dict[int, AssembledIap], student_ids: list[int], semester: Semester):
+async def _add_risks(
+    result: dict[int, AssembledIap],
+    student_ids: list[int],
+    semester: Semester,
+    added: dict[int, dict[str, date]],
+) -> None:
     rows = (
         await RiskSignal.filter(
             student_id__in=student_ids,
@@ -308,8 +350,7 @@ async def _add_risks(result: dict[int, AssembledIap], student_ids: list[int], se
             "high_signals",
         )
     )
-    order = {code: index for index, code in enumerate(RISK_FACTORS.codes())}
-    for row in sorted(rows, key=lambda r: order.get(r["factor"], len(order))):
+    for row in rows:
         entry = result[row["student_id"]]
         planned_factors = {f for m in entry.measures for f in m.risk_factors}
         entry.risks.append(
@@ -324,6 +365,27 @@ async def _add_risks(result: dict[int, AssembledIap], student_ids: list[int], se
                 addressed=row["factor"] in planned_factors,
             )
         )
+    order = {code: index for index, code in enumerate(RISK_FACTORS.codes())}
+    for student_id, entry in result.items():
+        planned_factors = {f for m in entry.measures for f in m.risk_factors}
+        logged = {risk.factor for risk in entry.risks}
+        for factor, day in added.get(student_id, {}).items():
+            if factor in logged or factor not in RISK_FACTORS:
+                continue
+            entry.risks.append(
+                RiskLine(
+                    group=RISK_FACTORS[factor].group,
+                    factor=factor,
+                    level=CAUTION,
+                    first_seen=day,
+                    last_seen=day,
+                    signals=0,
+                    lessons_missed=None,
+                    addressed=factor in planned_factors,
+                    from_signals=False,
+                )
+            )
+        entry.risks.sort(key=lambda risk: order.get(risk.factor, len(order)))
 
 
 async def _add_sessions_and_needs(
@@ -373,6 +435,38 @@ def _gaps(entry: AssembledIap) -> list[Gap]:
         if measure.realised == 0
     ]
     return gaps
+
+
+def blockers(plan: AssembledIap) -> list[Gap]:
+    """What stops a draft from being sent for approval, in the order a preparer fixes it:
+    consent, risks and their justification, a measure for each risk, an amount for each measure.
+    (A plan needs a risk, and each risk a measure: so it has a measure too.)
+    """
+    if plan.iap_id is None:
+        return []
+    found = []
+    if plan.consent != "given":
+        found.append(Gap("consent_missing"))
+    if not plan.risks:
+        found.append(Gap("no_risks"))
+    groups = dict.fromkeys(risk.group for risk in plan.risks)
+    found += [
+        Gap("justification_missing", group) for group in groups if group not in plan.justifications
+    ]
+    found += [Gap("risk_without_measure", risk.factor) for risk in plan.risks if not risk.addressed]
+    found += [
+        Gap("amount_missing", measure.specialist_type or measure.support_type, measure.id)
+        for measure in plan.measures
+        if not has_amount(measure)
+    ]
+    return found
+
+
+def has_amount(measure: MeasureLine) -> bool:
+    """Consultations have hours planned; material support, the months it covers."""
+    if measure.kind == "material":
+        return bool(measure.months)
+    return measure.planned > 0
 
 
 def _as_date(value: date | datetime | str) -> date:

@@ -3,6 +3,8 @@
 from functools import partial
 from typing import Any
 
+from babel.dates import get_month_names
+
 from core.catalogues import (
     APPROVAL_STEPS,
     CONSENT_METHODS,
@@ -18,18 +20,28 @@ from core.catalogues import (
     SUPPORT_TYPES,
 )
 from core.formatting import date_time, number, semester_text, short_date
-from core.i18n import N_, gettext, ngettext
-from core.iap import AssembledIap, Gap, MeasureLine
+from core.i18n import N_, gettext, ngettext, supported
+from core.iap import AssembledIap, Gap, MeasureLine, RiskLine
 
 GAP_TEXTS = {
     "no_plan": N_("At risk, but no plan this semester"),
     "consent_missing": N_("The parent's consent is missing"),
     "risk_without_measure": N_("No measure addresses: {what}"),
     "measure_not_realised": N_("Nothing realised yet: {what}"),
+    "no_risks": N_("No risk is named"),
+    "justification_missing": N_("No justification for: {what}"),
+    "amount_missing": N_("No hours or months planned: {what}"),
 }
 
 
+def month_names(months: list[int], locale: str) -> str:
+    """E.g. `septembris, oktobris`: months as a reader names them."""
+    names = get_month_names("wide", context="stand-alone", locale=supported(locale))
+    return ", ".join(names[month] for month in months)
+
+
 def measure_subject(measure: MeasureLine, locale: str) -> str:
+    """Who gives the measure (a specialist type) or what it is (a support type)."""
     if measure.kind == "consultation":
         return SPECIALIST_TYPES[measure.specialist_type].text(locale)
     return SUPPORT_TYPES[measure.support_type].text(locale)
@@ -39,7 +51,9 @@ def gap_text(gap: Gap, locale: str) -> str:
     what = ""
     if gap.kind == "risk_without_measure":
         what = RISK_FACTORS[gap.code].text(locale)
-    elif gap.kind == "measure_not_realised":
+    elif gap.kind == "justification_missing":
+        what = RISK_GROUPS[gap.code].text(locale)
+    elif gap.kind in ("measure_not_realised", "amount_missing"):
         catalogue = SPECIALIST_TYPES if gap.code in SPECIALIST_TYPES else SUPPORT_TYPES
         what = catalogue[gap.code].text(locale)
     return gettext(GAP_TEXTS[gap.kind], locale, what=what)
@@ -113,8 +127,13 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
                 "signals": risk.signals,
                 "lessons_missed": risk.lessons_missed,
                 "addressed": risk.addressed,
+                "from_signals": risk.from_signals,
             }
             for risk in plan.risks
+        ],
+        "justifications": [
+            {"group": coded(RISK_GROUPS, group), "text": text}
+            for group, text in _in_group_order(plan.justifications)
         ],
         "measures": [
             {
@@ -125,6 +144,7 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
                 "support_type": m.support_type,
                 "risk_factors": [coded(RISK_FACTORS, f) for f in m.risk_factors],
                 "planned": float(m.planned),
+                "months": m.months,
                 "unit": "hours" if m.kind == "consultation" else "months",
                 "sessions": m.sessions,
                 "hours": float(m.hours),
@@ -169,8 +189,62 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
     }
 
 
-def render_iap(plan: AssembledIap, locale: str) -> str:
-    """The plan as a readable message, in sections, in the reader's language."""
+def _in_group_order(justifications: dict[str, str]) -> list[tuple[str, str]]:
+    return [(g, justifications[g]) for g in RISK_GROUPS.codes() if g in justifications]
+
+
+def risk_text(risk: RiskLine, locale: str) -> str:
+    """One identified risk: factor, group, level and what the signals show (or who named it)."""
+    _ = partial(gettext, locale=locale)
+    factor = RISK_FACTORS[risk.factor].text(locale)
+    group = RISK_GROUPS[risk.group].text(locale)
+    if not risk.from_signals:
+        return _(
+            "• {factor} ({group}): named by the preparer on {date}",
+            factor=factor,
+            group=group,
+            date=short_date(risk.first_seen, locale),
+        )
+    counts = ngettext("{n} signal", "{n} signals", risk.signals, locale)
+    if risk.lessons_missed is not None:
+        counts += ", " + ngettext(
+            "{n} lesson missed", "{n} lessons missed", risk.lessons_missed, locale
+        )
+    return _(
+        "• {factor} ({group}): {level}; {counts}; {first} - {last}",
+        factor=factor,
+        group=group,
+        level=RISK_LEVELS[risk.level].text(locale),
+        counts=counts,
+        first=short_date(risk.first_seen, locale),
+        last=short_date(risk.last_seen, locale),
+    )
+
+
+def measure_text(measure: MeasureLine, locale: str) -> str:
+    """One measure, planned against realised: `• Psychologist: 6 h planned / 2 sessions, 1.5 h`."""
+    _ = partial(gettext, locale=locale)
+    if measure.kind == "consultation":
+        realised = ngettext("{n} session", "{n} sessions", measure.sessions, locale) + _(
+            ", {hours} h", hours=number(measure.hours, locale)
+        )
+        planned = _("{hours} h planned", hours=number(measure.planned, locale))
+    else:
+        realised = ngettext(
+            "{n} month confirmed", "{n} months confirmed", len(measure.months_confirmed), locale
+        )
+        planned = ngettext("{n} month planned", "{n} months planned", int(measure.planned), locale)
+        if measure.months:
+            planned += f" ({month_names(measure.months, locale)})"
+    return f"• {measure_subject(measure, locale)}: {planned} / {realised}"
+
+
+def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = None) -> str:
+    """The plan as a readable message, in sections, in the reader's language.
+
+    Given `blockers` (for the preparer of a draft), what stops sending it for approval is
+    listed, numbered, in place of what is missing.
+    """
     _ = partial(gettext, locale=locale)
     lines = [
         _("Support plan (IAP): {name}", name=f"{plan.first_name} {plan.last_name}"),
@@ -193,40 +267,16 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
     lines += ["", _("Identified risks:")]
     if not plan.risks:
         lines.append("  " + _("none recorded this semester"))
-    for risk in plan.risks:
-        counts = ngettext("{n} signal", "{n} signals", risk.signals, locale)
-        if risk.lessons_missed is not None:
-            counts += ", " + ngettext(
-                "{n} lesson missed", "{n} lessons missed", risk.lessons_missed, locale
-            )
-        lines.append(
-            _(
-                "• {factor} ({group}): {level}; {counts}; {first} - {last}",
-                factor=RISK_FACTORS[risk.factor].text(locale),
-                group=RISK_GROUPS[risk.group].text(locale),
-                level=RISK_LEVELS[risk.level].text(locale),
-                counts=counts,
-                first=short_date(risk.first_seen, locale),
-                last=short_date(risk.last_seen, locale),
-            )
-        )
+    lines += [risk_text(risk, locale) for risk in plan.risks]
+    if plan.justifications:
+        lines += ["", _("Justification by risk group:")]
+    for group, text in _in_group_order(plan.justifications):
+        lines.append(f"• {RISK_GROUPS[group].text(locale)}: {text}")
 
     if plan.measures:
         lines += ["", _("Measures (planned / realised):")]
     for measure in plan.measures:
-        if measure.kind == "consultation":
-            realised = ngettext("{n} session", "{n} sessions", measure.sessions, locale) + _(
-                ", {hours} h", hours=number(measure.hours, locale)
-            )
-            planned = _("{hours} h planned", hours=number(measure.planned, locale))
-        else:
-            realised = ngettext(
-                "{n} month confirmed", "{n} months confirmed", len(measure.months_confirmed), locale
-            )
-            planned = ngettext(
-                "{n} month planned", "{n} months planned", int(measure.planned), locale
-            )
-        lines.append(f"• {measure_subject(measure, locale)}: {planned} / {realised}")
+        lines.append(measure_text(measure, locale))
         if measure.rating:
             rating = MEASURE_REALISED[measure.rating].text(locale)
             note = f" ({measure.evaluation_note})" if measure.evaluation_note else ""
@@ -252,7 +302,12 @@ def render_iap(plan: AssembledIap, locale: str) -> str:
             text += _(" (months: {months})", months=", ".join(map(str, need.months)))
         lines.append(text)
 
-    if plan.gaps:
+    if blockers is not None:
+        lines += ["", _("Before it can be sent for approval:")]
+        lines += [f"{n}. {gap_text(gap, locale)}" for n, gap in enumerate(blockers, 1)]
+        if not blockers:
+            lines.append("  " + _("nothing is missing: it can be sent for approval."))
+    elif plan.gaps:
         lines += ["", _("What is missing:")]
         lines += [f"• {gap_text(gap, locale)}" for gap in plan.gaps]
 

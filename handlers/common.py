@@ -56,6 +56,7 @@ COMMAND_HELP = {
     "pending": N_("/pending - plans and questions waiting for you"),
     "invite": N_("/invite - invite a colleague, a parent or a volunteer"),
     "iap": N_("/iap - read a student's support plan"),
+    "plan": N_("/plan - open and prepare a student's support plan"),
     "digest": N_("/digest - the weekly digest"),
 }
 GENERAL_HELP = {
@@ -67,12 +68,12 @@ GENERAL_HELP = {
     "help": N_("/help - what I can do for you"),
 }
 ROLE_COMMANDS = {
-    TEACHER: ["absent", "risk", "consult", "students"],
-    SPECIALIST: ["absent", "risk", "consult", "students"],
+    TEACHER: ["absent", "risk", "consult", "students", "plan"],
+    SPECIALIST: ["absent", "risk", "consult", "students", "plan"],
     PARENT: ["needs"],
     VOLUNTEER: ["activity", "activities"],
-    SCHOOL_COORDINATOR: ["students", "pending", "iap", "invite", "digest"],
-    MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "invite", "digest"],
+    SCHOOL_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
+    MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
 }
 
 

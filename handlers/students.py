@@ -29,8 +29,9 @@ from core.iap_view import consent_lines
 from core.ids import Id
 from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
-from handlers.callbacks import Menu, StudentAction
+from handlers.callbacks import Menu, PlanOpen, StudentAction
 from handlers.filters import IsStaff
+from handlers.plans import PlStart
 from handlers.replies import answer_long, edit_or_keep
 
 PAGE_SIZE = 8
@@ -240,6 +241,10 @@ def card_keyboard(plan: AssembledIap, page: int) -> InlineKeyboardMarkup:
         builder.button(
             text=label, callback_data=StudentAction(action=action, student_id=student_id)
         )
+    if plan.iap_id is None:
+        builder.button(text=_("Open a plan"), callback_data=PlStart(student_id=student_id))
+    else:
+        builder.button(text=_("Plan"), callback_data=PlanOpen(iap_id=plan.iap_id))
     if plan.status == "draft" and plan.consent != "given":
         builder.button(text=_("Ask for consent"), callback_data=StConsent(iap_id=plan.iap_id))
     builder.button(text=_("Back to the list"), callback_data=StPage(page=page))

@@ -369,10 +369,32 @@ class IapMeasure(Model):
     planned_quantity = fields.DecimalField(max_digits=6, decimal_places=1)  # hours or months
     realised = fields.CharField(max_length=16, null=True)  # the review's: see MEASURE_REALISED
     evaluation_note = fields.TextField(null=True)
+    months = fields.JSONField(default=list)  # material support: the month numbers it covers
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "iap_measure"
+
+
+class IapRiskGroup(Model):
+    """One risk group of a plan as its preparer assessed it: justification, factors added.
+
+    The factors are those the preparer names beside what the risk signals show.
+    """
+
+    id = fields.IntField(primary_key=True)
+    iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
+        "models.Iap", related_name="risk_groups", on_delete=fields.CASCADE
+    )
+    group = fields.CharField(max_length=32)
+    justification = fields.TextField(null=True)
+    factors = fields.JSONField(default=list)  # factor codes the preparer added, in this group
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "iap_risk_group"
+        unique_together = (("iap", "group"),)
 
 
 class AuditEvent(Model):

@@ -11,6 +11,7 @@ from core.api.errors import install_error_handlers
 from core.api.health import bot_status
 from core.api.iap_pdf import router as iap_pdf_router
 from core.api.plan_review import router as plan_review_router
+from core.api.plans import router as plans_router
 from core.api.privacy import router as privacy_router
 from core.api.routes import router
 from storage.db import database
@@ -41,6 +42,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
     app.include_router(privacy_router)
     app.include_router(iap_pdf_router)
     app.include_router(plan_review_router)
+    app.include_router(plans_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -281,7 +281,8 @@ async def ask_for_consent(actor: CurrentActor, iap_id: Id) -> IapOut:
 
 @router.post("/iaps/{iap_id}/submit", tags=["iaps"])
 async def submit_for_approval(actor: CurrentActor, iap_id: Id) -> IapOut:
-    return IapOut.model_validate(await iaps.submit_for_approval(actor, iap_id))
+    """Send a draft for approval; refused (409) while something blocks it (`/blockers`)."""
+    return IapOut.model_validate(await iaps.submit_plan(actor, iap_id))
 
 
 @router.post("/iaps/{iap_id}/approve", tags=["iaps"])

@@ -207,10 +207,15 @@ class IapOut(Record):
 
 class MeasureIn(BaseModel):
     kind: str
-    planned_quantity: Decimal
+    planned_quantity: Decimal | None = Field(
+        default=None, description="hours; for material support, give the months instead"
+    )
     specialist_type: str | None = None
     support_type: str | None = None
     risk_factors: list[str] = Field(min_length=1, max_length=14)
+    months: list[int] | None = Field(
+        default=None, max_length=12, description="material support: the month numbers it covers"
+    )
 
 
 class MeasureOut(Record):
@@ -221,6 +226,7 @@ class MeasureOut(Record):
     support_type: str | None
     risk_factors: list[str]
     planned_quantity: Decimal
+    months: list[int]
 
 
 class ConsentIn(BaseModel):

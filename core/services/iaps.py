@@ -9,7 +9,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.access import Actor, can_work_with, visible_student, workable_student
+from core.access import Actor, can_work_with, student_scope, visible_student, workable_student
 from core.catalogues import (
     ADULT_STUDENT,
     IAP_MOVES,
@@ -20,21 +20,24 @@ from core.catalogues import (
     PAPER,
     PARENT,
     RISK_FACTORS,
+    RISK_GROUPS,
     RISK_OUTCOMES,
     SCHOOL_COORDINATOR,
     SPECIALIST_TYPES,
     SUPPORT_TYPES,
 )
-from core.clock import Semester, date_problem, now
+from core.clock import Semester, date_problem, now, today
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.i18n import N_
-from core.iap import AssembledIap, assemble
+from core.i18n import N_, gettext
+from core.iap import AssembledIap, Gap, assemble, assemble_plan, blockers
+from core.iap_view import gap_text
 from core.services import outbox
 from core.text import clean_text, optional_text
 from storage.models import (
     Iap,
     IapApproval,
     IapMeasure,
+    IapRiskGroup,
     IapTransition,
     Membership,
     School,
@@ -102,12 +105,14 @@ async def add_measure(
     iap_id: int,
     *,
     kind: str,
-    planned_quantity: Decimal | float | str,
+    planned_quantity: Decimal | float | str | None = None,
     specialist_type: str | None = None,
     support_type: str | None = None,
     risk_factors: list[str] | None = None,
+    months: list[int] | None = None,
 ) -> IapMeasure:
-    """Plan a measure: consultations (hours) by a specialist type, or material support (months)."""
+    """Plan a measure: consultations (hours) by a specialist type, or material support for the
+    months it covers (their number is the planned quantity)."""
     iap, _, _ = await _iap_for_work(actor, iap_id)
     if iap.status in ("withdrawn", "in_approval", "approved"):
         raise Conflict(N_("Measures can be planned while the plan is a draft or in progress."))
@@ -121,19 +126,17 @@ async def add_measure(
         specialist_type = None
     else:
         raise InvalidInput(N_("A measure is either consultations or material support."))
-    factors = list(dict.fromkeys(risk_factors or []))
-    if not factors or any(factor not in RISK_FACTORS for factor in factors):
-        raise InvalidInput(N_("Link the measure to at least one risk factor."))
+    factors = _checked_factors(risk_factors)
     if await IapMeasure.exists(
         iap_id=iap.id, kind=kind, specialist_type=specialist_type, support_type=support_type
     ):
         raise Conflict(N_("The plan already has this measure."))
-    try:
-        quantity = Decimal(str(planned_quantity).replace(",", ".")).quantize(Decimal("0.1"))
-    except InvalidOperation:
-        raise InvalidInput(N_("Give the planned quantity as a number.")) from None
-    if not Decimal("0.5") <= quantity <= Decimal(500):
-        raise InvalidInput(N_("Give the planned quantity, from 0.5 to 500."))
+    if kind == "material" and months is not None:
+        months = _checked_months(iap, months)
+        planned_quantity = len(months)
+    elif months is not None:
+        raise InvalidInput(N_("Months are planned for material support only."))
+    quantity = _checked_quantity(planned_quantity)
     async with in_transaction():
         measure = await IapMeasure.create(
             iap_id=iap.id,
@@ -142,6 +145,7 @@ async def add_measure(
             support_type=support_type,
             risk_factors=factors,
             planned_quantity=quantity,
+            months=months or [],
         )
         await audit.record(actor.id, "iap_measure.create", "iap_measure", measure.id)
     return measure
@@ -487,6 +491,17 @@ async def review_iap(
                 for m in measures
             ]
         )
+        await IapRiskGroup.bulk_create(
+            [
+                IapRiskGroup(
+                    iap_id=successor.id,
+                    group=row.group,
+                    justification=row.justification,
+                    factors=row.factors,
+                )
+                for row in await IapRiskGroup.filter(iap_id=iap.id)
+            ]
+        )
         parents = await Membership.filter(role=PARENT, student_id=iap.student_id).values_list(
             "person_id", flat=True
         )
@@ -539,3 +554,224 @@ async def plan_waiting_for(actor: Actor, iap_id: int) -> Iap | None:
         .first()
     )
     return iap if iap is not None and _waits_for(actor, iap) else None
+
+
+# Editing a draft: measures, risks and their justification; what blocks it; sending it up.
+
+JUSTIFICATION_LIMIT = 1000
+# From these days (month, day) of a semester, its successor can be opened too.
+NEXT_SEMESTER_FROM = {1: (12, 1), 2: (5, 1)}
+ONLY_DRAFTS = N_(
+    "Only a draft can be changed: this plan has been sent for approval or is already under way."
+)
+
+
+def _checked_factors(risk_factors: list[str] | None) -> list[str]:
+    factors = list(dict.fromkeys(risk_factors or []))
+    if not factors or any(factor not in RISK_FACTORS for factor in factors):
+        raise InvalidInput(N_("Link the measure to at least one risk factor."))
+    return factors
+
+
+def _checked_quantity(planned_quantity: Decimal | float | str | None) -> Decimal:
+    try:
+        quantity = Decimal(str(planned_quantity).replace(",", ".")).quantize(Decimal("0.1"))
+    except InvalidOperation:
+        raise InvalidInput(N_("Give the planned quantity as a number.")) from None
+    if not Decimal("0.5") <= quantity <= Decimal(500):
+        raise InvalidInput(N_("Give the planned quantity, from 0.5 to 500."))
+    return quantity
+
+
+def _checked_months(iap: Iap, months: list[int]) -> list[int]:
+    """Months of the plan's own semester, each once, in order."""
+    allowed = Semester(iap.school_year, iap.semester).months()
+    chosen = sorted(set(months))
+    if not chosen or any(month not in allowed for month in chosen):
+        raise InvalidInput(N_("Choose the months of the plan's semester that the support covers."))
+    return chosen
+
+
+def semesters_to_open(day: date) -> list[Semester]:
+    """The semesters a plan can be opened for on this day: the current one, and in its last
+    weeks (from 1 December, from 1 May) the next one too."""
+    current = Semester.of(day)
+    if (day.month, day.day) >= NEXT_SEMESTER_FROM[current.number]:
+        return [current, current.next()]
+    return [current]
+
+
+async def semesters_without_plan(actor: Actor, student_id: int) -> list[Semester]:
+    """Of the semesters a plan can be opened for today, those the student has no plan for."""
+    student = await workable_student(actor, student_id)
+    candidates = semesters_to_open(today())
+    taken = await Iap.filter(
+        student_id=student.id, school_year__in=[s.school_year for s in candidates]
+    ).values_list("school_year", "semester")
+    return [s for s in candidates if (s.school_year, s.number) not in set(taken)]
+
+
+async def draft_to_edit(actor: Actor, iap_id: int) -> Iap:
+    """A draft this actor may change: the plan's preparer, or staff of the student's school.
+
+    A plan out of the actor's sight answers as a missing one.
+    """
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None:
+        raise NotFound()
+    student = await Student.filter(student_scope(actor), id=iap.student_id).first()
+    if student is None:
+        raise NotFound()
+    if iap.preparer_id != actor.id and student.school_id not in actor.staff_school_ids:
+        raise AccessDenied(N_("Only the plan's preparer or staff of the school can change it."))
+    if iap.status != "draft":
+        raise Conflict(ONLY_DRAFTS)
+    return iap
+
+
+async def _measure_in(iap: Iap, measure_id: int) -> IapMeasure:
+    measure = await IapMeasure.get_or_none(id=measure_id, iap_id=iap.id)
+    if measure is None:
+        raise NotFound()
+    return measure
+
+
+async def update_measure(
+    actor: Actor,
+    iap_id: int,
+    measure_id: int,
+    *,
+    planned_quantity: Decimal | float | str | None = None,
+    risk_factors: list[str] | None = None,
+    months: list[int] | None = None,
+) -> IapMeasure:
+    """Change a draft's measure: the risk factors it addresses, its hours, or its months."""
+    iap = await draft_to_edit(actor, iap_id)
+    measure = await _measure_in(iap, measure_id)
+    if risk_factors is not None:
+        measure.risk_factors = _checked_factors(risk_factors)
+    if measure.kind == "material":
+        if planned_quantity is not None:
+            raise InvalidInput(N_("For material support, choose the months it covers."))
+        if months is not None:
+            measure.months = _checked_months(iap, months)
+            measure.planned_quantity = _checked_quantity(len(measure.months))
+    else:
+        if months is not None:
+            raise InvalidInput(N_("Months are planned for material support only."))
+        if planned_quantity is not None:
+            measure.planned_quantity = _checked_quantity(planned_quantity)
+    async with in_transaction():
+        await measure.save(update_fields=["risk_factors", "months", "planned_quantity"])
+        await audit.record(actor.id, "iap_measure.update", "iap_measure", measure.id)
+    return measure
+
+
+async def remove_measure(actor: Actor, iap_id: int, measure_id: int) -> None:
+    """Take a measure out of a draft."""
+    iap = await draft_to_edit(actor, iap_id)
+    measure = await _measure_in(iap, measure_id)
+    async with in_transaction():
+        await measure.delete()
+        await audit.record(actor.id, "iap_measure.delete", "iap_measure", measure_id)
+
+
+async def _risk_group(iap: Iap, group: str) -> IapRiskGroup:
+    """The plan's row for this risk group, made on first use (a concurrent maker wins)."""
+    found = await IapRiskGroup.get_or_none(iap_id=iap.id, group=group)
+    if found is not None:
+        return found
+    try:
+        async with in_transaction():
+            return await IapRiskGroup.create(iap_id=iap.id, group=group)
+    except IntegrityError:
+        return await IapRiskGroup.get(iap_id=iap.id, group=group)
+
+
+async def set_risk_justification(actor: Actor, iap_id: int, group: str, text: str) -> IapRiskGroup:
+    """The preparer's assessment of a risk group in a draft: why the student is at risk."""
+    if group not in RISK_GROUPS:
+        raise InvalidInput(N_("Unknown risk group."))
+    text = clean_text(text)
+    if not text or len(text) > JUSTIFICATION_LIMIT:
+        raise InvalidInput(
+            N_("Write the justification (at most {max} characters)."), max=JUSTIFICATION_LIMIT
+        )
+    iap = await draft_to_edit(actor, iap_id)
+    row = await _risk_group(iap, group)
+    async with in_transaction():
+        row.justification = text
+        await row.save(update_fields=["justification", "updated_at"])
+        await audit.record(actor.id, "iap.risk_justify", "iap", iap.id)
+    return row
+
+
+async def add_risk_factor(actor: Actor, iap_id: int, factor: str) -> IapRiskGroup:
+    """Name a risk factor in a draft beside those the signals show (e.g. for a student with no
+    signal yet)."""
+    if factor not in RISK_FACTORS:
+        raise InvalidInput(N_("Unknown risk factor."))
+    iap = await draft_to_edit(actor, iap_id)
+    row = await _risk_group(iap, RISK_FACTORS[factor].group)
+    if factor not in row.factors:
+        async with in_transaction():
+            row.factors = [*row.factors, factor]
+            await row.save(update_fields=["factors", "updated_at"])
+            await audit.record(actor.id, "iap.risk_add", "iap", iap.id)
+    return row
+
+
+async def remove_risk_factor(actor: Actor, iap_id: int, factor: str) -> None:
+    """Take back a risk factor the preparer added; the signals' risks stay as logged."""
+    if factor not in RISK_FACTORS:
+        raise InvalidInput(N_("Unknown risk factor."))
+    iap = await draft_to_edit(actor, iap_id)
+    row = await IapRiskGroup.get_or_none(iap_id=iap.id, group=RISK_FACTORS[factor].group)
+    if row is None or factor not in row.factors:
+        raise NotFound()
+    measures = await IapMeasure.filter(iap_id=iap.id).values_list("risk_factors", flat=True)
+    if any(factor in linked for linked in measures):
+        raise Conflict(N_("A measure addresses this risk: change or delete the measure first."))
+    async with in_transaction():
+        row.factors = [code for code in row.factors if code != factor]
+        await row.save(update_fields=["factors", "updated_at"])
+        await audit.record(actor.id, "iap.risk_remove", "iap", iap.id)
+
+
+class NotReady(Conflict):
+    """A draft cannot be sent for approval yet; the text names every blocker."""
+
+    def __init__(self, found: list[Gap]) -> None:
+        super().__init__(N_("The plan cannot be sent for approval yet: {what}"))
+        self.blockers = found
+
+    def text(self, locale: str) -> str:
+        what = "; ".join(gap_text(gap, locale) for gap in self.blockers)
+        return gettext(self.message, locale, what=what)
+
+
+def may_edit(actor: Actor, plan: AssembledIap) -> bool:
+    """The actor may change this plan now: a draft, and theirs or their school's."""
+    return plan.status == "draft" and prepares(actor, plan)
+
+
+def prepares(actor: Actor, plan: AssembledIap) -> bool:
+    """The plan's preparer, or staff of the student's school."""
+    return plan.preparer_id == actor.id or plan.school_id in actor.staff_school_ids
+
+
+async def plan_blockers(actor: Actor, iap_id: int) -> list[Gap]:
+    """What stops this draft from being sent for approval; nothing for a plan past draft."""
+    plan = await assemble_plan(actor, iap_id)
+    if not prepares(actor, plan):
+        raise AccessDenied()
+    return blockers(plan) if plan.status == "draft" else []
+
+
+async def submit_plan(actor: Actor, iap_id: int) -> Iap:
+    """Send a draft for approval once nothing blocks it (`blockers`); else say what does."""
+    iap = await draft_to_edit(actor, iap_id)
+    found = blockers(await assemble_plan(actor, iap.id))
+    if found:
+        raise NotReady(found)
+    return await submit_for_approval(actor, iap.id)

@@ -41,6 +41,7 @@ from storage.models import (
     Iap,
     IapApproval,
     IapMeasure,
+    IapRiskGroup,
     IapTransition,
     Invite,
     Membership,
@@ -115,6 +116,7 @@ STUDENT_DATA = (
     IapMeasure,
     IapApproval,
     IapTransition,
+    IapRiskGroup,
     Membership,
     Invite,
     OutboxItem,
@@ -163,6 +165,7 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
     measures = await IapMeasure.filter(iap_id__in=plan_ids).order_by("id")
     approvals = await IapApproval.filter(iap_id__in=plan_ids).order_by("at", "id")
     history = await IapTransition.filter(iap_id__in=plan_ids).order_by("at", "id")
+    groups = await IapRiskGroup.filter(iap_id__in=plan_ids).order_by("id")
     parents = await Membership.filter(student_id=student.id).order_by("id")
     invites = await Invite.filter(student_id=student.id).order_by("id")
     ids = _RecordIds.of(student.id, signals, sessions, needs, plans, measures, parents, invites)
@@ -179,7 +182,7 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
         "risk_signals": [_signal(signal, locale) for signal in signals],
         "consultations": [_session(session, locale) for session in sessions],
         "support_needs": [_need(need, locale) for need in needs],
-        "plans": [_plan(plan, measures, approvals, history, locale) for plan in plans],
+        "plans": [_plan(plan, measures, approvals, history, groups, locale) for plan in plans],
         "parents": [
             {**_fields(m, "person_id", "created_at"), "role": _coded(ROLES, m.role, locale)}
             for m in parents
@@ -236,6 +239,7 @@ def _plan(
     measures: list[IapMeasure],
     approvals: list[IapApproval],
     history: list[IapTransition],
+    groups: list[IapRiskGroup],
     locale: str,
 ) -> Row:
     return {
@@ -253,9 +257,19 @@ def _plan(
                 "risk_factors": [_coded(RISK_FACTORS, code, locale) for code in m.risk_factors],
                 "realised": _coded(MEASURE_REALISED, m.realised, locale),
                 "evaluation_note": m.evaluation_note,
+                "months": m.months,
             }
             for m in measures
             if m.iap_id == plan.id
+        ],
+        "risk_groups": [
+            {
+                "group": _coded(RISK_GROUPS, g.group, locale),
+                "factors_added": [_coded(RISK_FACTORS, code, locale) for code in g.factors],
+                **_fields(g, "justification", "created_at", "updated_at"),
+            }
+            for g in groups
+            if g.iap_id == plan.id
         ],
         "approvals": [
             {**_fields(a, "person_id", "at"), "step": _coded(APPROVAL_STEPS, a.step, locale)}
@@ -425,6 +439,7 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
         await plans.update(pause_reason=None, evaluation=None)
         await IapMeasure.filter(iap__student_id=student.id).update(evaluation_note=None)
         await IapTransition.filter(iap__student_id=student.id).update(comment=None)
+        await IapRiskGroup.filter(iap__student_id=student.id).update(justification=None)
         await Membership.filter(student_id=student.id).delete()
         await Invite.filter(student_id=student.id).delete()
         await _forget_people_without_roles(set(parents))

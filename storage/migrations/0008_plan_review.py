@@ -8,7 +8,7 @@ from tortoise.migrations import operations as ops
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0006_privacy")]
+    dependencies = [("models", "0007_plan_editing")]
 
     initial = False
 

@@ -164,7 +164,13 @@ async def test_iap_lifecycle_over_http(api, world, token_for):
     )
     assert measure.status_code == 201
     early = await api.post(f"/iaps/{iap_id}/submit", headers=teacher)
-    assert early.status_code == 409  # no consent yet
+    assert early.status_code == 409  # no consent yet, no justification
+    justified = await api.put(
+        f"/iaps/{iap_id}/risks/learning",
+        headers=teacher,
+        json={"justification": "Skips lessons he finds hard"},
+    )
+    assert justified.status_code == 200
     asked = await api.post(f"/iaps/{iap_id}/consent-request", headers=teacher)
     assert asked.status_code == 202
     assert await OutboxItem.filter(kind="consent_request", recipient_id=world.parent_a1.id).exists()

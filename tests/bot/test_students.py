@@ -5,7 +5,7 @@ import pytest
 from core.clock import Semester, today
 from core.services import consultations, iaps, signals
 from core.services.people import set_locale
-from handlers.callbacks import StudentAction
+from handlers.callbacks import PlanOpen, StudentAction
 from handlers.students import StConsent, StOpen, StPage
 from storage.models import Student, SupportNeed
 from tests.bot.conftest import make_simulator
@@ -201,6 +201,7 @@ async def test_the_card_shows_risks_measures_sessions_and_needs(sim, world):
         ("Reģistrēt signālu", StudentAction(action="risk", student_id=a1).pack()),
         ("Reģistrēt konsultāciju", StudentAction(action="consult", student_id=a1).pack()),
         ("Jautāt vecākam", StudentAction(action="need", student_id=a1).pack()),
+        ("Plāns", PlanOpen(iap_id=plan_id).pack()),
         ("Lūgt piekrišanu", StConsent(iap_id=plan_id).pack()),  # a draft without consent
         ("Atpakaļ uz sarakstu", StPage(page=0).pack()),
     ]
@@ -221,6 +222,7 @@ async def test_the_card_in_russian(sim, world):
         "Записать сигнал",
         "Записать консультацию",
         "Спросить родителя",
+        "План",
         "Запросить согласие",
         "Назад к списку",
     ]

@@ -4,7 +4,7 @@ from core.access import load_actor
 from core.catalogues import ABSENCES, TRANSPORT_TICKETS
 from core.clock import Semester
 from core.demo import database_is_empty, load_demo_data
-from core.iap import assemble_for_student, assemble_school
+from core.iap import assemble_for_student, assemble_school, blockers
 from storage.models import Student
 
 SEMESTER = Semester.current()
@@ -77,3 +77,18 @@ async def test_every_demo_school_assembles(db):
     paused = next(plan for plan in plans if plan.status == "paused")
     assert paused.pause_reason
     assert any(gap.kind == "no_plan" for plan in plans for gap in plan.gaps)
+
+
+async def test_the_demo_teacher_has_a_student_at_risk_to_open_a_plan_for(db):
+    summary = await load_demo_data()
+    teacher = await load_actor(summary.teacher_id)
+    school_id = next(iter(teacher.staff_school_ids))
+    plans = await assemble_school(teacher, school_id, SEMESTER)
+    assert any(plan.iap_id is None and plan.risks for plan in plans)
+    drafts = [plan for plan in plans if plan.status in ("draft", "in_approval", "in_progress")]
+    assert drafts and all(plan.justifications for plan in drafts)
+    assert all(not has_amount_missing(plan) for plan in plans)
+
+
+def has_amount_missing(plan) -> bool:
+    return any(gap.kind == "amount_missing" for gap in blockers(plan))

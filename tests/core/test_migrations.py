@@ -1,5 +1,7 @@
 """Migrations: they build a working database, run twice harmlessly, keep data, match the models."""
 
+from decimal import Decimal
+
 from tortoise import Tortoise, connections
 from tortoise.migrations.api import migrate
 from tortoise.migrations.autodetector import MigrationAutodetector
@@ -12,6 +14,8 @@ from storage.models import (
     AuditEvent,
     Consultation,
     Iap,
+    IapMeasure,
+    IapRiskGroup,
     Membership,
     Municipality,
     OutboxItem,
@@ -133,3 +137,30 @@ async def test_needs_asked_before_keep_their_asker_and_questions_sent_are_not_se
         asked = await needs.ask_about_need(teacher, 5, "meals", Semester(2026, 1))
         assert asked.already_open
         assert await OutboxItem.filter(kind="need_question").count() == 1
+
+
+BEFORE_PLAN_EDITING = [
+    *BEFORE_CONSENT_EVIDENCE[:5],
+    "INSERT INTO iap (id, student_id, school_year, semester, status, preparer_id, consent,"
+    " created_at, updated_at) VALUES (1, 5, 2026, 1, 'draft', 11, 'missing',"
+    " '2026-09-02 08:00:00+00', '2026-09-02 08:00:00+00')",
+    "INSERT INTO iap_measure (iap_id, kind, support_type, risk_factors, planned_quantity,"
+    " created_at) VALUES (1, 'material', 'meals', '[\"material_conditions\"]', 4,"
+    " '2026-09-02 08:00:00+00')",
+]
+
+
+async def test_measures_planned_before_months_were_kept_have_none(empty_database_url):
+    config = tortoise_config(empty_database_url)
+    await migrate(config=config, target="models.0006_privacy")
+    try:
+        for statement in BEFORE_PLAN_EDITING:
+            await connections.get("default").execute_script(statement)
+    finally:
+        await Tortoise.close_connections()
+    await upgrade(empty_database_url)
+    async with database(empty_database_url, apply_migrations=False):
+        assert await IapMeasure.all().values_list("months", "planned_quantity") == [
+            ([], Decimal("4.0"))
+        ]
+        assert await IapRiskGroup.all().count() == 0

@@ -6,7 +6,7 @@ from core.clock import Semester, today
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.iap import assemble_for_student
 from core.services import iaps, outbox, signals
-from storage.models import Iap, IapMeasure, Membership, OutboxItem, Person
+from storage.models import Iap, IapMeasure, IapRiskGroup, Membership, OutboxItem, Person
 from tests.world import teacher_at
 
 
@@ -207,3 +207,19 @@ async def test_a_continued_plan_copies_the_measures_and_asks_the_parents_again(w
     assert await told(outbox.CONSENT_REQUEST) == [(world.parent_a1.id, successor.id)]
     with pytest.raises(Conflict):  # one plan a semester: continuing twice is refused
         await iaps.review_iap(world.teacher_a, iap.id, risk_outcome="reduced", continues=True)
+
+
+async def test_a_continued_plan_keeps_the_risk_assessment(world):
+    iap, measures = await under_review(world)
+    await IapRiskGroup.create(
+        iap_id=iap.id, group="learning", justification="Zemas atzīmes", factors=["low_motivation"]
+    )
+    for measure in measures:
+        await iaps.evaluate_measure(world.teacher_a, iap.id, measure.id, realised="full")
+    _, successor = await iaps.review_iap(
+        world.teacher_a, iap.id, risk_outcome="unchanged", continues=True
+    )
+    kept = await IapRiskGroup.filter(iap_id=successor.id).values_list(
+        "group", "justification", "factors"
+    )
+    assert kept == [("learning", "Zemas atzīmes", ["low_motivation"])]

@@ -151,6 +151,7 @@ async def test_only_the_students_coordinators_read_the_access_log(world):
 # Free text typed about student a1, each distinctive, to look for after erasure.
 NOTE, TOPIC, ROUTE = "Zvejnieku iela 9 note", "Talked about the stepfather", "Bus 7 Priedes route"
 COMMENT, REASON, EVALUATION = "Rework the measures", "Family moved for a month", "Went well"
+JUSTIFICATION = "Misses school when the family works at the market"
 PARENT_NAME = "Ilze Kalnina"  # the parent's Telegram name shares the child's surname
 
 
@@ -178,6 +179,7 @@ async def full_history(world) -> Iap:
             planned_quantity=6,
             risk_factors=["unexcused_absences"],
         )
+        await iaps.set_risk_justification(teacher, iap.id, "learning", JUSTIFICATION)
         await iaps.record_consent(world.parent_a1, iap.id, given=True)
         await iaps.submit_for_approval(teacher, iap.id)
     await iaps.return_iap(world.coordinator_a, earlier.id, COMMENT)  # a message to the preparer
@@ -194,6 +196,7 @@ async def test_the_export_holds_every_record_about_the_student_with_labels(world
     assert data["student"]["class"]["name"] == "7.a"
     assert data["student"]["school"]["name"] == "Ezerkalnes vidusskola"
     assert data["risk_signals"][0]["note"] == NOTE
+    assert data["plans"][0]["risk_groups"][0]["justification"] == JUSTIFICATION
     assert data["risk_signals"][0]["factor"]["label"] == "Пропуски без уважительной причины"
     assert data["consultations"][0]["topic"] == TOPIC
     assert data["support_needs"][0]["details"] == ROUTE
@@ -301,7 +304,7 @@ async def test_erasure_leaves_no_name_or_free_text_and_keeps_the_statistics(worl
     await full_history(world)
     before = await statistics(world)
     everything = await every_text_in_the_database()
-    typed = ["Anna", "Kalnina", NOTE, TOPIC, ROUTE, COMMENT, REASON, EVALUATION]
+    typed = ["Anna", "Kalnina", NOTE, TOPIC, ROUTE, COMMENT, REASON, EVALUATION, JUSTIFICATION]
     assert all(text in everything for text in typed)  # the search can find them
 
     assert await privacy.erase_student(world.student_a1.id, world.coordinator_a.id)
