@@ -8,6 +8,7 @@ from tortoise import connections
 
 from core.api.digests import router as digests_router
 from core.api.errors import install_error_handlers
+from core.api.guard import BodyLimit
 from core.api.routes import router
 from storage.db import database
 from storage.redis import redis_ok
@@ -32,6 +33,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
     app.include_router(router)
     app.include_router(digests_router)
 

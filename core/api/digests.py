@@ -6,14 +6,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from core.api.deps import CurrentActor, Locale
+from core.api.deps import AuthenticateFirst, CurrentActor, Locale
 from core.chart import chart_png
 from core.digest import Scope, Week, build_digest, digest_history
 from core.digest_view import digest_to_dict, render_digest
 from core.errors import InvalidInput
 from core.i18n import N_
 
-router = APIRouter(tags=["digests"])
+router = APIRouter(tags=["digests"], route_class=AuthenticateFirst)
 
 ScopeParam = Annotated[str, Path(description="school-<id> or municipality-<id>")]
 WeekParam = Annotated[

@@ -12,6 +12,13 @@ from core.i18n import N_, from_accept_language, gettext
 log = logging.getLogger(__name__)
 
 
+def error_response(exc: DomainError, locale: str) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    return JSONResponse(
+        {"error": exc.code, "detail": exc.text(locale)}, status_code=exc.status, headers=headers
+    )
+
+
 def _locale(request: Request) -> str:
     return from_accept_language(request.headers.get("accept-language"))
 
@@ -19,12 +26,7 @@ def _locale(request: Request) -> str:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSONResponse(
-            {"error": exc.code, "detail": exc.text(_locale(request))},
-            status_code=exc.status,
-            headers=headers,
-        )
+        return error_response(exc, _locale(request))
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Body, Query
 
 from core import catalogues
 from core.access import visible_student
-from core.api.deps import CurrentActor, Locale, SemesterParam, semester_param
+from core.api.deps import AuthenticateFirst, CurrentActor, Locale, SemesterParam, semester_param
 from core.api.schemas import (
     AbsencesIn,
     ActivityIn,
@@ -43,7 +43,7 @@ from core.ids import Id
 from core.links import invite_link
 from core.services import activities, consultations, iaps, needs, people, schools, signals
 
-router = APIRouter()
+router = APIRouter(route_class=AuthenticateFirst)
 
 CATALOGUES = {
     "risk_groups": catalogues.RISK_GROUPS,
