@@ -4,10 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from tortoise import connections
 
 from core.api.digests import router as digests_router
-from core.api.errors import install_error_handlers
+from core.api.errors import document_errors, install_error_handlers
 from core.api.guard import BodyLimit
 from core.api.routes import router
 from storage.db import database
@@ -26,7 +27,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
         async with database():
             yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served here, not from a CDN
         title="Pumpurs",
         summary="Early-school-leaving support (PuMPuRS): risk signals, support, IAPs.",
         version="0.1.0",
@@ -48,4 +49,5 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
             redis_state = "ok" if await redis_ok(redis_url) else "unreachable"
         return {"status": "ok", "database": "ok", "redis": redis_state}
 
+    document_errors(app)
     return app

@@ -1,5 +1,6 @@
 """Request dependencies: the caller's language and identity, the semester asked for."""
 
+import re
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute
 
 from core.access import Actor
+from core.api.codes import SEMESTER_PATTERN, SemesterLabel
 from core.clock import Semester
 from core.errors import DomainError, InvalidInput
 from core.i18n import N_, from_accept_language
@@ -76,11 +78,15 @@ def needs_actor(route: BaseRoute) -> bool:
 
 
 def semester_param(
-    semester: Annotated[str | None, Query(description="e.g. 2026/27-1; default: now")] = None,
+    semester: Annotated[
+        SemesterLabel | None, Query(description="e.g. 2026/27-1; default: now")
+    ] = None,
 ) -> Semester:
     if semester is None:
         return Semester.current()
     try:
+        if not re.fullmatch(SEMESTER_PATTERN, semester):
+            raise ValueError(semester)
         return Semester.parse(semester)
     except ValueError:
         raise InvalidInput(N_("Give the semester as 2026/27-1 or 2026/27-2.")) from None

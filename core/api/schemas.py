@@ -5,6 +5,18 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from core.api.codes import (
+    ActivityFormat,
+    ConsultationMode,
+    IapStatus,
+    MeasureKind,
+    RiskFactor,
+    RiskLevel,
+    Role,
+    SemesterLabel,
+    SpecialistType,
+    SupportType,
+)
 from core.ids import Id
 
 
@@ -47,7 +59,7 @@ class RosterOut(BaseModel):
 
 
 class InviteIn(BaseModel):
-    role: str
+    role: Role
     school_id: Id | None = None
     municipality_id: Id | None = None
     ngo_id: Id | None = None
@@ -65,9 +77,9 @@ class InviteOut(BaseModel):
 
 class RiskSignalIn(BaseModel):
     student_id: Id
-    factor: str
+    factor: RiskFactor
     value: int | None = None
-    level: str | None = None
+    level: RiskLevel | None = None
     observed_from: date | None = None
     observed_to: date | None = None
     note: str | None = Field(default=None, max_length=1000)
@@ -96,8 +108,8 @@ class ConsultationIn(BaseModel):
     student_id: Id
     held_on: date
     minutes: int
-    mode: str
-    specialist_type: str | None = None
+    mode: ConsultationMode
+    specialist_type: SpecialistType | None = None
     topic: str | None = Field(default=None, max_length=500)
     student_confirmed: bool = False
 
@@ -114,7 +126,7 @@ class ConsultationOut(Record):
 
 class NeedIn(BaseModel):
     student_id: Id
-    support_type: str
+    support_type: SupportType
 
 
 class NeedAnswerIn(BaseModel):
@@ -139,7 +151,7 @@ class ActivityIn(BaseModel):
     ngo_id: Id
     title: str = Field(min_length=1, max_length=200)
     held_on: date
-    format: str
+    format: ActivityFormat
     participants: int
     at_risk_participants: int
     hours: Decimal
@@ -162,7 +174,7 @@ class ActivityOut(Record):
 
 class IapIn(BaseModel):
     student_id: Id
-    semester: str | None = Field(default=None, description="e.g. 2026/27-1; default: now")
+    semester: SemesterLabel | None = Field(default=None, description="e.g. 2026/27-1; default: now")
 
 
 class IapOut(Record):
@@ -177,11 +189,11 @@ class IapOut(Record):
 
 
 class MeasureIn(BaseModel):
-    kind: str
+    kind: MeasureKind
     planned_quantity: Decimal
     specialist_type: str | None = None
     support_type: str | None = None
-    risk_factors: list[str] = Field(min_length=1, max_length=14)
+    risk_factors: list[RiskFactor] = Field(min_length=1, max_length=14)
 
 
 class MeasureOut(Record):
@@ -203,7 +215,7 @@ class ReturnIn(BaseModel):
 
 
 class MoveIn(BaseModel):
-    status: str
+    status: IapStatus
     reason: str | None = Field(default=None, max_length=2000)
 
 
