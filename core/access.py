@@ -2,6 +2,15 @@
 
 Teacher or specialist: their own school. Parent: their own children. Volunteer: no student data.
 School coordinator: their school. Municipality coordinator: every school of their municipality.
+
+What a caller is told when refused (the same over HTTP and in the bot):
+- NotFound (404) when the record is outside what they may see: answered exactly as for a record
+  that does not exist, so no one learns which ids exist. This is checked before the input is
+  validated, so a 422 tells an outsider nothing either.
+- AccessDenied (403) only when they can see the record but this action on it is not theirs: a
+  parent reading their own child's records through a staff-only action, a teacher approving a
+  plan of their school or asking for its digest, a colleague taking back someone else's signal,
+  a coordinator registering an activity for an organisation of their municipality.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +26,7 @@ from core.catalogues import (
     VOLUNTEER,
 )
 from core.errors import AccessDenied, NotFound
-from storage.models import Membership, Person, School, Student
+from storage.models import Membership, Ngo, Person, School, SchoolClass, Student
 
 STAFF_ROLES = (TEACHER, SPECIALIST, SCHOOL_COORDINATOR)
 
@@ -76,6 +85,12 @@ class Actor:
                 return m.specialty
         return None
 
+    def coordinates(self, school: School) -> bool:
+        return (
+            school.id in self.coordinated_school_ids
+            or school.municipality_id in self.municipality_ids
+        )
+
     @property
     def is_coordinator(self) -> bool:
         return bool(self.coordinated_school_ids or self.municipality_ids)
@@ -112,22 +127,19 @@ def school_scope(actor: Actor) -> Q:
 
 
 async def visible_student(actor: Actor, student_id: int) -> Student:
-    """The student, if this actor may see them; AccessDenied or NotFound otherwise."""
+    """The student, if this actor may see them; NotFound otherwise, as if there were none."""
     student = await Student.filter(student_scope(actor), id=student_id).first()
-    if student is not None:
-        return student
-    if await Student.exists(id=student_id):
-        raise AccessDenied()
-    raise NotFound()
+    if student is None:
+        raise NotFound()
+    return student
 
 
 async def visible_school(actor: Actor, school_id: int) -> School:
+    """The school, if this actor may see its staff data; NotFound otherwise."""
     school = await School.filter(school_scope(actor), id=school_id).first()
-    if school is not None:
-        return school
-    if await School.exists(id=school_id):
-        raise AccessDenied()
-    raise NotFound()
+    if school is None:
+        raise NotFound()
+    return school
 
 
 def can_work_with(actor: Actor, student: Student, municipality_id: int) -> bool:
@@ -144,14 +156,40 @@ async def workable_student(actor: Actor, student_id: int) -> Student:
     return student
 
 
+async def workable_class(actor: Actor, class_id: int) -> SchoolClass:
+    """A class whose students this actor may log for; NotFound for anyone else."""
+    school_class = await SchoolClass.filter(
+        Q(school_id__in=list(actor.staff_school_ids) or [-1])
+        | Q(school__municipality_id__in=list(actor.municipality_ids) or [-1]),
+        id=class_id,
+    ).first()
+    if school_class is None:
+        raise NotFound()
+    return school_class
+
+
 async def coordinated_school(actor: Actor, school_id: int) -> School:
     """A school this actor coordinates, directly or through its municipality."""
-    school = await School.get_or_none(id=school_id)
-    if school is None:
-        raise NotFound()
-    if (
-        school.id in actor.coordinated_school_ids
-        or school.municipality_id in actor.municipality_ids
+    school = await visible_school(actor, school_id)
+    if not actor.coordinates(school):
+        raise AccessDenied()
+    return school
+
+
+async def coordinated_student(actor: Actor, student_id: int) -> Student:
+    """A student of a school this actor coordinates; AccessDenied to others who see them."""
+    student = await visible_student(actor, student_id)
+    if not actor.coordinates(await School.get(id=student.school_id)):
+        raise AccessDenied()
+    return student
+
+
+async def volunteered_ngo(actor: Actor, ngo_id: int) -> Ngo:
+    """An organisation this actor volunteers for; AccessDenied to a coordinator over it."""
+    if ngo_id in actor.ngo_ids and (ngo := await Ngo.get_or_none(id=ngo_id)) is not None:
+        return ngo
+    if actor.municipality_ids and await Ngo.exists(
+        id=ngo_id, municipality_id__in=list(actor.municipality_ids)
     ):
-        return school
-    raise AccessDenied()
+        raise AccessDenied()
+    raise NotFound()

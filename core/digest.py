@@ -26,7 +26,7 @@ from tortoise.functions import Count, Max, Min, Sum
 from core.access import STAFF_ROLES, Actor, coordinated_school
 from core.catalogues import PARENT
 from core.clock import RIGA, Semester, today
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.i18n import N_
 from core.services.iaps import may_sign, next_step
 from storage.models import (
@@ -128,14 +128,12 @@ class Place:
 async def resolve_scope(actor: Actor, scope: Scope) -> Place:
     """The scope, if the actor coordinates it (one query for a school, two for a municipality)."""
     if scope.kind == SCHOOL:
-        if not actor.is_coordinator:
-            raise AccessDenied()
         school = await coordinated_school(actor, scope.id)
         return Place(school.name, (school,), school.municipality_id)
     if scope.kind != MUNICIPALITY:
         raise InvalidInput(BAD_SCOPE)
     if scope.id not in actor.municipality_ids:
-        raise AccessDenied()
+        raise NotFound()
     municipality = await Municipality.get_or_none(id=scope.id)
     if municipality is None:
         raise NotFound()

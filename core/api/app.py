@@ -4,10 +4,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 from tortoise import connections
 
 from core.api.digests import router as digests_router
-from core.api.errors import install_error_handlers
+from core.api.errors import UnexpectedErrors, document_errors, install_error_handlers
+from core.api.guard import BodyLimit
 from core.api.health import bot_status
 from core.api.iap_pdf import router as iap_pdf_router
 from core.api.plan_review import router as plan_review_router
@@ -30,13 +32,15 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
         async with database():
             yield
 
-    app = FastAPI(
+    app = FastAPIOffline(  # /docs and /redoc with their assets served here, not from a CDN
         title="Pumpurs",
         summary="Early-school-leaving support (PuMPuRS): risk signals, support, IAPs.",
         version="0.1.0",
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(UnexpectedErrors)  # added last: the outermost of ours
     app.include_router(router)
     app.include_router(digests_router)
     app.include_router(privacy_router)
@@ -56,4 +60,5 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
         bot_state = bot_status(app).state
         return {"status": "ok", "database": "ok", "redis": redis_state, "bot": bot_state}
 
+    document_errors(app)
     return app

@@ -2,19 +2,14 @@
 
 from fastapi import APIRouter
 from fastapi.responses import Response
-from pydantic import BaseModel
 
-from core.api.deps import CurrentActor, Locale
+from core.api.deps import AuthenticateFirst, CurrentActor, Locale
+from core.api.errors import ErrorOut
 from core.iap import assemble_iap
 from core.iap_pdf import iap_pdf, pdf_filename
 from core.ids import Id
 
-router = APIRouter(tags=["iaps"])
-
-
-class ErrorOut(BaseModel):
-    error: str
-    detail: str
+router = APIRouter(tags=["iaps"], route_class=AuthenticateFirst)
 
 
 @router.get(

@@ -4,12 +4,13 @@ situation, an overall note, close or continue) is POST /iaps/{iap_id}/review."""
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from core.api.deps import CurrentActor
+from core.api.deps import AuthenticateFirst, CurrentActor
+from core.api.errors import answers
 from core.api.schemas import FreeText, Record
 from core.ids import Id
 from core.services import iaps
 
-router = APIRouter(tags=["iaps"])
+router = APIRouter(tags=["iaps"], route_class=AuthenticateFirst)
 
 
 class MeasureEvaluationIn(BaseModel):
@@ -24,7 +25,7 @@ class MeasureEvaluationOut(Record):
     evaluation_note: str | None
 
 
-@router.put("/iaps/{iap_id}/measures/{measure_id}/evaluation")
+@router.put("/iaps/{iap_id}/measures/{measure_id}/evaluation", responses=answers(403, 404, 409))
 async def evaluate_measure(
     actor: CurrentActor, iap_id: Id, measure_id: Id, body: MeasureEvaluationIn
 ) -> MeasureEvaluationOut:

@@ -7,13 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from core.api.deps import CurrentActor, Locale
+from core.api.deps import AuthenticateFirst, CurrentActor, Locale
+from core.api.errors import answers
 from core.api.schemas import FreeText, MeasureOut
 from core.iap_view import gap_text
 from core.ids import Id
 from core.services import iaps
 
-router = APIRouter(tags=["iaps"])
+router = APIRouter(tags=["iaps"], route_class=AuthenticateFirst)
 
 
 class MeasurePatch(BaseModel):
@@ -35,7 +36,7 @@ class JustificationOut(BaseModel):
     justification: str
 
 
-@router.patch("/iaps/{iap_id}/measures/{measure_id}")
+@router.patch("/iaps/{iap_id}/measures/{measure_id}", responses=answers(403, 404, 409))
 async def change_measure(
     actor: CurrentActor, iap_id: Id, measure_id: Id, body: MeasurePatch
 ) -> MeasureOut:
@@ -43,12 +44,14 @@ async def change_measure(
     return MeasureOut.model_validate(measure)
 
 
-@router.delete("/iaps/{iap_id}/measures/{measure_id}", status_code=204)
+@router.delete(
+    "/iaps/{iap_id}/measures/{measure_id}", status_code=204, responses=answers(403, 404, 409)
+)
 async def remove_measure(actor: CurrentActor, iap_id: Id, measure_id: Id) -> None:
     await iaps.remove_measure(actor, iap_id, measure_id)
 
 
-@router.put("/iaps/{iap_id}/risks/{group}")
+@router.put("/iaps/{iap_id}/risks/{group}", responses=answers(403, 404, 409))
 async def justify_risk_group(
     actor: CurrentActor, iap_id: Id, group: str, body: JustificationIn
 ) -> JustificationOut:
@@ -57,19 +60,23 @@ async def justify_risk_group(
     return JustificationOut(group=row.group, justification=row.justification or "")
 
 
-@router.put("/iaps/{iap_id}/risk-factors/{factor}", status_code=204)
+@router.put(
+    "/iaps/{iap_id}/risk-factors/{factor}", status_code=204, responses=answers(403, 404, 409)
+)
 async def name_risk_factor(actor: CurrentActor, iap_id: Id, factor: str) -> None:
     """Name a risk factor in the plan beside those its signals show."""
     await iaps.add_risk_factor(actor, iap_id, factor)
 
 
-@router.delete("/iaps/{iap_id}/risk-factors/{factor}", status_code=204)
+@router.delete(
+    "/iaps/{iap_id}/risk-factors/{factor}", status_code=204, responses=answers(403, 404, 409)
+)
 async def take_back_risk_factor(actor: CurrentActor, iap_id: Id, factor: str) -> None:
     """Take back a factor named by the preparer (not one its signals show)."""
     await iaps.remove_risk_factor(actor, iap_id, factor)
 
 
-@router.get("/iaps/{iap_id}/blockers")
+@router.get("/iaps/{iap_id}/blockers", responses=answers(403, 404))
 async def list_blockers(actor: CurrentActor, locale: Locale, iap_id: Id) -> list[dict[str, Any]]:
     """What stops the draft from being sent for approval; empty when nothing does."""
     return [

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Body, Query
 
 from core import audit, catalogues
 from core.access import visible_student
-from core.api.deps import CurrentActor, Locale, SemesterParam, semester_param
+from core.api.deps import AuthenticateFirst, CurrentActor, Locale, SemesterParam, semester_param
+from core.api.errors import answers
 from core.api.schemas import (
     AbsencesIn,
     ActivityIn,
@@ -44,7 +45,7 @@ from core.ids import Id
 from core.links import invite_link
 from core.services import activities, consultations, iaps, needs, people, schools, signals
 
-router = APIRouter()
+router = APIRouter(route_class=AuthenticateFirst)
 
 CATALOGUES = {
     "risk_groups": catalogues.RISK_GROUPS,
@@ -92,12 +93,14 @@ async def list_schools(actor: CurrentActor) -> list[SchoolOut]:
     return [SchoolOut.model_validate(s) for s in await schools.list_schools(actor)]
 
 
-@router.get("/schools/{school_id}/classes", tags=["schools"])
+@router.get("/schools/{school_id}/classes", tags=["schools"], responses=answers(404))
 async def list_classes(actor: CurrentActor, school_id: Id) -> list[ClassOut]:
     return [ClassOut.model_validate(c) for c in await schools.list_classes(actor, school_id)]
 
 
-@router.post("/schools/{school_id}/classes", status_code=201, tags=["schools"])
+@router.post(
+    "/schools/{school_id}/classes", status_code=201, tags=["schools"], responses=answers(403, 404)
+)
 async def create_class(actor: CurrentActor, school_id: Id, body: ClassIn) -> ClassOut:
     school_class = await schools.create_class(actor, school_id, body.grade, body.name)
     return ClassOut.model_validate(school_class)
@@ -113,6 +116,7 @@ async def create_class(actor: CurrentActor, school_id: Id, body: ClassIn) -> Cla
             "content": {"text/csv": {"schema": {"type": "string"}}},
         }
     },
+    responses=answers(403, 404),
 )
 async def import_roster(
     actor: CurrentActor, school_id: Id, content: Annotated[bytes, Body(media_type="text/csv")]
@@ -142,7 +146,7 @@ async def list_students(
     return [StudentOut.model_validate(s) for s in found]
 
 
-@router.get("/students/{student_id}", tags=["students"])
+@router.get("/students/{student_id}", tags=["students"], responses=answers(404))
 async def get_student(actor: CurrentActor, student_id: Id) -> StudentOut:
     student = await visible_student(actor, student_id)
     await audit.read(actor.id, "student", student.id, "student")
@@ -152,7 +156,7 @@ async def get_student(actor: CurrentActor, student_id: Id) -> StudentOut:
 # Invites
 
 
-@router.post("/invites", status_code=201, tags=["people"])
+@router.post("/invites", status_code=201, tags=["people"], responses=answers(403, 404))
 async def create_invite(actor: CurrentActor, body: InviteIn) -> InviteOut:
     """A one-time, expiring invite; the code is shown only in this answer."""
     issued = await people.create_invite(actor, **body.model_dump())
@@ -167,14 +171,14 @@ async def create_invite(actor: CurrentActor, body: InviteIn) -> InviteOut:
 # Risk signals, consultations, needs, activities
 
 
-@router.post("/risk-signals", status_code=201, tags=["records"])
+@router.post("/risk-signals", status_code=201, tags=["records"], responses=answers(403, 404))
 async def record_risk_signal(actor: CurrentActor, body: RiskSignalIn) -> RiskSignalOut:
     fields = body.model_dump(exclude={"student_id", "factor"})
     signal = await signals.record_risk_signal(actor, body.student_id, body.factor, **fields)
     return RiskSignalOut.model_validate(signal)
 
 
-@router.post("/absences", status_code=201, tags=["records"])
+@router.post("/absences", status_code=201, tags=["records"], responses=answers(404))
 async def record_absences(actor: CurrentActor, body: AbsencesIn) -> list[RiskSignalOut]:
     """Unexcused absences for several students of a class on one day, all at once."""
     saved = await signals.record_absences(
@@ -183,57 +187,59 @@ async def record_absences(actor: CurrentActor, body: AbsencesIn) -> list[RiskSig
     return [RiskSignalOut.model_validate(s) for s in saved]
 
 
-@router.delete("/risk-signals/{signal_id}", status_code=204, tags=["records"])
+@router.delete(
+    "/risk-signals/{signal_id}", status_code=204, tags=["records"], responses=answers(403, 404)
+)
 async def undo_risk_signal(actor: CurrentActor, signal_id: Id) -> None:
     """The reporter takes a signal back, within ten minutes."""
     await signals.undo_risk_signal(actor, signal_id)
 
 
-@router.get("/students/{student_id}/risk-signals", tags=["records"])
+@router.get("/students/{student_id}/risk-signals", tags=["records"], responses=answers(403, 404))
 async def list_risk_signals(actor: CurrentActor, student_id: Id) -> list[RiskSignalOut]:
     found = await signals.list_risk_signals(actor, student_id)
     return [RiskSignalOut.model_validate(s) for s in found]
 
 
-@router.post("/consultations", status_code=201, tags=["records"])
+@router.post("/consultations", status_code=201, tags=["records"], responses=answers(403, 404))
 async def log_consultation(actor: CurrentActor, body: ConsultationIn) -> ConsultationOut:
     fields = body.model_dump(exclude={"student_id"})
     consultation = await consultations.log_consultation(actor, body.student_id, **fields)
     return ConsultationOut.model_validate(consultation)
 
 
-@router.get("/students/{student_id}/consultations", tags=["records"])
+@router.get("/students/{student_id}/consultations", tags=["records"], responses=answers(403, 404))
 async def list_consultations(actor: CurrentActor, student_id: Id) -> list[ConsultationOut]:
     found = await consultations.list_consultations(actor, student_id)
     return [ConsultationOut.model_validate(c) for c in found]
 
 
-@router.post("/support-needs", status_code=201, tags=["records"])
+@router.post("/support-needs", status_code=201, tags=["records"], responses=answers(403, 404))
 async def ask_about_need(actor: CurrentActor, body: NeedIn, semester: SemesterParam) -> NeedOut:
     """Ask the student's parents whether they need this support this semester."""
     need = await needs.ask_parent_about_need(actor, body.student_id, body.support_type, semester)
     return NeedOut.model_validate(need)
 
 
-@router.post("/support-needs/{need_id}/answer", tags=["records"])
+@router.post("/support-needs/{need_id}/answer", tags=["records"], responses=answers(403, 404, 409))
 async def answer_need(actor: CurrentActor, need_id: Id, body: NeedAnswerIn) -> NeedOut:
     need = await needs.answer_need(actor, need_id, **body.model_dump())
     return NeedOut.model_validate(need)
 
 
-@router.get("/students/{student_id}/support-needs", tags=["records"])
+@router.get("/students/{student_id}/support-needs", tags=["records"], responses=answers(404))
 async def list_needs(actor: CurrentActor, student_id: Id) -> list[NeedOut]:
     return [NeedOut.model_validate(n) for n in await needs.list_needs(actor, student_id)]
 
 
-@router.post("/peer-activities", status_code=201, tags=["records"])
+@router.post("/peer-activities", status_code=201, tags=["records"], responses=answers(403, 404))
 async def register_peer_activity(actor: CurrentActor, body: ActivityIn) -> ActivityOut:
     fields = body.model_dump(exclude={"ngo_id"})
     activity = await activities.register_peer_activity(actor, body.ngo_id, **fields)
     return ActivityOut.model_validate(activity)
 
 
-@router.get("/peer-activities", tags=["records"])
+@router.get("/peer-activities", tags=["records"], responses=answers(403))
 async def list_peer_activities(actor: CurrentActor) -> list[ActivityOut]:
     return [ActivityOut.model_validate(a) for a in await activities.list_peer_activities(actor)]
 
@@ -241,7 +247,7 @@ async def list_peer_activities(actor: CurrentActor) -> list[ActivityOut]:
 # IAPs
 
 
-@router.get("/students/{student_id}/iap", tags=["iaps"])
+@router.get("/students/{student_id}/iap", tags=["iaps"], responses=answers(404))
 async def read_iap(
     actor: CurrentActor, locale: Locale, student_id: Id, semester: SemesterParam
 ) -> dict[str, Any]:
@@ -249,7 +255,7 @@ async def read_iap(
     return iap_to_dict(await assemble_for_student(actor, student_id, semester), locale)
 
 
-@router.get("/schools/{school_id}/iaps", tags=["iaps"])
+@router.get("/schools/{school_id}/iaps", tags=["iaps"], responses=answers(404))
 async def read_school_iaps(
     actor: CurrentActor, locale: Locale, school_id: Id, semester: SemesterParam
 ) -> list[dict[str, Any]]:
@@ -257,50 +263,57 @@ async def read_school_iaps(
     return [iap_to_dict(plan, locale) for plan in await assemble_school(actor, school_id, semester)]
 
 
-@router.post("/iaps", status_code=201, tags=["iaps"])
+@router.post("/iaps", status_code=201, tags=["iaps"], responses=answers(403, 404, 409))
 async def open_iap(actor: CurrentActor, body: IapIn) -> IapOut:
     semester = semester_param(body.semester)
     return IapOut.model_validate(await iaps.open_iap(actor, body.student_id, semester))
 
 
-@router.post("/iaps/{iap_id}/measures", status_code=201, tags=["iaps"])
+@router.post(
+    "/iaps/{iap_id}/measures", status_code=201, tags=["iaps"], responses=answers(403, 404, 409)
+)
 async def add_measure(actor: CurrentActor, iap_id: Id, body: MeasureIn) -> MeasureOut:
     return MeasureOut.model_validate(await iaps.add_measure(actor, iap_id, **body.model_dump()))
 
 
-@router.post("/iaps/{iap_id}/consent", tags=["iaps"])
+@router.post("/iaps/{iap_id}/consent", tags=["iaps"], responses=answers(403, 404, 409))
 async def record_consent(actor: CurrentActor, iap_id: Id, body: ConsentIn) -> IapOut:
     return IapOut.model_validate(await iaps.record_consent(actor, iap_id, **body.model_dump()))
 
 
-@router.post("/iaps/{iap_id}/consent-request", status_code=202, tags=["iaps"])
+@router.post(
+    "/iaps/{iap_id}/consent-request",
+    status_code=202,
+    tags=["iaps"],
+    responses=answers(403, 404, 409),
+)
 async def ask_for_consent(actor: CurrentActor, iap_id: Id) -> IapOut:
     """Ask the student's parents, through the bot, to consent to this draft plan."""
     return IapOut.model_validate(await needs.ask_parent_for_consent(actor, iap_id))
 
 
-@router.post("/iaps/{iap_id}/submit", tags=["iaps"])
+@router.post("/iaps/{iap_id}/submit", tags=["iaps"], responses=answers(403, 404, 409))
 async def submit_for_approval(actor: CurrentActor, iap_id: Id) -> IapOut:
     """Send a draft for approval; refused (409) while something blocks it (`/blockers`)."""
     return IapOut.model_validate(await iaps.submit_plan(actor, iap_id))
 
 
-@router.post("/iaps/{iap_id}/approve", tags=["iaps"])
+@router.post("/iaps/{iap_id}/approve", tags=["iaps"], responses=answers(403, 404, 409))
 async def approve_iap(actor: CurrentActor, iap_id: Id) -> IapOut:
     return IapOut.model_validate(await iaps.approve_iap(actor, iap_id))
 
 
-@router.post("/iaps/{iap_id}/return", tags=["iaps"])
+@router.post("/iaps/{iap_id}/return", tags=["iaps"], responses=answers(403, 404, 409))
 async def return_iap(actor: CurrentActor, iap_id: Id, body: ReturnIn) -> IapOut:
     return IapOut.model_validate(await iaps.return_iap(actor, iap_id, body.comment))
 
 
-@router.post("/iaps/{iap_id}/move", tags=["iaps"])
+@router.post("/iaps/{iap_id}/move", tags=["iaps"], responses=answers(403, 404, 409))
 async def move_iap(actor: CurrentActor, iap_id: Id, body: MoveIn) -> IapOut:
     return IapOut.model_validate(await iaps.move_iap(actor, iap_id, body.status, body.reason))
 
 
-@router.post("/iaps/{iap_id}/review", tags=["iaps"])
+@router.post("/iaps/{iap_id}/review", tags=["iaps"], responses=answers(403, 404, 409))
 async def review_iap(actor: CurrentActor, iap_id: Id, body: ReviewIn) -> ReviewOut:
     iap, successor = await iaps.review_iap(actor, iap_id, **body.model_dump())
     return ReviewOut(

@@ -8,6 +8,18 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from core.api.codes import (
+    ActivityFormat,
+    ConsultationMode,
+    IapStatus,
+    MeasureKind,
+    RiskFactor,
+    RiskLevel,
+    Role,
+    SemesterLabel,
+    SpecialistType,
+    SupportType,
+)
 from core.errors import InvalidInput
 from core.ids import Id
 from core.text import clean_line, clean_name, clean_text
@@ -71,7 +83,7 @@ class RosterOut(BaseModel):
 
 
 class InviteIn(BaseModel):
-    role: str
+    role: Role
     school_id: Id | None = None
     municipality_id: Id | None = None
     ngo_id: Id | None = None
@@ -89,9 +101,9 @@ class InviteOut(BaseModel):
 
 class RiskSignalIn(BaseModel):
     student_id: Id
-    factor: str
+    factor: RiskFactor
     value: int | None = None
-    level: str | None = None
+    level: RiskLevel | None = None
     observed_from: date | None = None
     observed_to: date | None = None
     note: FreeText | None = Field(default=None, max_length=1000)
@@ -120,8 +132,8 @@ class ConsultationIn(BaseModel):
     student_id: Id
     held_on: date
     minutes: int
-    mode: str
-    specialist_type: str | None = None
+    mode: ConsultationMode
+    specialist_type: SpecialistType | None = None
     topic: FreeText | None = Field(default=None, max_length=500)
     student_confirmed: bool = False
 
@@ -138,7 +150,7 @@ class ConsultationOut(Record):
 
 class NeedIn(BaseModel):
     student_id: Id
-    support_type: str
+    support_type: SupportType
 
 
 class NeedAnswerIn(BaseModel):
@@ -163,7 +175,7 @@ class ActivityIn(BaseModel):
     ngo_id: Id
     title: Line = Field(min_length=1, max_length=200)
     held_on: date
-    format: str
+    format: ActivityFormat
     participants: int
     at_risk_participants: int
     hours: Decimal
@@ -186,7 +198,7 @@ class ActivityOut(Record):
 
 class IapIn(BaseModel):
     student_id: Id
-    semester: str | None = Field(default=None, description="e.g. 2026/27-1; default: now")
+    semester: SemesterLabel | None = Field(default=None, description="e.g. 2026/27-1; default: now")
 
 
 class IapOut(Record):
@@ -206,13 +218,13 @@ class IapOut(Record):
 
 
 class MeasureIn(BaseModel):
-    kind: str
+    kind: MeasureKind
     planned_quantity: Decimal | None = Field(
         default=None, description="hours; for material support, give the months instead"
     )
-    specialist_type: str | None = None
-    support_type: str | None = None
-    risk_factors: list[str] = Field(min_length=1, max_length=14)
+    specialist_type: SpecialistType | None = None
+    support_type: SupportType | None = None
+    risk_factors: list[RiskFactor] = Field(min_length=1, max_length=14)
     months: list[int] | None = Field(
         default=None, max_length=12, description="material support: the month numbers it covers"
     )
@@ -242,7 +254,7 @@ class ReturnIn(BaseModel):
 
 
 class MoveIn(BaseModel):
-    status: str
+    status: IapStatus
     reason: FreeText | None = Field(default=None, max_length=2000)
 
 

@@ -7,13 +7,13 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.access import Actor
+from core.access import Actor, volunteered_ngo
 from core.catalogues import ACTIVITY_FORMATS
 from core.clock import date_problem
 from core.errors import AccessDenied, InvalidInput
 from core.i18n import N_
 from core.text import clean_line, optional_text
-from storage.models import Ngo, PeerActivity, School
+from storage.models import PeerActivity, School
 
 TITLE_LIMIT = 200
 DESCRIPTION_LIMIT = 1000
@@ -35,9 +35,7 @@ async def register_peer_activity(
     description: str | None = None,
 ) -> PeerActivity:
     """Register an activity held by the volunteer's NGO in its municipality (or one school)."""
-    if ngo_id not in actor.ngo_ids:
-        raise AccessDenied()
-    ngo = await Ngo.get(id=ngo_id)
+    ngo = await volunteered_ngo(actor, ngo_id)
     title = clean_line(title)
     if not title or len(title) > TITLE_LIMIT:
         raise InvalidInput(N_("Give a title of at most {max} characters."), max=TITLE_LIMIT)
@@ -104,7 +102,5 @@ async def list_peer_activities(actor: Actor) -> list[PeerActivity]:
 
 async def ngo_schools(actor: Actor, ngo_id: int) -> list[School]:
     """School names (no student data) where the volunteer's NGO may hold activities."""
-    if ngo_id not in actor.ngo_ids:
-        raise AccessDenied()
-    ngo = await Ngo.get(id=ngo_id)
+    ngo = await volunteered_ngo(actor, ngo_id)
     return await School.filter(municipality_id=ngo.municipality_id).order_by("name")

@@ -28,6 +28,7 @@ async def log_consultation(
     topic: str | None = None,
     student_confirmed: bool = False,
 ) -> Consultation:
+    student = await workable_student(actor, student_id)
     specialist_type = specialist_type or actor.specialty
     if specialist_type not in SPECIALIST_TYPES:
         raise InvalidInput(N_("Choose the specialist type."))
@@ -40,7 +41,6 @@ async def log_consultation(
     topic = optional_text(topic)
     if topic is not None and len(topic) > TOPIC_LIMIT:
         raise InvalidInput(N_("The topic is too long: at most {max} characters."), max=TOPIC_LIMIT)
-    student = await workable_student(actor, student_id)
     async with in_transaction():
         consultation = await Consultation.create(
             student_id=student.id,

@@ -46,10 +46,10 @@ async def ask_about_need(
     Asking about a question already open joins it: the actor is told the answer too, and a parent
     who has not had the question yet gets it now.
     """
+    student = await workable_student(actor, student_id)
     if support_type not in SUPPORT_TYPES:
         raise InvalidInput(N_("Unknown support type."))
     semester = semester or Semester.current()
-    student = await workable_student(actor, student_id)
     parents = await parent_ids(student.id)
     if not parents:
         raise InvalidInput(NO_PARENT)
@@ -118,6 +118,7 @@ async def need_to_answer(actor: Actor, need_id: int) -> SupportNeed:
     need = await SupportNeed.get_or_none(id=need_id)
     if need is None:
         raise NotFound()
+    await visible_student(actor, need.student_id)
     if need.student_id not in actor.child_ids:
         raise AccessDenied()
     if need.status != "asked":
@@ -235,6 +236,7 @@ async def consent_request(actor: Actor, iap_id: int) -> Iap:
     iap = await Iap.get_or_none(id=iap_id).select_related("student")
     if iap is None:
         raise NotFound()
+    await visible_student(actor, iap.student_id)
     if iap.student_id not in actor.child_ids:
         raise AccessDenied()
     return iap

@@ -2,7 +2,7 @@
 
 from tortoise.expressions import Q
 
-from core.access import Actor, coordinated_school, visible_student
+from core.access import Actor, coordinated_student
 from core.catalogues import PARENT, SCHOOL_COORDINATOR, SPECIALIST, TEACHER, VOLUNTEER
 from core.errors import InvalidInput, NotFound
 from core.i18n import N_
@@ -95,9 +95,7 @@ async def coordinated_iap(actor: Actor, iap_id: int) -> Iap:
     iap = await Iap.get_or_none(id=iap_id)
     if iap is None:
         raise NotFound()
-    student = await visible_student(actor, iap.student_id)
-    await coordinated_school(actor, student.school_id)
-    iap.student = student
+    iap.student = await coordinated_student(actor, iap.student_id)
     return iap
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.access import Actor, actor_of, coordinated_school, load_actor, visible_student
+from core.access import Actor, actor_of, coordinated_school, coordinated_student, load_actor
 from core.catalogues import (
     PARENT,
     ROLES,
@@ -88,6 +88,8 @@ async def _invite_scope(
     student_id: int | None,
 ) -> dict[str, int]:
     """Check the invite names the scope its role needs, within the issuer's own scope."""
+    if actor is not None and not actor.is_coordinator:
+        raise AccessDenied()
     if role in (TEACHER, SPECIALIST, SCHOOL_COORDINATOR):
         if school_id is None:
             raise InvalidInput(N_("Choose the school."))
@@ -100,23 +102,24 @@ async def _invite_scope(
         if student_id is None:
             raise InvalidInput(N_("Choose the student."))
         if actor is not None:
-            student = await visible_student(actor, student_id)
-            await coordinated_school(actor, student.school_id)
+            await coordinated_student(actor, student_id)
         elif not await Student.exists(id=student_id):
             raise NotFound()
         return {"student_id": student_id}
     if role == VOLUNTEER:
-        ngo = await Ngo.get_or_none(id=ngo_id) if ngo_id else None
-        if ngo is None:
+        if ngo_id is None:
             raise InvalidInput(N_("Choose the organisation."))
-        if actor is not None and ngo.municipality_id not in actor.municipality_ids:
-            raise AccessDenied()
+        ngo = await Ngo.get_or_none(id=ngo_id)
+        if ngo is None or (actor is not None and ngo.municipality_id not in actor.municipality_ids):
+            raise NotFound()
         return {"ngo_id": ngo.id}
     # municipality coordinator
-    if municipality_id is None or not await Municipality.exists(id=municipality_id):
+    if municipality_id is None:
         raise InvalidInput(N_("Choose the municipality."))
-    if actor is not None and municipality_id not in actor.municipality_ids:
-        raise AccessDenied()
+    if (actor is not None and municipality_id not in actor.municipality_ids) or (
+        not await Municipality.exists(id=municipality_id)
+    ):
+        raise NotFound()
     return {"municipality_id": municipality_id}
 
 

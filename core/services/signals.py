@@ -5,7 +5,7 @@ from datetime import date, timedelta
 from tortoise.transactions import in_transaction
 
 from core import audit
-from core.access import Actor, workable_student
+from core.access import Actor, workable_class, workable_student
 from core.catalogues import (
     ABSENCE_HIGH_SHARE,
     ABSENCES,
@@ -19,7 +19,7 @@ from core.clock import date_problem, now, school_days, today
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
 from core.text import optional_text
-from storage.models import RiskSignal, SchoolClass, Student
+from storage.models import RiskSignal, Student
 
 NOTE_LIMIT = 1000
 MAX_LESSONS = 200
@@ -92,6 +92,7 @@ async def record_risk_signal(
     observed_to: date | None = None,
     note: str | None = None,
 ) -> RiskSignal:
+    student = await workable_student(actor, student_id)
     if factor not in RISK_FACTORS:
         raise InvalidInput(N_("Unknown risk factor."))
     if level is not None and level not in RISK_LEVELS:
@@ -103,7 +104,6 @@ async def record_risk_signal(
     observed_from = observed_from or observed_to
     _check_period(observed_from, observed_to)
     _check_value(factor, value)
-    student = await workable_student(actor, student_id)
     level = level or await suggested_level(student.id, factor, value, observed_to)
     async with in_transaction():
         signal = await RiskSignal.create(
@@ -127,20 +127,21 @@ async def record_absences(
 ) -> list[RiskSignal]:
     """Unexcused absences for several students of one class on one day, saved all at once.
 
-    Each student's level is suggested from their absences over the last four weeks.
+    Each student's level is suggested from their absences over the last four weeks. Only a
+    caller who may log for the class learns which students are not in it.
     """
+    school_class = await workable_class(actor, class_id)
     day = day or today()
     _check_period(day, day)
     _check_value(ABSENCES, lessons)
     if not student_ids:
         raise InvalidInput(N_("Choose at least one student."))
-    school_class = await SchoolClass.get_or_none(id=class_id)
-    if school_class is None:
-        raise NotFound()
-    students = await Student.filter(id__in=student_ids, school_class_id=class_id)
-    if len(students) != len(set(student_ids)):
-        raise InvalidInput(N_("Some of these students are not in this class."))
-    await workable_student(actor, students[0].id)
+    students = await Student.filter(id__in=student_ids, school_class_id=school_class.id)
+    if strangers := sorted(set(student_ids) - {student.id for student in students}):
+        raise InvalidInput(
+            N_("These students are not in this class: {ids}."),
+            ids=", ".join(str(student_id) for student_id in strangers),
+        )
     earlier = await absences_in_window([student.id for student in students], day)
     missed = {student_id: lessons + before for student_id, before in earlier.items()}
     async with in_transaction():
@@ -168,6 +169,7 @@ async def undo_risk_signal(actor: Actor, signal_id: int) -> None:
     signal = await RiskSignal.get_or_none(id=signal_id)
     if signal is None:
         raise NotFound()
+    await workable_student(actor, signal.student_id)
     if signal.reporter_id != actor.id:
         raise AccessDenied()
     if now() - signal.created_at > UNDO_WINDOW:

@@ -226,9 +226,9 @@ async def test_forged_and_unknown_needs_are_refused(sim, world, i18n):
     parent = sim.user(108)
     forged = an_old_message(parent)
     await parent.press_data(NeedReply(need_id=other_need.id, yes=True).pack(), forged)
-    assert parent.alerts[-1] == "Jums tam nav piekļuves."
+    assert parent.alerts[-1] == "Nav atrasts."  # not their child: as if there were none
     await parent.press_data(NeedReply(need_id=other_need.id, yes=False).pack(), forged)
-    assert parent.alerts[-1] == "Jums tam nav piekļuves."
+    assert parent.alerts[-1] == "Nav atrasts."
     assert (await SupportNeed.get(id=other_need.id)).status == "asked"
     await parent.press_data(NeedReply(need_id=999_999, yes=False).pack(), forged)
     assert parent.alerts[-1] == "Nav atrasts."
@@ -238,7 +238,7 @@ async def test_forged_and_unknown_needs_are_refused(sim, world, i18n):
 
     teacher_b = sim.user(103)
     await tap_need(teacher_b, world.student_a1.id)
-    assert teacher_b.alerts[-1] == "Jums tam nav piekļuves."
+    assert teacher_b.alerts[-1] == "Nav atrasts."
     await tap_need(parent, world.student_a1.id)
     assert parent.alerts[-1].startswith("Šī poga vairs nav aktīva")  # not for parents
     teacher = sim.user(101)
@@ -338,7 +338,7 @@ async def test_consent_is_asked_and_given_through_the_bot(sim, world, i18n):
 
     other = await iaps.open_iap(world.teacher_b, world.student_b1.id)
     await parent.press_data(Consent(iap_id=other.id, given=True).pack())  # another family
-    assert parent.alerts[-1] == "Jums tam nav piekļuves."
+    assert parent.alerts[-1] == "Nav atrasts."
     assert (await Iap.get(id=other.id)).consent == "missing"
 
 

@@ -169,16 +169,16 @@ async def test_a_student_out_of_scope_is_refused_and_nothing_saved(sim, world):
     teacher = sim.user(101)
     await teacher.send("/menu")
     await teacher.press_data(StudentAction(action="risk", student_id=world.student_b1.id).pack())
-    assert teacher.alerts[-1] == "Jums tam nav piekļuves."
+    assert teacher.alerts[-1] == "Nav atrasts."
     assert "/menu" in (await teacher.send("Berzs"))[-1].text  # no flow was started
 
     await set_locale(world.teacher_a.id, "ru")
     await teacher.press_data(StudentAction(action="risk", student_id=world.student_c1.id).pack())
-    assert teacher.alerts[-1] == "У Вас нет доступа к этому."
+    assert teacher.alerts[-1] == "Не найдено."
 
     await teacher.send("/risk")
     await teacher.press_data(RsStudent(student_id=world.student_b1.id).pack())
-    assert teacher.alerts[-1] == "У Вас нет доступа к этому."
+    assert teacher.alerts[-1] == "Не найдено."
     await teacher.press_data(RsClass(class_id=world.class_b7.id).pack())
     assert teacher.alerts[-1] == "У Вас нет доступа к этому."
     assert await RiskSignal.all().count() == 0

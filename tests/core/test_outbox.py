@@ -5,7 +5,7 @@ from datetime import UTC, datetime, time, timedelta
 import pytest
 
 from core.clock import RIGA, Semester
-from core.errors import AccessDenied, Conflict, InvalidInput
+from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.services import iaps, needs, outbox
 from core.services.outbox import DEFAULT_QUIET_END, DEFAULT_QUIET_START, quiet_until
 from storage.models import Membership, OutboxItem, Person
@@ -160,8 +160,10 @@ async def test_no_question_is_queued_without_a_parent(world):
 
 async def test_consent_is_asked_of_each_parent_while_the_plan_is_a_draft(world):
     iap = await iaps.open_iap(world.teacher_a, world.student_a1.id)
-    for outsider in (world.teacher_b, world.parent_a1, world.volunteer):
-        with pytest.raises(AccessDenied):
+    with pytest.raises(AccessDenied):  # the parent sees the plan, but asking is the staff's
+        await needs.ask_parent_for_consent(world.parent_a1, iap.id)
+    for outsider in (world.teacher_b, world.volunteer):  # as if there were no such plan
+        with pytest.raises(NotFound):
             await needs.ask_parent_for_consent(outsider, iap.id)
     await needs.ask_parent_for_consent(world.teacher_a, iap.id)
     assert await items("consent_request") == [(world.parent_a1.id, {"iap_id": iap.id})]

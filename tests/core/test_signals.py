@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from core.clock import today
-from core.errors import AccessDenied, InvalidInput
+from core.errors import AccessDenied, InvalidInput, NotFound
 from core.services import signals
 from storage.models import RiskSignal
 
@@ -40,7 +40,7 @@ async def test_repeated_absences_raise_the_level(world):
 async def test_bulk_absences_refuse_strangers_and_other_classes(world):
     with pytest.raises(InvalidInput):
         await signals.record_absences(world.teacher_a, world.class_a7.id, [world.student_a3.id], 1)
-    with pytest.raises(AccessDenied):
+    with pytest.raises(NotFound):  # another school's class: as if there were none
         await signals.record_absences(world.teacher_b, world.class_a7.id, [world.student_a1.id], 1)
     with pytest.raises(InvalidInput):
         await signals.record_absences(world.teacher_a, world.class_a7.id, [], 1)
