@@ -2,18 +2,29 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+UV := uv>=0.9,<1
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint locales messages clean
+.PHONY: run test lint locales messages lock clean
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions (with their hashes), then the project itself without resolving again.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps -e .
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
+
+# After changing a dependency in pyproject.toml: pin the newest versions its ranges allow.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet '$(UV)'
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 \
+		--quiet --output-file $(LOCK)
 
 locales: $(STAMP)
 	$(BIN)/pybabel compile --domain=messages --directory=locales --statistics
