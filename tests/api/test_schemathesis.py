@@ -10,6 +10,7 @@ import os
 import uuid
 from collections import Counter
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
@@ -18,6 +19,7 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.python.asgi import shutdown_lifespans
 
 from core.api.app import create_app
+from core.clock import now
 from core.services.people import _hash as token_hash
 from storage.db import database
 from storage.models import ApiToken
@@ -78,7 +80,11 @@ def app_on_a_fresh_world():
             world = await build_world()
             for role, token in TOKENS.items():
                 person_id = getattr(world, role).id
-                await ApiToken.create(token_hash=token_hash(token), person_id=person_id)
+                await ApiToken.create(
+                    token_hash=token_hash(token),
+                    person_id=person_id,
+                    expires_at=now() + timedelta(days=1),
+                )
             yield
         if url.startswith("sqlite"):
             os.remove(url.removeprefix("sqlite://"))

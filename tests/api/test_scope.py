@@ -4,7 +4,8 @@ from datetime import timedelta
 
 from core.clock import Semester, today
 from core.services import iaps, signals
-from storage.models import Ngo, SupportNeed
+from core.services.people import create_api_token
+from storage.models import ApiToken, Ngo, SupportNeed
 
 MISSING = 999_999_999  # a valid id (digest scopes take at most nine digits) that names nothing
 ROLES = (
@@ -108,8 +109,29 @@ PROBES = [
         "POST",
         "/iaps/{iap_id}/review",
         "/iaps/{iap}/review",
-        {"evaluation": "Went well", "continues": False},
+        {"evaluation": "Went well", "risk_outcome": "reduced", "continues": False},
     ),
+    ("GET", "/iaps/{iap_id}.pdf", "/iaps/{iap}.pdf", None),
+    (
+        "PATCH",
+        "/iaps/{iap_id}/measures/{measure_id}",
+        "/iaps/{iap}/measures/{measure}",
+        {"planned_quantity": 3},
+    ),
+    ("DELETE", "/iaps/{iap_id}/measures/{measure_id}", "/iaps/{iap}/measures/{measure}", None),
+    (
+        "PUT",
+        "/iaps/{iap_id}/measures/{measure_id}/evaluation",
+        "/iaps/{iap}/measures/{measure}/evaluation",
+        {"realised": "full"},
+    ),
+    ("PUT", "/iaps/{iap_id}/risks/{group}", "/iaps/{iap}/risks/learning", {"justification": "x"}),
+    ("PUT", "/iaps/{iap_id}/risk-factors/{factor}", "/iaps/{iap}/risk-factors/health", None),
+    ("DELETE", "/iaps/{iap_id}/risk-factors/{factor}", "/iaps/{iap}/risk-factors/health", None),
+    ("GET", "/iaps/{iap_id}/blockers", "/iaps/{iap}/blockers", None),
+    ("GET", "/students/{student_id}/access-log", "/students/{student}/access-log", None),
+    ("GET", "/students/{student_id}/export", "/students/{student}/export", None),
+    ("DELETE", "/tokens/{token_id}", "/tokens/{token}", None),
     ("POST", "/invites", "/invites", {"role": "teacher", "school_id": "{school}"}),
     ("POST", "/invites", "/invites", {"role": "parent", "student_id": "{student}"}),
     ("POST", "/invites", "/invites", {"role": "volunteer", "ngo_id": "{ngo}"}),
@@ -135,6 +157,16 @@ async def records_of(world, side: str) -> dict[str, int]:
         ngo = await Ngo.create(name="Priedaines jauniesi", municipality=world.m2)
     signal = await signals.record_risk_signal(staff, student.id, "health")
     iap = await iaps.open_iap(staff, student.id)
+    measure = await iaps.add_measure(
+        staff,
+        iap.id,
+        kind="consultation",
+        specialist_type="psychologist",
+        planned_quantity=2,
+        risk_factors=["health"],
+    )
+    await create_api_token(staff.id)
+    token = await ApiToken.filter(person_id=staff.id).order_by("-id").first()
     semester = Semester.current()
     need = await SupportNeed.create(
         student_id=student.id,
@@ -149,6 +181,8 @@ async def records_of(world, side: str) -> dict[str, int]:
         "student": student.id,
         "signal": signal.id,
         "iap": iap.id,
+        "measure": measure.id,
+        "token": token.id,
         "need": need.id,
         "ngo": ngo.id,
         "municipality": municipality.id,
