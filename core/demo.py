@@ -60,11 +60,21 @@ PLAN_STAGES = {
         "in_approval",
         "consented",
         "paused",
+        "under_review",
     ),
     "vocational": ("approved", "in_progress", "draft"),
 }
-STAGES = ("draft", "consented", "in_approval", "school_signed", "approved", "in_progress", "paused")
-SESSION_STAGES = ("approved", "in_progress", "paused")
+STAGES = (
+    "draft",
+    "consented",
+    "in_approval",
+    "school_signed",
+    "approved",
+    "in_progress",
+    "paused",  # the last two branch off "in_progress"
+    "under_review",
+)
+SESSION_STAGES = ("approved", "in_progress", "paused", "under_review")
 TRANSPORT_MONTHS = 4
 ABSENCE_DAYS = 30  # absences fall in the last six weeks, so some reach the high level
 
@@ -464,8 +474,10 @@ async def _advance(demo: _Demo, iap: Iap, student: Student, stage: str) -> None:
         await iaps.approve_iap(demo.cast.municipality_coordinator, iap.id)
     if rank >= STAGES.index("in_progress"):
         await iaps.move_iap(teacher, iap.id, "in_progress")
-    if rank >= STAGES.index("paused"):
+    if stage == "paused":
         await iaps.move_iap(teacher, iap.id, "paused", PAUSE_REASON)
+    if stage == "under_review":
+        await iaps.move_iap(teacher, iap.id, "under_review")
 
 
 async def _log_sessions(demo: _Demo, student: Student, specialist_type: str) -> None:

@@ -31,12 +31,13 @@ from core.catalogues import (
 )
 from core.clock import today
 from core.formatting import date_time, number, semester_text, short_date
-from core.i18n import gettext, ngettext, supported
+from core.i18n import N_, gettext, ngettext, supported
 from core.iap import AssembledIap, MeasureLine
 from core.iap_view import measure_subject
 
 PROJECT_NUMBER = "8.3.4.0/16/I/001"
-PROJECT_NAME = "Atbalsts priekšlaicīgas mācību pārtraukšanas samazināšanai"  # official, Latvian
+# The project's official name, printed in Latvian whatever the reader's language.
+PROJECT_NAME = N_("Support for reducing early school leaving")
 FONT = "DejaVu"
 # What the PDF's fonts hold: Latin with Latvian letters, Cyrillic, punctuation (dashes, quotes,
 # ellipsis, №, €) and the replacement character, which stands in for anything else in a text.
@@ -214,7 +215,9 @@ class PlanDocument:
         self.pdf.set_font(FONT, "", 8.5)
         self.pdf.set_text_color(*MUTED)
         project = _(
-            "Project No. {number} “{name}” (PuMPuRS)", number=PROJECT_NUMBER, name=PROJECT_NAME
+            "Project No. {number} “{name}” (PuMPuRS)",
+            number=PROJECT_NUMBER,
+            name=gettext(PROJECT_NAME, "lv"),
         )
         self.pdf.multi_cell(0, 4, project, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.pdf.ln(1.5)

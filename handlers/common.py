@@ -186,8 +186,8 @@ async def privacy(message: Message) -> None:
             "of everything stored about the child, or for it to be erased.\n"
             "\n"
             "Questions: ask your school's coordinator. The programme's data controller is "
-            "Valsts izglītības kvalitātes dienests (IKVD)."
-        ).format(period=period)
+            "{controller}."
+        ).format(period=period, controller=_("the State Education Quality Service (IKVD)"))
     )
 
 

@@ -12,8 +12,10 @@ from core.catalogues import (
     ACTIVITY_FORMATS,
     CONSULTATION_MODES,
     IAP_STATUSES,
+    MEASURE_REALISED,
     RISK_FACTORS,
     RISK_LEVELS,
+    RISK_OUTCOMES,
     ROLES,
     SPECIALIST_TYPES,
     SUPPORT_TYPES,
@@ -36,6 +38,8 @@ SupportType = Annotated[str, one_of(SUPPORT_TYPES)]
 ActivityFormat = Annotated[str, one_of(ACTIVITY_FORMATS)]
 IapStatus = Annotated[str, one_of(IAP_STATUSES)]
 MeasureKind = Annotated[str, one_of(("consultation", "material"))]
+MeasureRealised = Annotated[str, one_of(MEASURE_REALISED)]
+RiskOutcome = Annotated[str, one_of(RISK_OUTCOMES)]
 Role = Annotated[str, one_of(ROLES)]
 SemesterLabel = Annotated[
     str, Field(json_schema_extra={"pattern": SEMESTER_PATTERN, "examples": ["2026/27-1"]})

@@ -4,6 +4,7 @@ situation, an overall note, close or continue) is POST /iaps/{iap_id}/review."""
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
+from core.api.codes import MeasureRealised
 from core.api.deps import AuthenticateFirst, CurrentActor
 from core.api.errors import answers
 from core.api.schemas import FreeText, Record
@@ -14,7 +15,7 @@ router = APIRouter(tags=["iaps"], route_class=AuthenticateFirst)
 
 
 class MeasureEvaluationIn(BaseModel):
-    realised: str = Field(description="full | partly | not")
+    realised: MeasureRealised
     note: FreeText | None = Field(default=None, max_length=2000)
 
 

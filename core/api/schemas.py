@@ -15,6 +15,7 @@ from core.api.codes import (
     MeasureKind,
     RiskFactor,
     RiskLevel,
+    RiskOutcome,
     Role,
     SemesterLabel,
     SpecialistType,
@@ -259,7 +260,7 @@ class MoveIn(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    risk_outcome: str = Field(description="reduced | unchanged | worse")
+    risk_outcome: RiskOutcome
     continues: bool
     evaluation: FreeText | None = Field(default=None, max_length=2000, description="overall note")
 

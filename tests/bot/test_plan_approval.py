@@ -24,6 +24,7 @@ from tests.world import teacher_at
 NOON = datetime.combine(today() + timedelta(days=1), time(12), tzinfo=RIGA).astimezone(UTC)
 STALE_LV = "Šī poga vairs nav aktīva"
 DENIED_LV = "Jums tam nav piekļuves."
+NOT_FOUND_LV = "Nav atrasts."
 
 
 @pytest.fixture
@@ -304,7 +305,7 @@ async def test_every_refusal_says_why(sim, world):
     await teacher.press_data(Review(step="start", iap_id=iap.id).pack())
     assert teacher.alerts[-1] == "Izvērtēt var tikai plānu, kas ir pārskatīšanā."
 
-    for person, alert in ((108, STALE_LV), (109, STALE_LV), (103, DENIED_LV)):
+    for person, alert in ((108, STALE_LV), (109, STALE_LV), (103, NOT_FOUND_LV)):
         user = sim.user(person)  # a parent, a volunteer, a teacher of another school
         await user.send("/menu")
         await user.press_data(start)

@@ -35,5 +35,6 @@ async def test_privacy_follows_the_retention_setting_and_the_language(sim, world
     monkeypatch.setenv("RETENTION_YEARS", "3")
     text = (await sim.user(108).send("/privacy"))[-1].text
     assert "данные хранятся 3 года после окончания" in text
+    assert "Государственная служба качества образования (IKVD)" in text
     await set_locale(world.parent_a1.id, "uk")
     assert "зберігаються 3 роки після" in (await sim.user(108).send("/privacy"))[-1].text

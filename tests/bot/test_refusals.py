@@ -1,10 +1,11 @@
 """Every refusal reaches the user once, also when the tapped button's spinner was answered."""
 
-from core.errors import AccessDenied
+from core.errors import NotFound
 from core.i18n import gettext
 from storage.models import Student
 
-DENIED_LV = gettext(AccessDenied().message, "lv")
+# A student out of the teacher's scope answers as a missing one.
+NOT_FOUND_LV = gettext(NotFound().message, "lv")
 
 
 async def test_a_refusal_after_the_spinner_was_answered_comes_as_a_message(sim, world):
@@ -17,7 +18,7 @@ async def test_a_refusal_after_the_spinner_was_answered_comes_as_a_message(sim, 
         school_id=world.school_b.id, school_class_id=world.class_b7.id
     )
     replies = await teacher.press("Mācību darba")  # answered at once, then refused
-    assert [sent.text for sent in replies] == [DENIED_LV]
+    assert [sent.text for sent in replies] == [NOT_FOUND_LV]
     assert teacher.alerts == []
 
 
@@ -30,4 +31,4 @@ async def test_a_refusal_before_the_spinner_is_answered_is_an_alert(sim, world):
     )
     replies = await teacher.press("Anna Kalnina")
     assert replies == []
-    assert teacher.alerts == [DENIED_LV]
+    assert teacher.alerts == [NOT_FOUND_LV]

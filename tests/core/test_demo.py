@@ -72,7 +72,7 @@ async def test_every_demo_school_assembles(db):
 
     assert len(plans) == summary.students_at_risk
     statuses = {plan.status for plan in plans if plan.iap_id}
-    assert statuses == {"draft", "in_approval", "approved", "in_progress", "paused"}
+    assert statuses == {"draft", "in_approval", "approved", "in_progress", "paused", "under_review"}
     assert sum(1 for plan in plans if plan.iap_id) == summary.iaps
     paused = next(plan for plan in plans if plan.status == "paused")
     assert paused.pause_reason

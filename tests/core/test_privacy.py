@@ -9,7 +9,7 @@ from tortoise.migrations.api import migrate
 from core.clock import Semester, now, today
 from core.digest import Scope, Week, build_digest
 from core.digest_view import digest_to_dict
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.iap import assemble_for_student, assemble_school
 from core.services import consultations, iaps, needs, privacy, signals
 from core.services.overview import students_at_risk
@@ -121,7 +121,7 @@ async def test_a_school_wide_read_is_one_event_however_many_students(world):
 
 
 async def test_a_refused_read_leaves_no_read_event(world):
-    with pytest.raises(AccessDenied):
+    with pytest.raises(NotFound):
         await assemble_for_student(world.teacher_b, world.student_a1.id, SEMESTER)
     with pytest.raises(NotFound):
         await signals.list_risk_signals(world.teacher_a, 999_999)
