@@ -23,7 +23,6 @@ from tests.world import teacher_at
 
 NOON = datetime.combine(today() + timedelta(days=1), time(12), tzinfo=RIGA).astimezone(UTC)
 STALE_LV = "Šī poga vairs nav aktīva"
-DENIED_LV = "Jums tam nav piekļuves."
 NOT_FOUND_LV = "Nav atrasts."
 
 
