@@ -127,8 +127,13 @@ def school_scope(actor: Actor) -> Q:
 
 
 async def visible_student(actor: Actor, student_id: int) -> Student:
-    """The student, if this actor may see them; NotFound otherwise, as if there were none."""
-    student = await Student.filter(student_scope(actor), id=student_id).first()
+    """The student, if this actor may see them; NotFound otherwise, as if there were none.
+
+    An erased student is nobody's to open or write about again (school-wide counts keep them).
+    """
+    student = await Student.filter(
+        student_scope(actor), id=student_id, erased_at__isnull=True
+    ).first()
     if student is None:
         raise NotFound()
     return student

@@ -103,6 +103,10 @@ async def schools_for(actor: Actor, role: str) -> list:
 async def ask_school(message: Message, state: FSMContext, actor: Actor, bot: Bot) -> None:
     role = (await state.get_data())["role"]
     schools = await schools_for(actor, role)
+    if not schools:
+        await state.clear()
+        await message.answer(_("There is no school in your scope yet."))
+        return
     if len(schools) == 1:
         await school_set(message, state, actor, bot, schools[0])
         return

@@ -53,6 +53,7 @@ from core.services.pending import find_students
 from handlers.callbacks import PlanOpen, PlanPdf
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
 from handlers.pickers import buttons
+from handlers.plan_status import status_buttons
 from handlers.replies import answer_long, edit_or_keep, show
 from handlers.typed import parse_day
 
@@ -208,6 +209,8 @@ def plan_keyboard(
         steps.append(button(_("Consent"), PlStep(iap_id=iap_id, step="consent")))
         rows += in_rows(steps, 2)
         rows.append([button(_("Submit for approval"), PlStep(iap_id=iap_id, step="submit"))])
+    else:  # past draft: the moves it allows now (start, pause, resume, review), for its staff
+        rows += in_rows([button(text, data) for text, data in status_buttons(plan, actor)], 2)
     if actor.staff_school_ids or actor.municipality_ids:
         rows.append([button(_("PDF"), PlanPdf(iap_id=iap_id))])
     return InlineKeyboardMarkup(inline_keyboard=rows)

@@ -67,8 +67,28 @@ async def _iap_for_work(actor: Actor, iap_id: int) -> tuple[Iap, Student, School
     return iap, student, school
 
 
+CHANGED_MEANWHILE = N_("The plan changed meanwhile. Open it again and try once more.")
+
+
+async def _hold(iap: Iap, status: str) -> None:
+    """Inside the caller's transaction: the plan is still in `status`, else Conflict. The update
+    locks the plan's row until the end of the transaction, so simultaneous signatures, returns
+    and moves of one plan go one at a time."""
+    if not await Iap.filter(id=iap.id, status=status).update(updated_at=now()):
+        raise Conflict(CHANGED_MEANWHILE)
+
+
 async def _move(iap: Iap, actor: Actor, to_status: str, comment: str | None = None) -> None:
-    """Change status and record the step in the IAP's history, inside the caller's transaction."""
+    """Change status and record the step in the IAP's history, inside the caller's transaction.
+
+    Only from the status the plan was read in: a plan moved meanwhile by someone else is a
+    Conflict, and the caller's transaction saves nothing.
+    """
+    moved = await Iap.filter(id=iap.id, status=iap.status).update(
+        status=to_status, pause_reason=iap.pause_reason, updated_at=now()
+    )
+    if not moved:
+        raise Conflict(CHANGED_MEANWHILE)
     await IapTransition.create(
         iap_id=iap.id,
         from_status=iap.status,
@@ -77,7 +97,6 @@ async def _move(iap: Iap, actor: Actor, to_status: str, comment: str | None = No
         comment=comment,
     )
     iap.status = to_status
-    await iap.save(update_fields=["status", "pause_reason", "updated_at"])
     await audit.record(actor.id, f"iap.{to_status}", "iap", iap.id)
 
 
@@ -170,13 +189,14 @@ async def record_consent(
         raise NotFound()
     student = await visible_student(actor, iap.student_id)
     school = await School.get(id=student.school_id)
+    staff = can_work_with(actor, student, school.municipality_id)
     own_child = student.id in actor.child_ids
-    if not own_child and not can_work_with(actor, student, school.municipality_id):
+    if not own_child and not staff:
         raise AccessDenied()
     if iap.status != "draft":
         raise Conflict(N_("Consent is recorded while the plan is a draft."))
-    if own_child and method in (None, ONLINE):
-        method, signed_on = ONLINE, None
+    if own_child and (not staff or method in (None, ONLINE)):
+        method, signed_on = ONLINE, None  # a parent answers for themselves, in the bot
     else:
         signed_on = _paper_form_date(method, signed_on)
     async with in_transaction():
@@ -295,6 +315,7 @@ async def submit_for_approval(actor: Actor, iap_id: int) -> Iap:
     if not may_sign(actor, "preparer", school, iap.preparer_id):
         raise AccessDenied()
     async with in_transaction():
+        await _hold(iap, "draft")
         signed = await IapApproval.create(iap_id=iap.id, step="preparer", person_id=actor.id)
         await _move(iap, actor, "in_approval")
         await _tell_next_approvers(iap, school, [signed])
@@ -318,22 +339,33 @@ async def approve_iap(actor: Actor, iap_id: int) -> Iap:
                 "another approver must sign it."
             )
         )
-    async with in_transaction():
-        new = await IapApproval.create(iap_id=iap.id, step=step, person_id=actor.id)
-        await audit.record(actor.id, f"iap.approve_{step}", "iap", iap.id)
-        if next_step(school, signed | {step}) is not None:
-            await _tell_next_approvers(iap, school, [*approvals, new])
-        else:
-            await _move(iap, actor, "approved")
-            if iap.preparer_id is not None:
-                await outbox.enqueue(
-                    iap.preparer_id,
-                    outbox.IAP_APPROVED,
-                    {"iap_id": iap.id},
-                    respect_quiet_hours=True,
-                    dedupe_key=f"{iap.id}:{new.id}",
-                )
+    try:
+        async with in_transaction():
+            await _hold(iap, "in_approval")
+            new = await IapApproval.create(iap_id=iap.id, step=step, person_id=actor.id)
+            await _approved(actor, iap, school, step, signed, [*approvals, new])
+    except IntegrityError:  # someone signed this step a moment earlier
+        raise Conflict(CHANGED_MEANWHILE) from None
     return iap
+
+
+async def _approved(
+    actor: Actor, iap: Iap, school: School, step: str, signed: set[str], approvals: list
+) -> None:
+    """After a signature: tell the next approvers, or approve the plan and tell its preparer."""
+    await audit.record(actor.id, f"iap.approve_{step}", "iap", iap.id)
+    if next_step(school, signed | {step}) is not None:
+        await _tell_next_approvers(iap, school, approvals)
+        return
+    await _move(iap, actor, "approved")
+    if iap.preparer_id is not None:
+        await outbox.enqueue(
+            iap.preparer_id,
+            outbox.IAP_APPROVED,
+            {"iap_id": iap.id},
+            respect_quiet_hours=True,
+            dedupe_key=f"{iap.id}:{approvals[-1].id}",
+        )
 
 
 async def return_iap(actor: Actor, iap_id: int, comment: str) -> Iap:
@@ -350,6 +382,7 @@ async def return_iap(actor: Actor, iap_id: int, comment: str) -> Iap:
     ):
         raise AccessDenied()
     async with in_transaction():
+        await _hold(iap, "in_approval")
         await IapApproval.filter(iap_id=iap.id).delete()
         await _move(iap, actor, "draft", comment)
         if iap.preparer_id is not None and iap.preparer_id != actor.id:
@@ -575,7 +608,10 @@ def _checked_factors(risk_factors: list[str] | None) -> list[str]:
 
 def _checked_quantity(planned_quantity: Decimal | float | str | None) -> Decimal:
     try:
-        quantity = Decimal(str(planned_quantity).replace(",", ".")).quantize(Decimal("0.1"))
+        quantity = Decimal(str(planned_quantity).replace(",", "."))
+        if not quantity.is_finite():
+            raise InvalidOperation
+        quantity = quantity.quantize(Decimal("0.1"))
     except InvalidOperation:
         raise InvalidInput(N_("Give the planned quantity as a number.")) from None
     if not Decimal("0.5") <= quantity <= Decimal(500):

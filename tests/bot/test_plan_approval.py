@@ -397,3 +397,17 @@ async def test_reminders_reach_teachers_preparers_and_approvers(sim, world, monk
     assert teacher.last.text.startswith("Semestra beigas: ")
     assert "1 Jūsu atbalsta plāns vēl tiek īstenots" in teacher.last.text
     assert teacher.last.buttons() == [("Anna Kalnina", PlanOpen(iap_id=waiting.id).pack())]
+
+
+async def test_the_plan_message_offers_its_moves_to_the_preparer(sim, world):
+    iap = await submitted(world.student_a1, world.teacher_a)
+    await iaps.approve_iap(world.coordinator_a, iap.id)
+    await iaps.approve_iap(world.coordinator_m1, iap.id)
+    await iaps.move_iap(world.teacher_a, iap.id, "in_progress")
+    teacher = sim.user(101)
+    await teacher.send("/menu")
+    replies = await teacher.press_data(PlanOpen(iap_id=iap.id).pack())
+    assert "Nodot pārskatīšanai" in labels(replies[-1])
+    await teacher.press("Nodot pārskatīšanai")
+    await teacher.press("Jā")
+    assert await status(iap) == "under_review"

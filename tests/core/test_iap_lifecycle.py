@@ -133,3 +133,22 @@ async def test_plan_texts_with_a_nul_are_refused_and_the_plan_stays(world, step)
                 coordinator, iap.id, evaluation=text, risk_outcome="reduced", continues=False
             )
     assert (await iaps.Iap.get(id=iap.id)).status == before
+
+
+async def test_a_plan_moved_meanwhile_is_not_moved_again_from_a_stale_copy(world):
+    preparer = await teacher_at(world.school_v, "Teacher V", 120)
+    iap = await _ready_plan(world, world.student_v1, preparer)
+    stale = await iaps.Iap.get(id=iap.id)  # read while in approval
+    await iaps.return_iap(world.coordinator_v, iap.id, "Vairāk stundu")
+    with pytest.raises(Conflict):
+        await iaps._move(stale, world.coordinator_v, "approved")
+    assert (await iaps.Iap.get(id=iap.id)).status == "draft"
+
+
+async def test_a_parent_consents_online_whatever_method_they_name(world):
+    iap = await iaps.open_iap(world.teacher_a, world.student_a1.id)
+    await iaps.record_consent(
+        world.parent_a1, iap.id, given=True, method="adult_student", signed_on=today()
+    )
+    recorded = await iaps.Iap.get(id=iap.id)
+    assert (recorded.consent_method, recorded.consent_signed_on) == ("online", None)

@@ -388,3 +388,11 @@ def test_the_retention_cutoff_is_the_years_before_today():
     day = datetime(2031, 2, 14).date()
     assert privacy.retention_cutoff(5, day) == datetime(2026, 2, 14).date()
     assert privacy.retention_cutoff(1, datetime(2028, 2, 29).date()) == datetime(2027, 2, 28).date()
+
+
+async def test_an_erased_student_is_nobodys_to_see_or_write_about(world):
+    await privacy.erase_student(world.student_a1.id)
+    with pytest.raises(NotFound):
+        await signals.record_risk_signal(world.teacher_a, world.student_a1.id, "behaviour")
+    with pytest.raises(NotFound):
+        await assemble_for_student(world.coordinator_a, world.student_a1.id, SEMESTER)
