@@ -125,3 +125,25 @@ async def teacher_at(school: School, name: str, telegram_id: int) -> Actor:
     return await _person(
         name, telegram_id, {"role": "teacher", "specialty": "teacher", "school": school}
     )
+
+
+async def submitted_plan(student: Student, preparer: Actor, consent_by: Actor | None = None):
+    """A plan sent for approval by its preparer: a signal, two consultations, paper consent."""
+    from core.clock import today
+    from core.services import iaps, signals
+
+    await signals.record_risk_signal(preparer, student.id, "low_achievement")
+    iap = await iaps.open_iap(preparer, student.id)
+    for specialist in ("psychologist", "social_pedagogue"):
+        await iaps.add_measure(
+            preparer,
+            iap.id,
+            kind="consultation",
+            specialist_type=specialist,
+            planned_quantity=4,
+            risk_factors=["low_achievement"],
+        )
+    await iaps.record_consent(
+        consent_by or preparer, iap.id, given=True, method="paper", signed_on=today()
+    )
+    return await iaps.submit_for_approval(preparer, iap.id)

@@ -2,11 +2,11 @@
 
 from core.services import iaps
 from storage.models import IapMeasure
-from tests.core.test_plan_review import ready_plan
+from tests.world import submitted_plan
 
 
 async def test_a_plan_is_reviewed_measure_by_measure_over_http(api, world, token_for):
-    iap = await ready_plan(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     await iaps.approve_iap(world.coordinator_a, iap.id)
     await iaps.approve_iap(world.coordinator_m1, iap.id)
     teacher = await token_for(world.teacher_a)

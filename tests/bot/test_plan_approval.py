@@ -11,7 +11,7 @@ from bot.sender import Pacer, Sender
 from core import clock
 from core.clock import RIGA, Semester, today
 from core.formatting import semester_text
-from core.services import iaps, people, signals
+from core.services import iaps, people
 from core.services.reminders import queue_reminders
 from handlers.approvals import PlanAction
 from handlers.callbacks import PlanOpen
@@ -19,7 +19,7 @@ from handlers.plan_status import MoveAnswer, PlanMove, Review
 from storage.models import Iap, IapApproval, IapMeasure, OutboxItem, RiskSignal
 from tests.bot.conftest import make_simulator
 from tests.bot.virtual_time import VirtualTime
-from tests.world import teacher_at
+from tests.world import submitted_plan, teacher_at
 
 NOON = datetime.combine(today() + timedelta(days=1), time(12), tzinfo=RIGA).astimezone(UTC)
 STALE_LV = "Šī poga vairs nav aktīva"
@@ -49,30 +49,12 @@ def labels(sent) -> list[str]:
     return [text for text, _ in sent.buttons()]
 
 
-async def submitted(student, preparer, consent_by=None) -> Iap:
-    await signals.record_risk_signal(preparer, student.id, "low_achievement")
-    iap = await iaps.open_iap(preparer, student.id)
-    for specialist in ("psychologist", "social_pedagogue"):
-        await iaps.add_measure(
-            preparer,
-            iap.id,
-            kind="consultation",
-            specialist_type=specialist,
-            planned_quantity=4,
-            risk_factors=["low_achievement"],
-        )
-    await iaps.record_consent(
-        consent_by or preparer, iap.id, given=True, method="paper", signed_on=today()
-    )
-    return await iaps.submit_for_approval(preparer, iap.id)
-
-
 async def status(iap: Iap) -> str:
     return (await Iap.get(id=iap.id)).status
 
 
 async def test_a_plan_goes_from_submitted_to_continued_next_semester_in_latvian(sim, world):
-    iap = await submitted(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     assert await deliver(sim) == 1
     school = sim.user(104)
     [waiting] = school.inbox
@@ -199,7 +181,7 @@ async def test_a_state_vocational_plan_skips_the_municipality_and_closes_in_russ
     teacher = await teacher_at(world.school_v, "Teacher V", 120)
     for person in (teacher, world.coordinator_v):
         await people.set_locale(person.id, "ru")
-    iap = await submitted(world.student_v1, teacher)
+    iap = await submitted_plan(world.student_v1, teacher)
     await deliver(sim)
     coordinator = sim.user(105)
     assert coordinator.last.text.startswith("План поддержки ожидает Вашего утверждения.")
@@ -247,7 +229,7 @@ async def test_a_state_vocational_plan_skips_the_municipality_and_closes_in_russ
 async def test_a_returned_plan_reaches_its_preparer_with_the_comment_and_a_way_to_fix_it(
     sim, world
 ):
-    iap = await submitted(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     await deliver(sim)
     coordinator = sim.user(104)
     await coordinator.press("Atgriezt")
@@ -274,7 +256,7 @@ async def test_a_returned_plan_reaches_its_preparer_with_the_comment_and_a_way_t
 
 
 async def test_a_message_no_longer_true_when_it_goes_out_is_not_sent(sim, world):
-    iap = await submitted(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     await iaps.return_iap(world.coordinator_a, iap.id, "Vēl ne")  # before the sender ran
     assert await deliver(sim) == 1  # the return, not the plan that no longer waits
     assert sim.session.chats[104] == []
@@ -286,7 +268,7 @@ async def test_a_message_no_longer_true_when_it_goes_out_is_not_sent(sim, world)
 
 
 async def test_every_refusal_says_why(sim, world):
-    iap = await submitted(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     teacher = sim.user(101)
     await teacher.send("/menu")
     start = PlanMove(to="in_progress", iap_id=iap.id).pack()
@@ -319,7 +301,7 @@ async def test_every_refusal_says_why(sim, world):
     assert teacher.alerts[-1] == "Plāns jau tiek īstenots."
 
     # the preparer may not approve their own plan, and is not told it waits
-    mine = await submitted(world.student_a2, world.coordinator_a)
+    mine = await submitted_plan(world.student_a2, world.coordinator_a)
     await deliver(sim)
     coordinator = sim.user(104)
     assert all("Janis Ozols" not in sent.text for sent in coordinator.inbox)
@@ -333,7 +315,7 @@ async def test_every_refusal_says_why(sim, world):
 
 
 async def test_coordinators_move_a_plan_from_iap(sim, world):
-    iap = await submitted(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     coordinator = sim.user(104)
     replies = await coordinator.send("/iap kalnin")
     assert labels(replies[-1]) == ["PDF drukāšanai"]  # in approval: nothing to move
@@ -349,7 +331,7 @@ async def test_coordinators_move_a_plan_from_iap(sim, world):
 
 
 async def test_reminders_reach_teachers_preparers_and_approvers(sim, world, monkeypatch):
-    waiting = await submitted(world.student_a1, world.teacher_a)
+    waiting = await submitted_plan(world.student_a1, world.teacher_a)
     semester = Semester.current()
     day = semester.start + timedelta(days=2)
     monkeypatch.setattr(clock, "today", lambda: day)
@@ -400,7 +382,7 @@ async def test_reminders_reach_teachers_preparers_and_approvers(sim, world, monk
 
 
 async def test_the_plan_message_offers_its_moves_to_the_preparer(sim, world):
-    iap = await submitted(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     await iaps.approve_iap(world.coordinator_a, iap.id)
     await iaps.approve_iap(world.coordinator_m1, iap.id)
     await iaps.move_iap(world.teacher_a, iap.id, "in_progress")

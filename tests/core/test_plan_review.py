@@ -2,31 +2,12 @@
 
 import pytest
 
-from core.clock import Semester, today
+from core.clock import Semester
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.iap import assemble_for_student
-from core.services import iaps, outbox, signals
+from core.services import iaps, outbox
 from storage.models import Iap, IapMeasure, IapRiskGroup, Membership, OutboxItem, Person
-from tests.world import teacher_at
-
-
-async def ready_plan(student, preparer, consent_by=None):
-    """A draft with a measure and consent, sent for approval by its preparer."""
-    await signals.record_risk_signal(preparer, student.id, "low_achievement")
-    iap = await iaps.open_iap(preparer, student.id)
-    for specialist in ("psychologist", "social_pedagogue"):
-        await iaps.add_measure(
-            preparer,
-            iap.id,
-            kind="consultation",
-            specialist_type=specialist,
-            planned_quantity=4,
-            risk_factors=["low_achievement"],
-        )
-    await iaps.record_consent(
-        consent_by or preparer, iap.id, given=True, method="paper", signed_on=today()
-    )
-    return await iaps.submit_for_approval(preparer, iap.id)
+from tests.world import submitted_plan, teacher_at
 
 
 async def told(kind: str) -> list[tuple[int, int]]:
@@ -44,7 +25,7 @@ async def second_coordinator_of(school, telegram_id: int):
 async def test_each_approver_is_told_when_the_plan_reaches_their_step_and_the_preparer_at_the_end(
     world,
 ):
-    iap = await ready_plan(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     assert await told(outbox.IAP_WAITING) == [(world.coordinator_a.id, iap.id)]
 
     await iaps.approve_iap(world.coordinator_a, iap.id)
@@ -61,7 +42,7 @@ async def test_each_approver_is_told_when_the_plan_reaches_their_step_and_the_pr
 
 async def test_a_state_vocational_school_skips_the_municipality_in_the_messages_too(world):
     teacher_v = await teacher_at(world.school_v, "Teacher V", 120)
-    iap = await ready_plan(world.student_v1, teacher_v)
+    iap = await submitted_plan(world.student_v1, teacher_v)
     assert await told(outbox.IAP_WAITING) == [(world.coordinator_v.id, iap.id)]
     await iaps.approve_iap(world.coordinator_v, iap.id)
     assert await told(outbox.IAP_WAITING) == [(world.coordinator_v.id, iap.id)]
@@ -71,11 +52,11 @@ async def test_a_state_vocational_school_skips_the_municipality_in_the_messages_
 async def test_who_may_not_sign_a_step_is_not_told_of_it(world):
     other = await second_coordinator_of(world.school_a, 130)
     # coordinator_a recorded the consent: only the other coordinator of the school may sign
-    iap = await ready_plan(world.student_a1, world.teacher_a, consent_by=world.coordinator_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a, consent_by=world.coordinator_a)
     assert await told(outbox.IAP_WAITING) == [(other.id, iap.id)]
 
     # the municipality coordinator prepared this one: no one else in the municipality signs
-    mine = await ready_plan(world.student_a2, world.coordinator_m1)
+    mine = await submitted_plan(world.student_a2, world.coordinator_m1)
     assert {person for person, plan in await told(outbox.IAP_WAITING) if plan == mine.id} == {
         world.coordinator_a.id,
         other.id,
@@ -89,7 +70,7 @@ async def test_who_may_not_sign_a_step_is_not_told_of_it(world):
 async def test_a_returned_plan_sent_again_is_told_again_and_the_preparer_hears_of_the_return(
     world,
 ):
-    iap = await ready_plan(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     await iaps.return_iap(world.coordinator_a, iap.id, "Add hours")
     assert await told(outbox.IAP_RETURNED) == [(world.teacher_a.id, iap.id)]
     await iaps.submit_for_approval(world.teacher_a, iap.id)
@@ -98,7 +79,7 @@ async def test_a_returned_plan_sent_again_is_told_again_and_the_preparer_hears_o
 
 async def under_review(world):
     """Anna's plan at school A, approved, in progress and sent for review by its preparer."""
-    iap = await ready_plan(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     await iaps.approve_iap(world.coordinator_a, iap.id)
     await iaps.approve_iap(world.coordinator_m1, iap.id)
     await iaps.move_iap(world.teacher_a, iap.id, "in_progress")
@@ -107,7 +88,7 @@ async def under_review(world):
 
 
 async def test_moves_are_refused_with_the_reason_of_the_status(world):
-    iap = await ready_plan(world.student_a1, world.teacher_a)
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
     with pytest.raises(Conflict) as refused:
         await iaps.move_iap(world.teacher_a, iap.id, "in_progress")
     assert refused.value.text("lv") == (
@@ -134,7 +115,7 @@ async def test_each_measure_is_rated_before_the_review_ends(world):
         await iaps.evaluate_measure(world.teacher_a, iap.id, first.id, realised="mostly")
     with pytest.raises(AccessDenied):
         await iaps.evaluate_measure(world.parent_a1, iap.id, first.id, realised="full")
-    other = await ready_plan(world.student_a2, world.teacher_a)
+    other = await submitted_plan(world.student_a2, world.teacher_a)
     other_measure = await IapMeasure.filter(iap_id=other.id).first()
     with pytest.raises(NotFound):
         await iaps.evaluate_measure(world.teacher_a, iap.id, other_measure.id, realised="full")

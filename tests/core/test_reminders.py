@@ -10,7 +10,8 @@ from core.services import iaps, outbox
 from core.services.reminders import queue_reminders
 from storage.models import Iap, IapApproval, OutboxItem, Person, RiskSignal, Student
 from storage.query_counter import count_queries
-from tests.core.test_plan_review import ready_plan, second_coordinator_of
+from tests.core.test_plan_review import second_coordinator_of
+from tests.world import submitted_plan
 
 AUTUMN = Semester(2026, 1)
 
@@ -125,8 +126,8 @@ async def waiting_since(iap_id: int, day: date) -> None:
 
 async def test_an_approver_hears_once_of_plans_waiting_more_than_five_school_days(world, on_day):
     other = await second_coordinator_of(world.school_a, 130)
-    a1 = await ready_plan(world.student_a1, world.teacher_a)
-    a2 = await ready_plan(world.student_a2, world.teacher_a, consent_by=world.coordinator_a)
+    a1 = await submitted_plan(world.student_a1, world.teacher_a)
+    a2 = await submitted_plan(world.student_a2, world.teacher_a, consent_by=world.coordinator_a)
     await waiting_since(a1.id, date(2026, 3, 2))  # a Monday
     await waiting_since(a2.id, date(2026, 3, 2))
 
