@@ -13,6 +13,8 @@ from aiogram.utils.i18n import I18n
 from fastapi import FastAPI
 from redis.asyncio import Redis
 
+from api.app import create_app
+from api.health import RUNNING, STARTING, BotStatus, bot_status
 from bot.access_log import uvicorn_log_config
 from bot.factory import create_bot, create_dispatcher, set_commands
 from bot.i18n import create_i18n
@@ -20,8 +22,6 @@ from bot.scheduler import create_scheduler
 from bot.sender import Sender
 from bot.settings import BotSettings
 from bot.webhook import WEBHOOK_PATH, webhook_router, webhook_secret
-from core.api.app import create_app
-from core.api.health import RUNNING, STARTING, BotStatus, bot_status
 from storage.db import database
 from storage.redis import Lease, connect_redis
 

@@ -20,9 +20,30 @@ class School(Model):
     municipality: fields.ForeignKeyRelation[Municipality] = fields.ForeignKeyField(
         "models.Municipality", related_name="schools", on_delete=fields.RESTRICT
     )
+    # The school's own settings; null means the programme's default (see core.catalogues).
+    lessons_per_day = fields.SmallIntField(null=True)
+    absence_caution_percent = fields.DecimalField(max_digits=4, decimal_places=1, null=True)
+    absence_high_percent = fields.DecimalField(max_digits=4, decimal_places=1, null=True)
+    absence_window_days = fields.SmallIntField(null=True)
 
     class Meta:
         table = "school"
+
+
+class SchoolHoliday(Model):
+    """Days a school does not teach beyond the national calendar: its own breaks and closures."""
+
+    id = fields.IntField(primary_key=True)
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="holidays", on_delete=fields.CASCADE
+    )
+    first_day = fields.DateField()
+    last_day = fields.DateField()
+    name = fields.CharField(max_length=120, null=True)
+
+    class Meta:
+        table = "school_holiday"
+        unique_together = (("school", "first_day"),)
 
 
 class SchoolClass(Model):
@@ -49,6 +70,11 @@ class Student(Model):
     first_name = fields.CharField(max_length=80)
     last_name = fields.CharField(max_length=80)
     family_language = fields.CharField(max_length=8, default="lv")
+    # The school register's pupil id (the e-journal's or the national register's), never a
+    # personal identity code: what roster and attendance files name the student by.
+    student_ref = fields.CharField(max_length=40, null=True)
+    left_at = fields.DateField(null=True)  # left the school: off the lists, records kept
+    absence_level = fields.CharField(max_length=16, null=True)  # caution | high, from attendance
     # On the roster since (for retention); null only in the schema: SQLite cannot make it
     # required without rebuilding the table, which would cascade-delete the student's records.
     created_at = fields.DatetimeField(auto_now_add=True, null=True)
@@ -56,6 +82,32 @@ class Student(Model):
 
     class Meta:
         table = "student"
+        unique_together = (("school", "student_ref"),)
+
+
+class Absence(Model):
+    """Lessons a student missed on one school day, unexcused and excused: one row a day."""
+
+    id = fields.BigIntField(primary_key=True)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="absences", on_delete=fields.CASCADE
+    )
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="absences", on_delete=fields.RESTRICT
+    )  # the student's on that day
+    day = fields.DateField()
+    unexcused = fields.SmallIntField(default=0)
+    excused = fields.SmallIntField(default=0)
+    source = fields.CharField(max_length=16)  # import | bot
+    reporter: fields.ForeignKeyNullableRelation["Person"] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="absences_logged", on_delete=fields.SET_NULL
+    )
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "absence"
+        unique_together = (("student", "day"),)
+        indexes = (("school_id", "day"),)
 
 
 class Ngo(Model):

@@ -92,7 +92,7 @@ async def api(db):
     """An HTTP client on the API app, over the test database."""
     import httpx
 
-    from core.api.app import create_app
+    from api.app import create_app
 
     transport = httpx.ASGITransport(app=create_app(manage_database=False))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:

@@ -68,7 +68,7 @@ async def test_the_document_lists_the_codes_a_field_takes(api):
 async def test_an_unexpected_error_is_a_500_in_the_shape_and_logs_no_data(caplog):
     import httpx
 
-    from core.api.app import create_app
+    from api.app import create_app
 
     app = create_app(manage_database=False)
 

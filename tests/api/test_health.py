@@ -22,7 +22,7 @@ def test_the_served_app_migrates_and_answers_from_any_task(empty_database_url, m
     """As under uvicorn: the lifespan opens the database, requests run in other tasks."""
     from fastapi.testclient import TestClient
 
-    from core.api.app import create_app
+    from api.app import create_app
 
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     monkeypatch.delenv("REDIS_URL", raising=False)

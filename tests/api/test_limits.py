@@ -1,6 +1,6 @@
 """Request bodies: the caller is authenticated before a byte is read, and bodies are capped."""
 
-from core.api.guard import CSV_LIMIT, JSON_LIMIT
+from api.guard import CSV_LIMIT, JSON_LIMIT
 
 CHUNK = 64 * 1024
 HUGE = 50 * 1024 * 1024

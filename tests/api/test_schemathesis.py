@@ -18,7 +18,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 from schemathesis.python.asgi import shutdown_lifespans
 
-from core.api.app import create_app
+from api.app import create_app
 from core.clock import now
 from core.services.people import _hash as token_hash
 from storage.db import database

@@ -8,6 +8,7 @@ import pytest
 from aiohttp import web
 from tortoise import connections
 
+from api.health import BotStatus
 from bot import runner
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_i18n
@@ -16,7 +17,6 @@ from bot.sender import Pacer, Sender
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN
 from core import audit
-from core.api.health import BotStatus
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
 from storage.models import Membership, OutboxItem, Person, RiskSignal
 from storage.redis import connect_redis

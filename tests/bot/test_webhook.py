@@ -2,12 +2,12 @@
 
 import httpx
 
+from api.app import create_app
 from bot.factory import create_bot, create_dispatcher
 from bot.session import RecordingSession
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN
 from bot.webhook import WEBHOOK_PATH, webhook_router, webhook_secret
-from core.api.app import create_app
 
 
 def start_update(update_id: int, user_id: int) -> dict:

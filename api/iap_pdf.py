@@ -3,8 +3,8 @@
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from core.api.deps import AuthenticateFirst, CurrentActor, Locale
-from core.api.errors import ErrorOut
+from api.deps import AuthenticateFirst, CurrentActor, Locale
+from api.errors import ErrorOut
 from core.iap import assemble_iap
 from core.iap_pdf import iap_pdf, pdf_filename
 from core.ids import Id

@@ -4,11 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from core import audit, catalogues
-from core.access import visible_student
-from core.api.deps import AuthenticateFirst, CurrentActor, Locale, SemesterParam, semester_param
-from core.api.errors import answers
-from core.api.schemas import (
+from api.deps import AuthenticateFirst, CurrentActor, Locale, SemesterParam, semester_param
+from api.errors import answers
+from api.schemas import (
     AbsencesIn,
     ActivityIn,
     ActivityOut,
@@ -37,6 +35,8 @@ from core.api.schemas import (
     SchoolOut,
     StudentOut,
 )
+from core import audit, catalogues
+from core.access import visible_student
 from core.errors import InvalidInput
 from core.i18n import N_
 from core.iap import assemble_for_student, assemble_school

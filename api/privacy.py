@@ -5,8 +5,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from core.api.deps import AuthenticateFirst, CurrentActor, Locale
-from core.api.errors import answers
+from api.deps import AuthenticateFirst, CurrentActor, Locale
+from api.errors import answers
 from core.ids import Id
 from core.services import people, privacy
 

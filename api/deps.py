@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute
 
+from api.codes import SEMESTER_PATTERN, SemesterLabel
 from core.access import Actor
-from core.api.codes import SEMESTER_PATTERN, SemesterLabel
 from core.clock import Semester
 from core.errors import DomainError, InvalidInput
 from core.i18n import N_, from_accept_language

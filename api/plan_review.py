@@ -4,10 +4,10 @@ situation, an overall note, close or continue) is POST /iaps/{iap_id}/review."""
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from core.api.codes import MeasureRealised
-from core.api.deps import AuthenticateFirst, CurrentActor
-from core.api.errors import answers
-from core.api.schemas import FreeText, Record
+from api.codes import MeasureRealised
+from api.deps import AuthenticateFirst, CurrentActor
+from api.errors import answers
+from api.schemas import FreeText, Record
 from core.ids import Id
 from core.services import iaps
 

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from core.api.deps import AuthenticateFirst, CurrentActor, Locale
-from core.api.errors import answers
-from core.api.schemas import FreeText, MeasureOut
+from api.deps import AuthenticateFirst, CurrentActor, Locale
+from api.errors import answers
+from api.schemas import FreeText, MeasureOut
 from core.iap_view import gap_text
 from core.ids import Id
 from core.services import iaps

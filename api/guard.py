@@ -5,7 +5,7 @@ deps.AuthenticateFirst's.)"""
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.api.errors import error_response
+from api.errors import error_response
 from core.errors import DomainError
 from core.i18n import N_, from_accept_language
 

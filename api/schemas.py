@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from core.api.codes import (
+from api.codes import (
     ActivityFormat,
     ConsultationMode,
     IapStatus,

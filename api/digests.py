@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
-from core.api.codes import SCOPE_PATTERN
-from core.api.deps import AuthenticateFirst, CurrentActor, Locale
-from core.api.errors import answers
+from api.codes import SCOPE_PATTERN
+from api.deps import AuthenticateFirst, CurrentActor, Locale
+from api.errors import answers
 from core.chart import chart_png
 from core.digest import BAD_SCOPE, Scope, Week, build_digest, digest_history
 from core.digest_view import digest_to_dict, render_digest

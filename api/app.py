@@ -7,15 +7,15 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from tortoise import connections
 
-from core.api.digests import router as digests_router
-from core.api.errors import UnexpectedErrors, document_errors, install_error_handlers
-from core.api.guard import BodyLimit
-from core.api.health import bot_status
-from core.api.iap_pdf import router as iap_pdf_router
-from core.api.plan_review import router as plan_review_router
-from core.api.plans import router as plans_router
-from core.api.privacy import router as privacy_router
-from core.api.routes import router
+from api.digests import router as digests_router
+from api.errors import UnexpectedErrors, document_errors, install_error_handlers
+from api.guard import BodyLimit
+from api.health import bot_status
+from api.iap_pdf import router as iap_pdf_router
+from api.plan_review import router as plan_review_router
+from api.plans import router as plans_router
+from api.privacy import router as privacy_router
+from api.routes import router
 from storage.db import database
 from storage.redis import redis_ok
 from storage.settings import storage_settings
