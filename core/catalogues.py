@@ -178,6 +178,7 @@ APPROVAL_STEPS = Catalogue(
 
 TEACHER, SPECIALIST, PARENT, VOLUNTEER = "teacher", "specialist", "parent", "volunteer"
 SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR = "school_coordinator", "municipality_coordinator"
+PROGRAMME_ADMIN = "programme_admin"  # IKVD staff: the programme's schools and national figures
 ROLES = Catalogue(
     Entry(TEACHER, N_("Teacher")),
     Entry(SPECIALIST, N_("Support specialist")),
@@ -185,6 +186,7 @@ ROLES = Catalogue(
     Entry(VOLUNTEER, N_("Volunteer")),
     Entry(SCHOOL_COORDINATOR, N_("School coordinator")),
     Entry(MUNICIPALITY_COORDINATOR, N_("Municipality coordinator")),
+    Entry(PROGRAMME_ADMIN, N_("Programme administrator")),
 )
 
 SCHOOL_KINDS = Catalogue(

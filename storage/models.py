@@ -449,6 +449,30 @@ class IapRiskGroup(Model):
         unique_together = (("iap", "group"),)
 
 
+class StudentOutcome(Model):
+    """How an involved student's semester ended: continues, completed, moved, left early, other."""
+
+    id = fields.IntField(primary_key=True)
+    student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
+        "models.Student", related_name="outcomes", on_delete=fields.CASCADE
+    )
+    school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
+        "models.School", related_name="student_outcomes", on_delete=fields.RESTRICT
+    )  # the student's when it was recorded
+    school_year = fields.SmallIntField()
+    semester = fields.SmallIntField()
+    outcome = fields.CharField(max_length=16)  # see OUTCOMES
+    reason = fields.CharField(max_length=32, null=True)  # left early: see EARLY_LEAVING_REASONS
+    recorded_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
+        "models.Person", null=True, related_name="outcomes_recorded", on_delete=fields.SET_NULL
+    )
+    recorded_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "student_outcome"
+        unique_together = (("student", "school_year", "semester"),)
+
+
 class AuditEvent(Model):
     """Who wrote what, when. Never any free text or names."""
 

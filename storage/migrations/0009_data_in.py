@@ -1,6 +1,6 @@
 """Data in at programme scale: each school's own lessons per day, absence thresholds and holidays
 (null: the programme's default); a student's register reference, leaving date and absence level;
-and attendance as one row per student and school day.
+attendance as one row per student and school day; and how each involved student's semester ended.
 """
 
 from tortoise import migrations
@@ -42,6 +42,22 @@ class Migration(migrations.Migration):
                 ('name', fields.CharField(null=True, max_length=120)),
             ],
             options={'table': 'school_holiday', 'app': 'models', 'unique_together': (('school', 'first_day'),), 'pk_attr': 'id', 'table_description': 'Days a school does not teach beyond the national calendar: its own breaks and closures.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='StudentOutcome',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('student', fields.ForeignKeyField('models.Student', source_field='student_id', db_constraint=True, to_field='id', related_name='outcomes', on_delete=OnDelete.CASCADE)),
+                ('school', fields.ForeignKeyField('models.School', source_field='school_id', db_constraint=True, to_field='id', related_name='student_outcomes', on_delete=OnDelete.RESTRICT)),
+                ('school_year', fields.SmallIntField()),
+                ('semester', fields.SmallIntField()),
+                ('outcome', fields.CharField(max_length=16)),
+                ('reason', fields.CharField(null=True, max_length=32)),
+                ('recorded_by', fields.ForeignKeyField('models.Person', source_field='recorded_by_id', null=True, db_constraint=True, to_field='id', related_name='outcomes_recorded', on_delete=OnDelete.SET_NULL)),
+                ('recorded_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'student_outcome', 'app': 'models', 'unique_together': (('student', 'school_year', 'semester'),), 'pk_attr': 'id', 'table_description': "How an involved student's semester ended: continues, completed, moved, left early, other."},
             bases=['Model'],
         ),
         ops.AddField(
