@@ -33,7 +33,9 @@ class ErrorOut(BaseModel):
     error: str = Field(description="a stable code, e.g. not_found, invalid_input, conflict")
     detail: str = Field(description="a short explanation in the language of Accept-Language")
     fields: list[FieldProblem] | None = Field(
-        default=None, description="with invalid_input from request validation: each problem"
+        default=None,
+        description="with invalid_input: each problem (from request validation), or where in "
+        "an imported file the problem is (`line 3, column klase`)",
     )
 
 
@@ -64,9 +66,10 @@ def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def error_response(exc: DomainError, locale: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(
-        {"error": exc.code, "detail": exc.text(locale)}, status_code=exc.status, headers=headers
-    )
+    body: dict[str, Any] = {"error": exc.code, "detail": exc.text(locale)}
+    if where := exc.where():
+        body["fields"] = [{"field": where, "problem": exc.text(locale)}]
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 def _locale(request: Request) -> str:

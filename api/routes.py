@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import AuthenticateFirst, CurrentActor, Locale, SemesterParam, semester_param
 from api.errors import answers
@@ -23,6 +23,7 @@ from api.schemas import (
     MeasureIn,
     MeasureOut,
     MoveIn,
+    MoveStudentIn,
     NeedAnswerIn,
     NeedIn,
     NeedOut,
@@ -32,18 +33,26 @@ from api.schemas import (
     RiskSignalIn,
     RiskSignalOut,
     RosterOut,
+    RosterRefs,
     SchoolOut,
     StudentOut,
 )
 from core import audit, catalogues
 from core.access import visible_student
-from core.errors import InvalidInput
-from core.i18n import N_
 from core.iap import assemble_for_student, assemble_school
 from core.iap_view import iap_to_dict
 from core.ids import Id
 from core.links import invite_link
-from core.services import activities, consultations, iaps, needs, people, schools, signals
+from core.services import (
+    activities,
+    consultations,
+    iaps,
+    needs,
+    people,
+    rosters,
+    schools,
+    signals,
+)
 
 router = APIRouter(route_class=AuthenticateFirst)
 
@@ -108,7 +117,6 @@ async def create_class(actor: CurrentActor, school_id: Id, body: ClassIn) -> Cla
 
 @router.post(
     "/schools/{school_id}/roster",
-    status_code=201,
     tags=["schools"],
     openapi_extra={
         "requestBody": {
@@ -119,18 +127,56 @@ async def create_class(actor: CurrentActor, school_id: Id, body: ClassIn) -> Cla
     responses=answers(403, 404),
 )
 async def import_roster(
-    actor: CurrentActor, school_id: Id, content: Annotated[bytes, Body(media_type="text/csv")]
+    actor: CurrentActor,
+    school_id: Id,
+    request: Request,
+    partial: Annotated[bool, Query(description="only add and update; nobody leaves")] = False,
+    dry_run: Annotated[bool, Query(description="say what would change; save nothing")] = False,
 ) -> RosterOut:
-    """CSV rows `class,first_name,last_name[,family_language]`; all rows or none are saved."""
-    result = await schools.import_roster(actor, school_id, _decode(content))
-    return RosterOut(created=result.created, classes_created=result.classes_created)
+    """The school's roster, kept in sync with its register: an upsert by `student_ref`.
+
+    A CSV file (at most 5 MB, 5000 students) with a header naming the columns `student_ref`,
+    `class`, `first_name`, `last_name` and optionally `family_language`, in any order (also in
+    Latvian: `klase`, `vards`, `uzvards`, ...; other columns are ignored). UTF-8 with or without
+    BOM or cp1257; separated by commas, semicolons or tabs; any line endings: what was detected
+    is in the answer.
+
+    New refs are added; changed names, classes and family languages updated; students missing
+    from a full import leave the lists (their records and plans stay), and come back when they
+    reappear. `partial=true` only adds and updates. Importing the same file again changes
+    nothing. The whole file or nothing: the first problem is a 422 naming its line and column
+    (in `detail`, and in `fields` as `line 3, column klase`). `dry_run=true` answers the same
+    counts and saves nothing. `student_ref` is the register's pupil id, never a personal code.
+    """
+    result = await rosters.import_roster(
+        actor, school_id, request.stream(), partial=partial, dry_run=dry_run
+    )
+    return RosterOut(
+        dry_run=result.dry_run,
+        partial=result.partial,
+        rows=result.rows,
+        added=result.added,
+        updated=result.updated,
+        updated_fields=result.updated_fields,
+        moved_class=result.moved_class,
+        left=result.left,
+        returned=result.returned,
+        unchanged=result.unchanged,
+        classes_created=result.classes_created,
+        refs=RosterRefs(**result.refs),
+        encoding=result.found.encoding,
+        separator=result.found.separator,
+        line_endings=result.found.line_ending,
+    )
 
 
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidInput(N_("The file must be CSV text in UTF-8.")) from None
+@router.post("/students/{student_id}/move", tags=["students"], responses=answers(403, 404))
+async def move_student(actor: CurrentActor, student_id: Id, body: MoveStudentIn) -> StudentOut:
+    """Move a student to another school of the programme (a programme administrator, or a
+    municipality coordinator over both schools). Their plans and records go with them; the new
+    school sees them from now on, the old one no longer does."""
+    student = await rosters.move_student(actor, student_id, **body.model_dump())
+    return StudentOut.model_validate(student)
 
 
 @router.get("/students", tags=["students"])

@@ -76,11 +76,48 @@ class StudentOut(Record):
     first_name: str
     last_name: str
     family_language: str
+    student_ref: str | None = Field(description="the school register's pupil id")
+    left_at: date | None = Field(description="left the school: off the lists, records kept")
+
+
+class RosterRefs(BaseModel):
+    """The first ten student refs of each kind of change (refs only, never names)."""
+
+    added: list[str]
+    updated: list[str]
+    moved_class: list[str]
+    left: list[str]
+    returned: list[str]
 
 
 class RosterOut(BaseModel):
-    created: int
+    """What a roster import changed, or in a dry run would change, and the file's format."""
+
+    dry_run: bool = Field(description="true: nothing was saved; the counts say what would change")
+    partial: bool = Field(description="true: students missing from the file were not marked left")
+    rows: int = Field(description="students in the file")
+    added: int
+    updated: int = Field(description="students whose names, family language or ref changed")
+    updated_fields: dict[str, int] = Field(
+        description="per field (student_ref, first_name, last_name, family_language): students"
+    )
+    moved_class: int
+    left: int = Field(description="students missing from a full import: off the lists")
+    returned: int = Field(description="students who had left and are on the roster again")
+    unchanged: int
     classes_created: int
+    refs: RosterRefs
+    encoding: str = Field(description="detected: UTF-8, UTF-8 with BOM or cp1257")
+    separator: str = Field(description="detected: comma, semicolon or tab")
+    line_endings: str = Field(description="detected: LF, CRLF, CR, or several joined by +")
+
+
+class MoveStudentIn(BaseModel):
+    to_school_id: Id
+    class_name: Name = Field(min_length=1, max_length=20, description="the class at the new school")
+    student_ref: Line | None = Field(
+        default=None, max_length=40, description="the new school's register id for the student"
+    )
 
 
 class InviteIn(BaseModel):

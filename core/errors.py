@@ -17,6 +17,10 @@ class DomainError(Exception):
     def text(self, locale: str) -> str:
         return gettext(self.message, locale, **self.params)
 
+    def where(self) -> str | None:
+        """Where in the input the problem is (`line 3, column klase`), when it is one place."""
+        return None
+
 
 class InvalidInput(DomainError):
     status = 422

@@ -1,4 +1,5 @@
-"""Count the SQL queries a block of code sends: for tests and benchmarks of fixed query costs."""
+"""Count the SQL queries a block of code sends, in transactions too: for tests and benchmarks of
+fixed query costs."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,10 +28,23 @@ def count_queries(connection_name: str = "default") -> Iterator[QueryCount]:
 
         return run
 
+    def counting_transactions(original):
+        def start():
+            context = original()
+            # The transaction's own client (`connection` in SQLite's context): count it too.
+            client = getattr(context, "client", None) or context.connection
+            for name in _EXECUTORS:
+                setattr(client, name, counting(getattr(client, name)))
+            client._in_transaction = counting_transactions(client._in_transaction)
+            return context
+
+        return start
+
     for name, original in originals.items():
         setattr(connection, name, counting(original))
+    connection._in_transaction = counting_transactions(connection._in_transaction)
     try:
         yield count
     finally:
-        for name in originals:
+        for name in (*originals, "_in_transaction"):
             delattr(connection, name)

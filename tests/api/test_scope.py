@@ -36,6 +36,12 @@ PROBES = [
     ("GET", "/students", "/students?school_id={school}", None),
     ("GET", "/students", "/students?class_id={class}", None),
     ("GET", "/students/{student_id}", "/students/{student}", None),
+    (
+        "POST",
+        "/students/{student_id}/move",
+        "/students/{student}/move",
+        {"to_school_id": "{school}", "class_name": "7.a"},
+    ),
     ("GET", "/students/{student_id}/risk-signals", "/students/{student}/risk-signals", None),
     ("GET", "/students/{student_id}/consultations", "/students/{student}/consultations", None),
     ("GET", "/students/{student_id}/support-needs", "/students/{student}/support-needs", None),
@@ -213,7 +219,7 @@ def as_id(value):
 async def probe(api, headers, method: str, path: str, body, ids: dict[str, int]):
     headers = headers | {"Accept-Language": "en"}
     if body == "csv":
-        content = b"class,first_name,last_name\n7.a,Zane,Roze\n"
+        content = b"student_ref,class,first_name,last_name\nR-1,7.a,Zane,Roze\n"
         answer = await api.request(
             method,
             filled(path, ids),

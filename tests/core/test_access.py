@@ -6,9 +6,10 @@ import pytest
 
 from core.access import visible_student
 from core.clock import Semester, today
+from core.csv_import import chunks_of
 from core.errors import AccessDenied, Conflict, NotFound
 from core.iap import assemble_for_student, assemble_school
-from core.services import activities, consultations, iaps, needs, people, schools, signals
+from core.services import activities, consultations, iaps, needs, people, rosters, schools, signals
 
 ROLES = (
     "teacher_a",
@@ -66,8 +67,19 @@ def _actions(world):
             STAFF_OVER_A1,
         ),
         "import roster": (
-            lambda actor: schools.import_roster(actor, world.school_a.id, "7.a,Zane,Roze\n"),
+            lambda actor: rosters.import_roster(
+                actor,
+                world.school_a.id,
+                chunks_of(b"student_ref,class,first_name,last_name\nR-1,7.a,Zane,Roze\n"),
+                partial=True,
+            ),
             COORDINATORS_OVER_A,
+        ),
+        "move a student": (
+            lambda actor: rosters.move_student(
+                actor, world.student_a3.id, world.school_b.id, class_name="8.a"
+            ),
+            {"coordinator_m1"},
         ),
         "invite a teacher": (
             lambda actor: people.create_invite(actor, "teacher", school_id=world.school_a.id),
@@ -119,6 +131,7 @@ ACTIONS = (
     "read school IAPs",
     "list school classes",
     "import roster",
+    "move a student",
     "invite a teacher",
     "invite a parent",
     "invite a school coordinator",
