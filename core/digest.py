@@ -313,17 +313,22 @@ async def _count_students(
     """Students newly at risk, and at risk without a plan, in two queries: a row per student.
 
     Newly at risk: their first signal ever was logged in the week. At risk without a plan at the
-    end of a week: a signal of the semester logged by then, and no plan for it opened by then.
+    end of a week: a signal of the semester logged by then, and no plan for it opened by then,
+    and still on the school's lists. Students who left are not counted (their signals are).
     """
     this, _ = weeks
     in_semester = Q(observed_to__gte=semester.start, observed_to__lte=semester.end)
     students = (
-        await RiskSignal.filter(school_id__in=ids, created_at__lt=this.until)
+        await RiskSignal.filter(
+            school_id__in=ids, created_at__lt=this.until, student__left_at__isnull=True
+        )
         .annotate(
             first_logged=Min("created_at"), first_in_semester=Min("created_at", _filter=in_semester)
         )
-        .group_by("student_id", "school_id")
-        .values("student_id", "school_id", "first_logged", "first_in_semester")
+        .group_by("student_id", "school_id", "student__school_id")
+        .values(
+            "student_id", "school_id", "student__school_id", "first_logged", "first_in_semester"
+        )
     )
     plans = await Iap.filter(
         student__school_id__in=ids, school_year=semester.school_year, semester=semester.number
@@ -337,6 +342,7 @@ async def _count_students(
             if week.since <= first_logged < week.until:
                 figures.newly_at_risk += 1
             at_risk = first_in_semester is not None and first_in_semester < week.until
+            at_risk = at_risk and row["student__school_id"] == row["school_id"]  # not moved away
             if at_risk and (opened is None or opened >= week.until):
                 figures.at_risk_without_plan += 1
 

@@ -219,13 +219,15 @@ async def assemble_school(actor: Actor, school_id: int, semester: Semester) -> l
 
 
 async def school_students_in_play(school_id: int, semester: Semester) -> list[int]:
-    """Students of a school with a plan or a signal in the semester (two queries)."""
+    """Students of a school with a plan, or on its lists with a signal, in the semester (two
+    queries)."""
     with_plan = Iap.filter(
         student__school_id=school_id, school_year=semester.school_year, semester=semester.number
     ).values_list("student_id", flat=True)
     with_signal = (
         RiskSignal.filter(
             student__school_id=school_id,
+            student__left_at__isnull=True,  # a leaver's plans stay listed, not their signals
             observed_to__gte=semester.start,
             observed_to__lte=semester.end,
         )

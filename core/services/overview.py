@@ -30,7 +30,7 @@ async def students_at_risk(actor: Actor, semester: Semester) -> list[StudentAtRi
     """
     if not (actor.staff_school_ids or actor.municipality_ids):
         raise AccessDenied()
-    in_scope = Subquery(Student.filter(student_scope(actor)).values("id"))
+    in_scope = Subquery(Student.filter(student_scope(actor), left_at__isnull=True).values("id"))
     signal_rows = (
         await RiskSignal.filter(
             student_id__in=in_scope,

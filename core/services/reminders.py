@@ -63,6 +63,7 @@ def _high_risk_without_plan(semester: Semester) -> QuerySet[RiskSignal]:
         level=HIGH,
         observed_to__gte=previous(semester).start,
         student__erased_at__isnull=True,
+        student__left_at__isnull=True,
     ).exclude(student_id__in=Subquery(planned.values("student_id")))
 
 

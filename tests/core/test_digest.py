@@ -553,3 +553,20 @@ def test_each_chart_is_drawn_to_its_own_scale_whatever_was_drawn_before():
     assert render_chart(small, "lv") == alone["small"]  # right after the large one
     assert render_chart(large, "lv") == alone["large"]
     assert render_chart(small, "lv") == alone["small"]
+
+
+async def test_students_who_left_or_moved_are_not_at_risk_without_a_plan(week_of_records):
+    """Their signals stay in the school's figures; they are no longer on its lists to plan for."""
+    world = week_of_records
+    from core.services.rosters import move_student
+
+    await Student.filter(id=world.student_a2.id).update(left_at=WEEK)
+    await move_student(None, world.student_b1.id, world.school_v.id, class_name="1.k")
+    digest = await build_digest(world.coordinator_m1, municipality(world, "m1"), WEEK)
+    lines = {line.school_id: line for line in digest.schools}
+    assert lines[world.school_b.id].figures.signals == 1
+    assert lines[world.school_b.id].figures.at_risk_without_plan == 0
+    assert lines[world.school_v.id].figures.at_risk_without_plan == 0
+    school_a = await build_digest(world.coordinator_a, school(world, "a"), WEEK + timedelta(3))
+    assert school_a.figures.signals_by_group == {"learning": 1, "family": 1, "economic": 1}
+    assert (school_a.figures.at_risk_without_plan, school_a.previous.at_risk_without_plan) == (0, 1)
