@@ -293,6 +293,7 @@ async def _enrol(school: School, names: Iterator[tuple[str, str, str]]) -> list[
                     first_name=first,
                     last_name=last,
                     family_language=language,
+                    student_ref=f"EK-{100_000 + school.id * 1000 + len(students)}",  # fictional
                 )
             )
     return students

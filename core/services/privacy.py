@@ -174,7 +174,7 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
     return {
         "student": {
             **_fields(student, "id", "first_name", "last_name", "family_language"),
-            **_fields(student, "created_at", "erased_at"),
+            **_fields(student, "student_ref", "left_at", "created_at", "erased_at"),
             "class": _fields(student.school_class, "id", "grade", "name"),
             "school": _fields(student.school, "id", "name", "kind"),
             "municipality": _fields(student.school.municipality, "id", "name"),
@@ -421,7 +421,11 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
     plans = Iap.filter(student_id=student.id)
     async with in_transaction():
         erased = await Student.filter(id=student.id, erased_at__isnull=True).update(
-            first_name=ERASED, last_name=ERASED, family_language="lv", erased_at=now()
+            first_name=ERASED,
+            last_name=ERASED,
+            family_language="lv",
+            student_ref=None,  # the register's id names the child as well as a name does
+            erased_at=now(),
         )
         if not erased:
             return False

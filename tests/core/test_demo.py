@@ -92,3 +92,23 @@ async def test_the_demo_teacher_has_a_student_at_risk_to_open_a_plan_for(db):
 
 def has_amount_missing(plan) -> bool:
     return any(gap.kind == "amount_missing" for gap in blockers(plan))
+
+
+async def test_demo_students_have_register_refs_a_roster_import_matches(db):
+    from core.csv_import import chunks_of
+    from core.services.rosters import import_roster
+    from storage.models import SchoolClass, Student
+
+    await load_demo_data()
+    students = await Student.all().order_by("id")
+    assert all(s.student_ref and s.student_ref.startswith("EK-") for s in students)
+    school_id = students[0].school_id
+    classes = {c.id: c.name for c in await SchoolClass.filter(school_id=school_id)}
+    lines = [
+        f"{s.student_ref},{classes[s.school_class_id]},{s.first_name},{s.last_name}"
+        for s in students
+        if s.school_id == school_id
+    ]
+    content = "\n".join(["student_ref,class,first_name,last_name", *lines]).encode()
+    result = await import_roster(None, school_id, chunks_of(content))
+    assert result.changes == 0 and result.unchanged == len(lines)

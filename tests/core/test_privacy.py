@@ -396,3 +396,21 @@ async def test_an_erased_student_is_nobodys_to_see_or_write_about(world):
         await signals.record_risk_signal(world.teacher_a, world.student_a1.id, "behaviour")
     with pytest.raises(NotFound):
         await assemble_for_student(world.coordinator_a, world.student_a1.id, SEMESTER)
+
+
+async def test_the_register_ref_is_exported_and_erased_with_the_names(world):
+    from core.csv_import import chunks_of
+    from core.services.rosters import import_roster
+
+    roster = b"student_ref,class,first_name,last_name\nEK-100234,7.a,Anna,Kalnina\n"
+    await import_roster(None, world.school_a.id, chunks_of(roster), partial=True)
+    exported = await privacy.export_student(world.student_a1.id, "en")
+    assert (exported["student"]["student_ref"], exported["student"]["left_at"]) == (
+        "EK-100234",
+        None,
+    )
+    await privacy.erase_student(world.student_a1.id)
+    assert (await Student.get(id=world.student_a1.id)).student_ref is None
+    # The school's next import does not match the erased student: the ref is someone new.
+    result = await import_roster(None, world.school_a.id, chunks_of(roster), partial=True)
+    assert result.added == 1
