@@ -126,3 +126,39 @@ def test_privacy_erase_asks_first_and_purge_erases_past_retention(empty_database
     everyone = runner.invoke(app, ["privacy", "purge", "--before", "2999-01-01", "--yes"])
     assert everyone.exit_code == 0, everyone.output
     assert everyone.output.startswith("Erased ") and student(2)["erased_at"]
+
+
+def test_roster_import_dry_run_import_again_and_a_bad_file(
+    empty_database_url, monkeypatch, tmp_path
+):
+    """As an administrator would: a school's register export, tried, imported, imported again."""
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+    export = tmp_path / "7a.csv"
+    lines = ["Skolēna ID;Klase;Vārds;Uzvārds", "LP-1;7.a;Līga;Zvaigzne", "LP-2;7.b;Ņina;Šķēle"]
+    export.write_bytes("".join(line + "\r\n" for line in lines).encode("cp1257"))
+    command = ["roster", "import", "--school-id", "1", str(export), "--partial"]
+
+    tried = runner.invoke(app, [*command, "--dry-run"])
+    assert tried.exit_code == 0, tried.output
+    assert "Read 2 students: cp1257, semicolon-separated, CRLF line endings." in tried.output
+    assert "  added: 2 (LP-1, LP-2)" in tried.output
+    assert "Dry run: nothing was saved." in tried.output
+
+    done = runner.invoke(app, command)
+    assert "Changed (partial import):\n  added: 2 (LP-1, LP-2)" in done.output
+    again = runner.invoke(app, command)
+    assert "  added: 0\n" in again.output
+    assert "The roster was already up to date: nothing was saved." in again.output
+
+    export.write_bytes(b"student_ref,class,first_name,last_name\nLP-3,7.a,Anna\n")
+    refused = runner.invoke(app, command)
+    assert refused.exit_code == 1
+    assert "Line 2, column last_name: this cell is missing." in refused.output
+
+    moved = runner.invoke(
+        app,
+        ["roster", "move", "--student-id", "1", "--to-school-id", "2", "--class", "7.a"],
+    )
+    assert moved.exit_code == 0, moved.output
+    assert "is now at school 2" in moved.output
