@@ -124,7 +124,7 @@ async def create_class(actor: CurrentActor, school_id: Id, body: ClassIn) -> Cla
             "content": {"text/csv": {"schema": {"type": "string"}}},
         }
     },
-    responses=answers(403, 404),
+    responses=answers(403, 404, 409),
 )
 async def import_roster(
     actor: CurrentActor,

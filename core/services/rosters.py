@@ -10,6 +10,7 @@ import re
 from collections.abc import AsyncIterable
 from dataclasses import dataclass, field
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -17,7 +18,7 @@ from core.access import Actor, coordinated_school
 from core.catalogues import LANGUAGES, PROGRAMME_ADMIN
 from core.clock import today
 from core.csv_import import CellProblem, Format, find_columns, read_records
-from core.errors import AccessDenied, DomainError, InvalidInput, NotFound
+from core.errors import AccessDenied, Conflict, DomainError, InvalidInput, NotFound
 from core.i18n import N_
 from core.services.schools import NAME_LIMIT, grade_of
 from core.text import clean_line, clean_name
@@ -102,6 +103,23 @@ async def import_roster(
     result.classes_created = len(new_classes)
     if dry_run or not (result.changes or new_classes):
         return result
+    try:
+        await _write(actor, school_id, new_classes, classes, plan)
+    except IntegrityError:  # another import of the school's roster, or a move, at the same time
+        raise Conflict(
+            N_("The school's roster changed while this file was read. Please import it again.")
+        ) from None
+    return result
+
+
+async def _write(
+    actor: Actor | None,
+    school_id: int,
+    new_classes: list[str],
+    classes: dict[str, int],
+    plan: "_Plan",
+) -> None:
+    """Write the plan in one transaction, a bulk query per BATCH rows."""
     async with in_transaction():
         if new_classes:
             await SchoolClass.bulk_create(
@@ -142,7 +160,6 @@ async def import_roster(
         if plan.leaving:
             await Student.filter(id__in=plan.leaving).update(left_at=today())
         await audit.record(actor.id if actor else None, "roster.import", "school", school_id)
-    return result
 
 
 @dataclass

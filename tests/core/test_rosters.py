@@ -77,7 +77,8 @@ async def test_rename_move_class_leave_and_return(world):
         "EK-2": ("8.b", "Janis", "Ozols"),
         "EK-4": ("9.c", "Liga", "Zvaigzne"),
     }
-    assert (await Student.get(student_ref="EK-4")).family_language == "lv"
+    added = await Student.get(student_ref="EK-4")
+    assert (added.family_language, added.created_at is not None) == ("lv", True)
 
     back = await run(world, roster(*CLASS_7A))
     assert back.returned == 1 and back.refs["returned"] == ["EK-3"]
