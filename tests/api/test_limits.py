@@ -64,14 +64,20 @@ async def test_a_roster_may_be_larger_than_json_but_not_without_limit(api, world
     coordinator = await token_for(world.coordinator_a)
     url = f"/schools/{world.school_a.id}/roster"
     csv = coordinator | {"Content-Type": "text/csv"}
-    row = b"7.a,Zane,Roze\n"
-    big = await api.post(url, headers=csv, content=row * (2 * JSON_LIMIT // len(row)))
+    rows = b"".join(b"R%d,7.a,Zane,Roze\n" % n for n in range(2 * JSON_LIMIT // 18))
+    big = await api.post(
+        url, headers=csv, content=b"student_ref,class,first_name,last_name\n" + rows
+    )
     assert big.status_code == 422  # read and parsed: more rows than a roster may have
     assert big.json()["error"] == "invalid_input"
-    upload = Upload(HUGE, row)
+    upload = Upload(HUGE, b" " * 1023 + b"\n")  # blank lines: nothing stops the reading but the cap
     too_big = await api.post(url, headers=csv, content=upload)
     assert too_big.status_code == 413
     assert CSV_LIMIT < upload.read <= CSV_LIMIT + CHUNK
+    headless = Upload(HUGE, b"7.a,Zane,Roze\n")  # refused at its first line: read no further
+    refused = await api.post(url, headers=csv, content=headless)
+    assert refused.status_code == 422
+    assert headless.read <= 2 * CHUNK
 
 
 async def test_every_operation_that_needs_a_caller_reads_nothing_before_the_401(api, world):
