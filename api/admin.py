@@ -80,7 +80,7 @@ async def edit_school(actor: CurrentActor, school_id: Id, body: SchoolEditIn) ->
 
 
 @router.post(
-    "/schools/import",
+    "/imports/schools",
     status_code=201,
     openapi_extra={
         "requestBody": {

@@ -4,7 +4,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from api.codes import one_of
 from api.schemas import Line, Name, Record
@@ -28,7 +28,7 @@ class SchoolIn(BaseModel):
     municipality_id: Id
     name: Name = Field(min_length=1, max_length=200)
     kind: SchoolKind
-    state_vocational: bool = False
+    state_vocational: StrictBool = False
 
 
 class SchoolEditIn(BaseModel):
@@ -38,11 +38,11 @@ class SchoolEditIn(BaseModel):
 
     name: Name | None = Field(default=None, min_length=1, max_length=200)
     kind: SchoolKind | None = None
-    state_vocational: bool | None = None
-    lessons_per_day: int | None = Field(default=None, ge=1, le=10)
+    state_vocational: StrictBool | None = None
+    lessons_per_day: int | None = Field(default=None, ge=1, le=10, strict=True)
     absence_caution_percent: Percent | None = None
     absence_high_percent: Percent | None = None
-    absence_window_days: int | None = Field(default=None, ge=7, le=90)
+    absence_window_days: int | None = Field(default=None, ge=7, le=90, strict=True)
 
 
 class AdminSchoolOut(Record):
