@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -45,6 +46,11 @@ def _actor_id(actor: Actor | None) -> int | None:
     return actor.id if actor else None
 
 
+def _key(name: str) -> str:
+    """A name as it is compared: in any letter case, in Python (SQLite's UPPER is ASCII only)."""
+    return name.casefold()
+
+
 def _name(text: str, limit: int) -> str:
     name = clean_name(text)
     if not name or len(name) > limit:
@@ -63,24 +69,40 @@ async def list_municipalities(actor: Actor | None) -> list[Municipality]:
 async def create_municipality(actor: Actor | None, name: str) -> Municipality:
     require_programme_admin(actor)
     name = _name(name, MUNICIPALITY_NAME_LIMIT)
-    if await Municipality.exists(name__iexact=name):
-        raise Conflict(N_("A municipality of this name already exists."))
-    async with in_transaction():
-        municipality = await Municipality.create(name=name)
-        await audit.record(_actor_id(actor), "municipality.create", "municipality", municipality.id)
+    await _unique_municipality_name(name, None)
+    try:
+        async with in_transaction():
+            municipality = await Municipality.create(name=name)
+            await audit.record(
+                _actor_id(actor), "municipality.create", "municipality", municipality.id
+            )
+    except IntegrityError:  # created at the same moment by someone else
+        raise Conflict(N_("A municipality of this name already exists.")) from None
     return municipality
+
+
+async def _unique_municipality_name(name: str, municipality_id: int | None) -> None:
+    others = Municipality.all()
+    if municipality_id is not None:
+        others = others.exclude(id=municipality_id)
+    if _key(name) in {_key(other) for other in await others.values_list("name", flat=True)}:
+        raise Conflict(N_("A municipality of this name already exists."))
 
 
 async def rename_municipality(actor: Actor | None, municipality_id: int, name: str) -> Municipality:
     require_programme_admin(actor)
     municipality = await _municipality(municipality_id)
     name = _name(name, MUNICIPALITY_NAME_LIMIT)
-    if await Municipality.filter(name__iexact=name).exclude(id=municipality_id).exists():
-        raise Conflict(N_("A municipality of this name already exists."))
-    async with in_transaction():
-        municipality.name = name
-        await municipality.save(update_fields=["name"])
-        await audit.record(_actor_id(actor), "municipality.update", "municipality", municipality.id)
+    await _unique_municipality_name(name, municipality_id)
+    try:
+        async with in_transaction():
+            municipality.name = name
+            await municipality.save(update_fields=["name"])
+            await audit.record(
+                _actor_id(actor), "municipality.update", "municipality", municipality.id
+            )
+    except IntegrityError:
+        raise Conflict(N_("A municipality of this name already exists.")) from None
     return municipality
 
 
@@ -112,10 +134,10 @@ def _kind(kind: str, state_vocational: bool) -> str:
 
 
 async def _unique_school_name(name: str, municipality_id: int, school_id: int | None) -> None:
-    same = School.filter(municipality_id=municipality_id, name__iexact=name)
+    others = School.filter(municipality_id=municipality_id)
     if school_id is not None:
-        same = same.exclude(id=school_id)
-    if await same.exists():
+        others = others.exclude(id=school_id)
+    if _key(name) in {_key(other) for other in await others.values_list("name", flat=True)}:
         raise Conflict(N_("This municipality already has a school of this name."))
 
 
@@ -157,9 +179,11 @@ async def edit_school(actor: Actor | None, school_id: int, **changes: object) ->
     own settings (also its coordinators); a setting set to None goes back to the programme's
     default. Fields not given, and name, kind or flag given as None, stay as they are."""
     school = await configurable_school(actor, school_id)
-    unknown = set(changes) - set(IDENTITY) - set(SETTINGS)
-    if unknown:
-        raise ValueError(f"not a school field: {sorted(unknown)}")
+    fields = [field for field in (*IDENTITY, *SETTINGS) if field in changes]
+    if len(fields) != len(changes):
+        raise ValueError(f"not a school field: {sorted(set(changes) - set(fields))}")
+    if not fields:
+        return school
     identity = any(changes.get(field) is not None for field in IDENTITY)
     if identity and actor is not None and not actor.is_programme_admin:
         raise AccessDenied()
@@ -199,7 +223,7 @@ async def edit_school(actor: Actor | None, school_id: int, **changes: object) ->
             high=high,
         )
     async with in_transaction():
-        await school.save(update_fields=[f for f in (*IDENTITY, *SETTINGS) if f in changes])
+        await school.save(update_fields=fields)
         await audit.record(_actor_id(actor), "school.update", "school", school.id)
     return school
 
@@ -351,21 +375,20 @@ async def import_schools(actor: Actor | None, content: str) -> SchoolImport:
     """
     require_programme_admin(actor)
     rows = _parse_schools(content)
-    by_name = {m.name.casefold(): m for m in await Municipality.all()}
+    municipalities = {_key(m.name): m for m in await Municipality.all()}
+    schools = {(s.municipality_id, _key(s.name)): s for s in await School.all()}
     async with in_transaction():
         municipalities_created = created = updated = unchanged = 0
         for row in rows:
-            municipality = by_name.get(row.municipality.casefold())
+            municipality = municipalities.get(_key(row.municipality))
             if municipality is None:
                 municipality = await Municipality.create(name=row.municipality)
-                by_name[row.municipality.casefold()] = municipality
+                municipalities[_key(row.municipality)] = municipality
                 municipalities_created += 1
                 await audit.record(
                     _actor_id(actor), "municipality.create", "municipality", municipality.id
                 )
-            school = await School.filter(
-                municipality_id=municipality.id, name__iexact=row.name
-            ).first()
+            school = schools.get((municipality.id, _key(row.name)))
             wanted = {"name": row.name, "kind": row.kind, "state_vocational": row.state_vocational}
             if school is None:
                 school = await School.create(municipality_id=municipality.id, **wanted)
@@ -393,7 +416,7 @@ def _parse_schools(content: str) -> list[SchoolRow]:
                 )
             continue
         row = _school_row(line, cells)
-        key = (row.municipality.casefold(), row.name.casefold())
+        key = (_key(row.municipality), _key(row.name))
         if key in first_line:
             raise InvalidInput(
                 N_("Line {line}: this school is already on line {first}."),

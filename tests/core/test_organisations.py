@@ -140,6 +140,7 @@ async def test_settings_are_checked_and_none_is_the_programme_default(world):
     stored = await School.get(id=school_id)
     assert (stored.lessons_per_day, stored.absence_caution_percent) == (None, None)
     assert stored.absence_high_percent == Decimal("100.0")
+    await organisations.edit_school(world.admin, school_id)  # nothing given: nothing written
     assert await AuditEvent.filter(action="school.update", entity_id=school_id).count() == 3
 
 
@@ -351,6 +352,19 @@ async def assert_refused(world, content: str, problem: str) -> None:
         municipalities,
     )
     assert not await AuditEvent.filter(action__in=["school.create", "municipality.create"]).exists()
+
+
+async def test_names_match_in_any_letter_case_latvian_letters_too(world):
+    await organisations.import_schools(
+        world.admin, f"{HEADER}\nĶekavas novads,Baldones skola,general"
+    )
+    again = f"{HEADER}\nĶEKAVAS NOVADS,BALDONES SKOLA,general"
+    assert await organisations.import_schools(world.admin, again) == organisations.SchoolImport(
+        municipalities_created=0, created=0, updated=1, unchanged=0
+    )
+    assert await School.filter(name="BALDONES SKOLA").count() == 1
+    with pytest.raises(Conflict):
+        await organisations.create_municipality(world.admin, "ķekavas Novads")
 
 
 async def test_semicolons_crlf_and_a_byte_order_mark_are_read(world):
