@@ -15,7 +15,10 @@ What a caller is told when refused (the same over HTTP and in the bot):
 - AccessDenied (403) only when they can see the record but this action on it is not theirs: a
   parent reading their own child's records through a staff-only action, a teacher approving a
   plan of their school or asking for its digest, a colleague taking back someone else's signal,
-  a coordinator registering an activity for an organisation of their municipality.
+  a coordinator registering an activity for an organisation of their municipality, a teacher
+  changing their school's settings. And to anyone but the programme administrator asking for an
+  administrator's action (creating a municipality, renaming a school): refused for the role
+  before any id is looked up, so this 403 tells nothing about which ids exist either.
 """
 
 from dataclasses import dataclass, field
