@@ -17,7 +17,7 @@ What a caller is told when refused (the same over HTTP and in the bot):
   plan of their school or asking for its digest, a colleague taking back someone else's signal,
   a coordinator registering an activity for an organisation of their municipality, a teacher
   changing their school's settings. And to anyone but the programme administrator asking for an
-  administrator's action (creating a municipality, renaming a school): refused for the role
+  administrator's action (a municipality, a new school, an NGO, the import): refused for the role
   before any id is looked up, so this 403 tells nothing about which ids exist either.
 """
 
