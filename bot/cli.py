@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from bot import cli_roster
+from bot.cli_admin import admin_app
 from core.access import load_actor
 from core.catalogues import ROLES
 from core.errors import DomainError
@@ -30,6 +31,7 @@ app.add_typer(token_app, name="token")
 app.add_typer(invite_app, name="invite")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(cli_roster.app, name="roster")
+app.add_typer(admin_app, name="admin")
 
 
 def run_with_database(work: Callable[[], Awaitable[T]]) -> T:

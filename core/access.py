@@ -2,6 +2,11 @@
 
 Teacher or specialist: their own school. Parent: their own children. Volunteer: no student data.
 School coordinator: their school. Municipality coordinator: every school of their municipality.
+Programme administrator (IKVD staff, national): creates and edits municipalities, schools and
+NGOs, any school's settings and holidays, and issues the first coordinator invites; sees no
+student data at all (no students, plans or signals: every student and school scope below gives
+them nothing); national figures reach them as reports, never as records.
+A school's settings and holidays are also its own coordinators' (directly or by municipality).
 
 What a caller is told when refused (the same over HTTP and in the bot):
 - NotFound (404) when the record is outside what they may see: answered exactly as for a record
@@ -10,7 +15,10 @@ What a caller is told when refused (the same over HTTP and in the bot):
 - AccessDenied (403) only when they can see the record but this action on it is not theirs: a
   parent reading their own child's records through a staff-only action, a teacher approving a
   plan of their school or asking for its digest, a colleague taking back someone else's signal,
-  a coordinator registering an activity for an organisation of their municipality.
+  a coordinator registering an activity for an organisation of their municipality, a teacher
+  changing their school's settings. And to anyone but the programme administrator asking for an
+  administrator's action (a municipality, a new school, an NGO, the import): refused for the role
+  before any id is looked up, so this 403 tells nothing about which ids exist either.
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +28,7 @@ from tortoise.expressions import Q
 from core.catalogues import (
     MUNICIPALITY_COORDINATOR,
     PARENT,
+    PROGRAMME_ADMIN,
     SCHOOL_COORDINATOR,
     SPECIALIST,
     TEACHER,
@@ -94,6 +103,11 @@ class Actor:
     @property
     def is_coordinator(self) -> bool:
         return bool(self.coordinated_school_ids or self.municipality_ids)
+
+    @property
+    def is_programme_admin(self) -> bool:
+        """National programme administration: organisations, never student data."""
+        return PROGRAMME_ADMIN in self.roles
 
 
 async def load_actor(person_id: int) -> Actor:
@@ -179,6 +193,26 @@ async def coordinated_school(actor: Actor, school_id: int) -> School:
     if not actor.coordinates(school):
         raise AccessDenied()
     return school
+
+
+def require_programme_admin(actor: Actor | None) -> None:
+    """The programme administrator's actions: AccessDenied to anyone else (None: the operator).
+
+    Refused before any record is looked up, so the answer says nothing about which ids exist.
+    """
+    if actor is not None and not actor.is_programme_admin:
+        raise AccessDenied()
+
+
+async def configurable_school(actor: Actor | None, school_id: int) -> School:
+    """A school whose settings and holidays this actor may change: any for the programme
+    administrator (None: the operator), their own for a coordinator; AccessDenied to its staff."""
+    if actor is None or actor.is_programme_admin:
+        school = await School.get_or_none(id=school_id)
+        if school is None:
+            raise NotFound()
+        return school
+    return await coordinated_school(actor, school_id)
 
 
 async def coordinated_student(actor: Actor, student_id: int) -> Student:

@@ -199,3 +199,8 @@ LANGUAGES = ("lv", "ru", "uk", "en")
 # Absence thresholds (EWIMS): a share of lessons missed in the observed period.
 ABSENCE_HIGH_SHARE = 0.10
 LESSONS_PER_SCHOOL_DAY = 6
+
+# The programme's defaults for a school's own settings (a school's null setting means these).
+ABSENCE_CAUTION_PERCENT = 5  # unexcused absences, % of lessons in the window: caution from here
+ABSENCE_HIGH_PERCENT = 10  # ... high risk from here
+ABSENCE_WINDOW_DAYS = 28  # the rolling window the share is counted over, in calendar days

@@ -13,6 +13,7 @@ from core.access import Actor
 from core.catalogues import (
     MUNICIPALITY_COORDINATOR,
     PARENT,
+    PROGRAMME_ADMIN,
     ROLES,
     SCHOOL_COORDINATOR,
     SPECIALIST,
@@ -44,6 +45,7 @@ MENU = {
 }
 MENU[SPECIALIST] = MENU[TEACHER]
 MENU[MUNICIPALITY_COORDINATOR] = MENU[SCHOOL_COORDINATOR]
+MENU[PROGRAMME_ADMIN] = []  # the programme's administration is at the command line and the API
 
 COMMAND_HELP = {
     "absent": N_("/absent - mark unexcused absences for a class"),
@@ -74,7 +76,12 @@ ROLE_COMMANDS = {
     VOLUNTEER: ["activity", "activities"],
     SCHOOL_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
     MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
+    PROGRAMME_ADMIN: [],
 }
+ADMIN_NOTE = N_(
+    "The programme's municipalities, schools and organisations are administered with the "
+    "pumpurs admin commands and the HTTP API, not in this bot."
+)
 
 
 def menu_keyboard(actor: Actor) -> InlineKeyboardMarkup:
@@ -97,7 +104,11 @@ def how_to_join() -> str:
 
 
 async def show_menu(message: Message, actor: Actor) -> None:
-    await message.answer(_("What would you like to do?"), reply_markup=menu_keyboard(actor))
+    keyboard = menu_keyboard(actor)
+    if not keyboard.inline_keyboard:  # a role with nothing to do here: the administrator's
+        await message.answer(_(ADMIN_NOTE))
+        return
+    await message.answer(_("What would you like to do?"), reply_markup=keyboard)
 
 
 async def start_with_code(
@@ -142,6 +153,8 @@ async def help_command(message: Message, actor: Actor | None) -> None:
     else:
         commands = dict.fromkeys(c for role in sorted(actor.roles) for c in ROLE_COMMANDS[role])
         lines += [_(COMMAND_HELP[c]) for c in commands]
+        if actor.is_programme_admin:
+            lines.append(_(ADMIN_NOTE))
     lines += ["", *(_(text) for text in GENERAL_HELP.values())]
     await message.answer("\n".join(lines))
 

@@ -34,6 +34,7 @@ class World:
     parent_a1: Actor
     volunteer: Actor
     outsider: Actor
+    admin: Actor  # the programme administrator: organisations, no student data
 
 
 async def _person(name: str, telegram_id: int, *roles: dict) -> Actor:
@@ -117,6 +118,7 @@ async def build_world() -> World:
         parent_a1=await _person("Parent A1", 108, {"role": "parent", "student": student_a1}),
         volunteer=await _person("Volunteer", 109, {"role": "volunteer", "ngo": ngo}),
         outsider=await _person("Outsider", 110),
+        admin=await _person("Programme Admin", 111, {"role": "programme_admin"}),
     )
 
 

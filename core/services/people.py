@@ -10,7 +10,9 @@ from tortoise.transactions import in_transaction
 from core import audit
 from core.access import Actor, actor_of, coordinated_school, coordinated_student, load_actor
 from core.catalogues import (
+    MUNICIPALITY_COORDINATOR,
     PARENT,
+    PROGRAMME_ADMIN,
     ROLES,
     SCHOOL_COORDINATOR,
     SPECIALIST,
@@ -23,7 +25,16 @@ from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import LOCALES, N_, supported
 from core.services import needs
 from core.text import lenient_line
-from storage.models import ApiToken, Invite, Membership, Municipality, Ngo, Person, Student
+from storage.models import (
+    ApiToken,
+    Invite,
+    Membership,
+    Municipality,
+    Ngo,
+    Person,
+    School,
+    Student,
+)
 
 INVITE_DAYS = 7
 MAX_INVITE_DAYS = 30
@@ -34,6 +45,11 @@ TOKEN_USE_PRECISION = timedelta(hours=1)  # last use is written at most once an 
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# The programme administrator invites the first coordinators of schools and municipalities,
+# the first volunteers of organisations and other administrators; the rest is the coordinators'.
+ADMIN_INVITES = (SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR, VOLUNTEER, PROGRAMME_ADMIN)
 
 
 @dataclass(frozen=True)
@@ -88,12 +104,21 @@ async def _invite_scope(
     student_id: int | None,
 ) -> dict[str, int]:
     """Check the invite names the scope its role needs, within the issuer's own scope."""
+    if actor is not None and actor.is_programme_admin and role in ADMIN_INVITES:
+        actor = None  # national: any school, municipality or organisation
+    if role == PROGRAMME_ADMIN:
+        if actor is not None:
+            raise AccessDenied()
+        return {}
     if actor is not None and not actor.is_coordinator:
         raise AccessDenied()
     if role in (TEACHER, SPECIALIST, SCHOOL_COORDINATOR):
         if school_id is None:
             raise InvalidInput(N_("Choose the school."))
-        if actor is not None:
+        if actor is None:
+            if not await School.exists(id=school_id):
+                raise NotFound()
+        else:
             school = await coordinated_school(actor, school_id)
             if role == SCHOOL_COORDINATOR and school.municipality_id not in actor.municipality_ids:
                 raise AccessDenied()

@@ -28,7 +28,7 @@ from tests.world import build_world
 
 TOKENS = {
     role: f"schemathesis-{role}"
-    for role in ("teacher_a", "parent_a1", "volunteer", "coordinator_a", "coordinator_m1")
+    for role in ("teacher_a", "parent_a1", "volunteer", "coordinator_a", "coordinator_m1", "admin")
 }
 
 # Every check, with a bounded number of examples. Schema-valid input that breaks a domain rule
