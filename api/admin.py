@@ -24,7 +24,6 @@ from api.admin_schemas import (
 )
 from api.deps import AuthenticateFirst, CurrentActor
 from api.errors import answers
-from api.routes import _decode
 from api.schemas import InviteOut
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
 from core.ids import Id
@@ -96,7 +95,7 @@ async def import_schools(
     """CSV with the header `municipality,school,kind,state_vocational`; all rows or none are saved.
     Missing municipalities are created; a school already there (same name, same municipality) is
     updated, so the same file imported again changes nothing."""
-    result = await organisations.import_schools(actor, _decode(content))
+    result = await organisations.import_schools(actor, content)
     return SchoolImportOut(
         municipalities_created=result.municipalities_created,
         created=result.created,

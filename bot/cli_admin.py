@@ -228,11 +228,7 @@ def import_schools(
     Missing municipalities are created; a school already there is updated, not doubled. All
     rows or none: a bad line is named, and nothing is saved.
     """
-    try:
-        content = file.read_bytes().decode("utf-8")
-    except UnicodeDecodeError:
-        typer.echo("The file must be CSV text in UTF-8.", err=True)
-        raise typer.Exit(code=1) from None
+    content = file.read_bytes()
     result = run(lambda: organisations.import_schools(None, content))
     typer.echo(
         f"Schools: {result.created} created, {result.updated} updated, "

@@ -23,9 +23,9 @@ from core.catalogues import (
     ABSENCE_HIGH_PERCENT,
     SCHOOL_KINDS,
 )
+from core.csv_import import Format, LineProblem, chunks_of, read_records
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
-from core.services.schools import LineProblem, _rows
 from core.text import clean_line, clean_name
 from storage.models import Municipality, Ngo, School, SchoolHoliday
 
@@ -366,7 +366,7 @@ class SchoolImport:
     unchanged: int
 
 
-async def import_schools(actor: Actor | None, content: str) -> SchoolImport:
+async def import_schools(actor: Actor | None, content: bytes | str) -> SchoolImport:
     """Create or update schools from CSV rows `municipality,school,kind,state_vocational`.
 
     Municipalities are created when missing; a school of the same name (in any letter case) in
@@ -374,7 +374,7 @@ async def import_schools(actor: Actor | None, content: str) -> SchoolImport:
     All rows or none: a bad row raises InvalidInput naming its line, and nothing is saved.
     """
     require_programme_admin(actor)
-    rows = _parse_schools(content)
+    rows = await _parse_schools(content.encode() if isinstance(content, str) else content)
     municipalities = {_key(m.name): m for m in await Municipality.all()}
     schools = {(s.municipality_id, _key(s.name)): s for s in await School.all()}
     async with in_transaction():
@@ -403,17 +403,21 @@ async def import_schools(actor: Actor | None, content: str) -> SchoolImport:
     return SchoolImport(municipalities_created, created, updated, unchanged)
 
 
-def _parse_schools(content: str) -> list[SchoolRow]:
+async def _parse_schools(content: bytes) -> list[SchoolRow]:
+    """The file's rows, read as the roster is (UTF-8 or cp1257, any separator and line end)."""
     rows: list[SchoolRow] = []
     first_line: dict[tuple[str, str], int] = {}
-    for index, (line, cells) in enumerate(_rows(content)):
-        if index == 0:
+    header_seen = False
+    async for line, raw in read_records(chunks_of(content), Format()):
+        cells = _cleaned(line, raw)
+        if not header_seen:
             if [cell.lower() for cell in cells] != SCHOOLS_HEADER[: len(cells)] or len(cells) < 3:
                 raise InvalidInput(
                     N_("Line {line}: the first line must be the header {header}."),
                     line=line,
                     header=",".join(SCHOOLS_HEADER),
                 )
+            header_seen = True
             continue
         row = _school_row(line, cells)
         key = (_key(row.municipality), _key(row.name))
@@ -432,6 +436,14 @@ def _parse_schools(content: str) -> list[SchoolRow]:
     if not rows:
         raise InvalidInput(N_("The file has no schools."))
     return rows
+
+
+def _cleaned(line: int, raw: list[str]) -> list[str]:
+    """The record's cells by the text rule; a refused character names the line."""
+    try:
+        return [clean_line(cell) for cell in raw]
+    except InvalidInput as problem:
+        raise LineProblem(line, problem) from None
 
 
 def _school_row(line: int, cells: list[str]) -> SchoolRow:
