@@ -144,6 +144,15 @@ PROBES = [
     ("GET", "/digests/{scope}", "/digests/school-{school}", None),
     ("GET", "/digests/{scope}", "/digests/municipality-{municipality}", None),
     ("GET", "/digests/{scope}/chart.png", "/digests/school-{school}/chart.png", None),
+    ("GET", "/effectiveness/{scope}", "/effectiveness/school-{school}", None),
+    ("GET", "/effectiveness/{scope}", "/effectiveness/municipality-{municipality}", None),
+    (
+        "GET",
+        "/effectiveness/{scope}",
+        "/effectiveness/municipality-{municipality}?format=xlsx",
+        None,
+    ),
+    ("GET", "/effectiveness/{scope}/chart", "/effectiveness/school-{school}/chart", None),
 ]
 
 
