@@ -39,7 +39,7 @@ import math
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -72,6 +72,8 @@ CONTINUING = ("continues", "completed")
 LEFT_EARLY = "left_early"
 BAD_SCOPE = N_("Give the scope as school-<id>, municipality-<id> or country.")
 BAD_WEEKS = N_("Give from 1 to {max} weeks.")
+
+ABSENCE_SUMS, SIGNAL_SUMS = "absence", "signal"  # the kinds of rows the windows query gives
 
 # Conclusions of one comparison.
 TOO_FEW, NO_EVIDENCE, LOWER, HIGHER = "too_few", "no_evidence", "lower", "higher"
@@ -269,16 +271,19 @@ class Periods:
             )
         return self._school_days[start]
 
-    def window(self, row: dict, lessons: int) -> Window | None:
-        """The rates of one student around one start, or None if a side has no school day."""
-        before, after = self.school_days(as_date(row["start_day"]))
+    def window(self, start: date, lessons: int, sums: dict[str, tuple[int, int]]) -> Window | None:
+        """A student's rates around a start, from their sums (before, after) of unexcused
+        lessons and of new signals; None if a side has no school day."""
+        before, after = self.school_days(start)
         if not before or not after:
             return None
+        absent_before, absent_after = sums.get(ABSENCE_SUMS, (0, 0))
+        signals_before, signals_after = sums.get(SIGNAL_SUMS, (0, 0))
         return Window(
-            absences_before=100 * int(row["absent_before"]) / (lessons * before),
-            absences_after=100 * int(row["absent_after"]) / (lessons * after),
-            signals_before=SIGNAL_DAYS * int(row["signals_before"]) / before,
-            signals_after=SIGNAL_DAYS * int(row["signals_after"]) / after,
+            absences_before=100 * absent_before / (lessons * before),
+            absences_after=100 * absent_after / (lessons * after),
+            signals_before=SIGNAL_DAYS * signals_before / before,
+            signals_after=SIGNAL_DAYS * signals_after / after,
         )
 
 
@@ -367,7 +372,7 @@ def _at_risk(sql: Sql, semester: Semester, student: str = "st") -> str:
     )
 
 
-def _starts(sql: Sql, area: Area, semester: Semester) -> str:
+def starts_sql(sql: Sql, area: Area, semester: Semester) -> str:
     """Rows (student_id, measure, start_day): each student's first delivery of each measure."""
     first_month = sql.first_month("n.months")
     month_start = (
@@ -408,28 +413,69 @@ async def _query(build) -> list[dict]:
     return await connection.execute_query_dict(*sql.finish(build(sql)))
 
 
-async def _students(area: Area, semester: Semester) -> dict[int, Student]:
-    """Every involved student of the area: at risk in the semester, or given a measure."""
+def students_sql(sql: Sql, area: Area, semester: Semester) -> str:
+    """Every involved student of the area (at risk in the semester, or given a measure): their
+    school's lessons a day, their first signal's risk group, their outcome."""
+    return (
+        "SELECT st.id AS student_id, sc.lessons_per_day AS lessons, o.outcome AS outcome,"
+        ' (SELECT rs."group" FROM risk_signal rs WHERE rs.student_id = st.id'
+        f" AND rs.observed_to >= {sql.day(semester.start)}"
+        f" AND rs.observed_to <= {sql.day(semester.end)}"
+        " ORDER BY rs.observed_to, rs.id LIMIT 1) AS risk_group"
+        " FROM student st JOIN school sc ON sc.id = st.school_id"
+        " LEFT JOIN student_outcome o ON o.student_id = st.id"
+        f" AND o.school_year = {sql(semester.school_year)}"
+        f" AND o.semester = {sql(semester.number)}"
+        f" WHERE {_in_area(sql, area)} AND ({_at_risk(sql, semester)}"
+        " OR EXISTS (SELECT 1 FROM consultation c WHERE c.student_id = st.id"
+        f" AND c.held_on >= {sql.day(semester.start)} AND c.held_on <= {sql.day(semester.end)})"
+        " OR EXISTS (SELECT 1 FROM support_need n WHERE n.student_id = st.id"
+        f" AND n.status = 'confirmed' AND n.school_year = {sql(semester.school_year)}"
+        f" AND n.semester = {sql(semester.number)}))"
+    )
 
-    def build(sql: Sql) -> str:
-        return (
-            "SELECT st.id AS student_id, sc.lessons_per_day AS lessons, o.outcome AS outcome,"
-            ' (SELECT rs."group" FROM risk_signal rs WHERE rs.student_id = st.id'
-            f" AND rs.observed_to >= {sql.day(semester.start)}"
-            f" AND rs.observed_to <= {sql.day(semester.end)}"
-            " ORDER BY rs.observed_to, rs.id LIMIT 1) AS risk_group"
-            " FROM student st JOIN school sc ON sc.id = st.school_id"
-            " LEFT JOIN student_outcome o ON o.student_id = st.id"
-            f" AND o.school_year = {sql(semester.school_year)}"
-            f" AND o.semester = {sql(semester.number)}"
-            f" WHERE {_in_area(sql, area)} AND ({_at_risk(sql, semester)}"
-            " OR EXISTS (SELECT 1 FROM consultation c WHERE c.student_id = st.id"
-            f" AND c.held_on >= {sql.day(semester.start)} AND c.held_on <= {sql.day(semester.end)})"
-            " OR EXISTS (SELECT 1 FROM support_need n WHERE n.student_id = st.id"
-            f" AND n.status = 'confirmed' AND n.school_year = {sql(semester.school_year)}"
-            f" AND n.semester = {sql(semester.number)}))"
+
+def windows_sql(
+    sql: Sql, area: Area, semester: Semester, weeks: int, until: date, pseudo: list[date]
+) -> str:
+    """Per student and start day with any, the unexcused lessons (`absence` rows) and the new
+    signals (`signal` rows) in the weeks before and after it; a start with none has no row.
+
+    The start days are each treated student's own, and for every student at risk the pseudo
+    start days of the comparisons. Set-based: the semester's absences and signals are joined to
+    the starts of their student and summed, in one pass over each table.
+    """
+    days = weeks * 7
+    anchors = f"SELECT DISTINCT student_id, start_day FROM ({starts_sql(sql, area, semester)}) s"
+    if pseudo:
+        chosen = " UNION ALL ".join(f"SELECT {sql.day(day)} AS start_day" for day in pseudo)
+        anchors += (
+            f" UNION SELECT st.id, d.start_day FROM student st CROSS JOIN ({chosen}) d"
+            f" WHERE {_in_area(sql, area)} AND {_at_risk(sql, semester)}"
         )
 
+    def sums(kind: str, table: str, day: str, value: str) -> str:
+        return (
+            f"SELECT '{kind}' AS kind, x.student_id, x.start_day,"
+            f" SUM(CASE WHEN {day} < x.start_day THEN {value} ELSE 0 END) AS before,"
+            f" SUM(CASE WHEN {day} >= x.start_day THEN {value} ELSE 0 END) AS after"
+            f" FROM anchors x JOIN {table} t ON t.student_id = x.student_id"
+            f" AND {day} >= {sql.shift('x.start_day', -days)}"
+            f" AND {day} < {sql.shift('x.start_day', days)}"
+            f" WHERE {day} >= {sql.day(semester.start)} AND {day} < {sql.day(until)}"
+            " GROUP BY x.student_id, x.start_day"
+        )
+
+    return (
+        f"WITH anchors AS ({anchors}) "
+        + sums(ABSENCE_SUMS, "absence", "t.day", "t.unexcused")
+        + " UNION ALL "
+        + sums(SIGNAL_SUMS, "risk_signal", "t.observed_to", "1")
+    )
+
+
+async def _students(area: Area, semester: Semester) -> dict[int, Student]:
+    rows = await _query(lambda sql: students_sql(sql, area, semester))
     return {
         row["student_id"]: Student(
             row["student_id"],
@@ -437,63 +483,17 @@ async def _students(area: Area, semester: Semester) -> dict[int, Student]:
             row["risk_group"],
             row["outcome"],
         )
-        for row in await _query(build)
+        for row in rows
     }
 
 
 async def _start_days(area: Area, semester: Semester) -> dict[str, dict[int, date]]:
     """Per measure key, each treated student's start day."""
-    rows = await _query(lambda sql: _starts(sql, area, semester))
+    rows = await _query(lambda sql: starts_sql(sql, area, semester))
     starts: dict[str, dict[int, date]] = defaultdict(dict)
     for row in rows:
         starts[row["measure"]][row["student_id"]] = as_date(row["start_day"])
     return starts
-
-
-async def _window_sums(
-    area: Area, semester: Semester, weeks: int, until: date, pseudo_starts: Iterable[date]
-) -> list[dict]:
-    """Per student and start day, the unexcused lessons and new signals before and after it.
-
-    The start days are each treated student's own, and for every student at risk the pseudo
-    start days of the comparisons.
-    """
-    days = weeks * 7
-    pseudo = sorted(set(pseudo_starts))
-
-    def build(sql: Sql) -> str:
-        anchors = f"SELECT DISTINCT student_id, start_day FROM ({_starts(sql, area, semester)}) s"
-        if pseudo:
-            chosen = " UNION ALL ".join(f"SELECT {sql.day(day)} AS start_day" for day in pseudo)
-            anchors += (
-                f" UNION SELECT st.id, d.start_day FROM student st CROSS JOIN ({chosen}) d"
-                f" WHERE {_in_area(sql, area)} AND {_at_risk(sql, semester)}"
-            )
-        first, last = sql.day(semester.start), sql.day(until)
-
-        def sums(table: str, total: str, day: str, after: bool) -> str:
-            if after:
-                span = f"{day} >= x.start_day AND {day} < {sql.shift('x.start_day', days)}"
-                edge = f"{day} < {last}"
-            else:
-                span = f"{day} >= {sql.shift('x.start_day', -days)} AND {day} < x.start_day"
-                edge = f"{day} >= {first}"
-            return (
-                f"(SELECT {total} FROM {table} t WHERE t.student_id = x.student_id"
-                f" AND {span} AND {edge})"
-            )
-
-        absent = "COALESCE(SUM(t.unexcused), 0)"
-        return (
-            "SELECT x.student_id, x.start_day,"
-            f" {sums('absence', absent, 't.day', False)} AS absent_before,"
-            f" {sums('absence', absent, 't.day', True)} AS absent_after,"
-            f" {sums('risk_signal', 'COUNT(*)', 't.observed_to', False)} AS signals_before,"
-            f" {sums('risk_signal', 'COUNT(*)', 't.observed_to', True)} AS signals_after"
-            f" FROM ({anchors}) x"
-        )
-
-    return await _query(build)
 
 
 # --- statistics ----------------------------------------------------------------------------
@@ -569,6 +569,19 @@ def median_day(days: Iterable[date]) -> date:
     return ordered[(len(ordered) - 1) // 2]
 
 
+def pseudo_starts(
+    starts: dict[str, Iterable[date]], semester: Semester, until: date
+) -> dict[str, date]:
+    """Per measure, the comparison's start: the median of its students' start days (of those
+    with school days on both sides)."""
+    pseudo = {}
+    for key, days in starts.items():
+        inside = [day for day in days if semester.start < day < until]
+        if inside:
+            pseudo[key] = median_day(inside)
+    return pseudo
+
+
 # --- building the report -------------------------------------------------------------------
 
 
@@ -591,18 +604,19 @@ async def effectiveness_of(area: Area, semester: Semester, weeks: int) -> Effect
     students = await _students(area, semester)
     starts = await _start_days(area, semester)
     periods = Periods(semester, weeks, until)
-    pseudo = {
-        key: median_day(days)
-        for key, by_student in starts.items()
-        if (days := [d for d in by_student.values() if semester.start < d < until])
-    }
-    rows = await _window_sums(area, semester, weeks, until, pseudo.values()) if starts else []
-    windows: dict[tuple[int, date], Window | None] = {}
+    pseudo = pseudo_starts({key: by.values() for key, by in starts.items()}, semester, until)
+    rows = []
+    if starts:
+        chosen = sorted(set(pseudo.values()))
+        rows = await _query(lambda sql: windows_sql(sql, area, semester, weeks, until, chosen))
+    sums: dict[tuple[int, date], dict[str, tuple[int, int]]] = defaultdict(dict)
     for row in rows:
-        student = students.get(row["student_id"])
-        if student is not None:
-            window = periods.window(row, student.lessons)
-            windows[(student.id, as_date(row["start_day"]))] = window
+        anchor = (row["student_id"], as_date(row["start_day"]))
+        sums[anchor][row["kind"]] = (int(row["before"]), int(row["after"]))
+
+    def windows(student: Student, start: date) -> Window | None:
+        return periods.window(start, student.lessons, sums.get((student.id, start), {}))
+
     at_risk = [student for student in students.values() if student.risk_group]
     for measure in MEASURE_TYPES:
         if measure.kind == NGO:
@@ -641,18 +655,18 @@ def _effect(
     pseudo: date | None,
     students: dict[int, Student],
     at_risk: list[Student],
-    windows: dict[tuple[int, date], Window | None],
+    windows: Callable[[Student, date], Window | None],
     exact: bool,
 ) -> MeasureEffect:
     effect = MeasureEffect(measure, received=_small(len(starts), exact), start_day=pseudo)
     treated = [students[sid] for sid in starts if sid in students]
     untreated = [student for student in at_risk if student.id not in starts]
-    treated_windows = {s.id: windows.get((s.id, starts[s.id])) for s in treated}
+    treated_windows = {s.id: windows(s, starts[s.id]) for s in treated}
     treated_windows = {sid: w for sid, w in treated_windows.items() if w is not None}
     comparison_windows: dict[int, Window] = {}
     if pseudo is not None:
         for student in untreated:
-            if (window := windows.get((student.id, pseudo))) is not None:
+            if (window := windows(student, pseudo)) is not None:
                 comparison_windows[student.id] = window
     treated_strata = _strata(treated_windows, students)
     comparison_strata = _strata(comparison_windows, students)
