@@ -63,6 +63,15 @@ CANNOT_SHOW = N_(
     "chosen for it, their families agreed), and other things happen at the same time. A "
     "difference is a reason to look closer, not proof."
 )
+NO_EVIDENCE_LIST = N_("No evidence of an effect on absences: {measures}.")
+TOO_FEW_LIST = N_("Too few students to conclude (at least {min} on each side): {measures}.")
+NGO_SHORT = N_(
+    "Youth NGO involvement: not measurable from the data, as activities are not linked to students."
+)
+OBSERVATIONAL = N_(
+    "An observational comparison: it shows whether students with a measure changed differently "
+    "from similar students without it, not that the measure caused the difference."
+)
 UNITS = N_(
     "Absences: unexcused lessons missed per 100 lessons. Risk signals: new signals per student "
     "per {days} school days. Difference in differences: the change of the students with the "
@@ -145,7 +154,8 @@ def caveat(report: EffectivenessReport, locale: str) -> list[str]:
 
 
 def effectiveness_text(report: EffectivenessReport, locale: str) -> str:
-    """The report as a message: per measure type given to anyone, what changed and how sure."""
+    """The report as a phone-sized message: the measure types where the comparison found a
+    difference in detail, the others named in a line each by what can be said of them."""
     _ = partial(gettext, locale=locale)
     lines = [
         _("Did it work? {name}", name=area_name(report, locale)),
@@ -153,61 +163,67 @@ def effectiveness_text(report: EffectivenessReport, locale: str) -> str:
         _("Weeks before and after the start: {weeks}", weeks=report.weeks),
     ]
     given = [e for e in report.measures if e.measurable and e.received != 0]
-    for effect in given:
+    found = [e for e in given if e.absences and e.absences.conclusion in (LOWER, HIGHER)]
+    for effect in found:
         lines += ["", *_measure_lines(effect, locale)]
+    for conclusion, line in ((NO_EVIDENCE, NO_EVIDENCE_LIST), (TOO_FEW, TOO_FEW_LIST)):
+        named = [
+            f"{measure_label(e, locale)} ({count(e.received, locale)})"
+            for e in given
+            if (e.absences.conclusion if e.absences else TOO_FEW) == conclusion
+        ]
+        if named:
+            lines += ["", _(line, measures="; ".join(named), min=MIN_STUDENTS)]
     if not given:
         lines += ["", _("No student received a measure in the semester.")]
-    for effect in report.measures:
-        if not effect.measurable:
-            lines += ["", f"{measure_label(effect, locale)}: {statement(effect, locale)}"]
-    lines += ["", *caveat(report, locale)[:2]]
+    if any(not effect.measurable for effect in report.measures):
+        lines += ["", _(NGO_SHORT)]
+    lines += ["", _(OBSERVATIONAL)]
     return "\n".join(lines)
 
 
 def _measure_lines(effect: MeasureEffect, locale: str) -> list[str]:
+    """A measure type where a difference was found: its figures, the estimate, the outcomes."""
     _ = partial(gettext, locale=locale)
     with_measure, without = effect.with_measure or Side(0), effect.without_measure or Side(0)
+    absences = effect.absences
     lines = [
         _(
             "{measure}: {received} students",
             measure=measure_label(effect, locale),
             received=count(effect.received, locale),
-        )
+        ),
+        "• "
+        + _(
+            "Absences per 100 lessons: {before} → {after}; without it {c_before} → {c_after}",
+            before=decimal(with_measure.absences_before, locale),
+            after=decimal(with_measure.absences_after, locale),
+            c_before=decimal(without.absences_before, locale),
+            c_after=decimal(without.absences_after, locale),
+        ),
+        "• "
+        + _(
+            "Difference in differences {difference} (interval at 95%: {low} to {high}; "
+            "{with_measure} and {without_measure} students). {conclusion}.",
+            difference=signed(absences.difference, locale),
+            low=signed(absences.low, locale),
+            high=signed(absences.high, locale),
+            with_measure=count(absences.with_measure, locale),
+            without_measure=count(absences.without_measure, locale),
+            conclusion=_(CONCLUSIONS[absences.conclusion]),
+        ),
     ]
-    if with_measure.students != 0:
-        lines.append(
-            "• "
-            + _(
-                "Absences per 100 lessons: {before} → {after}; without it {c_before} → {c_after}",
-                before=decimal(with_measure.absences_before, locale),
-                after=decimal(with_measure.absences_after, locale),
-                c_before=decimal(without.absences_before, locale),
-                c_after=decimal(without.absences_after, locale),
-            )
-        )
-        lines.append(
-            "• "
-            + _(
-                "New signals per {days} school days: {before} → {after}; "
-                "without it {c_before} → {c_after}",
-                days=SIGNAL_DAYS,
-                before=decimal(with_measure.signals_before, locale),
-                after=decimal(with_measure.signals_after, locale),
-                c_before=decimal(without.signals_before, locale),
-                c_after=decimal(without.signals_after, locale),
-            )
-        )
-    lines.append("• " + statement(effect, locale))
-    if effect.signals is not None and effect.signals.conclusion != TOO_FEW:
+    signals = effect.signals
+    if signals is not None and signals.conclusion in (LOWER, HIGHER):
         lines.append(
             "• "
             + _(
                 "New signals, difference in differences: {difference} ({low} to {high}). "
                 "{conclusion}.",
-                difference=signed(effect.signals.difference, locale),
-                low=signed(effect.signals.low, locale),
-                high=signed(effect.signals.high, locale),
-                conclusion=_(CONCLUSIONS[effect.signals.conclusion]),
+                difference=signed(signals.difference, locale),
+                low=signed(signals.low, locale),
+                high=signed(signals.high, locale),
+                conclusion=_(CONCLUSIONS[signals.conclusion]),
             )
         )
     outcomes = _outcome_line(with_measure, without, locale)
@@ -343,19 +359,19 @@ def effectiveness_table(report: EffectivenessReport, locale: str) -> list[list[s
                 measure_label(effect, locale),
                 count(effect.received, locale) if effect.measurable else "",
                 count(side.students, locale),
-                decimal(side.absences_before, locale) if side.students else "",
-                decimal(side.absences_after, locale) if side.students else "",
+                _rate(side, "absences_before", locale),
+                _rate(side, "absences_after", locale),
                 count(other.students, locale),
-                decimal(other.absences_before, locale) if other.students else "",
-                decimal(other.absences_after, locale) if other.students else "",
+                _rate(other, "absences_before", locale),
+                _rate(other, "absences_after", locale),
                 _difference(absences, locale),
                 _bound(absences, "low", locale),
                 _bound(absences, "high", locale),
                 _conclusion(absences, locale),
-                decimal(side.signals_before, locale) if side.students else "",
-                decimal(side.signals_after, locale) if side.students else "",
-                decimal(other.signals_before, locale) if other.students else "",
-                decimal(other.signals_after, locale) if other.students else "",
+                _rate(side, "signals_before", locale),
+                _rate(side, "signals_after", locale),
+                _rate(other, "signals_before", locale),
+                _rate(other, "signals_after", locale),
                 _difference(signals, locale),
                 _conclusion(signals, locale),
                 share(side.outcomes, "continuing", locale),
@@ -366,6 +382,11 @@ def effectiveness_table(report: EffectivenessReport, locale: str) -> list[list[s
             ]
         )
     return [[spreadsheet_safe(cell) for cell in row] for row in rows]
+
+
+def _rate(side: Side, name: str, locale: str) -> str:
+    """A side's rate; empty when the side has no students, "<5" when suppressed."""
+    return "" if side.students == 0 else decimal(getattr(side, name), locale)
 
 
 def _difference(estimate: Estimate | None, locale: str) -> str:

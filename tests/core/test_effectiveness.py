@@ -15,7 +15,7 @@ from core.effectiveness import (
     build_effectiveness,
     difference_in_differences,
 )
-from core.effectiveness_view import effectiveness_text
+from core.effectiveness_view import effectiveness_table, effectiveness_text, statement
 from core.errors import AccessDenied, InvalidInput, NotFound
 from storage.models import SchoolClass
 from storage.query_counter import count_queries
@@ -85,8 +85,11 @@ async def test_fewer_than_20_on_a_side_is_too_few(world):
     assert effect.absences.conclusion == TOO_FEW
     assert effect.absences.difference is None
     assert (effect.absences.with_measure, effect.absences.without_measure) == (19, 30)
-    assert "Too few students to conclude: 19 with the measure and 30" in effectiveness_text(
-        report, "en"
+    assert statement(effect, "en").startswith(
+        "Too few students to conclude: 19 with the measure and 30 comparable students without it"
+    )
+    assert "Too few students to conclude (at least 20 on each side): Consultations: " in (
+        effectiveness_text(report, "en")
     )
 
 
@@ -171,9 +174,9 @@ async def test_a_municipality_hides_a_side_of_4_students_and_shows_5(world):
     assert effect.absences.with_measure is None
     assert effect.without_measure.students == 5
     assert effect.without_measure.absences_before == pytest.approx(per_100(12))
-    text = effectiveness_text(report, "en")
-    assert "Psychologist: <5 students" in text
-    assert "Absences per 100 lessons: <5 → <5; without it 6.7 → 3.3" in text
+    assert "Consultations: Psychologist (<5)" in effectiveness_text(report, "en")
+    row = next(r for r in effectiveness_table(report, "en") if r[0].endswith("Psychologist"))
+    assert row[1:8] == ["<5", "<5", "<5", "<5", "5", "6.7", "3.3"]
 
 
 async def test_a_school_sees_its_own_exact_small_numbers(world):
