@@ -1,18 +1,19 @@
 """The effectiveness chart: per measure type, unexcused absences before and after the start,
 with the measure and without it, as a PNG drawn like the digest's chart (core.chart).
 
-Only measure types whose both sides have figures are drawn (suppressed sides are left out).
+A suppressed side (1 to 4 students in a municipality or the country) is not drawn.
 """
 
 import asyncio
 import io
+import math
 from dataclasses import dataclass
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from core.chart import MARGINS, SESSIONS_COLOUR, SIGNALS_COLOUR, _workers
-from core.effectiveness import EffectivenessReport
+from core.effectiveness import EffectivenessReport, Side
 from core.effectiveness_view import area_name, measure_label
 from core.i18n import N_, gettext
 
@@ -33,14 +34,14 @@ class ChartData:
 
 
 def chart_data(report: EffectivenessReport, locale: str) -> ChartData:
+    """The measure types whose students with it have figures (not suppressed); the bars of a
+    comparison without figures are left empty."""
     rows = [
         effect
         for effect in report.measures
-        if effect.with_measure is not None
-        and effect.without_measure is not None
-        and effect.with_measure.absences_before is not None
-        and effect.without_measure.absences_before is not None
+        if effect.with_measure is not None and effect.with_measure.absences_before is not None
     ][:MAX_BARS]
+    without = [effect.without_measure or Side(0) for effect in rows]
     return ChartData(
         title=gettext(
             "Unexcused absences per 100 lessons, {weeks} weeks before and after: {name}",
@@ -49,11 +50,15 @@ def chart_data(report: EffectivenessReport, locale: str) -> ChartData:
             name=area_name(report, locale),
         ),
         labels=[measure_label(effect, locale) for effect in rows],
-        with_before=[effect.with_measure.absences_before for effect in rows],
-        with_after=[effect.with_measure.absences_after for effect in rows],
-        without_before=[effect.without_measure.absences_before for effect in rows],
-        without_after=[effect.without_measure.absences_after for effect in rows],
+        with_before=[_value(effect.with_measure.absences_before) for effect in rows],
+        with_after=[_value(effect.with_measure.absences_after) for effect in rows],
+        without_before=[_value(side.absences_before) for side in without],
+        without_after=[_value(side.absences_after) for side in without],
     )
+
+
+def _value(rate: float | None) -> float:
+    return math.nan if rate is None else rate  # a bar left out
 
 
 def render_effectiveness_chart(data: ChartData, locale: str) -> bytes:

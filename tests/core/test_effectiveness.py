@@ -15,6 +15,7 @@ from core.effectiveness import (
     build_effectiveness,
     difference_in_differences,
 )
+from core.effectiveness_chart import chart_data, render_effectiveness_chart
 from core.effectiveness_view import effectiveness_table, effectiveness_text, statement
 from core.errors import AccessDenied, InvalidInput, NotFound
 from storage.models import SchoolClass
@@ -293,3 +294,29 @@ async def test_a_fixed_number_of_queries_for_one_school_or_several(world):
     )
     coordinator = await queries(world.coordinator_m1, f"municipality-{world.m1.id}")
     assert coordinator == 5
+
+
+async def test_the_text_fits_a_telegram_message_in_every_language(world):
+    await halving_world(world.class_a7)
+    report = await build_effectiveness(world.coordinator_a, f"school-{world.school_a.id}", SEMESTER)
+    for locale in ("lv", "ru", "uk", "en"):
+        text = effectiveness_text(report, locale)
+        assert len(text) <= 4096, locale
+    lv = effectiveness_text(report, "lv")
+    assert lv.startswith("Vai pasākumi palīdzēja? Ezerkalnes vidusskola\n")
+    assert "Konsultācijas: Psihologs: skolēni — 25" in lv
+    assert "nepierāda, ka starpību izraisīja pasākums" in lv
+
+
+async def test_the_chart_draws_only_sides_with_figures(world):
+    await small_municipality(world, treated=4, compared=5)
+    hidden = await build_effectiveness(
+        world.coordinator_m1, f"municipality-{world.m1.id}", SEMESTER
+    )
+    assert chart_data(hidden, "en").labels == []
+    shown = await build_effectiveness(world.coordinator_a, f"school-{world.school_a.id}", SEMESTER)
+    data = chart_data(shown, "en")
+    assert data.labels == ["Consultations: Psychologist"]
+    assert data.with_before == [pytest.approx(per_100(12))]
+    assert data.with_after == [pytest.approx(per_100(6))]
+    assert render_effectiveness_chart(data, "lv").startswith(b"\x89PNG")
