@@ -80,7 +80,9 @@ class MeasureOut(BaseModel):
     label: str
     measurable: bool = Field(description="false: the data cannot link the measure to students")
     received: int | None = Field(description='students who received it; null: "<5"')
-    start_day: date | None = Field(description="the comparison's start: the median start day")
+    start_day: date | None = Field(
+        description="the comparison's start: the Monday of the median start"
+    )
     with_measure: SideOut | None
     without_measure: SideOut | None
     absences: EstimateOut | None

@@ -15,7 +15,7 @@ the first day of its first month. NGO involvement has no link to a student in th
 activities count participants only), so it cannot be evaluated: it is reported as such.
 
 The comparison: students of the scope with a risk signal in the semester who did not receive the
-measure, each given one pseudo start day, the median start day of the treated students, so both
+measure, each given one pseudo start day, the Monday of the treated students' median start, so both
 sides are measured over nearly the same calendar weeks. Students are matched exactly on the risk
 group of their first signal of the semester and on their absence band before the start (under 5,
 5 to 10, 10 or more per 100 lessons). Within each such stratum the change (after minus before) of
@@ -27,10 +27,11 @@ interval exactly. Strata with fewer than two students on a side are left out.
 It is an observational comparison: it shows whether students with a measure changed differently
 from similar students without it, not that the measure caused the difference.
 
-Cost: four queries for a school (the scope, the students, the starts, the windows), five for a
-municipality, three for the country, whatever the number of schools and rows: the sums per
-student and window are made in the database; Python only sees one row per involved student (and
-window start).
+Cost: three queries once the scope is resolved (the involved students, the start days, the
+windows' sums; two when nobody received any measure), whatever the number of schools and rows;
+resolving takes one query for a school, one or two for a municipality, none for the country. The
+sums per student and window are made in the database; Python sees one row per involved student,
+per start and per window start with any absence or signal.
 """
 
 from __future__ import annotations
@@ -194,7 +195,7 @@ class MeasureEffect:
     measure: MeasureType
     measurable: bool = True
     received: int | None = 0  # None: 1 to 4, suppressed
-    start_day: date | None = None  # the comparison's pseudo start: the treated students' median
+    start_day: date | None = None  # the comparison's start: the Monday of the treated median
     with_measure: Side | None = None
     without_measure: Side | None = None
     absences: Estimate | None = None
@@ -572,13 +573,16 @@ def median_day(days: Iterable[date]) -> date:
 def pseudo_starts(
     starts: dict[str, Iterable[date]], semester: Semester, until: date
 ) -> dict[str, date]:
-    """Per measure, the comparison's start: the median of its students' start days (of those
-    with school days on both sides)."""
+    """Per measure, the comparison's start: the Monday of the week of its students' median start
+    day (of those with school days on both sides; never the semester's first day). Comparisons
+    start on a few Mondays, so their sums are shared and cheap."""
     pseudo = {}
     for key, days in starts.items():
         inside = [day for day in days if semester.start < day < until]
         if inside:
-            pseudo[key] = median_day(inside)
+            median = median_day(inside)
+            week = median - timedelta(days=median.weekday())
+            pseudo[key] = max(week, semester.start + timedelta(days=1))
     return pseudo
 
 
