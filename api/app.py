@@ -9,6 +9,7 @@ from tortoise import connections
 
 from api.admin import router as admin_router
 from api.digests import router as digests_router
+from api.effectiveness import router as effectiveness_router
 from api.errors import UnexpectedErrors, document_errors, install_error_handlers
 from api.guard import BodyLimit
 from api.health import bot_status
@@ -44,6 +45,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
     app.add_middleware(UnexpectedErrors)  # added last: the outermost of ours
     app.include_router(router)
     app.include_router(digests_router)
+    app.include_router(effectiveness_router)
     app.include_router(privacy_router)
     app.include_router(iap_pdf_router)
     app.include_router(plan_review_router)

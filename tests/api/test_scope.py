@@ -194,6 +194,15 @@ PROBES = [
         "/municipalities/{municipality}/coordinator-invites",
         None,
     ),
+    ("GET", "/effectiveness/{scope}", "/effectiveness/school-{school}", None),
+    ("GET", "/effectiveness/{scope}", "/effectiveness/municipality-{municipality}", None),
+    (
+        "GET",
+        "/effectiveness/{scope}",
+        "/effectiveness/municipality-{municipality}?format=xlsx",
+        None,
+    ),
+    ("GET", "/effectiveness/{scope}/chart", "/effectiveness/school-{school}/chart", None),
 ]
 NATIONAL_INVITES = ("school_coordinator", "municipality_coordinator", "volunteer")
 
