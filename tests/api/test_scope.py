@@ -208,9 +208,12 @@ NATIONAL_INVITES = ("school_coordinator", "municipality_coordinator", "volunteer
 
 
 def is_national(name: str, body) -> bool:
-    """What the programme administrator may reach everywhere: organisations, never students."""
+    """What the programme administrator may reach everywhere: organisations and figures, never
+    students."""
     if name == "/invites":
         return body["role"] in NATIONAL_INVITES
+    if name.startswith("/effectiveness"):
+        return True  # figures, never records: every scope is the administrator's
     return name.startswith(("/municipalities", "/ngos", "/holidays")) or name in (
         "/schools",
         "/schools/{school_id}",
