@@ -141,6 +141,12 @@ PROBES = [
         "/invites",
         {"role": "municipality_coordinator", "municipality_id": "{municipality}"},
     ),
+    (
+        "PUT",
+        "/students/{student_id}/outcome",
+        "/students/{student}/outcome",
+        {"outcome": "left_early", "reason": "health"},
+    ),
     ("GET", "/digests/{scope}", "/digests/school-{school}", None),
     ("GET", "/digests/{scope}", "/digests/municipality-{municipality}", None),
     ("GET", "/digests/{scope}/chart.png", "/digests/school-{school}/chart.png", None),
