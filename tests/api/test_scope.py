@@ -150,6 +150,8 @@ PROBES = [
     ("GET", "/digests/{scope}", "/digests/school-{school}", None),
     ("GET", "/digests/{scope}", "/digests/municipality-{municipality}", None),
     ("GET", "/digests/{scope}/chart.png", "/digests/school-{school}/chart.png", None),
+    ("GET", "/reports/{scope}", "/reports/school-{school}", None),
+    ("GET", "/reports/{scope}", "/reports/municipality-{municipality}?format=xlsx", None),
 ]
 
 
