@@ -77,6 +77,18 @@ def reads_country(actor: Actor) -> bool:
     return PROGRAMME_ADMIN in actor.roles
 
 
+async def report_scopes(actor: Actor) -> list[tuple[Scope, str]]:
+    """The scopes whose report the actor may ask for, with their names (two queries)."""
+    school_ids = sorted(actor.coordinated_school_ids)
+    municipality_ids = sorted(actor.municipality_ids)
+    scopes: list[tuple[Scope, str]] = [(Scope(COUNTRY, 0), LATVIA)] if reads_country(actor) else []
+    for municipality in await Municipality.filter(id__in=municipality_ids or [-1]).order_by("name"):
+        scopes.append((Scope(MUNICIPALITY, municipality.id), municipality.name))
+    for school in await School.filter(id__in=school_ids or [-1]).order_by("name"):
+        scopes.append((Scope(SCHOOL, school.id), school.name))
+    return scopes
+
+
 @dataclass(frozen=True)
 class Unit:
     """A school or a municipality: one row of the report's tables."""

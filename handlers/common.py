@@ -13,6 +13,7 @@ from core.access import Actor
 from core.catalogues import (
     MUNICIPALITY_COORDINATOR,
     PARENT,
+    PROGRAMME_ADMIN,
     ROLES,
     SCHOOL_COORDINATOR,
     SPECIALIST,
@@ -58,6 +59,7 @@ COMMAND_HELP = {
     "iap": N_("/iap - read a student's support plan"),
     "plan": N_("/plan - open and prepare a student's support plan"),
     "digest": N_("/digest - the weekly digest"),
+    "report": N_("/report - the semester report with its spreadsheet"),
 }
 GENERAL_HELP = {
     "menu": N_("/menu - the main menu"),
@@ -72,8 +74,9 @@ ROLE_COMMANDS = {
     SPECIALIST: ["absent", "risk", "consult", "students", "plan"],
     PARENT: ["needs"],
     VOLUNTEER: ["activity", "activities"],
-    SCHOOL_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
-    MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
+    SCHOOL_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest", "report"],
+    MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest", "report"],
+    PROGRAMME_ADMIN: ["report"],
 }
 
 

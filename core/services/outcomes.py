@@ -4,9 +4,9 @@ from core import audit
 from core.access import Actor, workable_student
 from core.catalogues import EARLY_LEAVING_REASONS, LEFT_EARLY, OUTCOMES
 from core.clock import Semester
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.i18n import N_
-from storage.models import Iap, RiskSignal, StudentOutcome
+from storage.models import Iap, RiskSignal, Student, StudentOutcome
 
 NOT_INVOLVED = N_("This student had no plan and no risk signal in that semester.")
 
@@ -65,3 +65,20 @@ async def outcome_of(student_id: int, semester: Semester) -> StudentOutcome | No
     return await StudentOutcome.get_or_none(
         student_id=student_id, school_year=semester.school_year, semester=semester.number
     )
+
+
+async def plan_outcome_target(actor: Actor, iap_id: int) -> tuple[Student, Semester]:
+    """The student and semester of a plan whose outcome this actor may record."""
+    iap = await Iap.get_or_none(id=iap_id)
+    if iap is None:
+        raise NotFound()
+    student = await workable_student(actor, iap.student_id)
+    return student, Semester(iap.school_year, iap.semester)
+
+
+async def record_plan_outcome(
+    actor: Actor, iap_id: int, outcome: str, reason: str | None = None
+) -> StudentOutcome:
+    """Record the outcome of the semester a plan is for."""
+    student, semester = await plan_outcome_target(actor, iap_id)
+    return await record_outcome(actor, student.id, semester, outcome, reason)
