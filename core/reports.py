@@ -224,6 +224,14 @@ class Figures:
     activities: list[dict[str, Any]] = field(default_factory=list)
 
 
+def placeholders(text: str, postgres: bool) -> str:
+    """%s placeholders as the driver wants them: $1, $2… for PostgreSQL, ? for SQLite."""
+    parts = text.split("%s")
+    if postgres:
+        return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
+    return "?".join(parts)
+
+
 class Sql:
     """Plain SQL with %s placeholders, run on SQLite or PostgreSQL alike."""
 
@@ -232,20 +240,17 @@ class Sql:
         self.postgres = self.connection.capabilities.dialect == "postgres"
 
     async def rows(self, text: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-        parts = text.split("%s")
-        if self.postgres:
-            text = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], 1))
-        else:
-            text = "?".join(parts)
+        if not self.postgres:
             params = tuple(p.isoformat() if isinstance(p, date) else p for p in params)
-        return await self.connection.execute_query_dict(text, list(params))
+        return await self.connection.execute_query_dict(placeholders(text, self.postgres), params)
 
     def json_length(self, column: str) -> str:
         return f"jsonb_array_length({column})" if self.postgres else f"json_array_length({column})"
 
 
-# A measure names a factor: its JSON list of codes holds the code in quotes.
-NAMES_FACTOR = "CAST(m.risk_factors AS TEXT) LIKE '%\"' || rs.factor || '\"%'"
+def names_factor(factor: str) -> str:
+    """SQL: measure `m` names the factor (its JSON list of codes holds the code in quotes)."""
+    return f"CAST(m.risk_factors AS TEXT) LIKE '%\"' || {factor} || '\"%'"
 
 
 def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str, tuple]]:
@@ -257,9 +262,16 @@ def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str,
     first, last = semester.start, semester.end
     year, number = semester.school_year, semester.number
     plan_of_semester = "i.school_year = %s AND i.semester = %s"
-    unaddressed = f"""EXISTS (SELECT 1 FROM risk_signal rs WHERE rs.student_id = i.student_id
-        AND rs.observed_to >= %s AND rs.observed_to <= %s AND NOT EXISTS (
-        SELECT 1 FROM iap_measure m WHERE m.iap_id = i.id AND {NAMES_FACTOR}))"""
+    # Plans of the scope with a factor signalled in the semester that no measure of theirs names.
+    unaddressed_plans = f"""SELECT DISTINCT pf.iap_id FROM (
+            SELECT DISTINCT i.id AS iap_id, rs.factor AS factor FROM iap i
+            JOIN student s2 ON s2.id = i.student_id
+            JOIN risk_signal rs ON rs.student_id = i.student_id
+                AND rs.observed_to >= %s AND rs.observed_to <= %s
+            WHERE {plan_of_semester} AND {scoped("s2.school_id")}
+        ) pf WHERE NOT EXISTS (
+            SELECT 1 FROM iap_measure m
+            WHERE m.iap_id = pf.iap_id AND {names_factor("pf.factor")})"""
     return {
         "students": (
             f"""SELECT st.school_id AS school_id, COUNT(*) AS involved,
@@ -276,11 +288,12 @@ def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str,
         "plans": (
             f"""SELECT st.school_id AS school_id, i.status AS status, i.consent AS consent,
                 i.risk_outcome AS risk_outcome, COUNT(*) AS plans,
-                SUM(CASE WHEN {unaddressed} THEN 1 ELSE 0 END) AS unaddressed
+                COUNT(u.iap_id) AS unaddressed
             FROM iap i JOIN student st ON st.id = i.student_id
+            LEFT JOIN ({unaddressed_plans}) u ON u.iap_id = i.id
             WHERE {plan_of_semester} AND {scoped("st.school_id")}
             GROUP BY st.school_id, i.status, i.consent, i.risk_outcome""",
-            (first, last, year, number, *schools),
+            (first, last, year, number, *schools, year, number, *schools),
         ),
         "waiting": (
             f"""SELECT st.school_id AS school_id, MAX(t.at) AS since
@@ -291,16 +304,18 @@ def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str,
             (year, number, *schools),
         ),
         "risks": (
-            f"""SELECT rs."group" AS risk_group, rs.factor AS factor,
-                COUNT(DISTINCT rs.student_id) AS students,
-                COUNT(DISTINCT CASE WHEN i.id IS NOT NULL THEN rs.student_id END) AS with_plan,
-                COUNT(DISTINCT CASE WHEN i.id IS NOT NULL AND NOT EXISTS (
-                    SELECT 1 FROM iap_measure m WHERE m.iap_id = i.id AND {NAMES_FACTOR})
-                    THEN rs.student_id END) AS unaddressed
-            FROM risk_signal rs LEFT JOIN iap i ON i.student_id = rs.student_id
-                AND {plan_of_semester}
-            WHERE rs.observed_to >= %s AND rs.observed_to <= %s AND {scoped("rs.school_id")}
-            GROUP BY rs."group", rs.factor""",
+            f"""SELECT sf.risk_group AS risk_group, sf.factor AS factor, COUNT(*) AS students,
+                COUNT(sf.iap_id) AS with_plan,
+                SUM(CASE WHEN sf.iap_id IS NOT NULL AND NOT EXISTS (
+                    SELECT 1 FROM iap_measure m WHERE m.iap_id = sf.iap_id
+                    AND {names_factor("sf.factor")}) THEN 1 ELSE 0 END) AS unaddressed
+            FROM (SELECT rs."group" AS risk_group, rs.factor AS factor, rs.student_id,
+                    MAX(i.id) AS iap_id
+                FROM risk_signal rs LEFT JOIN iap i ON i.student_id = rs.student_id
+                    AND {plan_of_semester}
+                WHERE rs.observed_to >= %s AND rs.observed_to <= %s AND {scoped("rs.school_id")}
+                GROUP BY rs."group", rs.factor, rs.student_id) sf
+            GROUP BY sf.risk_group, sf.factor""",
             (year, number, first, last, *schools),
         ),
         "sessions": (

@@ -202,3 +202,21 @@ async def test_a_report_costs_the_same_queries_for_one_school_or_many(world):
         )
     assert await queries() == before
     assert before == [10, 11, 10]
+
+
+async def test_the_demo_has_last_semesters_outcomes_in_its_report(db):
+    from core.demo import load_demo_data
+
+    summary = await load_demo_data()
+    coordinator = await load_actor(summary.municipality_coordinator_id)
+    this = Semester.current()
+    last = Semester(this.school_year - 1, 2) if this.number == 1 else Semester(this.school_year, 1)
+    report = await build_report(coordinator, Scope("municipality", summary.municipality_id), last)
+    total = rows(report, "outcomes")[-1]
+    assert total[0] == "Total" and total[1:] == ["<5", "<5", 0, 0, 0, "<5"]
+    exact = await build_report(
+        await load_actor(summary.school_coordinator_id),
+        Scope("school", summary.school_ids[0]),
+        last,
+    )
+    assert sum(row[-1] for row in rows(exact, "outcomes")) >= 1
