@@ -42,10 +42,10 @@ def render_report_chart(report: Report, locale: str) -> bytes:
     FigureCanvasAgg(figure)
     figure.subplots_adjust(left=0.4, right=0.95, hspace=0.35, top=0.9, bottom=0.05)
     plans, outcomes = figure.subplots(2, 1)
-    statuses = report.table("plans_by_status").rows[-1][1:-1]
+    statuses = report.table("plans_by_status").whole()[1:-1]
     _bars(plans, [e.text(locale) for e in IAP_STATUSES], statuses, SESSIONS_COLOUR, locale)
     plans.set_title(gettext("Support plans by status", locale))
-    ends = report.table("outcomes").rows[-1][1:-1]
+    ends = report.table("outcomes").whole()[1:-1]
     _bars(outcomes, [e.text(locale) for e in OUTCOMES], ends, SIGNALS_COLOUR, locale)
     outcomes.set_title(gettext("Outcomes of the semester", locale))
     figure.suptitle(report_title(report, locale))

@@ -64,11 +64,6 @@ def cell_text(cell: Cell, locale: str) -> str:
     return number(cell, locale)
 
 
-def _totals(table: Table) -> list[Cell]:
-    """The whole scope's row: the total row when there is one, else the only row."""
-    return table.rows[-1] if table.rows else []
-
-
 def render_report(report: Report, locale: str) -> str:
     """The report's headline figures as HTML, short enough for a phone; the file holds the rest."""
     _ = partial(gettext, locale=locale)
@@ -76,10 +71,10 @@ def render_report(report: Report, locale: str) -> str:
     def n(cell: Cell) -> str:
         return cell_text(cell, locale)
 
-    students = _totals(report.table("students"))
-    statuses = _totals(report.table("plans_by_status"))
-    quality = _totals(report.table("plan_quality"))
-    outcomes = _totals(report.table("outcomes"))
+    students = report.table("students").whole()
+    statuses = report.table("plans_by_status").whole()
+    quality = report.table("plan_quality").whole()
+    outcomes = report.table("outcomes").whole()
     sessions = report.table("consultations").rows
     hours = sum((row[4] for row in sessions if isinstance(row[4], Decimal)), Decimal(0))
     lines = [

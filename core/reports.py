@@ -1,7 +1,8 @@
 """The semester report: what happened in a school, a municipality or the whole country.
 
 Figures are counted by the database (GROUP BY school, then summed per municipality here), so a
-report costs a fixed number of queries whatever the number of schools: eleven. A student counts
+report costs a fixed number of queries whatever the number of schools: ten (eleven for a
+municipality). A student counts
 under their school; signals, sessions and outcomes under the school they were recorded for.
 
 Involved students are those with a risk signal observed in the semester or a plan for it. A risk
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from statistics import median
 from typing import Any
@@ -174,6 +175,10 @@ class Table:
     labels_translated: bool = False
     total_row: bool = False  # the last row sums the others; its label is the msgid TOTAL
 
+    def whole(self) -> list[Cell]:
+        """The whole scope's row: the total row, or the only row (blanks when there is none)."""
+        return self.rows[-1] if self.rows else [None] * len(self.columns)
+
 
 @dataclass
 class Report:
@@ -328,7 +333,7 @@ def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str,
         "measures": (
             f"""SELECT m.kind AS kind, COALESCE(m.specialist_type, m.support_type) AS type,
                 m.realised AS realised, COUNT(*) AS measures,
-                COUNT(DISTINCT i.student_id) AS students, SUM(m.planned_quantity) AS planned
+                SUM(m.planned_quantity) AS planned
             FROM iap_measure m JOIN iap i ON i.id = m.iap_id
             JOIN student st ON st.id = i.student_id
             WHERE {plan_of_semester} AND {scoped("st.school_id")}
@@ -403,9 +408,8 @@ async def count_figures(area: Area, semester: Semester) -> Figures:
     figures.sessions = {row["specialist_type"]: row for row in results["sessions"]}
     for row in results["measures"]:
         key = (row["kind"], row["type"])
-        total = figures.planned.setdefault(key, {"measures": 0, "students": 0, "planned": 0})
+        total = figures.planned.setdefault(key, {"measures": 0, "planned": 0})
         total["measures"] += int(row["measures"])
-        total["students"] += int(row["students"])  # a plan has one measure of a type
         total["planned"] += Decimal(str(row["planned"] or 0))
         if row["realised"]:
             figures.realised[row["realised"]] = (
@@ -419,7 +423,7 @@ async def count_figures(area: Area, semester: Semester) -> Figures:
 def _as_datetime(value: datetime | str) -> datetime:
     """SQLite gives moments as text."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=RIGA)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- tables ----------------------------------------------------------------------------------

@@ -220,3 +220,17 @@ async def test_the_demo_has_last_semesters_outcomes_in_its_report(db):
         last,
     )
     assert sum(row[-1] for row in rows(exact, "outcomes")) >= 1
+
+
+async def test_a_municipality_without_schools_still_renders(world):
+    from core.report_chart import render_report_chart
+    from core.report_export import report_xlsx
+    from core.report_view import render_report
+
+    empty = await Municipality.create(name="Klusais novads")
+    report = await build_report(await programme_admin(), Scope("municipality", empty.id), SEMESTER)
+    assert rows(report, "students") == []
+    text = render_report(report, "lv")
+    assert "Iesaistītie izglītojamie: –" in text
+    assert render_report_chart(report, "lv").startswith(b"\x89PNG")
+    assert report_xlsx(report, "lv").startswith(b"PK")
