@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from core.clock import Semester
 from handlers.callbacks import OutcomeAsk
-from storage.models import Iap, StudentOutcome
+from storage.models import Iap, Membership, StudentOutcome
 from tests.core.test_reports import busy_semester, programme_admin
 
 
@@ -74,3 +74,20 @@ async def test_staff_record_an_outcome_from_the_plan_in_three_taps(sim, world):
         student_id=world.student_a3.id, school_year=semester.school_year, semester=semester.number
     )
     assert (outcome.outcome, outcome.reason) == ("left_early", "moved_abroad")
+
+
+async def test_a_coordinator_of_two_scopes_picks_one(sim, world):
+    await Membership.create(
+        person_id=world.coordinator_a.id, role="municipality_coordinator", municipality=world.m2
+    )
+    coordinator = sim.user(104)
+
+    question = (await coordinator.send("/report"))[-1]
+    assert question.text == "Kuru pārskatu?"
+    assert [text for text, _ in question.buttons()] == [
+        "Priedaines novads",
+        "Ezerkalnes vidusskola",
+    ]
+    replies = await coordinator.press("Priedaines novads")
+    assert replies[0].text.startswith("<b>Semestra pārskats: Priedaines novads</b>")
+    assert replies[-1].document
