@@ -2,8 +2,8 @@
 
 Figures are counted by the database (GROUP BY school, then summed per municipality here), so a
 report costs a fixed number of queries whatever the number of schools: ten (eleven for a
-municipality). A student counts
-under their school; signals, sessions and outcomes under the school they were recorded for.
+municipality). Students, plans, their risks and needs count under the student's school;
+sessions and outcomes under the school they were recorded for.
 
 Involved students are those with a risk signal observed in the semester or a plan for it. A risk
 is left unaddressed when the plan's student has a signal of that factor in the semester and no
@@ -112,6 +112,12 @@ class Area:
 
     def schools_where(self, column: str) -> str:
         return self.school_filter.replace("{column}", column)
+
+    def students_where(self, column: str) -> str:
+        """A condition on a student id column: the scope's students (an index for a school)."""
+        if not self.school_params:
+            return "1 = 1"
+        return f"{column} IN (SELECT id FROM student WHERE {self.schools_where('school_id')})"
 
 
 async def resolve(actor: Actor, scope: Scope) -> Area:
@@ -261,7 +267,7 @@ def names_factor(factor: str) -> str:
 def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str, tuple]]:
     """The report's aggregate queries, each with its parameters."""
 
-    scoped, schools = area.schools_where, area.school_params
+    scoped, schools, students = area.schools_where, area.school_params, area.students_where
     in_municipality = "1 = 1" if area.municipality_id is None else "pa.municipality_id = %s"
     municipality = () if area.municipality_id is None else (area.municipality_id,)
     first, last = semester.start, semester.end
@@ -270,10 +276,9 @@ def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str,
     # Plans of the scope with a factor signalled in the semester that no measure of theirs names.
     unaddressed_plans = f"""SELECT DISTINCT pf.iap_id FROM (
             SELECT DISTINCT i.id AS iap_id, rs.factor AS factor FROM iap i
-            JOIN student s2 ON s2.id = i.student_id
             JOIN risk_signal rs ON rs.student_id = i.student_id
                 AND rs.observed_to >= %s AND rs.observed_to <= %s
-            WHERE {plan_of_semester} AND {scoped("s2.school_id")}
+            WHERE {plan_of_semester} AND {students("i.student_id")}
         ) pf WHERE NOT EXISTS (
             SELECT 1 FROM iap_measure m
             WHERE m.iap_id = pf.iap_id AND {names_factor("pf.factor")})"""
@@ -283,12 +288,13 @@ def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str,
                 SUM(x.has_signal) AS with_signal, SUM(x.has_plan) AS with_plan
             FROM (SELECT student_id, MAX(has_signal) AS has_signal, MAX(has_plan) AS has_plan FROM (
                 SELECT student_id, 1 AS has_signal, 0 AS has_plan FROM risk_signal
-                WHERE observed_to >= %s AND observed_to <= %s
+                WHERE observed_to >= %s AND observed_to <= %s AND {students("student_id")}
                 UNION ALL
-                SELECT student_id, 0, 1 FROM iap i WHERE {plan_of_semester}
+                SELECT student_id, 0, 1 FROM iap i
+                WHERE {plan_of_semester} AND {students("student_id")}
             ) u GROUP BY student_id) x JOIN student st ON st.id = x.student_id
-            WHERE {scoped("st.school_id")} GROUP BY st.school_id""",
-            (first, last, year, number, *schools),
+            GROUP BY st.school_id""",
+            (first, last, *schools, year, number, *schools),
         ),
         "plans": (
             f"""SELECT st.school_id AS school_id, i.status AS status, i.consent AS consent,
@@ -318,7 +324,8 @@ def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str,
                     MAX(i.id) AS iap_id
                 FROM risk_signal rs LEFT JOIN iap i ON i.student_id = rs.student_id
                     AND {plan_of_semester}
-                WHERE rs.observed_to >= %s AND rs.observed_to <= %s AND {scoped("rs.school_id")}
+                WHERE rs.observed_to >= %s AND rs.observed_to <= %s
+                    AND {students("rs.student_id")}
                 GROUP BY rs."group", rs.factor, rs.student_id) sf
             GROUP BY sf.risk_group, sf.factor""",
             (year, number, first, last, *schools),
