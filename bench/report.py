@@ -50,7 +50,8 @@ def parse_args(argv: Sequence[str] | None = None):
 
 async def add_outcomes_and_activities(url: str, semester: Semester) -> dict[str, int]:
     """An outcome for nine plans in ten (a fixed spread by id), and youth activities: 2 NGOs a
-    municipality, 12 activities each. Replaces what an earlier run added."""
+    municipality, 12 activities each. Replaces what an earlier run added, then ANALYZE (else
+    the planner takes the new tables for empty)."""
     connection = await asyncpg.connect(url)
     try:
         await connection.execute("DELETE FROM student_outcome; DELETE FROM peer_activity")
@@ -81,6 +82,7 @@ async def add_outcomes_and_activities(url: str, semester: Semester) -> dict[str,
             FROM ngo n CROSS JOIN generate_series(1, 12) k""",
             semester.start,
         )
+        await connection.execute("ANALYZE student_outcome; ANALYZE ngo; ANALYZE peer_activity")
         return {
             "student_outcome": await connection.fetchval("SELECT count(*) FROM student_outcome"),
             "peer_activity": await connection.fetchval("SELECT count(*) FROM peer_activity"),
