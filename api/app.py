@@ -14,9 +14,11 @@ from api.errors import UnexpectedErrors, document_errors, install_error_handlers
 from api.guard import BodyLimit
 from api.health import bot_status
 from api.iap_pdf import router as iap_pdf_router
+from api.outcomes import router as outcomes_router
 from api.plan_review import router as plan_review_router
 from api.plans import router as plans_router
 from api.privacy import router as privacy_router
+from api.reports import router as reports_router
 from api.routes import router
 from storage.db import database
 from storage.redis import redis_ok
@@ -51,6 +53,8 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
     app.include_router(plan_review_router)
     app.include_router(plans_router)
     app.include_router(admin_router)
+    app.include_router(outcomes_router)
+    app.include_router(reports_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

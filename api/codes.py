@@ -11,8 +11,10 @@ from pydantic import Field
 from core.catalogues import (
     ACTIVITY_FORMATS,
     CONSULTATION_MODES,
+    EARLY_LEAVING_REASONS,
     IAP_STATUSES,
     MEASURE_REALISED,
+    OUTCOMES,
     RISK_FACTORS,
     RISK_LEVELS,
     RISK_OUTCOMES,
@@ -23,6 +25,7 @@ from core.catalogues import (
 
 SEMESTER_PATTERN = r"^[0-9]{4}(/[0-9]{2})?-[12]$"
 SCOPE_PATTERN = r"^(school|municipality)-[0-9]{1,9}$"
+REPORT_SCOPE_PATTERN = r"^((school|municipality)-[0-9]{1,9}|country)$"
 
 
 def one_of(codes) -> Any:
@@ -40,6 +43,8 @@ IapStatus = Annotated[str, one_of(IAP_STATUSES)]
 MeasureKind = Annotated[str, one_of(("consultation", "material"))]
 MeasureRealised = Annotated[str, one_of(MEASURE_REALISED)]
 RiskOutcome = Annotated[str, one_of(RISK_OUTCOMES)]
+Outcome = Annotated[str, one_of(OUTCOMES)]
+EarlyLeavingReason = Annotated[str, one_of(EARLY_LEAVING_REASONS)]
 Role = Annotated[str, one_of(ROLES)]
 SemesterLabel = Annotated[
     str, Field(json_schema_extra={"pattern": SEMESTER_PATTERN, "examples": ["2026/27-1"]})

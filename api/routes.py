@@ -67,6 +67,8 @@ CATALOGUES = {
     "iap_statuses": catalogues.IAP_STATUSES,
     "measure_realised": catalogues.MEASURE_REALISED,
     "risk_outcomes": catalogues.RISK_OUTCOMES,
+    "outcomes": catalogues.OUTCOMES,
+    "early_leaving_reasons": catalogues.EARLY_LEAVING_REASONS,
     "roles": catalogues.ROLES,
 }
 

@@ -308,6 +308,7 @@ def _tables() -> dict[str, Table]:
                 "support_type",
                 "risk_factors",
                 "planned_quantity",
+                "months",
                 "created_at",
             ),
         ),
@@ -591,6 +592,8 @@ class Country:
         addressed = self.rng.sample(
             student.factors, self.rng.randint(1, min(2, len(student.factors)))
         )
+        quantity = self.rng.randint(1, 4) if material else self.rng.randint(2, 20)
+        months = self.semester.months()[:quantity] if material else []  # material: its months
         row = (
             self._next_id("iap_measure"),
             iap_id,
@@ -600,7 +603,8 @@ class Country:
             else self.rng.choices(list(SPECIALIST_WEIGHTS), list(SPECIALIST_WEIGHTS.values()))[0],
             self.rng.choice(SUPPORT_TYPES.codes()) if material else None,
             json.dumps(addressed),
-            Decimal(self.rng.randint(1, 4) if material else self.rng.randint(2, 20)),
+            Decimal(quantity),
+            json.dumps(months),
             created,
         )
         self._add("iap_measure", row)

@@ -153,6 +153,26 @@ RISK_OUTCOMES = Catalogue(
     Entry("worse", N_("Risk increased")),
 )
 
+# How an involved student's semester ended, recorded by the school's staff at its end (or
+# whenever it happens); left early carries a reason from EARLY_LEAVING_REASONS.
+LEFT_EARLY = "left_early"
+OUTCOMES = Catalogue(
+    Entry("continues", N_("Continues learning at the school")),
+    Entry("completed", N_("Completed the level or programme")),
+    Entry("moved", N_("Moved to another school")),
+    Entry(LEFT_EARLY, N_("Left education early")),
+    Entry("other", N_("Other outcome")),
+)
+
+EARLY_LEAVING_REASONS = Catalogue(
+    Entry("employment", N_("Started work")),
+    Entry("moved_abroad", N_("Moved abroad")),
+    Entry("family", N_("Family reasons")),
+    Entry("health", N_("Health reasons")),
+    Entry("motivation", N_("Lack of motivation or learning difficulties")),
+    Entry("other", N_("Other reason")),
+)
+
 CONSENT_STATES = Catalogue(
     Entry("missing", N_("Consent missing")),
     Entry("given", N_("Consent given")),

@@ -29,7 +29,7 @@ from core.catalogues import (
     VOLUNTEER,
 )
 from core.clock import Semester, today
-from core.services import activities, consultations, iaps, needs, signals
+from core.services import activities, consultations, iaps, needs, outcomes, signals
 from storage.models import (
     Consultation,
     Iap,
@@ -235,6 +235,7 @@ async def load_demo_data() -> DemoSummary:
         await _record_needs(demo)
         await _prepare_plans(demo, at_risk)
         await _register_activities(demo)
+        await _record_last_semester_outcomes(demo, at_risk)
         return await _summary(world, cast)
 
 
@@ -511,6 +512,26 @@ async def _register_activities(demo: _Demo) -> None:
         )
 
 
+LAST_SEMESTER_OUTCOMES = ("continues", "continues", "continues", "completed")
+
+
+async def _record_last_semester_outcomes(
+    demo: _Demo, at_risk: dict[Student, tuple[str, ...]]
+) -> None:
+    """Last semester: a few of today's students at risk had a plan, and how it ended."""
+    this = demo.semester
+    last = Semester(this.school_year - 1, 2) if this.number == 1 else Semester(this.school_year, 1)
+    for student, outcome in zip(at_risk, LAST_SEMESTER_OUTCOMES, strict=False):
+        teacher = demo.teacher(student)
+        await iaps.open_iap(teacher, student.id, last)
+        await outcomes.record_outcome(teacher, student.id, last, outcome)
+
+
+def _this_semester() -> dict[str, int]:
+    semester = Semester.current()
+    return {"school_year": semester.school_year, "semester": semester.number}
+
+
 async def _summary(world: _World, cast: _Cast) -> DemoSummary:
     general = world.schools["general"]
     at_risk = await RiskSignal.all().distinct().values_list("student_id", flat=True)
@@ -521,7 +542,7 @@ async def _summary(world: _World, cast: _Cast) -> DemoSummary:
         students_at_risk=len(set(at_risk)),
         risk_signals=await RiskSignal.all().count(),
         consultations=await Consultation.all().count(),
-        iaps=await Iap.all().count(),
+        iaps=await Iap.filter(**_this_semester()).count(),
         peer_activities=await PeerActivity.all().count(),
         teacher_id=cast.teachers[general.id].id,
         psychologist_id=cast.specialists["psychologist"].id,

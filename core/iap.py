@@ -1,6 +1,6 @@
 """IAP assembly: one structure per student and semester, built from what was logged.
 
-Whatever a student's history, assembling costs the same fixed number of queries (nine), and a
+Whatever a student's history, assembling costs the same fixed number of queries (ten), and a
 whole school's plans come back from one call (`assemble_school`) for two more. What was realised
 is what the semester holds: sessions of a measure's specialist type, confirmed months of its
 support type (a plan has at most one measure of each). A parent reads the `for_parent` projection.
@@ -33,6 +33,7 @@ from storage.models import (
     RiskSignal,
     School,
     Student,
+    StudentOutcome,
     SupportNeed,
 )
 
@@ -132,6 +133,8 @@ class AssembledIap:
     risk_outcome: str | None = None  # the review's: see RISK_OUTCOMES
     continues: bool | None = None
     continued_from_id: int | None = None
+    outcome: str | None = None  # how the student's semester ended: see OUTCOMES
+    outcome_reason: str | None = None  # left early: see EARLY_LEAVING_REASONS
     risks: list[RiskLine] = field(default_factory=list)
     justifications: dict[str, str] = field(default_factory=dict)  # risk group -> preparer's text
     measures: list[MeasureLine] = field(default_factory=list)
@@ -189,6 +192,7 @@ def for_parent(plan: AssembledIap) -> AssembledIap:
     status changes with dates. A parent never sees staff's words: no history comments (an
     approver's return comment), no pause reason, no evaluation (neither the overall note nor the
     rating and note of each measure, nor the risk situation) or whether the plan continues, no
+    semester outcome recorded by staff, no
     risk justifications, no name of who entered the consent, no gaps (staff's to-do list).
     Signal notes and session topics are never assembled for anyone.
     """
@@ -201,6 +205,8 @@ def for_parent(plan: AssembledIap) -> AssembledIap:
         risk_outcome=None,
         measures=[replace(m, rating=None, evaluation_note=None) for m in plan.measures],
         continues=None,
+        outcome=None,
+        outcome_reason=None,
         gaps=[],
         history=[replace(line, comment=None) for line in plan.history],
         parent_view=True,
@@ -238,7 +244,7 @@ async def school_students_in_play(school_id: int, semester: Semester) -> list[in
 
 
 async def assemble(student_ids: list[int], semester: Semester) -> list[AssembledIap]:
-    """Assemble the IAPs of these students (access already checked) in nine queries."""
+    """Assemble the IAPs of these students (access already checked) in ten queries."""
     if not student_ids:
         return []
     students = (
@@ -273,6 +279,11 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
         entry.consent_recorded_by = iap.consent_by.display_name if iap.consent_by else None
         entry.pause_reason, entry.evaluation = iap.pause_reason, iap.evaluation
         entry.continues, entry.continued_from_id = iap.continues, iap.continued_from_id
+    outcomes = await StudentOutcome.filter(
+        student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
+    ).values_list("student_id", "outcome", "reason")
+    for student_id, outcome, reason in outcomes:
+        result[student_id].outcome, result[student_id].outcome_reason = outcome, reason
     added = await _add_plan_parts(result, iap_student)
     await _add_risks(result, student_ids, semester, added)
     await _add_sessions_and_needs(result, student_ids, semester)

@@ -33,7 +33,7 @@ from core.clock import today
 from core.formatting import date_time, number, semester_text, short_date
 from core.i18n import N_, gettext, ngettext, supported
 from core.iap import AssembledIap, MeasureLine
-from core.iap_view import measure_subject
+from core.iap_view import measure_subject, outcome_text
 
 PROJECT_NUMBER = "8.3.4.0/16/I/001"
 # The project's official name, printed in Latvian whatever the reader's language.
@@ -341,7 +341,7 @@ class PlanDocument:
 
     def evaluation(self) -> None:
         _, plan = self._, self.plan
-        if not plan.evaluation and plan.continues is None:
+        if not plan.evaluation and plan.continues is None and plan.outcome is None:
             return
         self.section(_("Evaluation at the end of the semester"))
         pairs = []
@@ -349,6 +349,9 @@ class PlanDocument:
             pairs.append((_("Evaluation"), plan.evaluation))
         if plan.continues is not None:
             pairs.append((_("Continues next semester"), _("Yes") if plan.continues else _("No")))
+        if plan.outcome is not None:
+            outcome = outcome_text(plan.outcome, plan.outcome_reason, self.locale)
+            pairs.append((_("Outcome of the semester"), outcome))
         self.fields(pairs)
 
     def steps(self) -> list[str]:

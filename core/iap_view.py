@@ -9,9 +9,11 @@ from core.catalogues import (
     APPROVAL_STEPS,
     CONSENT_METHODS,
     CONSENT_STATES,
+    EARLY_LEAVING_REASONS,
     IAP_STATUSES,
     MEASURE_REALISED,
     NEED_STATUSES,
+    OUTCOMES,
     RISK_FACTORS,
     RISK_GROUPS,
     RISK_LEVELS,
@@ -45,6 +47,14 @@ def measure_subject(measure: MeasureLine, locale: str) -> str:
     if measure.kind == "consultation":
         return SPECIALIST_TYPES[measure.specialist_type].text(locale)
     return SUPPORT_TYPES[measure.support_type].text(locale)
+
+
+def outcome_text(outcome: str, reason: str | None, locale: str) -> str:
+    """E.g. `Left education early (Moved abroad)`."""
+    what = OUTCOMES[outcome].text(locale)
+    if reason:
+        what += f" ({EARLY_LEAVING_REASONS[reason].text(locale)})"
+    return what
 
 
 def gap_text(gap: Gap, locale: str) -> str:
@@ -117,6 +127,8 @@ def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
         "risk_outcome": coded(RISK_OUTCOMES, plan.risk_outcome),
         "continues": plan.continues,
         "continued_from": plan.continued_from_id,
+        "outcome": coded(OUTCOMES, plan.outcome),
+        "outcome_reason": coded(EARLY_LEAVING_REASONS, plan.outcome_reason),
         "risks": [
             {
                 "group": coded(RISK_GROUPS, risk.group),
@@ -263,6 +275,9 @@ def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = Non
         lines.append(_("Evaluation: {text}", text=plan.evaluation))
     if plan.risk_outcome:
         lines.append(RISK_OUTCOMES[plan.risk_outcome].text(locale))
+    if plan.outcome:
+        outcome = outcome_text(plan.outcome, plan.outcome_reason, locale)
+        lines.append(_("Outcome of the semester: {outcome}", outcome=outcome))
 
     lines += ["", _("Identified risks:")]
     if not plan.risks:

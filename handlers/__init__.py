@@ -13,10 +13,12 @@ from handlers import (
     iap_search,
     invites,
     needs,
+    outcomes,
     plan_measures,
     plan_pdf,
     plan_status,
     plans,
+    report,
     risk,
     students,
 )
@@ -41,6 +43,8 @@ def root_router() -> Router:
         iap_search.create_router(),
         digest.create_router(),
         plan_pdf.create_router(),
+        outcomes.create_router(),
+        report.create_router(),
         fallback.create_router(),
     )
     return root

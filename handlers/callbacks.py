@@ -41,3 +41,9 @@ class PlanPdf(CallbackData, prefix="pdf"):
     """Send the printable A4 PDF of a support plan (handlers/plan_pdf.py)."""
 
     iap_id: Id
+
+
+class OutcomeAsk(CallbackData, prefix="oc"):
+    """Record how the semester of a plan's student ended (handlers/outcomes.py)."""
+
+    iap_id: Id

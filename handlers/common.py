@@ -60,6 +60,7 @@ COMMAND_HELP = {
     "iap": N_("/iap - read a student's support plan"),
     "plan": N_("/plan - open and prepare a student's support plan"),
     "digest": N_("/digest - the weekly digest"),
+    "report": N_("/report - the semester report with its spreadsheet"),
 }
 GENERAL_HELP = {
     "menu": N_("/menu - the main menu"),
@@ -74,9 +75,9 @@ ROLE_COMMANDS = {
     SPECIALIST: ["absent", "risk", "consult", "students", "plan"],
     PARENT: ["needs"],
     VOLUNTEER: ["activity", "activities"],
-    SCHOOL_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
-    MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest"],
-    PROGRAMME_ADMIN: [],
+    SCHOOL_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest", "report"],
+    MUNICIPALITY_COORDINATOR: ["students", "pending", "iap", "plan", "invite", "digest", "report"],
+    PROGRAMME_ADMIN: ["report"],
 }
 ADMIN_NOTE = N_(
     "The programme's municipalities, schools and organisations are administered with the "

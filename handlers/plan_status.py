@@ -35,7 +35,7 @@ from core.services.iaps import (
 )
 from core.services.reminders import teaching_end
 from core.text import clean_text
-from handlers.callbacks import PlanOpen, PlanPdf, StudentAction
+from handlers.callbacks import OutcomeAsk, PlanOpen, PlanPdf, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import buttons
 from handlers.replies import buttons_due, edit_or_keep
@@ -158,6 +158,7 @@ def plan_keyboard(plan: PlanState, actor: Actor) -> InlineKeyboardMarkup | None:
     items = status_buttons(plan, actor)
     if plan.iap_id is not None:
         items.append((_("PDF to print"), PlanPdf(iap_id=plan.iap_id)))
+        items.append((_("Outcome"), OutcomeAsk(iap_id=plan.iap_id)))
     return buttons(items, 2) if items else None
 
 

@@ -50,7 +50,7 @@ from core.services.iaps import (
 )
 from core.services.needs import ask_parent_for_consent
 from core.services.pending import find_students
-from handlers.callbacks import PlanOpen, PlanPdf
+from handlers.callbacks import OutcomeAsk, PlanOpen, PlanPdf
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
 from handlers.pickers import buttons
 from handlers.plan_status import status_buttons
@@ -212,7 +212,12 @@ def plan_keyboard(
     else:  # past draft: the moves it allows now (start, pause, resume, review), for its staff
         rows += in_rows([button(text, data) for text, data in status_buttons(plan, actor)], 2)
     if actor.staff_school_ids or actor.municipality_ids:
-        rows.append([button(_("PDF"), PlanPdf(iap_id=iap_id))])
+        rows.append(
+            [
+                button(_("PDF"), PlanPdf(iap_id=iap_id)),
+                button(_("Outcome"), OutcomeAsk(iap_id=iap_id)),
+            ]
+        )
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 

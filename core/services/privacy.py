@@ -19,9 +19,11 @@ from core.catalogues import (
     APPROVAL_STEPS,
     CONSENT_STATES,
     CONSULTATION_MODES,
+    EARLY_LEAVING_REASONS,
     IAP_STATUSES,
     MEASURE_REALISED,
     NEED_STATUSES,
+    OUTCOMES,
     RISK_FACTORS,
     RISK_GROUPS,
     RISK_LEVELS,
@@ -49,6 +51,7 @@ from storage.models import (
     Person,
     RiskSignal,
     Student,
+    StudentOutcome,
     SupportNeed,
 )
 
@@ -117,6 +120,7 @@ STUDENT_DATA = (
     IapApproval,
     IapTransition,
     IapRiskGroup,
+    StudentOutcome,
     Membership,
     Invite,
     OutboxItem,
@@ -168,7 +172,10 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
     groups = await IapRiskGroup.filter(iap_id__in=plan_ids).order_by("id")
     parents = await Membership.filter(student_id=student.id).order_by("id")
     invites = await Invite.filter(student_id=student.id).order_by("id")
-    ids = _RecordIds.of(student.id, signals, sessions, needs, plans, measures, parents, invites)
+    outcomes = await StudentOutcome.filter(student_id=student.id).order_by("school_year", "id")
+    ids = _RecordIds.of(
+        student.id, signals, sessions, needs, plans, measures, parents, invites, outcomes
+    )
     messages = await _messages_about(ids, _people(needs, plans, approvals, history, parents))
     events = await AuditEvent.filter(ids.audit_filter()).order_by("at", "id")
     return {
@@ -183,6 +190,15 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
         "consultations": [_session(session, locale) for session in sessions],
         "support_needs": [_need(need, locale) for need in needs],
         "plans": [_plan(plan, measures, approvals, history, groups, locale) for plan in plans],
+        "outcomes": [
+            {
+                **_fields(o, "id", "school_id", "school_year", "semester"),
+                "outcome": _coded(OUTCOMES, o.outcome, locale),
+                "reason": _coded(EARLY_LEAVING_REASONS, o.reason, locale),
+                **_fields(o, "recorded_by_id", "recorded_at"),
+            }
+            for o in outcomes
+        ],
         "parents": [
             {**_fields(m, "person_id", "created_at"), "role": _coded(ROLES, m.role, locale)}
             for m in parents
@@ -412,7 +428,8 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
 
     Names become a placeholder; notes, topics, routes, reasons, evaluations and comments are
     blanked; the child's parent links and invites go, and a parent left with no role keeps no
-    name or Telegram id. Rows, codes, dates and numbers stay, so every count stays true.
+    name or Telegram id. Rows, codes, dates and numbers stay, so every count stays true (a
+    semester outcome holds codes only, and stays whole).
     Messages about the student still waiting are dropped. The erasure is audited, without content.
     """
     student = await Student.get_or_none(id=student_id)

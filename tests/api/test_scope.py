@@ -148,6 +148,12 @@ PROBES = [
         "/invites",
         {"role": "municipality_coordinator", "municipality_id": "{municipality}"},
     ),
+    (
+        "PUT",
+        "/students/{student_id}/outcome",
+        "/students/{student}/outcome",
+        {"outcome": "left_early", "reason": "health"},
+    ),
     ("GET", "/digests/{scope}", "/digests/school-{school}", None),
     ("GET", "/digests/{scope}", "/digests/municipality-{municipality}", None),
     ("GET", "/digests/{scope}/chart.png", "/digests/school-{school}/chart.png", None),
@@ -203,6 +209,8 @@ PROBES = [
         None,
     ),
     ("GET", "/effectiveness/{scope}/chart", "/effectiveness/school-{school}/chart", None),
+    ("GET", "/reports/{scope}", "/reports/school-{school}", None),
+    ("GET", "/reports/{scope}", "/reports/municipality-{municipality}?format=xlsx", None),
 ]
 NATIONAL_INVITES = ("school_coordinator", "municipality_coordinator", "volunteer")
 

@@ -318,16 +318,16 @@ async def test_coordinators_move_a_plan_from_iap(sim, world):
     iap = await submitted_plan(world.student_a1, world.teacher_a)
     coordinator = sim.user(104)
     replies = await coordinator.send("/iap kalnin")
-    assert labels(replies[-1]) == ["PDF drukāšanai"]  # in approval: nothing to move
+    assert labels(replies[-1]) == ["PDF drukāšanai", "Rezultāts"]  # in approval: nothing to move
     await iaps.approve_iap(world.coordinator_a, iap.id)
     await iaps.approve_iap(world.coordinator_m1, iap.id)
     replies = await coordinator.send("/iap kalnin")
-    assert labels(replies[-1]) == ["Sākt īstenošanu", "Apturēt", "PDF drukāšanai"]
+    assert labels(replies[-1]) == ["Sākt īstenošanu", "Apturēt", "PDF drukāšanai", "Rezultāts"]
     await coordinator.press("Sākt īstenošanu")
     await coordinator.press("Jā")
     assert await status(iap) == "in_progress"
     replies = await sim.user(106).send("/iap kalnin")  # the municipality reads, does not move
-    assert labels(replies[-1]) == ["PDF drukāšanai"]
+    assert labels(replies[-1]) == ["PDF drukāšanai", "Rezultāts"]
 
 
 async def test_reminders_reach_teachers_preparers_and_approvers(sim, world, monkeypatch):
