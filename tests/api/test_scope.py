@@ -220,7 +220,7 @@ def is_national(name: str, body) -> bool:
     students."""
     if name == "/invites":
         return body["role"] in NATIONAL_INVITES
-    if name.startswith("/effectiveness"):
+    if name.startswith(("/effectiveness", "/reports")):
         return True  # figures, never records: every scope is the administrator's
     return name.startswith(("/municipalities", "/ngos", "/holidays")) or name in (
         "/schools",
