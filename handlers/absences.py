@@ -1,7 +1,5 @@
 """Unexcused absences for a whole class at once: class, tick the students, lessons, saved."""
 
-from typing import Protocol
-
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -20,14 +18,16 @@ from core.ids import Id
 from core.services.schools import list_classes, list_schools, list_students
 from core.services.signals import record_absences
 from handlers.callbacks import Menu
-from handlers.fallback import stale_button
 from handlers.filters import TYPED_TEXT, IsStaff
+from handlers.names import (
+    LESSON_BUTTONS,
+    MAX_LESSONS_A_DAY,
+    full_name,
+    lessons_row,
+    typed_lessons,
+)
 from handlers.pickers import class_buttons, school_buttons
-from handlers.replies import buttons_due, edit_or_keep, show
-from handlers.typed import whole_number
-
-MAX_LESSONS_A_DAY = 12
-LESSON_BUTTONS = range(1, 7)
+from handlers.replies import buttons_due, edit_or_keep, show, stale_button
 
 
 class AbsenceFlow(StatesGroup):
@@ -55,33 +55,6 @@ class AbStep(CallbackData, prefix="ab_a"):
 
 class AbLessons(CallbackData, prefix="ab_l"):
     lessons: int
-
-
-class Named(Protocol):
-    first_name: str
-    last_name: str
-
-
-def full_name(student: Named) -> str:
-    return f"{student.first_name} {student.last_name}"
-
-
-def typed_lessons(text: str) -> int | str:
-    """The number of lessons (in one school day) typed, or why it is not acceptable."""
-    lessons = whole_number(text)
-    if lessons is None:
-        return _("Please type the number of lessons as a number, for example 2.")
-    if not 1 <= lessons <= MAX_LESSONS_A_DAY:
-        return _("The number of lessons must be from 1 to {max}.").format(max=MAX_LESSONS_A_DAY)
-    return lessons
-
-
-def lessons_row(callback: type[CallbackData], field: str) -> list[InlineKeyboardButton]:
-    """One row of buttons 1-6: the usual numbers of lessons missed in a day."""
-    return [
-        InlineKeyboardButton(text=str(n), callback_data=callback(**{field: n}).pack())
-        for n in LESSON_BUTTONS
-    ]
 
 
 # Step 1: the school (only when the person works with several), then the class.

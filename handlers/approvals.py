@@ -23,7 +23,7 @@ from core.text import clean_text
 from handlers.callbacks import Menu, PlanOpen
 from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.pickers import buttons
-from handlers.plan_status import Shown, plan_keyboard, status_keyboard
+from handlers.plan_message import Shown, read_keyboard, status_keyboard
 from handlers.replies import answer_long, edit_or_keep
 
 PLANS_SHOWN = 20
@@ -114,7 +114,7 @@ async def read_plan(
     )
     await callback.answer()
     text = render_iap(plan, i18n.current_locale)
-    await answer_long(callback.message, text, plan_keyboard(plan, actor))
+    await answer_long(callback.message, text, read_keyboard(plan, actor))
 
 
 async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Actor) -> None:

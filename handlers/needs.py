@@ -29,7 +29,7 @@ from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
-from handlers.plan_pdf import pdf_keyboard
+from handlers.plan_message import pdf_keyboard
 from handlers.replies import answer_long, buttons_due, edit_or_keep
 
 MONTHS_DONE = 0  # NeedMonth's month for the Done button

@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_month_names
@@ -21,8 +22,7 @@ from core.iap_view import measure_subject, measure_text
 from core.services.iaps import add_measure, draft_to_edit, remove_measure, update_measure
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import buttons
-from handlers.plans import (
-    PlanFlow,
+from handlers.plan_message import (
     PlEdit,
     PlMeasure,
     PlNewMeasure,
@@ -34,13 +34,21 @@ from handlers.plans import (
     in_rows,
     locale,
     send_plan,
-    stale,
 )
-from handlers.replies import buttons_due, edit_or_keep, show
+from handlers.replies import buttons_due, edit_or_keep, show, stale_button
 
 HOUR_CHOICES = (2, 4, 6, 10, 20)
 TYPED_HOURS = re.compile(r"\d{1,3}([.,]\d{1,2})?")
 GONE = N_("This measure is no longer in the plan.")
+
+
+class MeasureFlow(StatesGroup):
+    kind = State()  # a new measure; data: iap_id, factors
+    type = State()  # data: + kind
+    factors = State()  # data: iap_id, factors, and kind + code (new) or measure_id (change)
+    hours = State()  # data: iap_id, and kind + code + factors (new) or measure_id (change)
+    months = State()  # data: as hours, + months
+
 
 # Buttons of a step under way: what they act on is in the FSM data.
 
@@ -143,7 +151,7 @@ async def new_measure(
     factors = (
         [callback_data.factor] if callback_data.factor in {r.factor for r in plan.risks} else []
     )
-    await state.set_state(PlanFlow.kind)
+    await state.set_state(MeasureFlow.kind)
     await state.update_data(iap_id=plan.iap_id, factors=factors)
     lines = [_("A new measure.")]
     if factors:
@@ -178,7 +186,7 @@ async def kind_chosen(
         await state.clear()
         return
     await state.update_data(kind=kind)
-    await state.set_state(PlanFlow.type)
+    await state.set_state(MeasureFlow.type)
     prompt = (
         _("Who gives the consultations?")
         if kind == "consultation"
@@ -194,10 +202,10 @@ async def type_chosen(
     data = await state.get_data()
     catalogue = SPECIALIST_TYPES if data["kind"] == "consultation" else SUPPORT_TYPES
     if callback_data.code not in catalogue:
-        await stale(callback)
+        await stale_button(callback)
         return
     await state.update_data(code=callback_data.code)
-    await state.set_state(PlanFlow.factors)
+    await state.set_state(MeasureFlow.factors)
     await callback.answer()
     await show_factors(callback.message, state, actor, edit=True)
 
@@ -235,7 +243,7 @@ async def factor_ticked(
 ) -> None:
     data = await state.get_data()
     if callback_data.code not in await factor_choices(actor, data):
-        await stale(callback)
+        await stale_button(callback)
         return
     chosen = list(data["factors"])
     if callback_data.code in chosen:
@@ -266,11 +274,11 @@ async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor)
             raise
         await finish(callback.message, state, actor, _("Saved: the measure's risks."))
     elif data["kind"] == "consultation":
-        await state.set_state(PlanFlow.hours)
+        await state.set_state(MeasureFlow.hours)
         await ask_hours(callback.message)
     else:
         await state.update_data(months=[])
-        await state.set_state(PlanFlow.months)
+        await state.set_state(MeasureFlow.months)
         await show_months(callback.message, state, actor, edit=False)
 
 
@@ -284,7 +292,7 @@ async def hours_chosen(
     callback: CallbackQuery, callback_data: PlHours, state: FSMContext, actor: Actor
 ) -> None:
     if callback_data.hours not in HOUR_CHOICES:
-        await stale(callback)
+        await stale_button(callback)
         return
     await callback.answer()
     await edit_or_keep(callback.message, _("{n} h").format(n=callback_data.hours))
@@ -320,7 +328,7 @@ async def month_ticked(
     data = await state.get_data()
     plan = await assemble_plan(actor, data["iap_id"])
     if callback_data.month not in plan.semester.months():
-        await stale(callback)
+        await stale_button(callback)
         return
     chosen = set(data["months"]) ^ {callback_data.month}
     await state.update_data(months=sorted(chosen))
@@ -392,14 +400,14 @@ async def measure_edit(
         return
     await state.update_data(iap_id=iap_id, measure_id=measure.id, factors=measure.risk_factors)
     if what == "factors":
-        await state.set_state(PlanFlow.factors)
+        await state.set_state(MeasureFlow.factors)
         await show_factors(callback.message, state, actor, edit=False)
     elif measure.kind == "consultation":
-        await state.set_state(PlanFlow.hours)
+        await state.set_state(MeasureFlow.hours)
         await ask_hours(callback.message)
     else:
         await state.update_data(months=measure.months)
-        await state.set_state(PlanFlow.months)
+        await state.set_state(MeasureFlow.months)
         await show_months(callback.message, state, actor, edit=False)
 
 
@@ -421,14 +429,16 @@ def create_router() -> Router:
     edits = PlEdit.filter(F.what.in_({"factors", "amount", "delete", "drop"}))
     router.callback_query.register(measure_edit, edits, IsStaff)
     kinds = PlKind.filter(F.kind.in_({"consultation", "material"}))
-    router.callback_query.register(kind_chosen, PlanFlow.kind, kinds)
-    router.callback_query.register(type_chosen, PlanFlow.type, PlType.filter())
-    router.callback_query.register(factor_ticked, PlanFlow.factors, PlTick.filter())
-    router.callback_query.register(factors_done, PlanFlow.factors, PlDone.filter())
-    router.callback_query.register(hours_chosen, PlanFlow.hours, PlHours.filter())
-    router.message.register(hours_typed, PlanFlow.hours, TYPED_TEXT)
-    router.callback_query.register(month_ticked, PlanFlow.months, PlMonth.filter())
-    router.callback_query.register(months_done, PlanFlow.months, PlDone.filter())
-    waiting = StateFilter(PlanFlow.kind, PlanFlow.type, PlanFlow.factors, PlanFlow.months)
+    router.callback_query.register(kind_chosen, MeasureFlow.kind, kinds)
+    router.callback_query.register(type_chosen, MeasureFlow.type, PlType.filter())
+    router.callback_query.register(factor_ticked, MeasureFlow.factors, PlTick.filter())
+    router.callback_query.register(factors_done, MeasureFlow.factors, PlDone.filter())
+    router.callback_query.register(hours_chosen, MeasureFlow.hours, PlHours.filter())
+    router.message.register(hours_typed, MeasureFlow.hours, TYPED_TEXT)
+    router.callback_query.register(month_ticked, MeasureFlow.months, PlMonth.filter())
+    router.callback_query.register(months_done, MeasureFlow.months, PlDone.filter())
+    waiting = StateFilter(
+        MeasureFlow.kind, MeasureFlow.type, MeasureFlow.factors, MeasureFlow.months
+    )
     router.message.register(buttons_due, waiting, ~F.text.startswith("/"))
     return router

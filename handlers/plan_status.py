@@ -6,9 +6,6 @@ an overall note, then close the plan or continue it into the next semester.
 a plan (a plan's own message, /iap, a notification) put them under it.
 """
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -35,72 +32,22 @@ from core.services.iaps import (
 )
 from core.services.reminders import teaching_end
 from core.text import clean_text
-from handlers.callbacks import PlanOpen, PlanPdf, StudentAction
+from handlers.callbacks import PlanOpen, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import buttons
+from handlers.plan_message import (
+    MOVES,
+    PAUSE,
+    START,
+    Move,
+    PlanMove,
+    Review,
+    Shown,
+    status_keyboard,
+)
 from handlers.replies import buttons_due, edit_or_keep
 
 STUDENTS_SHOWN = 10
-REVIEW = "review"  # the button of a plan under review: not a move, the review flow
-
-
-class PlanState(Protocol):
-    """What `status_buttons` needs of a plan (an assembled plan has it)."""
-
-    iap_id: int | None
-    status: str | None
-    school_id: int
-    preparer_id: int | None
-
-
-@dataclass(frozen=True)
-class Shown:
-    iap_id: int
-    status: str
-    school_id: int
-    preparer_id: int | None
-
-
-@dataclass(frozen=True)
-class Move:
-    label: str  # the button, at most 24 characters in every language
-    question: str  # asked before the move, with {name} (and {reason} for a pause)
-    done: str
-
-
-START = Move(
-    N_("Start implementation"),
-    N_("{name}: do you really want to start implementing the support plan?"),
-    N_("✓ The plan is being implemented now."),
-)
-PAUSE = Move(
-    N_("Pause"),
-    N_("{name}: do you really want to pause the support plan?\nReason: {reason}"),
-    N_("✓ The plan is paused."),
-)
-RESUME = Move(
-    N_("Resume"),
-    N_("{name}: do you really want to resume the support plan?"),
-    N_("✓ The plan is being implemented again."),
-)
-TO_REVIEW = Move(
-    N_("Send for review"),
-    N_("{name}: do you really want to send the support plan for review?"),
-    N_("✓ The plan is under review. Evaluate each measure and the risk situation now."),
-)
-# The moves offered from each status, as (to status, move); IAP_MOVES in core decides.
-MOVES: dict[str, list[tuple[str, Move]]] = {
-    "approved": [("in_progress", START), ("paused", PAUSE)],
-    "in_progress": [("under_review", TO_REVIEW), ("paused", PAUSE)],
-    "paused": [("in_progress", RESUME)],
-}
-
-
-class PlanMove(CallbackData, prefix="pmv"):
-    """Asks to move a plan: a confirmation (for a pause, the reason first)."""
-
-    to: str
-    iap_id: Id
 
 
 class MoveAnswer(CallbackData, prefix="pma"):
@@ -111,15 +58,6 @@ class MoveAnswer(CallbackData, prefix="pma"):
     iap_id: Id
 
 
-class Review(CallbackData, prefix="prv"):
-    """A step of the review. step: start | rate | next | risk | skip | end."""
-
-    step: str
-    iap_id: Id
-    measure_id: int = 0
-    code: str = ""  # the rating, the risk outcome, or close | continue
-
-
 class PauseFlow(StatesGroup):
     reason = State()
     confirm = State()
@@ -128,37 +66,6 @@ class PauseFlow(StatesGroup):
 class ReviewFlow(StatesGroup):
     note = State()
     evaluation = State()
-
-
-def may_move(plan: PlanState, actor: Actor) -> bool:
-    """The plan's preparer and its school's coordinators move it (the core decides anyway)."""
-    return actor.id == plan.preparer_id or plan.school_id in actor.coordinated_school_ids
-
-
-def status_buttons(plan: PlanState, actor: Actor) -> list[tuple[str, CallbackData]]:
-    """The moves the plan allows now, for this reader: start, pause, resume, send for review;
-    on a plan under review, its evaluation. None for a reader who does not move plans."""
-    if plan.iap_id is None or not may_move(plan, actor):
-        return []
-    if plan.status == "under_review":
-        return [(_("Evaluate"), Review(step="start", iap_id=plan.iap_id))]
-    return [
-        (_(move.label), PlanMove(to=to, iap_id=plan.iap_id))
-        for to, move in MOVES.get(plan.status or "", [])
-    ]
-
-
-def status_keyboard(plan: PlanState, actor: Actor) -> InlineKeyboardMarkup | None:
-    items = status_buttons(plan, actor)
-    return buttons(items, 2) if items else None
-
-
-def plan_keyboard(plan: PlanState, actor: Actor) -> InlineKeyboardMarkup | None:
-    """Under a plan's text for staff: the moves it allows now, and its PDF to print."""
-    items = status_buttons(plan, actor)
-    if plan.iap_id is not None:
-        items.append((_("PDF to print"), PlanPdf(iap_id=plan.iap_id)))
-    return buttons(items, 2) if items else None
 
 
 def _move(from_status: str, to: str) -> Move:

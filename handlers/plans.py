@@ -16,8 +16,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import get_i18n
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from core.access import Actor
@@ -32,14 +31,13 @@ from core.catalogues import (
 from core.clock import Semester, date_problem, today
 from core.errors import DomainError, InvalidInput
 from core.formatting import semester_text
-from core.iap import AssembledIap, Gap, assemble_for_student, assemble_plan, blockers
-from core.iap_view import render_iap, risk_text
+from core.iap import AssembledIap, assemble_for_student, assemble_plan
+from core.iap_view import risk_text
 from core.ids import Id
 from core.services.iaps import (
     NotReady,
     add_risk_factor,
     draft_to_edit,
-    may_edit,
     open_iap,
     record_consent,
     remove_risk_factor,
@@ -49,15 +47,26 @@ from core.services.iaps import (
     submit_plan,
 )
 from core.services.needs import ask_parent_for_consent
-from core.services.pending import find_students
-from handlers.callbacks import PlanOpen, PlanPdf
+from handlers.callbacks import PlanOpen
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
 from handlers.pickers import buttons
-from handlers.plan_status import status_buttons
-from handlers.replies import answer_long, edit_or_keep, show
+from handlers.plan_message import (
+    PlAddGroup,
+    PlGroup,
+    PlStart,
+    PlStep,
+    back_to_plan,
+    button,
+    finish,
+    groups_view,
+    in_rows,
+    locale,
+    send_plan,
+)
+from handlers.replies import edit_or_keep, show, stale_button
+from handlers.student_search import only_match
 from handlers.typed import parse_day
 
-MATCHES_SHOWN = 10
 CONSENT_WAYS = {  # how a paper form was signed: (given, method)
     "paper": (True, PAPER),
     "adult": (True, ADULT_STUDENT),
@@ -70,18 +79,7 @@ STEPS = ("risks", "addrisk", "consent", "submit")  # "measures": handlers/plan_m
 class PlanFlow(StatesGroup):
     name = State()  # /plan: a part of the student's name
     justification = State()  # data: iap_id, group
-    kind = State()  # a new measure; data: iap_id, factors
-    type = State()  # data: + kind
-    factors = State()  # data: iap_id, factors, and kind + code (new) or measure_id (change)
-    hours = State()  # data: iap_id, and kind + code + factors (new) or measure_id (change)
-    months = State()  # data: as hours, + months
     consent_day = State()  # data: iap_id, way
-
-
-class PlStart(CallbackData, prefix="pl_o"):
-    """Open a plan for the student (the student's card, /plan)."""
-
-    student_id: Id
 
 
 class PlNew(CallbackData, prefix="pl_n"):
@@ -96,52 +94,11 @@ class PlStudent(CallbackData, prefix="pl_st"):
     student_id: Id
 
 
-class PlStep(CallbackData, prefix="pl_s"):
-    """A step from the plan's message: one of STEPS."""
-
-    iap_id: Id
-    step: str
-
-
-class PlGroup(CallbackData, prefix="pl_g"):
-    """Write the justification of a risk group."""
-
-    iap_id: Id
-    group: str
-
-
-class PlAddGroup(CallbackData, prefix="pl_ag"):
-    """The factors of a risk group, to name in the plan."""
-
-    iap_id: Id
-    group: str
-
-
 class PlFactor(CallbackData, prefix="pl_f"):
     """Name a risk factor in the plan, or take it back."""
 
     iap_id: Id
     factor: str
-
-
-class PlNewMeasure(CallbackData, prefix="pl_nm"):
-    """Add a measure; for a risk factor no measure addresses yet, when given."""
-
-    iap_id: Id
-    factor: str = ""
-
-
-class PlMeasure(CallbackData, prefix="pl_m"):
-    iap_id: Id
-    measure_id: Id
-
-
-class PlEdit(CallbackData, prefix="pl_e"):
-    """Change a measure: factors | amount | delete (ask) | drop (confirmed)."""
-
-    iap_id: Id
-    measure_id: Id
-    what: str
 
 
 class PlConsent(CallbackData, prefix="pl_c"):
@@ -153,77 +110,6 @@ class PlConsent(CallbackData, prefix="pl_c"):
 
 class PlDay(CallbackData, prefix="pl_dd"):
     days_ago: int
-
-
-def locale() -> str:
-    return get_i18n().current_locale
-
-
-def back_to_plan(iap_id: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=_("Back to the plan"), callback_data=PlanOpen(iap_id=iap_id).pack()
-    )
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def in_rows(items: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [items[i : i + width] for i in range(0, len(items), width)]
-
-
-# The plan's own message.
-
-
-def fix_button(n: int, iap_id: int, gap: Gap) -> InlineKeyboardButton:
-    """The step that removes a blocker, numbered as the plan lists it."""
-    if gap.kind == "consent_missing":
-        return button(_("{n}. Consent").format(n=n), PlStep(iap_id=iap_id, step="consent"))
-    if gap.kind == "no_risks":
-        return button(_("{n}. Name a risk").format(n=n), PlStep(iap_id=iap_id, step="addrisk"))
-    if gap.kind == "justification_missing":
-        text = _("{n}. Write justification").format(n=n)
-        return button(text, PlGroup(iap_id=iap_id, group=gap.code))
-    if gap.kind == "amount_missing":
-        text = _("{n}. Plan the amount").format(n=n)
-        return button(text, PlEdit(iap_id=iap_id, measure_id=gap.measure_id, what="amount"))
-    text = _("{n}. Add a measure").format(n=n)  # a risk without a measure
-    return button(text, PlNewMeasure(iap_id=iap_id, factor=gap.code))
-
-
-def plan_keyboard(
-    actor: Actor, plan: AssembledIap, found: list[Gap] | None
-) -> InlineKeyboardMarkup:
-    iap_id = plan.iap_id
-    rows = []
-    if found is not None:
-        fixes = [fix_button(n, iap_id, gap) for n, gap in enumerate(found, 1)]
-        rows += in_rows(fixes, 2)
-        steps = [
-            button(_("Risks"), PlStep(iap_id=iap_id, step="risks")),
-            button(_("Add a measure"), PlNewMeasure(iap_id=iap_id)),
-        ]
-        if plan.measures:
-            steps.append(button(_("Measures"), PlStep(iap_id=iap_id, step="measures")))
-        steps.append(button(_("Consent"), PlStep(iap_id=iap_id, step="consent")))
-        rows += in_rows(steps, 2)
-        rows.append([button(_("Submit for approval"), PlStep(iap_id=iap_id, step="submit"))])
-    else:  # past draft: the moves it allows now (start, pause, resume, review), for its staff
-        rows += in_rows([button(text, data) for text, data in status_buttons(plan, actor)], 2)
-    if actor.staff_school_ids or actor.municipality_ids:
-        rows.append([button(_("PDF"), PlanPdf(iap_id=iap_id))])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-async def send_plan(message: Message, actor: Actor, iap_id: int, lead: str | None = None) -> None:
-    """The plan as its own message(s); for its editor, with what blocks it and the steps."""
-    plan = await assemble_plan(actor, iap_id)
-    found = blockers(plan) if may_edit(actor, plan) else None
-    text = render_iap(plan, locale(), found)
-    if lead:
-        text = f"{lead}\n\n{text}"
-    await answer_long(message, text, plan_keyboard(actor, plan, found))
 
 
 async def plan_opened(
@@ -278,7 +164,7 @@ async def start_plan(
 async def semester_chosen(callback: CallbackQuery, callback_data: PlNew, actor: Actor) -> None:
     semester = Semester(callback_data.year, callback_data.number)
     if semester not in semesters_to_open(today()):
-        await stale(callback)
+        await stale_button(callback)
         return
     await callback.answer()
     await edit_or_keep(
@@ -304,34 +190,12 @@ async def name_typed(message: Message, state: FSMContext, actor: Actor) -> None:
 
 async def search(message: Message, state: FSMContext, actor: Actor, text: str) -> None:
     """One match: their plan (or opening one); several: buttons; none: ask again."""
-    try:
-        students = await find_students(actor, text)
-    except InvalidInput as problem:
+    student_id = await only_match(message, actor, text, lambda id: PlStudent(student_id=id))
+    if student_id is None:
         await state.set_state(PlanFlow.name)
-        await message.answer(problem.text(locale()))
         return
-    if len(students) == 1:
-        await state.clear()
-        await student_plan(message, actor, students[0].id)
-        return
-    await state.set_state(PlanFlow.name)
-    if not students:
-        await message.answer(
-            _("No student matches “{text}”. Type another part of the name, or /cancel.").format(
-                text=text.strip()
-            )
-        )
-        return
-    items = [
-        (f"{s.first_name} {s.last_name}, {s.school_class.name}", PlStudent(student_id=s.id))
-        for s in students[:MATCHES_SHOWN]
-    ]
-    prompt = _("Several students match. Choose one:")
-    if len(students) > MATCHES_SHOWN:
-        prompt += "\n" + _("Only the first {count} are shown: type more of the name.").format(
-            count=MATCHES_SHOWN
-        )
-    await message.answer(prompt, reply_markup=buttons(items))
+    await state.clear()
+    await student_plan(message, actor, student_id)
 
 
 async def match_chosen(
@@ -407,15 +271,6 @@ def risks_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def groups_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
-    items = [
-        button(_(group.label), PlAddGroup(iap_id=plan.iap_id, group=group.code))
-        for group in RISK_GROUPS
-    ]
-    rows = [*in_rows(items, 1), [back_to_plan(plan.iap_id)]]
-    return _("Which group is the risk in?"), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
 def factors_view(plan: AssembledIap, group: str) -> tuple[str, InlineKeyboardMarkup]:
     in_plan = {risk.factor for risk in plan.risks}
     items = [
@@ -440,7 +295,7 @@ async def group_to_name(
     callback: CallbackQuery, callback_data: PlAddGroup, state: FSMContext, actor: Actor
 ) -> None:
     if callback_data.group not in RISK_GROUPS:
-        await stale(callback)
+        await stale_button(callback)
         return
     await draft_to_edit(actor, callback_data.iap_id)
     await state.clear()
@@ -453,7 +308,7 @@ async def factor_tapped(callback: CallbackQuery, callback_data: PlFactor, actor:
     """Saved at once: named, or taken back (a factor the signals show stays)."""
     factor, iap_id = callback_data.factor, callback_data.iap_id
     if factor not in RISK_FACTORS:
-        await stale(callback)
+        await stale_button(callback)
         return
     plan = await assemble_plan(actor, iap_id)
     risk = next((r for r in plan.risks if r.factor == factor), None)
@@ -474,7 +329,7 @@ async def ask_justification(
 ) -> None:
     group = callback_data.group
     if group not in RISK_GROUPS:
-        await stale(callback)
+        await stale_button(callback)
         return
     await draft_to_edit(actor, callback_data.iap_id)
     plan = await assemble_plan(actor, callback_data.iap_id)
@@ -511,12 +366,6 @@ async def justification_missing(message: Message) -> None:
     await message.answer(_("Please write the justification as a text message, or /cancel."))
 
 
-async def finish(message: Message, state: FSMContext, actor: Actor, lead: str) -> None:
-    iap_id = (await state.get_data())["iap_id"]
-    await state.clear()
-    await send_plan(message, actor, iap_id, lead)
-
-
 # Consent: ask the parents in the bot, or enter a signed paper form with its date.
 
 
@@ -550,7 +399,7 @@ async def consent_way(
         )
         return
     if way not in CONSENT_WAYS:
-        await stale(callback)
+        await stale_button(callback)
         return
     await state.set_state(PlanFlow.consent_day)
     await state.update_data(iap_id=iap_id, way=way)
@@ -606,15 +455,6 @@ async def submit(callback: CallbackQuery, actor: Actor, iap_id: int) -> None:
         return
     await callback.answer()
     await send_plan(callback.message, actor, iap_id, _("Sent for approval."))
-
-
-# A button whose step is over.
-
-
-async def stale(callback: CallbackQuery) -> None:
-    await callback.answer(
-        _("This button is no longer active. Start again from /menu."), show_alert=True
-    )
 
 
 def create_router() -> Router:

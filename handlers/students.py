@@ -31,7 +31,7 @@ from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
 from handlers.callbacks import Menu, PlanOpen, StudentAction
 from handlers.filters import IsStaff
-from handlers.plans import PlStart
+from handlers.plan_message import PlStart
 from handlers.replies import answer_long, edit_or_keep
 
 PAGE_SIZE = 8

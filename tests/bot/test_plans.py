@@ -14,7 +14,7 @@ from core.services import iaps, signals
 from core.services.people import set_locale
 from handlers.callbacks import PlanOpen
 from handlers.plan_measures import PlHours
-from handlers.plans import PlStart
+from handlers.plan_message import PlStart
 from storage.models import Iap, IapMeasure, IapRiskGroup, OutboxItem
 from tests.bot.conftest import make_simulator
 
@@ -258,6 +258,19 @@ async def test_a_restart_keeps_the_step_under_way(sim, world, redis):
     restarted = await make_simulator(redis, sim.session, flood_limit=1000)
     saved = await restarted.user(101).send("Kavē pirmdienās")
     assert saved[-1].text.startswith("Saglabāts: pamatojums.")
+
+
+async def test_plan_finds_the_student_by_a_part_of_the_name(sim, world):
+    teacher = sim.user(101)
+    asked = await teacher.send("/plan")
+    assert asked[-1].text.startswith("Kura skolēna plāns?")
+    nobody = await teacher.send("Zzz")
+    assert nobody[-1].text.startswith("Pēc «Zzz» neviens skolēns netika atrasts.")
+    several = (await teacher.send("a"))[-1]
+    assert several.text == "Atbilst vairāki skolēni. Izvēlieties vienu:"
+    assert "Janis Ozols, 7.a, Ezerkalnes vidusskola" in labels(several)
+    offer = await teacher.press("Janis Ozols, 7.a, Ezerkalnes vidusskola")
+    assert offer[-1].text.startswith("Skolēnam Janis Ozols nav atbalsta plāna")
 
 
 async def test_a_student_without_signals_gets_risks_named_with_buttons(sim, world):
