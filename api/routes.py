@@ -47,7 +47,7 @@ from core.services import activities, consultations, iaps, needs, people, school
 
 router = APIRouter(route_class=AuthenticateFirst)
 
-CATALOGUES = {
+CATALOGUES: dict[str, catalogues.Catalogue[Any]] = {
     "risk_groups": catalogues.RISK_GROUPS,
     "risk_factors": catalogues.RISK_FACTORS,
     "risk_levels": catalogues.RISK_LEVELS,

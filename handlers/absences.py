@@ -27,7 +27,7 @@ from handlers.names import (
     typed_lessons,
 )
 from handlers.pickers import class_buttons, school_buttons
-from handlers.replies import buttons_due, edit_or_keep, show, stale_button
+from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 
 class AbsenceFlow(StatesGroup):
@@ -76,13 +76,13 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await start(callback.message, state, actor)
+    await start(tapped(callback), state, actor)
 
 
 async def school_chosen(
     callback: CallbackQuery, callback_data: AbSchool, state: FSMContext, actor: Actor
 ) -> None:
-    await show_classes(callback.message, state, actor, callback_data.school_id, edit=True)
+    await show_classes(tapped(callback), state, actor, callback_data.school_id, edit=True)
     await callback.answer()
 
 
@@ -106,7 +106,7 @@ async def show_classes(
 async def class_chosen(
     callback: CallbackQuery, callback_data: AbClass, state: FSMContext, actor: Actor
 ) -> None:
-    await show_students(callback.message, state, actor, callback_data.class_id, edit=True)
+    await show_students(tapped(callback), state, actor, callback_data.class_id, edit=True)
     await callback.answer()
 
 
@@ -169,7 +169,7 @@ async def student_toggled(
     chosen = set(data["chosen"]) ^ {callback_data.student_id}
     await state.update_data(chosen=sorted(chosen))
     text, markup = await students_step(actor, await state.get_data(), roster)
-    await edit_or_keep(callback.message, text, markup)
+    await edit_or_keep(tapped(callback), text, markup)
 
 
 async def students_done(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -180,7 +180,7 @@ async def students_done(callback: CallbackQuery, state: FSMContext, actor: Actor
     await callback.answer()
     await state.set_state(AbsenceFlow.lessons)
     text, markup = await lessons_step(actor, data)
-    await edit_or_keep(callback.message, text, markup)
+    await edit_or_keep(tapped(callback), text, markup)
 
 
 # Step 3: how many lessons, then everything is saved at once.
@@ -203,18 +203,18 @@ async def back_to_students(callback: CallbackQuery, state: FSMContext, actor: Ac
     await callback.answer()
     await state.set_state(AbsenceFlow.students)
     text, markup = await students_step(actor, await state.get_data())
-    await edit_or_keep(callback.message, text, markup)
+    await edit_or_keep(tapped(callback), text, markup)
 
 
 async def lessons_tapped(
     callback: CallbackQuery, callback_data: AbLessons, state: FSMContext, actor: Actor
 ) -> None:
-    await save(callback.message, state, actor, callback_data.lessons, edit=True)
+    await save(tapped(callback), state, actor, callback_data.lessons, edit=True)
     await callback.answer()
 
 
 async def lessons_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    lessons = typed_lessons(message.text)
+    lessons = typed_lessons(message.text or "")
     if isinstance(lessons, str):
         text, markup = await lessons_step(actor, await state.get_data())
         await message.answer(f"{lessons}\n{text}", reply_markup=markup)

@@ -86,7 +86,8 @@ async def _tell(event: ErrorEvent, text: str) -> None:
             try:
                 await callback.answer(text, show_alert=True)
             except TelegramBadRequest:
-                await callback.bot.send_message(callback.from_user.id, text)
+                if callback.bot is not None:  # always, for an update the dispatcher feeds
+                    await callback.bot.send_message(callback.from_user.id, text)
         elif event.update.message is not None:
             await event.update.message.answer(text)
 

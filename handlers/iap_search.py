@@ -16,7 +16,7 @@ from core.iap_view import render_iap
 from core.ids import Id
 from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.plan_message import read_keyboard
-from handlers.replies import answer_long
+from handlers.replies import answer_long, tapped
 from handlers.student_search import only_match
 
 
@@ -40,7 +40,7 @@ async def iap_command(
 
 
 async def name_typed(message: Message, state: FSMContext, actor: Actor, i18n: I18n) -> None:
-    await search(message, state, actor, i18n, message.text)
+    await search(message, state, actor, i18n, message.text or "")
 
 
 async def search(message: Message, state: FSMContext, actor: Actor, i18n: I18n, text: str) -> None:
@@ -56,7 +56,7 @@ async def search(message: Message, state: FSMContext, actor: Actor, i18n: I18n, 
 async def match_chosen(
     callback: CallbackQuery, callback_data: FoundStudent, actor: Actor, i18n: I18n
 ) -> None:
-    await show_plan(callback.message, actor, i18n, callback_data.student_id)
+    await show_plan(tapped(callback), actor, i18n, callback_data.student_id)
     await callback.answer()
 
 

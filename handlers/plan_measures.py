@@ -33,9 +33,10 @@ from handlers.plan_message import (
     groups_view,
     in_rows,
     locale,
+    plan_id,
     send_plan,
 )
-from handlers.replies import buttons_due, edit_or_keep, show, stale_button
+from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 HOUR_CHOICES = (2, 4, 6, 10, 20)
 TYPED_HOURS = re.compile(r"\d{1,3}([.,]\d{1,2})?")
@@ -89,12 +90,12 @@ def measures_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     lines += [measure_text(measure, locale()) for measure in plan.measures]
     lines += ["", _("Tap a measure to change or delete it.")]
     items = [
-        button(measure_subject(m, locale()), PlMeasure(iap_id=plan.iap_id, measure_id=m.id))
+        button(measure_subject(m, locale()), PlMeasure(iap_id=plan_id(plan), measure_id=m.id))
         for m in plan.measures
     ]
     rows = in_rows(items, 2)
-    rows.append([button(_("Add a measure"), PlNewMeasure(iap_id=plan.iap_id))])
-    rows.append([back_to_plan(plan.iap_id)])
+    rows.append([button(_("Add a measure"), PlNewMeasure(iap_id=plan_id(plan)))])
+    rows.append([back_to_plan(plan_id(plan))])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -120,17 +121,17 @@ async def measure_chosen(
         measure_text(measure, locale()),
         _("Addresses: {risks}").format(risks=factor_names(measure.risk_factors)),
     ]
-    edit = {"iap_id": plan.iap_id, "measure_id": measure.id}
+    edit = {"iap_id": plan_id(plan), "measure_id": measure.id}
     amount = _("Change hours") if measure.kind == "consultation" else _("Change months")
     rows = [
         [
             button(_("Change risks"), PlEdit(**edit, what="factors")),
             button(amount, PlEdit(**edit, what="amount")),
         ],
-        [button(_("Delete"), PlEdit(**edit, what="delete")), back_to_plan(plan.iap_id)],
+        [button(_("Delete"), PlEdit(**edit, what="delete")), back_to_plan(plan_id(plan))],
     ]
     await callback.answer()
-    await callback.message.answer(
+    await tapped(callback).answer(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
     )
 
@@ -144,7 +145,7 @@ async def new_measure(
     await callback.answer()
     if not plan.risks:
         text, markup = groups_view(plan)
-        await callback.message.answer(
+        await tapped(callback).answer(
             _("First name the risks the measures address.") + "\n" + text, reply_markup=markup
         )
         return
@@ -164,7 +165,7 @@ async def new_measure(
         ],
         2,
     )
-    await callback.message.answer("\n".join(lines), reply_markup=markup)
+    await tapped(callback).answer("\n".join(lines), reply_markup=markup)
 
 
 async def kind_chosen(
@@ -179,9 +180,9 @@ async def kind_chosen(
     await callback.answer()
     if not free:
         await edit_or_keep(
-            callback.message,
+            tapped(callback),
             _("Every type of this support is in the plan already: change one of its measures."),
-            InlineKeyboardMarkup(inline_keyboard=[[back_to_plan(plan.iap_id)]]),
+            InlineKeyboardMarkup(inline_keyboard=[[back_to_plan(plan_id(plan))]]),
         )
         await state.clear()
         return
@@ -193,7 +194,7 @@ async def kind_chosen(
         else _("Which material support?")
     )
     markup = buttons([(_(entry.label), PlType(code=entry.code)) for entry in free], 2)
-    await edit_or_keep(callback.message, prompt, markup)
+    await edit_or_keep(tapped(callback), prompt, markup)
 
 
 async def type_chosen(
@@ -207,7 +208,7 @@ async def type_chosen(
     await state.update_data(code=callback_data.code)
     await state.set_state(MeasureFlow.factors)
     await callback.answer()
-    await show_factors(callback.message, state, actor, edit=True)
+    await show_factors(tapped(callback), state, actor, edit=True)
 
 
 def ticked(label: str, on: bool) -> str:
@@ -252,7 +253,7 @@ async def factor_ticked(
         chosen.append(callback_data.code)
     await state.update_data(factors=chosen)
     await callback.answer()
-    await show_factors(callback.message, state, actor, edit=True)
+    await show_factors(tapped(callback), state, actor, edit=True)
 
 
 async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -262,7 +263,7 @@ async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor)
         return
     await callback.answer()
     await edit_or_keep(
-        callback.message, _("Addresses: {risks}").format(risks=factor_names(data["factors"]))
+        tapped(callback), _("Addresses: {risks}").format(risks=factor_names(data["factors"]))
     )
     if data.get("measure_id"):
         try:
@@ -272,14 +273,14 @@ async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor)
         except DomainError:
             await state.clear()  # the plan or the measure moved on meanwhile
             raise
-        await finish(callback.message, state, actor, _("Saved: the measure's risks."))
+        await finish(tapped(callback), state, actor, _("Saved: the measure's risks."))
     elif data["kind"] == "consultation":
         await state.set_state(MeasureFlow.hours)
-        await ask_hours(callback.message)
+        await ask_hours(tapped(callback))
     else:
         await state.update_data(months=[])
         await state.set_state(MeasureFlow.months)
-        await show_months(callback.message, state, actor, edit=False)
+        await show_months(tapped(callback), state, actor, edit=False)
 
 
 async def ask_hours(message: Message, problem: str | None = None) -> None:
@@ -295,12 +296,12 @@ async def hours_chosen(
         await stale_button(callback)
         return
     await callback.answer()
-    await edit_or_keep(callback.message, _("{n} h").format(n=callback_data.hours))
-    await save_amount(callback.message, state, actor, planned_quantity=callback_data.hours)
+    await edit_or_keep(tapped(callback), _("{n} h").format(n=callback_data.hours))
+    await save_amount(tapped(callback), state, actor, planned_quantity=callback_data.hours)
 
 
 async def hours_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    text = message.text.strip()
+    text = (message.text or "").strip()
     if not TYPED_HOURS.fullmatch(text):
         await ask_hours(message, _("Give the hours as a number, e.g. 6 or 1,5."))
         return
@@ -333,7 +334,7 @@ async def month_ticked(
     chosen = set(data["months"]) ^ {callback_data.month}
     await state.update_data(months=sorted(chosen))
     await callback.answer()
-    await show_months(callback.message, state, actor, edit=True)
+    await show_months(tapped(callback), state, actor, edit=True)
 
 
 async def months_done(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -343,8 +344,8 @@ async def months_done(callback: CallbackQuery, state: FSMContext, actor: Actor) 
         return
     await callback.answer()
     names = ", ".join(month_label(month) for month in months)
-    await edit_or_keep(callback.message, _("Months: {months}").format(months=names))
-    await save_amount(callback.message, state, actor, months=months)
+    await edit_or_keep(tapped(callback), _("Months: {months}").format(months=names))
+    await save_amount(tapped(callback), state, actor, months=months)
 
 
 async def save_amount(message: Message, state: FSMContext, actor: Actor, **amount) -> None:
@@ -384,8 +385,8 @@ async def measure_edit(
     await callback.answer()
     if what == "drop":
         await remove_measure(actor, iap_id, measure.id)
-        await edit_or_keep(callback.message, callback.message.text)
-        await send_plan(callback.message, actor, iap_id, _("Deleted: the measure."))
+        await edit_or_keep(tapped(callback), tapped(callback).text or "")
+        await send_plan(tapped(callback), actor, iap_id, _("Deleted: the measure."))
         return
     if what == "delete":
         question = _("Delete this measure from the plan?") + "\n" + measure_text(measure, locale())
@@ -396,19 +397,19 @@ async def measure_edit(
             ],
             2,
         )
-        await edit_or_keep(callback.message, question, markup)
+        await edit_or_keep(tapped(callback), question, markup)
         return
     await state.update_data(iap_id=iap_id, measure_id=measure.id, factors=measure.risk_factors)
     if what == "factors":
         await state.set_state(MeasureFlow.factors)
-        await show_factors(callback.message, state, actor, edit=False)
+        await show_factors(tapped(callback), state, actor, edit=False)
     elif measure.kind == "consultation":
         await state.set_state(MeasureFlow.hours)
-        await ask_hours(callback.message)
+        await ask_hours(tapped(callback))
     else:
         await state.update_data(months=measure.months)
         await state.set_state(MeasureFlow.months)
-        await show_months(callback.message, state, actor, edit=False)
+        await show_months(tapped(callback), state, actor, edit=False)
 
 
 async def measures_shown(
@@ -418,7 +419,7 @@ async def measures_shown(
     await state.clear()
     text, markup = measures_view(await assemble_plan(actor, callback_data.iap_id))
     await callback.answer()
-    await callback.message.answer(text, reply_markup=markup)
+    await tapped(callback).answer(text, reply_markup=markup)
 
 
 def create_router() -> Router:

@@ -83,10 +83,14 @@ class PlEdit(CallbackData, prefix="pl_e"):
 class PlanState(Protocol):
     """What `status_buttons` needs of a plan (an assembled plan has it)."""
 
-    iap_id: int | None
-    status: str | None
-    school_id: int
-    preparer_id: int | None
+    @property
+    def iap_id(self) -> int | None: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def school_id(self) -> int: ...
+    @property
+    def preparer_id(self) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -215,18 +219,25 @@ def fix_button(n: int, iap_id: int, gap: Gap) -> InlineKeyboardButton:
         return button(_("{n}. Name a risk").format(n=n), PlStep(iap_id=iap_id, step="addrisk"))
     if gap.kind == "justification_missing":
         text = _("{n}. Write justification").format(n=n)
-        return button(text, PlGroup(iap_id=iap_id, group=gap.code))
+        return button(text, PlGroup(iap_id=iap_id, group=gap.code or ""))
     if gap.kind == "amount_missing":
         text = _("{n}. Plan the amount").format(n=n)
-        return button(text, PlEdit(iap_id=iap_id, measure_id=gap.measure_id, what="amount"))
+        measure_id = gap.measure_id or 0  # always given for amount_missing
+        return button(text, PlEdit(iap_id=iap_id, measure_id=measure_id, what="amount"))
     text = _("{n}. Add a measure").format(n=n)  # a risk without a measure
-    return button(text, PlNewMeasure(iap_id=iap_id, factor=gap.code))
+    return button(text, PlNewMeasure(iap_id=iap_id, factor=gap.code or ""))
+
+
+def plan_id(plan: AssembledIap) -> int:
+    """The id of a plan that exists: one read by its id, or past the check for none."""
+    assert plan.iap_id is not None, "a student's semester without a plan has no plan steps"
+    return plan.iap_id
 
 
 def plan_keyboard(
     actor: Actor, plan: AssembledIap, found: list[Gap] | None
 ) -> InlineKeyboardMarkup:
-    iap_id = plan.iap_id
+    iap_id = plan_id(plan)
     rows = []
     if found is not None:
         fixes = [fix_button(n, iap_id, gap) for n, gap in enumerate(found, 1)]
@@ -265,8 +276,8 @@ async def finish(message: Message, state: FSMContext, actor: Actor, lead: str) -
 
 def groups_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     items = [
-        button(_(group.label), PlAddGroup(iap_id=plan.iap_id, group=group.code))
+        button(_(group.label), PlAddGroup(iap_id=plan_id(plan), group=group.code))
         for group in RISK_GROUPS
     ]
-    rows = [*in_rows(items, 1), [back_to_plan(plan.iap_id)]]
+    rows = [*in_rows(items, 1), [back_to_plan(plan_id(plan))]]
     return _("Which group is the risk in?"), InlineKeyboardMarkup(inline_keyboard=rows)

@@ -11,6 +11,7 @@ from core.iap import assemble_iap
 from core.iap_pdf import iap_pdf, pdf_filename
 from handlers.callbacks import PlanPdf
 from handlers.filters import STAFF, HasRole
+from handlers.replies import tapped
 
 
 async def send_pdf(
@@ -25,7 +26,7 @@ async def send_pdf(
     caption = _("Support plan: {name}. Print it and sign it.").format(
         name=f"{plan.first_name} {plan.last_name}"
     )
-    await callback.message.answer_document(document, caption=caption)
+    await tapped(callback).answer_document(document, caption=caption)
 
 
 def create_router() -> Router:

@@ -43,9 +43,10 @@ from handlers.plan_message import (
     PlanMove,
     Review,
     Shown,
+    plan_id,
     status_keyboard,
 )
-from handlers.replies import buttons_due, edit_or_keep
+from handlers.replies import buttons_due, edit_or_keep, tapped
 
 STUDENTS_SHOWN = 10
 
@@ -99,16 +100,16 @@ async def move_asked(
         await state.clear()
         await state.set_state(PauseFlow.reason)
         await state.update_data(iap_id=iap.id)
-        await callback.message.answer(
+        await tapped(callback).answer(
             _("{name}: why is the plan paused? Write the reason.").format(name=_name(student))
         )
         return
     question = _(_move(iap.status, callback_data.to).question).format(name=_name(student))
-    await callback.message.answer(question, reply_markup=_confirmation(iap.id, callback_data.to))
+    await tapped(callback).answer(question, reply_markup=_confirmation(iap.id, callback_data.to))
 
 
 async def pause_reason_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    reason = clean_text(message.text)
+    reason = clean_text(message.text or "")
     if len(reason) > TEXT_LIMIT:
         raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
     iap_id = (await state.get_data())["iap_id"]
@@ -126,7 +127,7 @@ async def pause_reason_missing(message: Message) -> None:
 async def move_answered(
     callback: CallbackQuery, callback_data: MoveAnswer, state: FSMContext, actor: Actor
 ) -> None:
-    question = callback.message.text or ""
+    question = tapped(callback).text or ""
     reason = None
     if callback_data.to == "paused":
         data = await state.get_data()
@@ -139,7 +140,7 @@ async def move_answered(
         reason = data["reason"]
     if not callback_data.yes:
         await callback.answer()
-        await edit_or_keep(callback.message, f"{question}\n\n" + _("Nothing was changed."))
+        await edit_or_keep(tapped(callback), f"{question}\n\n" + _("Nothing was changed."))
         return
     before, student = await plan_to_move(actor, callback_data.iap_id, callback_data.to)
     move = _move(before.status, callback_data.to)
@@ -147,7 +148,7 @@ async def move_answered(
     shown = Shown(iap.id, iap.status, student.school_id, iap.preparer_id)
     await callback.answer()
     await edit_or_keep(
-        callback.message, f"{question}\n\n{_(move.done)}", status_keyboard(shown, actor)
+        tapped(callback), f"{question}\n\n{_(move.done)}", status_keyboard(shown, actor)
     )
 
 
@@ -188,7 +189,7 @@ async def _ask_measure(message: Message, plan: AssembledIap, index: int, locale:
     items = [
         (
             _(entry.label),
-            Review(step="rate", iap_id=plan.iap_id, measure_id=measure.id, code=entry.code),
+            Review(step="rate", iap_id=plan_id(plan), measure_id=measure.id, code=entry.code),
         )
         for entry in MEASURE_REALISED
     ]
@@ -223,12 +224,12 @@ async def review_started(
     plan = await plan_for_review(actor, callback_data.iap_id)
     await state.clear()
     await callback.answer()
-    await callback.message.answer(
+    await tapped(callback).answer(
         _(
             "The review of the support plan: {name}. Rate each measure, then the risk situation."
         ).format(name=f"{plan.first_name} {plan.last_name}")
     )
-    await _ask_measure(callback.message, plan, 0, i18n.current_locale)
+    await _ask_measure(tapped(callback), plan, 0, i18n.current_locale)
 
 
 async def measure_rated(
@@ -241,8 +242,8 @@ async def measure_rated(
     await state.update_data(iap_id=data.iap_id, measure_id=data.measure_id, realised=data.code)
     await callback.answer()
     label = _(MEASURE_REALISED[data.code].label)
-    await edit_or_keep(callback.message, f"{callback.message.text}\n→ {label}")
-    await callback.message.answer(
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await tapped(callback).answer(
         _("Add a note about this measure if you wish: write it. Or go on."),
         reply_markup=buttons(
             [(_("Next"), Review(step="next", iap_id=data.iap_id, measure_id=data.measure_id))]
@@ -265,9 +266,9 @@ async def next_measure(
 ) -> None:
     await state.clear()
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
     await _after_measure(
-        callback.message, actor, callback_data.iap_id, callback_data.measure_id, i18n.current_locale
+        tapped(callback), actor, callback_data.iap_id, callback_data.measure_id, i18n.current_locale
     )
 
 
@@ -282,8 +283,8 @@ async def risk_rated(
     await state.update_data(iap_id=callback_data.iap_id, risk_outcome=callback_data.code)
     await callback.answer()
     label = _(RISK_OUTCOMES[callback_data.code].label)
-    await edit_or_keep(callback.message, f"{callback.message.text}\n→ {label}")
-    await callback.message.answer(
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await tapped(callback).answer(
         _("Write an overall evaluation of the semester, or skip it."),
         reply_markup=buttons([(_("Skip"), Review(step="skip", iap_id=callback_data.iap_id))]),
     )
@@ -300,7 +301,7 @@ def _close_or_continue(iap_id: int) -> tuple[str, InlineKeyboardMarkup]:
 
 
 async def evaluation_given(message: Message, state: FSMContext) -> None:
-    evaluation = clean_text(message.text)
+    evaluation = clean_text(message.text or "")
     if len(evaluation) > TEXT_LIMIT:
         raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
     await state.update_data(evaluation=evaluation)
@@ -313,9 +314,9 @@ async def evaluation_skipped(
 ) -> None:
     await state.update_data(evaluation=None)
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
     text, keyboard = _close_or_continue(callback_data.iap_id)
-    await callback.message.answer(text, reply_markup=keyboard)
+    await tapped(callback).answer(text, reply_markup=keyboard)
 
 
 async def review_ended(
@@ -339,11 +340,11 @@ async def review_ended(
     )
     await state.clear()
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
     if successor is None:
-        await callback.message.answer(_("✓ The review is saved. The plan is closed."))
+        await tapped(callback).answer(_("✓ The review is saved. The plan is closed."))
         return
-    await callback.message.answer(
+    await tapped(callback).answer(
         _(
             "✓ The review is saved. The plan continues next semester as a new draft with the "
             "same measures. The parent's consent is needed again: the parents in the bot are "

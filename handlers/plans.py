@@ -61,9 +61,10 @@ from handlers.plan_message import (
     groups_view,
     in_rows,
     locale,
+    plan_id,
     send_plan,
 )
-from handlers.replies import edit_or_keep, show, stale_button
+from handlers.replies import edit_or_keep, show, stale_button, tapped
 from handlers.student_search import only_match
 from handlers.typed import parse_day
 
@@ -116,7 +117,7 @@ async def plan_opened(
     callback: CallbackQuery, callback_data: PlanOpen, state: FSMContext, actor: Actor
 ) -> None:
     await state.clear()  # back to the plan: a step under way ends
-    await send_plan(callback.message, actor, callback_data.iap_id)
+    await send_plan(tapped(callback), actor, callback_data.iap_id)
     await callback.answer()
 
 
@@ -150,12 +151,12 @@ async def start_plan(
     await callback.answer()
     if not semesters:
         plan = await assemble_for_student(actor, callback_data.student_id, Semester.current())
-        await send_plan(callback.message, actor, plan.iap_id)
+        await send_plan(tapped(callback), actor, plan_id(plan))
     elif len(semesters) == 1:
-        await open_for(callback.message, actor, callback_data.student_id, semesters[0])
+        await open_for(tapped(callback), actor, callback_data.student_id, semesters[0])
     else:
         names = ", ".join(semester_text(s, locale()) for s in semesters)
-        await callback.message.answer(
+        await tapped(callback).answer(
             _("For which semester? ({semesters})").format(semesters=names),
             reply_markup=semester_choice(callback_data.student_id, semesters),
         )
@@ -168,9 +169,9 @@ async def semester_chosen(callback: CallbackQuery, callback_data: PlNew, actor: 
         return
     await callback.answer()
     await edit_or_keep(
-        callback.message, f"{callback.message.text}\n→ {semester_text(semester, locale())}"
+        tapped(callback), f"{tapped(callback).text}\n→ {semester_text(semester, locale())}"
     )
-    await open_for(callback.message, actor, callback_data.student_id, semester)
+    await open_for(tapped(callback), actor, callback_data.student_id, semester)
 
 
 async def plan_command(
@@ -185,7 +186,7 @@ async def plan_command(
 
 
 async def name_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    await search(message, state, actor, message.text)
+    await search(message, state, actor, message.text or "")
 
 
 async def search(message: Message, state: FSMContext, actor: Actor, text: str) -> None:
@@ -203,7 +204,7 @@ async def match_chosen(
 ) -> None:
     await state.clear()
     await callback.answer()
-    await student_plan(callback.message, actor, callback_data.student_id)
+    await student_plan(tapped(callback), actor, callback_data.student_id)
 
 
 async def student_plan(message: Message, actor: Actor, student_id: int) -> None:
@@ -244,7 +245,7 @@ async def step_chosen(
         text, markup = groups_view(plan)
     else:
         text, markup = consent_view(plan)
-    await callback.message.answer(text, reply_markup=markup)
+    await tapped(callback).answer(text, reply_markup=markup)
 
 
 # Risks: what was logged and named, a justification per group.
@@ -261,13 +262,13 @@ def risks_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     items = [
         button(
             ("✓ " if group in plan.justifications else "") + _(RISK_GROUPS[group].label),
-            PlGroup(iap_id=plan.iap_id, group=group),
+            PlGroup(iap_id=plan_id(plan), group=group),
         )
         for group in groups
     ]
     rows = in_rows(items, 1)
-    rows.append([button(_("Name a risk"), PlStep(iap_id=plan.iap_id, step="addrisk"))])
-    rows.append([back_to_plan(plan.iap_id)])
+    rows.append([button(_("Name a risk"), PlStep(iap_id=plan_id(plan), step="addrisk"))])
+    rows.append([back_to_plan(plan_id(plan))])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -276,12 +277,12 @@ def factors_view(plan: AssembledIap, group: str) -> tuple[str, InlineKeyboardMar
     items = [
         button(
             ("✓ " if factor.code in in_plan else "") + _(factor.label),
-            PlFactor(iap_id=plan.iap_id, factor=factor.code),
+            PlFactor(iap_id=plan_id(plan), factor=factor.code),
         )
         for factor in RISK_FACTORS
         if factor.group == group
     ]
-    rows = [*in_rows(items, 1), [back_to_plan(plan.iap_id)]]
+    rows = [*in_rows(items, 1), [back_to_plan(plan_id(plan))]]
     text = "\n".join(
         [
             _(RISK_GROUPS[group].label),
@@ -301,7 +302,7 @@ async def group_to_name(
     await state.clear()
     plan = await assemble_plan(actor, callback_data.iap_id)
     await callback.answer()
-    await edit_or_keep(callback.message, *factors_view(plan, callback_data.group))
+    await edit_or_keep(tapped(callback), *factors_view(plan, callback_data.group))
 
 
 async def factor_tapped(callback: CallbackQuery, callback_data: PlFactor, actor: Actor) -> None:
@@ -321,7 +322,7 @@ async def factor_tapped(callback: CallbackQuery, callback_data: PlFactor, actor:
         await remove_risk_factor(actor, iap_id, factor)
     plan = await assemble_plan(actor, iap_id)
     await callback.answer()
-    await edit_or_keep(callback.message, *factors_view(plan, RISK_FACTORS[factor].group))
+    await edit_or_keep(tapped(callback), *factors_view(plan, RISK_FACTORS[factor].group))
 
 
 async def ask_justification(
@@ -345,13 +346,13 @@ async def ask_justification(
         _("Write a short justification: why is the student at risk in this group? (or /cancel)"),
     ]
     await callback.answer()
-    await callback.message.answer("\n".join(lines))
+    await tapped(callback).answer("\n".join(lines))
 
 
 async def justification_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     data = await state.get_data()
     try:
-        await set_risk_justification(actor, data["iap_id"], data["group"], message.text)
+        await set_risk_justification(actor, data["iap_id"], data["group"], message.text or "")
     except InvalidInput as problem:
         await message.answer(problem.text(locale()))  # still the justification that is due
         return
@@ -370,7 +371,7 @@ async def justification_missing(message: Message) -> None:
 
 
 def consent_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
-    iap_id = plan.iap_id
+    iap_id = plan_id(plan)
     text = "\n".join([_(CONSENT_STATES[plan.consent].label), _("How was the consent given?")])
     items = [
         (_("Ask the parent"), PlConsent(iap_id=iap_id, way="ask")),
@@ -393,7 +394,7 @@ async def consent_way(
         await ask_parent_for_consent(actor, iap_id)
         await callback.answer()
         await edit_or_keep(
-            callback.message,
+            tapped(callback),
             _("The parents have been asked for consent to the plan. They answer in the bot."),
             InlineKeyboardMarkup(inline_keyboard=[[back_to_plan(iap_id)]]),
         )
@@ -404,7 +405,7 @@ async def consent_way(
     await state.set_state(PlanFlow.consent_day)
     await state.update_data(iap_id=iap_id, way=way)
     await callback.answer()
-    await ask_day(callback.message, edit=True)
+    await ask_day(tapped(callback), edit=True)
 
 
 async def ask_day(message: Message, problem: str | None = None, *, edit: bool = False) -> None:
@@ -418,15 +419,15 @@ async def day_chosen(
 ) -> None:
     await callback.answer()
     await save_consent(
-        callback.message, state, actor, today() - timedelta(days=callback_data.days_ago)
+        tapped(callback), state, actor, today() - timedelta(days=callback_data.days_ago)
     )
 
 
 async def day_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    day = parse_day(message.text, today().year)
+    day = parse_day(message.text or "", today().year)
     problem = _("I could not read this date.") if day is None else date_problem(day)
-    if problem:
-        await ask_day(message, _(problem))
+    if problem or day is None:
+        await ask_day(message, problem and _(problem))
         return
     await save_consent(message, state, actor, day)
 
@@ -451,10 +452,10 @@ async def submit(callback: CallbackQuery, actor: Actor, iap_id: int) -> None:
         await submit_plan(actor, iap_id)
     except NotReady:
         await callback.answer(_("Not yet: fix what the plan lists first."), show_alert=True)
-        await send_plan(callback.message, actor, iap_id)
+        await send_plan(tapped(callback), actor, iap_id)
         return
     await callback.answer()
-    await send_plan(callback.message, actor, iap_id, _("Sent for approval."))
+    await send_plan(tapped(callback), actor, iap_id, _("Sent for approval."))
 
 
 def create_router() -> Router:

@@ -99,3 +99,11 @@ async def stale_button(callback: CallbackQuery) -> None:
     await callback.answer(
         _("This button is no longer active. Start again from /menu."), show_alert=True
     )
+
+
+def tapped(callback: CallbackQuery) -> Message:
+    """The message whose button was tapped. A tap without one (inline mode, or a message
+    Telegram no longer shows the bot) is answered before any handler (bot/middlewares.py)."""
+    message = callback.message
+    assert isinstance(message, Message), "bot/middlewares.py lets only taps on messages through"
+    return message
