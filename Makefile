@@ -8,7 +8,7 @@ UV := uv>=0.9,<1
 CI_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 CI_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test lint locales messages lock clean
+.PHONY: run test lint typecheck locales messages lock clean
 
 # Exactly the locked versions (with their hashes), then the project itself without resolving again.
 $(STAMP): pyproject.toml $(LOCK)
@@ -47,9 +47,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# mypy, as configured in pyproject.toml: strict for core/ and storage/, the default elsewhere.
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
 # Under CI=true the whole suite runs on PostgreSQL and Redis, then the core tests once more on
 # the SQLite default. Elsewhere it runs on SQLite, and tests that need a server skip with a reason.
-test: lint locales
+test: lint typecheck locales
 ifeq ($(CI),true)
 	TEST_DATABASE_URL=$(CI_DATABASE_URL) TEST_REDIS_URL=$(CI_REDIS_URL) $(BIN)/pytest -q
 	TEST_DATABASE_URL=sqlite://:memory: $(BIN)/pytest -q tests/core

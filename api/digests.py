@@ -50,6 +50,9 @@ def _week(week: str | None) -> Week:
     return Week.of(day)
 
 
+PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}}}
+
+
 @router.get("/digests/{scope}", responses=answers(403, 404))
 async def read_digest(
     actor: CurrentActor, locale: Locale, scope: ScopeParam, week: WeekParam = None
@@ -62,7 +65,7 @@ async def read_digest(
 @router.get(
     "/digests/{scope}/chart.png",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}}} | answers(403, 404),
+    responses=PNG | answers(403, 404),
 )
 async def read_digest_chart(
     actor: CurrentActor, locale: Locale, scope: ScopeParam, week: WeekParam = None

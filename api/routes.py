@@ -56,7 +56,7 @@ from core.services import (
 
 router = APIRouter(route_class=AuthenticateFirst)
 
-CATALOGUES = {
+CATALOGUES: dict[str, catalogues.Catalogue[Any]] = {
     "risk_groups": catalogues.RISK_GROUPS,
     "risk_factors": catalogues.RISK_FACTORS,
     "risk_levels": catalogues.RISK_LEVELS,

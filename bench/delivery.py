@@ -372,7 +372,7 @@ async def expected_digests() -> list[Expected]:
     ).select_related("school", "municipality")
     names = {
         (m.person_id, f"school_id={m.school_id}" if m.school_id else f"mun={m.municipality_id}"): (
-            m.school.name if m.school_id else m.municipality.name
+            (m.school or m.municipality).name  # type: ignore[union-attr]  # one of them is set
         )
         for m in memberships
     }

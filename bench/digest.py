@@ -46,6 +46,7 @@ from core.chart import render_chart
 from core.clock import Semester, today
 from core.digest import MUNICIPALITY, SCHOOL, Scope, Week, build_digest, digest_history
 from core.digest_view import render_digest
+from core.services.digests import coordinator_scope
 from storage import models
 from storage.models import Membership
 from storage.query_counter import count_queries
@@ -243,7 +244,7 @@ async def readers() -> list[Reader]:
     return [
         Reader(
             Actor(m.person, (m,)),
-            Scope(SCHOOL, m.school_id) if m.school_id else Scope(MUNICIPALITY, m.municipality_id),
+            coordinator_scope(m),
         )
         for m in memberships
     ]

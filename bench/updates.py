@@ -198,6 +198,7 @@ class BenchUser(FakeUser):
 class BenchSimulator(Simulator):
     """The Simulator, timing each `feed_update` and counting messages and button taps."""
 
+    session: BenchSession
     first_update_id: int = 1
     latencies: list[float] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # "message" or "callback", per update

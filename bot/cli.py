@@ -182,7 +182,7 @@ def privacy_export(
         raise typer.BadParameter("give either --student-id or --person-id")
     if student_id is not None:
         data = run_with_database(lambda: privacy.export_student(student_id, supported(locale)))
-    else:
+    elif person_id is not None:
         data = run_with_database(lambda: privacy.export_person(person_id, supported(locale)))
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 

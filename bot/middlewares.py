@@ -15,6 +15,7 @@ from aiogram.types import (
     CallbackQuery,
     Chat,
     ChatMemberUpdated,
+    InaccessibleMessage,
     Message,
     TelegramObject,
     Update,
@@ -25,6 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from core.services.people import mark_reachable, person_for_telegram
+from handlers.replies import stale_button
 
 log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
@@ -94,7 +96,8 @@ class PrivateChatsOnly(BaseMiddleware):
     Data about students is never shown where others read along. In a group, supergroup or channel
     the bot says at most once per NOTICE_SECONDS that it works in private chats, and leaves; a
     button tapped there, or in inline mode, gets that line as an alert seen by the tapper alone;
-    anything without a sender, or in a private chat that is not the sender's, is ignored.
+    anything without a sender, or in a private chat that is not the sender's, is ignored. A button
+    under a message Telegram no longer shows the bot (an InaccessibleMessage) is answered as stale.
     News of the bot's own membership (my_chat_member) goes on: fallback.leave_group leaves.
     """
 
@@ -115,6 +118,12 @@ class PrivateChatsOnly(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
         chat: Chat | None = data.get("event_chat")
+        if isinstance(event, CallbackQuery) and isinstance(event.message, InaccessibleMessage):
+            # A message Telegram no longer shows the bot (too old, or deleted): its buttons are
+            # stale, and handlers get only taps on a message they can read and edit.
+            with suppress(TelegramAPIError):
+                await stale_button(event)
+            return None
         if _is_own_chat(user, chat) or isinstance(event, ChatMemberUpdated):
             return await handler(event, data)
         notice = _("Please write to me in a private chat.")
@@ -122,7 +131,11 @@ class PrivateChatsOnly(BaseMiddleware):
         with suppress(TelegramAPIError):
             if isinstance(event, CallbackQuery):
                 await event.answer(notice, show_alert=True)
-            elif _someone_wrote_in_group(event, user, chat) and await self._first_notice(chat.id):
+            elif (
+                chat is not None
+                and _someone_wrote_in_group(event, user, chat)
+                and await self._first_notice(chat.id)
+            ):
                 await bot.send_message(chat.id, notice)
         if chat is not None and chat.type != ChatType.PRIVATE:
             with suppress(TelegramAPIError):
@@ -198,7 +211,9 @@ class FloodMiddleware(BaseMiddleware):
         if self.redis is not None:
             key = self.KEY.format(user_id, int(time.time()) // self.window)
             async with self.redis.pipeline(transaction=True) as pipe:
-                count, _ = await pipe.incr(key).expire(key, self.window * 2).execute()
+                pipe.incr(key)
+                pipe.expire(key, self.window * 2)
+                count, _ = await pipe.execute()
             return int(count)
         now = time.monotonic()
         stamps = self.recent[user_id]

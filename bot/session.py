@@ -138,7 +138,7 @@ class RecordingSession(BaseSession):
     def _edit(self, method: EditMessageText | EditMessageReplyMarkup) -> Message:
         chat = self.chats[int(method.chat_id or 0)]
         previous = next(s for s in reversed(chat) if s.message_id == method.message_id)
-        text = method.text if isinstance(method, EditMessageText) else previous.text
+        text = (method.text if isinstance(method, EditMessageText) else None) or previous.text
         if text == previous.text and method.reply_markup == previous.keyboard:
             raise TelegramBadRequest(method, "Bad Request: message is not modified")
         sent = Sent(

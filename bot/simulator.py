@@ -140,18 +140,17 @@ class FakeUser:
         """Send a callback with any data (a forged or stale one too) from a bot message: in the
         private chat, in `chat`, or (`inline`) from an inline-mode message, which has none."""
         update_id = self.simulator.next_update_id()
-        if inline:
-            origin = {"inline_message_id": f"inline-{update_id}"}
-        else:
+        message: Message | None = None
+        if not inline:
             message = (on or self.last).as_message()
             if chat is not None:
                 message = message.model_copy(update={"chat": chat})
-            origin = {"message": message}
         callback = CallbackQuery(
             id=f"{self.id}:{update_id}",
             from_user=self.user,
             chat_instance=str(self.id),
             data=data,
-            **origin,
+            message=message,
+            inline_message_id=f"inline-{update_id}" if inline else None,
         )
         return await self._feed(Update(update_id=update_id, callback_query=callback))

@@ -35,7 +35,10 @@ class Catalogue(Generic[E]):
     def __contains__(self, code: object) -> bool:
         return code in self._by_code
 
-    def __getitem__(self, code: str) -> E:
+    def __getitem__(self, code: str | None) -> E:
+        """The entry with this code; KeyError for an unknown one or none (a null column)."""
+        if code is None:
+            raise KeyError(code)
         return self._by_code[code]
 
     def __iter__(self) -> Iterator[E]:

@@ -18,6 +18,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # before anything may import pyplot: no GUI, ever
 
+from matplotlib.artist import Artist  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
@@ -100,11 +101,13 @@ def chart_template(locale: str, weeks: int) -> ChartTemplate:
     counts.set_xlabel(gettext("Week starting", locale))
     counts.set_ylabel(gettext("Number", locale))
     hours.set_ylabel(gettext("Hours", locale))
-    counts.yaxis.get_major_locator().set_params(integer=True)
+    # The axis's locator is a MaxNLocator, which takes integer=; matplotlib types it as Locator.
+    counts.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     counts.set_title(ngettext("The last {n} week", "The last {n} weeks", weeks, locale))
+    handles: list[Artist | tuple[Artist, ...]] = [signals, sessions, bars]
     counts.legend(
-        [signals, sessions, bars],
-        [signals.get_label(), sessions.get_label(), bars.get_label()],
+        handles,
+        [str(signals.get_label()), str(sessions.get_label()), str(bars.get_label())],
         loc="upper left",
     )
     return ChartTemplate(figure, counts, hours, bars, signals, sessions)

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import islice
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -300,7 +301,7 @@ async def _enrol(school: School, names: Iterator[tuple[str, str, str]]) -> list[
     return students
 
 
-async def _person(name: str, *memberships: dict) -> Actor:
+async def _person(name: str, *memberships: dict[str, Any]) -> Actor:
     person = await Person.create(display_name=name)
     for membership in memberships:
         await Membership.create(person=person, **membership)
@@ -310,7 +311,7 @@ async def _person(name: str, *memberships: dict) -> Actor:
 async def _build_cast(world: _World) -> _Cast:
     general, vocational = world.schools["general"], world.schools["vocational"]
 
-    def staff(role: str, specialty: str | None, *schools: School) -> list[dict]:
+    def staff(role: str, specialty: str | None, *schools: School) -> list[dict[str, Any]]:
         return [{"role": role, "specialty": specialty, "school": s} for s in schools]
 
     return _Cast(
@@ -343,7 +344,7 @@ async def _build_cast(world: _World) -> _Cast:
 
 def _choose_at_risk(rng: random.Random, world: _World) -> dict[Student, tuple[str, ...]]:
     """Students at risk with their factors besides absences, per school in plan order."""
-    at_risk = {world.example: EXAMPLE_FACTORS}
+    at_risk: dict[Student, tuple[str, ...]] = {world.example: EXAMPLE_FACTORS}
     for kind, count in AT_RISK.items():
         candidates = [s for s in world.students[kind] if s is not world.example]
         pool = OTHER_FACTORS + (("starting_work",) if kind == "vocational" else ())
@@ -409,7 +410,9 @@ async def _prepare_plans(demo: _Demo, at_risk: dict[Student, tuple[str, ...]]) -
             await _prepare_plan(demo, student, at_risk[student], stage)
 
 
-async def _prepare_plan(demo: _Demo, student: Student, factors: tuple[str, ...], stage: str):
+async def _prepare_plan(
+    demo: _Demo, student: Student, factors: tuple[str, ...], stage: str
+) -> None:
     """Open a plan with its measures, take it to `stage`, and log sessions once approved."""
     iap = await iaps.open_iap(demo.teacher(student), student.id, demo.semester)
     specialist_types = await _plan_measures(demo, iap, student, factors)
@@ -450,7 +453,7 @@ async def _plan_measures(
     return [specialist_type for specialist_type, risk_factors in plan.items() if risk_factors]
 
 
-async def _justify_risks(demo: _Demo, iap: Iap, student: Student, factors: tuple[str, ...]):
+async def _justify_risks(demo: _Demo, iap: Iap, student: Student, factors: tuple[str, ...]) -> None:
     """The preparer's justification of each risk group, from what the signals noted."""
     by_group: dict[str, list[str]] = defaultdict(list)
     for factor in (ABSENCES, *factors):

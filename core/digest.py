@@ -22,6 +22,7 @@ from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Max, Min, Sum
+from tortoise.queryset import QuerySet
 
 from core.access import STAFF_ROLES, Actor, coordinated_school
 from core.catalogues import PARENT
@@ -280,12 +281,14 @@ async def build_digest(actor: Actor, scope: Scope, week_start: date) -> Digest:
 
 def _in_week(field_name: str, week: Week) -> Q:
     """A filter: a DatetimeField within the week (Riga's Monday midnight to the next)."""
-    return Q(**{f"{field_name}__gte": week.since, f"{field_name}__lt": week.until})
+    bounds: dict[str, Any] = {f"{field_name}__gte": week.since, f"{field_name}__lt": week.until}
+    return Q(**bounds)
 
 
 def _on_days(field_name: str, week: Week) -> Q:
     """A filter: a DateField on one of the week's days."""
-    return Q(**{f"{field_name}__gte": week.start, f"{field_name}__lte": week.end})
+    bounds: dict[str, Any] = {f"{field_name}__gte": week.start, f"{field_name}__lte": week.end}
+    return Q(**bounds)
 
 
 async def _count_signals(tally: Tally, ids: list[int], weeks: tuple[Week, Week]) -> None:
@@ -553,7 +556,7 @@ async def digest_history(
     )
 
 
-async def _weekly_sums(query, aggregates: dict[str, Any]) -> dict[str, int]:
+async def _weekly_sums(query: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, int]:
     """The aggregates per school in one query, summed over the schools."""
     rows = await query.annotate(**aggregates).group_by("school_id").values("school_id", *aggregates)
     totals: dict[str, int] = defaultdict(int)

@@ -21,7 +21,7 @@ def ngettext(singular: str, plural: str, n: int, locale: str, **params: object) 
 
 def change(now: int | Decimal, before: int | Decimal, locale: str) -> str:
     """The change since the week before: +3, -2, ±0."""
-    difference = now - before
+    difference = Decimal(now) - Decimal(before)
     if not difference:
         return "±0"
     return ("+" if difference > 0 else "-") + number(abs(difference), locale)

@@ -39,7 +39,9 @@ class AccessDenied(DomainError):
     status = 403
     code = "access_denied"
 
-    def __init__(self, message: str = N_("You do not have access to this."), **params) -> None:
+    def __init__(
+        self, message: str = N_("You do not have access to this."), **params: object
+    ) -> None:
         super().__init__(message, **params)
 
 

@@ -27,7 +27,9 @@ def gettext(message: str, locale: str = DEFAULT_LOCALE, **params: object) -> str
     return text.format(**params) if params else text
 
 
-def ngettext(singular: str, plural: str, n: int, locale: str = DEFAULT_LOCALE, **params) -> str:
+def ngettext(
+    singular: str, plural: str, n: int, locale: str = DEFAULT_LOCALE, **params: object
+) -> str:
     text = translations(supported(locale)).ngettext(singular, plural, n)
     return text.format(n=n, **params)
 

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Min, Sum
@@ -240,7 +241,9 @@ async def school_students_in_play(school_id: int, semester: Semester) -> list[in
         .distinct()
         .values_list("student_id", flat=True)
     )
-    return sorted(set(await with_plan) | set(await with_signal))
+    return sorted(
+        set(cast("list[int]", await with_plan)) | set(cast("list[int]", await with_signal))
+    )
 
 
 async def assemble(student_ids: list[int], semester: Semester) -> list[AssembledIap]:

@@ -20,6 +20,7 @@ from core.catalogues import (
     RISK_OUTCOMES,
     SPECIALIST_TYPES,
     SUPPORT_TYPES,
+    Catalogue,
 )
 from core.formatting import date_time, number, semester_text, short_date
 from core.i18n import N_, gettext, ngettext, supported
@@ -92,7 +93,7 @@ def consent_lines(plan: AssembledIap, locale: str) -> list[str]:
 def iap_to_dict(plan: AssembledIap, locale: str) -> dict[str, Any]:
     """The plan with codes and, beside each, its label in the reader's language."""
 
-    def coded(catalogue, code: str | None) -> dict[str, str] | None:
+    def coded(catalogue: Catalogue[Any], code: str | None) -> dict[str, str] | None:
         return None if code is None else {"code": code, "label": catalogue[code].text(locale)}
 
     return {

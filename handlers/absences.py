@@ -1,7 +1,5 @@
 """Unexcused absences for a whole class at once: class, tick the students, lessons, saved."""
 
-from typing import Protocol
-
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
@@ -20,14 +18,16 @@ from core.ids import Id
 from core.services.schools import list_classes, list_schools, list_students
 from core.services.signals import record_absences
 from handlers.callbacks import Menu
-from handlers.fallback import stale_button
 from handlers.filters import TYPED_TEXT, IsStaff
+from handlers.names import (
+    LESSON_BUTTONS,
+    MAX_LESSONS_A_DAY,
+    full_name,
+    lessons_row,
+    typed_lessons,
+)
 from handlers.pickers import class_buttons, school_buttons
-from handlers.replies import buttons_due, edit_or_keep, show
-from handlers.typed import whole_number
-
-MAX_LESSONS_A_DAY = 12
-LESSON_BUTTONS = range(1, 7)
+from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 
 class AbsenceFlow(StatesGroup):
@@ -57,33 +57,6 @@ class AbLessons(CallbackData, prefix="ab_l"):
     lessons: int
 
 
-class Named(Protocol):
-    first_name: str
-    last_name: str
-
-
-def full_name(student: Named) -> str:
-    return f"{student.first_name} {student.last_name}"
-
-
-def typed_lessons(text: str) -> int | str:
-    """The number of lessons (in one school day) typed, or why it is not acceptable."""
-    lessons = whole_number(text)
-    if lessons is None:
-        return _("Please type the number of lessons as a number, for example 2.")
-    if not 1 <= lessons <= MAX_LESSONS_A_DAY:
-        return _("The number of lessons must be from 1 to {max}.").format(max=MAX_LESSONS_A_DAY)
-    return lessons
-
-
-def lessons_row(callback: type[CallbackData], field: str) -> list[InlineKeyboardButton]:
-    """One row of buttons 1-6: the usual numbers of lessons missed in a day."""
-    return [
-        InlineKeyboardButton(text=str(n), callback_data=callback(**{field: n}).pack())
-        for n in LESSON_BUTTONS
-    ]
-
-
 # Step 1: the school (only when the person works with several), then the class.
 
 
@@ -103,13 +76,13 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await start(callback.message, state, actor)
+    await start(tapped(callback), state, actor)
 
 
 async def school_chosen(
     callback: CallbackQuery, callback_data: AbSchool, state: FSMContext, actor: Actor
 ) -> None:
-    await show_classes(callback.message, state, actor, callback_data.school_id, edit=True)
+    await show_classes(tapped(callback), state, actor, callback_data.school_id, edit=True)
     await callback.answer()
 
 
@@ -133,7 +106,7 @@ async def show_classes(
 async def class_chosen(
     callback: CallbackQuery, callback_data: AbClass, state: FSMContext, actor: Actor
 ) -> None:
-    await show_students(callback.message, state, actor, callback_data.class_id, edit=True)
+    await show_students(tapped(callback), state, actor, callback_data.class_id, edit=True)
     await callback.answer()
 
 
@@ -196,7 +169,7 @@ async def student_toggled(
     chosen = set(data["chosen"]) ^ {callback_data.student_id}
     await state.update_data(chosen=sorted(chosen))
     text, markup = await students_step(actor, await state.get_data(), roster)
-    await edit_or_keep(callback.message, text, markup)
+    await edit_or_keep(tapped(callback), text, markup)
 
 
 async def students_done(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -207,7 +180,7 @@ async def students_done(callback: CallbackQuery, state: FSMContext, actor: Actor
     await callback.answer()
     await state.set_state(AbsenceFlow.lessons)
     text, markup = await lessons_step(actor, data)
-    await edit_or_keep(callback.message, text, markup)
+    await edit_or_keep(tapped(callback), text, markup)
 
 
 # Step 3: how many lessons, then everything is saved at once.
@@ -230,18 +203,18 @@ async def back_to_students(callback: CallbackQuery, state: FSMContext, actor: Ac
     await callback.answer()
     await state.set_state(AbsenceFlow.students)
     text, markup = await students_step(actor, await state.get_data())
-    await edit_or_keep(callback.message, text, markup)
+    await edit_or_keep(tapped(callback), text, markup)
 
 
 async def lessons_tapped(
     callback: CallbackQuery, callback_data: AbLessons, state: FSMContext, actor: Actor
 ) -> None:
-    await save(callback.message, state, actor, callback_data.lessons, edit=True)
+    await save(tapped(callback), state, actor, callback_data.lessons, edit=True)
     await callback.answer()
 
 
 async def lessons_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    lessons = typed_lessons(message.text)
+    lessons = typed_lessons(message.text or "")
     if isinstance(lessons, str):
         text, markup = await lessons_step(actor, await state.get_data())
         await message.answer(f"{lessons}\n{text}", reply_markup=markup)

@@ -33,7 +33,7 @@ from core.services.pending import own_activities, volunteer_ngos
 from core.text import clean_line, clean_text
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsVolunteer
-from handlers.replies import answer_long, edit_or_keep
+from handlers.replies import answer_long, edit_or_keep, tapped
 from handlers.typed import parse_day, whole_number
 
 MIN_HOURS = Decimal("0.25")
@@ -162,7 +162,7 @@ async def show_summary(message: Message, actor: Actor, data: dict[str, Any]) -> 
     await answer_long(message, text, builder.as_markup())
 
 
-ASK: dict[str, Ask] = {
+ASK: dict[str | None, Ask] = {
     ActivityFlow.ngo.state: ask_ngo,
     ActivityFlow.title.state: ask_title,
     ActivityFlow.day.state: ask_day,
@@ -213,7 +213,7 @@ async def go_to(
 async def mark_chosen(callback: CallbackQuery, label: str) -> None:
     """Answer the tap and keep the choice in the question, without its buttons."""
     await callback.answer()
-    await edit_or_keep(callback.message, f"{callback.message.text}\n→ {label}")
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
 
 
 # ---- the conversation --------------------------------------------------------------------------
@@ -233,7 +233,7 @@ async def start_activity(message: Message, state: FSMContext, actor: Actor) -> N
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await start_activity(callback.message, state, actor)
+    await start_activity(tapped(callback), state, actor)
 
 
 async def ngo_chosen(
@@ -243,11 +243,11 @@ async def ngo_chosen(
         raise AccessDenied()
     ngo = next(n for n in await volunteer_ngos(actor) if n.id == callback_data.ngo_id)
     await mark_chosen(callback, ngo.name)
-    await go_to(ActivityFlow.title, callback.message, state, actor, ngo_id=ngo.id)
+    await go_to(ActivityFlow.title, tapped(callback), state, actor, ngo_id=ngo.id)
 
 
 async def title_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    title = clean_line(message.text)  # a refused character: the error handler says
+    title = clean_line(message.text or "")  # a refused character: the error handler says
     if not title or len(title) > TITLE_LIMIT:
         await message.answer(_("Give a title of at most {max} characters.").format(max=TITLE_LIMIT))
         return
@@ -259,11 +259,11 @@ async def day_chosen(
 ) -> None:
     held_on = today() - timedelta(days=callback_data.days_ago)
     await mark_chosen(callback, short_date(held_on, actor.locale))
-    await go_to(ActivityFlow.place, callback.message, state, actor, held_on=held_on.isoformat())
+    await go_to(ActivityFlow.place, tapped(callback), state, actor, held_on=held_on.isoformat())
 
 
 async def day_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    held_on = parse_day(message.text, today().year)
+    held_on = parse_day(message.text or "", today().year)
     if held_on is None:
         await message.answer(
             _("Type the date as dd.mm, for example {example}.").format(example=f"{today():%d.%m}")
@@ -286,7 +286,7 @@ async def place_chosen(
         label = schools[callback_data.school_id]
     await mark_chosen(callback, label)
     await go_to(
-        ActivityFlow.format, callback.message, state, actor, school_id=callback_data.school_id
+        ActivityFlow.format, tapped(callback), state, actor, school_id=callback_data.school_id
     )
 
 
@@ -295,12 +295,12 @@ async def format_chosen(
 ) -> None:
     await mark_chosen(callback, _(ACTIVITY_FORMATS[callback_data.code].label))
     await go_to(
-        ActivityFlow.participants, callback.message, state, actor, format=callback_data.code
+        ActivityFlow.participants, tapped(callback), state, actor, format=callback_data.code
     )
 
 
 async def participants_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    count = whole_number(message.text)
+    count = whole_number(message.text or "")
     if count is None or not 1 <= count <= MAX_PARTICIPANTS:
         await message.answer(
             _("Give the number of participants, from 1 to {max}.").format(max=MAX_PARTICIPANTS)
@@ -311,7 +311,7 @@ async def participants_given(message: Message, state: FSMContext, actor: Actor) 
 
 async def at_risk_given(message: Message, state: FSMContext, actor: Actor) -> None:
     participants = (await state.get_data())["participants"]
-    count = whole_number(message.text)
+    count = whole_number(message.text or "")
     if count is None or not 0 <= count <= participants:
         await message.answer(
             _("Students at risk: a number from 0 to {max}, the participants.").format(
@@ -334,7 +334,7 @@ def parse_hours(text: str) -> Decimal | None:
 
 
 async def hours_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    hours = parse_hours(message.text)
+    hours = parse_hours(message.text or "")
     if hours is None:
         await message.answer(
             _("Give the hours as a number from {min} to {max}, for example 1.5.").format(
@@ -346,7 +346,7 @@ async def hours_given(message: Message, state: FSMContext, actor: Actor) -> None
 
 
 async def description_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    description = clean_text(message.text)
+    description = clean_text(message.text or "")
     if len(description) > DESCRIPTION_LIMIT:
         await message.answer(
             _("The description is too long: at most {max} characters.").format(
@@ -359,7 +359,7 @@ async def description_given(message: Message, state: FSMContext, actor: Actor) -
 
 async def description_skipped(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await mark_chosen(callback, _("Skip"))
-    await go_to(ActivityFlow.confirm, callback.message, state, actor, description="")
+    await go_to(ActivityFlow.confirm, tapped(callback), state, actor, description="")
 
 
 async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -378,8 +378,8 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
     )
     await state.clear()
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text)
-    await callback.message.answer(
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await tapped(callback).answer(
         _("Saved: '{title}' ({date}). Thank you! See all in /activities.").format(
             title=activity.title, date=short_date(activity.held_on, actor.locale)
         )
@@ -389,8 +389,8 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
 async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
     await state.clear()
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text)
-    await callback.message.answer(_("Stopped. Nothing was saved."))
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await tapped(callback).answer(_("Stopped. Nothing was saved."))
 
 
 async def not_understood(message: Message, state: FSMContext, actor: Actor) -> None:
@@ -429,7 +429,7 @@ async def list_activities(message: Message, actor: Actor, i18n: I18n) -> None:
 
 async def list_from_menu(callback: CallbackQuery, actor: Actor, i18n: I18n) -> None:
     await callback.answer()
-    await list_activities(callback.message, actor, i18n)
+    await list_activities(tapped(callback), actor, i18n)
 
 
 def create_router() -> Router:

@@ -23,8 +23,8 @@ from core.text import clean_text
 from handlers.callbacks import Menu, PlanOpen
 from handlers.filters import TYPED_TEXT, IsCoordinator
 from handlers.pickers import buttons
-from handlers.plan_status import Shown, plan_keyboard, status_keyboard
-from handlers.replies import answer_long, edit_or_keep
+from handlers.plan_message import Shown, read_keyboard, status_keyboard
+from handlers.replies import answer_long, edit_or_keep, tapped
 
 PLANS_SHOWN = 20
 
@@ -102,7 +102,7 @@ async def pending(message: Message, actor: Actor, i18n: I18n) -> None:
 
 async def pending_from_menu(callback: CallbackQuery, actor: Actor, i18n: I18n) -> None:
     await callback.answer()
-    await pending(callback.message, actor, i18n)
+    await pending(tapped(callback), actor, i18n)
 
 
 async def read_plan(
@@ -114,7 +114,7 @@ async def read_plan(
     )
     await callback.answer()
     text = render_iap(plan, i18n.current_locale)
-    await answer_long(callback.message, text, plan_keyboard(plan, actor))
+    await answer_long(tapped(callback), text, read_keyboard(plan, actor))
 
 
 async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Actor) -> None:
@@ -124,7 +124,7 @@ async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Act
     else:
         outcome = _("✓ Signed by you. The plan goes on to the next approver.")
     await callback.answer()
-    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{outcome}")
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{outcome}")
 
 
 async def ask_return_comment(
@@ -138,7 +138,7 @@ async def ask_return_comment(
     await state.set_state(ReturnFlow.comment)
     await state.update_data(iap_id=iap.id)
     await callback.answer()
-    await callback.message.answer(
+    await tapped(callback).answer(
         _("What should change in the plan of {name}? Write a comment for the preparer.").format(
             name=f"{iap.student.first_name} {iap.student.last_name}"
         )
@@ -148,7 +148,7 @@ async def ask_return_comment(
 async def return_comment_given(message: Message, state: FSMContext, actor: Actor) -> None:
     iap_id = (await state.get_data())["iap_id"]
     try:
-        await return_iap(actor, iap_id, clean_text(message.text))
+        await return_iap(actor, iap_id, clean_text(message.text or ""))
     except InvalidInput:
         raise  # the comment (empty, too long): said why; the next message is the comment again
     except DomainError:

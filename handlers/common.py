@@ -25,6 +25,7 @@ from core.i18n import LOCALES, N_
 from core.services.people import enroll_by_invite, set_locale, set_quiet_hours
 from core.services.privacy import PrivacySettings
 from handlers.callbacks import Language, Menu, Quiet
+from handlers.replies import tapped
 
 # The menu's actions per role: (action, button label msgid). Each action is also a command.
 MENU = {
@@ -116,6 +117,7 @@ async def start_with_code(
     message: Message, command: CommandObject, actor: Actor | None, i18n: I18n
 ) -> None:
     user = message.from_user
+    assert user is not None, "bot/middlewares.py lets only a person's own private chat through"
     try:
         actor = await enroll_by_invite(
             command.args or "",
@@ -208,7 +210,7 @@ async def privacy(message: Message) -> None:
 def language_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for code in LOCALES:
-        name = Locale.parse(code).get_display_name(code).capitalize()
+        name = (Locale.parse(code).get_display_name(code) or code).capitalize()
         builder.button(text=name, callback_data=Language(code=code))
     builder.adjust(2)
     return builder.as_markup()
@@ -223,11 +225,11 @@ async def language_chosen(
 ) -> None:
     await callback.answer()
     if actor is None:
-        await callback.message.answer(how_to_join())
+        await tapped(callback).answer(how_to_join())
         return
     await set_locale(actor.id, callback_data.code)
     with i18n.use_locale(callback_data.code):
-        await callback.message.answer(_("Done: I will write to you in this language."))
+        await tapped(callback).answer(_("Done: I will write to you in this language."))
 
 
 # Quiet-hour choices: (start, end) in minutes after midnight; equal means never quiet.
@@ -266,10 +268,10 @@ async def quiet(message: Message, actor: Actor | None) -> None:
 async def quiet_chosen(callback: CallbackQuery, callback_data: Quiet, actor: Actor | None) -> None:
     await callback.answer()
     if actor is None:
-        await callback.message.answer(how_to_join())
+        await tapped(callback).answer(how_to_join())
         return
     await set_quiet_hours(actor.id, *QUIET_CHOICES[callback_data.code])
-    await callback.message.answer(_("Saved: I will keep to these quiet hours."))
+    await tapped(callback).answer(_("Saved: I will keep to these quiet hours."))
 
 
 def create_router() -> Router:

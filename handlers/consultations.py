@@ -27,7 +27,7 @@ from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import class_buttons, school_buttons
-from handlers.replies import edit_or_keep
+from handlers.replies import edit_or_keep, tapped
 from handlers.typed import parse_day, whole_number
 
 MINUTE_CHOICES = (30, 45, 60, 90)
@@ -85,7 +85,7 @@ class CoSkip(CallbackData, prefix="co_sk"):
 def say_to(event: Message | CallbackQuery) -> Say:
     """Typed answers get a new message; a tapped button turns its message into the next step."""
     if isinstance(event, CallbackQuery):
-        return partial(edit_or_keep, event.message)
+        return partial(edit_or_keep, tapped(event))
     return lambda text, markup: event.answer(text, reply_markup=markup)
 
 
@@ -162,21 +162,21 @@ async def class_chosen(callback: CallbackQuery, callback_data: CoClass, actor: A
         if students
         else _("There are no students in class {name}.")
     )
-    await edit_or_keep(callback.message, text.format(name=school_class.name), builder.as_markup())
+    await edit_or_keep(tapped(callback), text.format(name=school_class.name), builder.as_markup())
     await callback.answer()
 
 
 async def student_typed(message: Message, actor: Actor) -> None:
     """A part of the name typed: the students who match, as buttons."""
-    words = message.text.strip()
+    words = (message.text or "").strip()
     try:
         found = await find_students(actor, words)
     except InvalidInput as problem:
         await ask_student(say_to(message), actor, problem.text(get_i18n().current_locale))
         return
     if not found:
-        problem = _("No student matches “{text}”.").format(text=words)
-        await ask_student(say_to(message), actor, problem)
+        nobody = _("No student matches “{text}”.").format(text=words)
+        await ask_student(say_to(message), actor, nobody)
         return
     if len(found) > SEARCH_LIMIT:
         count = len(found)
@@ -261,9 +261,9 @@ def day_problem(day: date | None) -> str | None:
 
 
 async def day_typed(message: Message, state: FSMContext) -> None:
-    day = parse_day(message.text, today().year)
+    day = parse_day(message.text or "", today().year)
     problem = day_problem(day)
-    if problem:
+    if problem or day is None:
         await ask_day(say_to(message), problem)
         return
     await accept_day(say_to(message), state, day)
@@ -301,7 +301,7 @@ def parse_minutes(text: str) -> int | None:
 
 
 async def minutes_typed(message: Message, state: FSMContext) -> None:
-    minutes = parse_minutes(message.text)
+    minutes = parse_minutes(message.text or "")
     if minutes is None:
         problem = _("Give the length in minutes, from 1 to {max}.").format(max=MAX_MINUTES)
         await ask_minutes(say_to(message), problem)
@@ -355,13 +355,13 @@ async def ask_topic(say: Say, problem: str | None = None) -> None:
 
 async def topic_typed(message: Message, state: FSMContext, actor: Actor, i18n: I18n) -> None:
     try:
-        topic = clean_text(message.text)
+        topic = clean_text(message.text or "")
     except InvalidInput as problem:
         await ask_topic(say_to(message), problem.text(i18n.current_locale))
         return
     if len(topic) > TOPIC_LIMIT:
-        problem = _("The topic is too long: at most {max} characters.").format(max=TOPIC_LIMIT)
-        await ask_topic(say_to(message), problem)
+        too_long = _("The topic is too long: at most {max} characters.").format(max=TOPIC_LIMIT)
+        await ask_topic(say_to(message), too_long)
         return
     await save(say_to(message), state, actor, i18n, topic)
 
@@ -435,7 +435,7 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await state.clear()
     await state.set_state(ConsultFlow.student)
-    await ask_student(say_to(callback.message), actor)
+    await ask_student(say_to(tapped(callback)), actor)
     await callback.answer()
 
 
@@ -446,7 +446,7 @@ async def start_for_student(
     await state.clear()
     await state.update_data(student_id=student.id)
     await state.set_state(ConsultFlow.specialist)
-    await ask_specialist(say_to(callback.message), actor, student_name(student))
+    await ask_specialist(say_to(tapped(callback)), actor, student_name(student))
     await callback.answer()
 
 

@@ -1,6 +1,6 @@
 """Coordinators: the weekly digest on request (/digest), for this week or the last."""
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
@@ -17,7 +17,7 @@ from core.ids import Id
 from core.services.digests import coordinator_scope
 from handlers.callbacks import Menu
 from handlers.filters import IsCoordinator
-from handlers.replies import Outgoing, split_text
+from handlers.replies import Outgoing, split_text, tapped
 
 
 class DgWeek(CallbackData, prefix="dg"):
@@ -66,16 +66,18 @@ async def digest_command(message: Message, actor: Actor) -> None:
 
 async def digest_from_menu(callback: CallbackQuery, actor: Actor) -> None:
     await callback.answer()
-    await ask_week(callback.message, actor)
+    await ask_week(tapped(callback), actor)
 
 
-async def week_chosen(callback: CallbackQuery, callback_data: DgWeek, actor: Actor) -> None:
+async def week_chosen(
+    callback: CallbackQuery, callback_data: DgWeek, actor: Actor, bot: Bot
+) -> None:
     """Build and send the digest; a scope the person does not coordinate is refused in core."""
     await callback.answer(_("Preparing the digest..."))
     scope = Scope(callback_data.kind, callback_data.scope_id)
     week = Week.current().previous(callback_data.weeks_back)
     for outgoing in await digest_messages(actor, scope, week):
-        await outgoing.send(callback.bot, callback.message.chat.id)
+        await outgoing.send(bot, tapped(callback).chat.id)
 
 
 def create_router() -> Router:

@@ -14,12 +14,13 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.filters import JOIN_TRANSITION, ChatMemberUpdatedFilter, ExceptionTypeFilter
-from aiogram.types import CallbackQuery, ChatMemberUpdated, ErrorEvent, Message
+from aiogram.types import ChatMemberUpdated, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from core.access import Actor
 from core.errors import DomainError
+from handlers.replies import stale_button
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,6 @@ async def stray_text(message: Message, actor: Actor | None) -> None:
 
 async def unsupported_message(message: Message) -> None:
     await message.answer(_("I can only read text messages here. See /help."))
-
-
-async def stale_button(callback: CallbackQuery) -> None:
-    await callback.answer(
-        _("This button is no longer active. Start again from /menu."), show_alert=True
-    )
 
 
 async def leave_group(event: ChatMemberUpdated, bot: Bot) -> None:
@@ -91,7 +86,8 @@ async def _tell(event: ErrorEvent, text: str) -> None:
             try:
                 await callback.answer(text, show_alert=True)
             except TelegramBadRequest:
-                await callback.bot.send_message(callback.from_user.id, text)
+                if callback.bot is not None:  # always, for an update the dispatcher feeds
+                    await callback.bot.send_message(callback.from_user.id, text)
         elif event.update.message is not None:
             await event.update.message.answer(text)
 

@@ -14,13 +14,10 @@ from core.clock import Semester
 from core.iap import assemble_for_student
 from core.iap_view import render_iap
 from core.ids import Id
-from core.services.pending import find_students
 from handlers.filters import TYPED_TEXT, IsCoordinator
-from handlers.pickers import buttons
-from handlers.plan_status import plan_keyboard
-from handlers.replies import answer_long
-
-MATCHES_SHOWN = 10
+from handlers.plan_message import read_keyboard
+from handlers.replies import answer_long, tapped
+from handlers.student_search import only_match
 
 
 class IapSearch(StatesGroup):
@@ -43,51 +40,30 @@ async def iap_command(
 
 
 async def name_typed(message: Message, state: FSMContext, actor: Actor, i18n: I18n) -> None:
-    await search(message, state, actor, i18n, message.text)
+    await search(message, state, actor, i18n, message.text or "")
 
 
 async def search(message: Message, state: FSMContext, actor: Actor, i18n: I18n, text: str) -> None:
     """One match: the plan; several: buttons to choose; none: say so and ask again."""
-    text = text.strip()
-    students = await find_students(actor, text)
-    if len(students) == 1:
-        await state.clear()
-        await show_plan(message, actor, i18n, students[0].id)
+    student_id = await only_match(message, actor, text, lambda id: FoundStudent(student_id=id))
+    if student_id is None:
+        await state.set_state(IapSearch.name)
         return
-    await state.set_state(IapSearch.name)
-    if not students:
-        await message.answer(
-            _("No student found for '{text}'. Type another part of the name, or /cancel.").format(
-                text=text
-            )
-        )
-        return
-    items = [
-        (
-            f"{s.first_name} {s.last_name}, {s.school_class.name}, {s.school.name}",
-            FoundStudent(student_id=s.id),
-        )
-        for s in students[:MATCHES_SHOWN]
-    ]
-    prompt = _("Several students match. Choose one:")
-    if len(students) > MATCHES_SHOWN:
-        prompt += "\n" + _("Only the first {count} are shown: type more of the name.").format(
-            count=MATCHES_SHOWN
-        )
-    await message.answer(prompt, reply_markup=buttons(items))
+    await state.clear()
+    await show_plan(message, actor, i18n, student_id)
 
 
 async def match_chosen(
     callback: CallbackQuery, callback_data: FoundStudent, actor: Actor, i18n: I18n
 ) -> None:
-    await show_plan(callback.message, actor, i18n, callback_data.student_id)
+    await show_plan(tapped(callback), actor, i18n, callback_data.student_id)
     await callback.answer()
 
 
 async def show_plan(message: Message, actor: Actor, i18n: I18n, student_id: int) -> None:
     plan = await assemble_for_student(actor, student_id, Semester.current())
     text = render_iap(plan, i18n.current_locale)
-    await answer_long(message, text, plan_keyboard(plan, actor))
+    await answer_long(message, text, read_keyboard(plan, actor))
 
 
 async def name_missing(message: Message) -> None:

@@ -33,6 +33,7 @@ from core.services.schools import list_classes, list_students
 from handlers.callbacks import Menu
 from handlers.filters import IsCoordinator
 from handlers.pickers import buttons, chosen, mark_chosen
+from handlers.replies import tapped
 
 
 class InviteFlow(StatesGroup):
@@ -77,7 +78,7 @@ async def start_invite(message: Message, state: FSMContext, actor: Actor) -> Non
 
 async def invite_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await start_invite(callback.message, state, actor)
+    await start_invite(tapped(callback), state, actor)
 
 
 async def role_chosen(
@@ -89,9 +90,9 @@ async def role_chosen(
     await mark_chosen(callback, _(ROLES[role].label))
     await state.update_data(role=role)
     if role == VOLUNTEER:
-        await ask_ngo(callback.message, state, actor, bot)
+        await ask_ngo(tapped(callback), state, actor, bot)
     else:
-        await ask_school(callback.message, state, actor, bot)
+        await ask_school(tapped(callback), state, actor, bot)
 
 
 async def schools_for(actor: Actor, role: str) -> list:
@@ -125,7 +126,7 @@ async def school_chosen(
     role = (await state.get_data())["role"]
     school = chosen(await schools_for(actor, role), callback_data.school_id)
     await mark_chosen(callback, school.name)
-    await school_set(callback.message, state, actor, bot, school)
+    await school_set(tapped(callback), state, actor, bot, school)
 
 
 async def school_set(message: Message, state: FSMContext, actor: Actor, bot: Bot, school) -> None:
@@ -160,7 +161,7 @@ async def specialty_chosen(
     await mark_chosen(callback, label)
     who = f"{_(ROLES[SPECIALIST].label)} ({label}), {school.name}"
     await issue(
-        callback.message, state, actor, bot, who, school_id=school.id, specialty=callback_data.code
+        tapped(callback), state, actor, bot, who, school_id=school.id, specialty=callback_data.code
     )
 
 
@@ -186,12 +187,12 @@ async def class_chosen(
     await mark_chosen(callback, school_class.name)
     if not students:
         await state.clear()
-        await callback.message.answer(_("There are no students in this class yet."))
+        await tapped(callback).answer(_("There are no students in this class yet."))
         return
     await state.update_data(class_id=school_class.id)
     await state.set_state(InviteFlow.student)
     items = [(f"{s.first_name} {s.last_name}", StudentChoice(student_id=s.id)) for s in students]
-    await callback.message.answer(_("Which student?"), reply_markup=buttons(items, 2))
+    await tapped(callback).answer(_("Which student?"), reply_markup=buttons(items, 2))
 
 
 async def student_chosen(
@@ -206,7 +207,7 @@ async def student_chosen(
     name = f"{student.first_name} {student.last_name}"
     await mark_chosen(callback, name)
     who = _("Parent of {name}").format(name=name)
-    await issue(callback.message, state, actor, bot, who, student_id=student.id)
+    await issue(tapped(callback), state, actor, bot, who, student_id=student.id)
 
 
 async def ask_ngo(message: Message, state: FSMContext, actor: Actor, bot: Bot) -> None:
@@ -227,7 +228,7 @@ async def ngo_chosen(
 ) -> None:
     ngo = chosen(await municipality_ngos(actor), callback_data.ngo_id)
     await mark_chosen(callback, ngo.name)
-    await ngo_set(callback.message, state, actor, bot, ngo)
+    await ngo_set(tapped(callback), state, actor, bot, ngo)
 
 
 async def ngo_set(message: Message, state: FSMContext, actor: Actor, bot: Bot, ngo) -> None:

@@ -29,8 +29,8 @@ from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
-from handlers.plan_pdf import pdf_keyboard
-from handlers.replies import answer_long, buttons_due, edit_or_keep
+from handlers.plan_message import pdf_keyboard
+from handlers.replies import answer_long, buttons_due, edit_or_keep, tapped
 
 MONTHS_DONE = 0  # NeedMonth's month for the Done button
 
@@ -183,7 +183,7 @@ async def start_asking(
     await state.set_data({"student_id": student.id})
     await callback.answer()
     prompt = _("Which support should I ask the parent about?")
-    await callback.message.answer(
+    await tapped(callback).answer(
         f"{student_line(student)}\n{prompt}", reply_markup=support_keyboard()
     )
 
@@ -197,7 +197,7 @@ async def support_chosen(
     except InvalidInput as error:  # no parent yet, or a forged type
         await state.clear()
         await callback.answer()
-        await edit_or_keep(callback.message, error.text(i18n.current_locale))
+        await edit_or_keep(tapped(callback), error.text(i18n.current_locale))
         return
     await state.clear()
     await callback.answer()
@@ -211,7 +211,7 @@ async def support_chosen(
         else _("I have asked the parent about: {support}. You will be told the answer.")
     )
     text = f"{told.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
-    await edit_or_keep(callback.message, text)
+    await edit_or_keep(tapped(callback), text)
 
 
 # Parent: answer the question.
@@ -241,7 +241,7 @@ async def answer_yes(
     await state.set_state(AnswerNeed.months)
     await state.set_data({"need_id": need.id, "months": []})
     await callback.answer()
-    await callback.message.answer(months_prompt(), reply_markup=months_keyboard(need, []))
+    await tapped(callback).answer(months_prompt(), reply_markup=months_keyboard(need, []))
 
 
 async def answer_no(
@@ -252,7 +252,7 @@ async def answer_no(
         await state.clear()
     await callback.answer()
     thanks = _("Thank you! The school will be told that this support is not needed.")
-    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{thanks}")
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{thanks}")
 
 
 async def flow_need(actor: Actor, state: FSMContext):
@@ -274,7 +274,7 @@ async def toggle_month(
         chosen ^= {callback_data.month}
     await state.update_data(months=sorted(chosen))
     await callback.answer()
-    await edit_or_keep(callback.message, months_prompt(), months_keyboard(need, sorted(chosen)))
+    await edit_or_keep(tapped(callback), months_prompt(), months_keyboard(need, sorted(chosen)))
 
 
 async def months_done(callback: CallbackQuery, actor: Actor, state: FSMContext) -> None:
@@ -283,13 +283,13 @@ async def months_done(callback: CallbackQuery, actor: Actor, state: FSMContext) 
     needs.check_months(need, data["months"])  # none ticked: the error handler says so
     await callback.answer()
     chosen = _("Months: {months}").format(months=month_names(data["months"]))
-    await edit_or_keep(callback.message, chosen)  # the months are set: no more ticks
+    await edit_or_keep(tapped(callback), chosen)  # the months are set: no more ticks
     if need.support_type in needs.TRANSPORT_TYPES:
         await state.set_state(AnswerNeed.route)
-        await callback.message.answer(route_prompt())
+        await tapped(callback).answer(route_prompt())
         return
     await state.set_state(AnswerNeed.confirm)
-    await ask_to_confirm(callback.message, actor, state)
+    await ask_to_confirm(tapped(callback), actor, state)
 
 
 def route_prompt() -> str:
@@ -343,14 +343,14 @@ async def save_answer(
     if not callback_data.save:
         await callback.answer()
         stopped = _("Stopped. Nothing was saved. You can answer later in /needs.")
-        await edit_or_keep(callback.message, f"{callback.message.text}\n\n{stopped}")
+        await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{stopped}")
         return
     await needs.answer_need(
         actor, data["need_id"], confirmed=True, months=data["months"], details=data.get("route")
     )
     await callback.answer()
     thanks = _("Thank you! Your answer is saved, and the school will be told.")
-    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{thanks}")
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{thanks}")
 
 
 # Parent: consent to a plan.
@@ -364,7 +364,7 @@ async def consent_answered(callback: CallbackQuery, callback_data: Consent, acto
         if callback_data.given
         else _("Your refusal is recorded. The school may contact you.")
     )
-    await edit_or_keep(callback.message, f"{callback.message.text}\n\n{result}")
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{result}")
 
 
 # Parent: /needs.
@@ -419,7 +419,7 @@ async def show_child_plan(
     plan = await assemble_for_student(actor, callback_data.student_id, semester)
     await callback.answer()
     await answer_long(
-        callback.message, render_iap(plan, i18n.current_locale), pdf_keyboard(plan.iap_id)
+        tapped(callback), render_iap(plan, i18n.current_locale), pdf_keyboard(plan.iap_id)
     )
 
 
@@ -429,7 +429,7 @@ async def needs_command(message: Message, actor: Actor) -> None:
 
 async def needs_menu(callback: CallbackQuery, actor: Actor) -> None:
     await callback.answer()
-    await show_needs(callback.message, actor)
+    await show_needs(tapped(callback), actor)
 
 
 def create_router() -> Router:

@@ -1,6 +1,6 @@
 """Buttons that pick something (a school, a class, an item of a list), shared by the flows."""
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from aiogram.filters.callback_data import CallbackData
@@ -8,7 +8,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.errors import AccessDenied
-from handlers.replies import edit_or_keep
+from handlers.replies import edit_or_keep, tapped
 
 CLASSES_PER_ROW = 4
 
@@ -42,7 +42,7 @@ def class_buttons(
     return builder
 
 
-def buttons(items: list[tuple[str, CallbackData]], width: int = 1) -> InlineKeyboardMarkup:
+def buttons(items: Sequence[tuple[str, CallbackData]], width: int = 1) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for text, data in items:
         builder.button(text=text, callback_data=data)
@@ -53,7 +53,7 @@ def buttons(items: list[tuple[str, CallbackData]], width: int = 1) -> InlineKeyb
 async def mark_chosen(callback: CallbackQuery, label: str) -> None:
     """Answer the tap and keep the choice in the question, without its buttons."""
     await callback.answer()
-    await edit_or_keep(callback.message, f"{callback.message.text}\n→ {label}")
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
 
 
 def chosen(items: list, wanted: int):

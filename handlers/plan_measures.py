@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from babel.dates import get_month_names
@@ -21,8 +22,7 @@ from core.iap_view import measure_subject, measure_text
 from core.services.iaps import add_measure, draft_to_edit, remove_measure, update_measure
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import buttons
-from handlers.plans import (
-    PlanFlow,
+from handlers.plan_message import (
     PlEdit,
     PlMeasure,
     PlNewMeasure,
@@ -33,14 +33,23 @@ from handlers.plans import (
     groups_view,
     in_rows,
     locale,
+    plan_id,
     send_plan,
-    stale,
 )
-from handlers.replies import buttons_due, edit_or_keep, show
+from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 HOUR_CHOICES = (2, 4, 6, 10, 20)
 TYPED_HOURS = re.compile(r"\d{1,3}([.,]\d{1,2})?")
 GONE = N_("This measure is no longer in the plan.")
+
+
+class MeasureFlow(StatesGroup):
+    kind = State()  # a new measure; data: iap_id, factors
+    type = State()  # data: + kind
+    factors = State()  # data: iap_id, factors, and kind + code (new) or measure_id (change)
+    hours = State()  # data: iap_id, and kind + code + factors (new) or measure_id (change)
+    months = State()  # data: as hours, + months
+
 
 # Buttons of a step under way: what they act on is in the FSM data.
 
@@ -81,12 +90,12 @@ def measures_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     lines += [measure_text(measure, locale()) for measure in plan.measures]
     lines += ["", _("Tap a measure to change or delete it.")]
     items = [
-        button(measure_subject(m, locale()), PlMeasure(iap_id=plan.iap_id, measure_id=m.id))
+        button(measure_subject(m, locale()), PlMeasure(iap_id=plan_id(plan), measure_id=m.id))
         for m in plan.measures
     ]
     rows = in_rows(items, 2)
-    rows.append([button(_("Add a measure"), PlNewMeasure(iap_id=plan.iap_id))])
-    rows.append([back_to_plan(plan.iap_id)])
+    rows.append([button(_("Add a measure"), PlNewMeasure(iap_id=plan_id(plan)))])
+    rows.append([back_to_plan(plan_id(plan))])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -112,17 +121,17 @@ async def measure_chosen(
         measure_text(measure, locale()),
         _("Addresses: {risks}").format(risks=factor_names(measure.risk_factors)),
     ]
-    edit = {"iap_id": plan.iap_id, "measure_id": measure.id}
+    edit = {"iap_id": plan_id(plan), "measure_id": measure.id}
     amount = _("Change hours") if measure.kind == "consultation" else _("Change months")
     rows = [
         [
             button(_("Change risks"), PlEdit(**edit, what="factors")),
             button(amount, PlEdit(**edit, what="amount")),
         ],
-        [button(_("Delete"), PlEdit(**edit, what="delete")), back_to_plan(plan.iap_id)],
+        [button(_("Delete"), PlEdit(**edit, what="delete")), back_to_plan(plan_id(plan))],
     ]
     await callback.answer()
-    await callback.message.answer(
+    await tapped(callback).answer(
         "\n".join(lines), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
     )
 
@@ -136,14 +145,14 @@ async def new_measure(
     await callback.answer()
     if not plan.risks:
         text, markup = groups_view(plan)
-        await callback.message.answer(
+        await tapped(callback).answer(
             _("First name the risks the measures address.") + "\n" + text, reply_markup=markup
         )
         return
     factors = (
         [callback_data.factor] if callback_data.factor in {r.factor for r in plan.risks} else []
     )
-    await state.set_state(PlanFlow.kind)
+    await state.set_state(MeasureFlow.kind)
     await state.update_data(iap_id=plan.iap_id, factors=factors)
     lines = [_("A new measure.")]
     if factors:
@@ -156,7 +165,7 @@ async def new_measure(
         ],
         2,
     )
-    await callback.message.answer("\n".join(lines), reply_markup=markup)
+    await tapped(callback).answer("\n".join(lines), reply_markup=markup)
 
 
 async def kind_chosen(
@@ -171,21 +180,21 @@ async def kind_chosen(
     await callback.answer()
     if not free:
         await edit_or_keep(
-            callback.message,
+            tapped(callback),
             _("Every type of this support is in the plan already: change one of its measures."),
-            InlineKeyboardMarkup(inline_keyboard=[[back_to_plan(plan.iap_id)]]),
+            InlineKeyboardMarkup(inline_keyboard=[[back_to_plan(plan_id(plan))]]),
         )
         await state.clear()
         return
     await state.update_data(kind=kind)
-    await state.set_state(PlanFlow.type)
+    await state.set_state(MeasureFlow.type)
     prompt = (
         _("Who gives the consultations?")
         if kind == "consultation"
         else _("Which material support?")
     )
     markup = buttons([(_(entry.label), PlType(code=entry.code)) for entry in free], 2)
-    await edit_or_keep(callback.message, prompt, markup)
+    await edit_or_keep(tapped(callback), prompt, markup)
 
 
 async def type_chosen(
@@ -194,12 +203,12 @@ async def type_chosen(
     data = await state.get_data()
     catalogue = SPECIALIST_TYPES if data["kind"] == "consultation" else SUPPORT_TYPES
     if callback_data.code not in catalogue:
-        await stale(callback)
+        await stale_button(callback)
         return
     await state.update_data(code=callback_data.code)
-    await state.set_state(PlanFlow.factors)
+    await state.set_state(MeasureFlow.factors)
     await callback.answer()
-    await show_factors(callback.message, state, actor, edit=True)
+    await show_factors(tapped(callback), state, actor, edit=True)
 
 
 def ticked(label: str, on: bool) -> str:
@@ -235,7 +244,7 @@ async def factor_ticked(
 ) -> None:
     data = await state.get_data()
     if callback_data.code not in await factor_choices(actor, data):
-        await stale(callback)
+        await stale_button(callback)
         return
     chosen = list(data["factors"])
     if callback_data.code in chosen:
@@ -244,7 +253,7 @@ async def factor_ticked(
         chosen.append(callback_data.code)
     await state.update_data(factors=chosen)
     await callback.answer()
-    await show_factors(callback.message, state, actor, edit=True)
+    await show_factors(tapped(callback), state, actor, edit=True)
 
 
 async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -254,7 +263,7 @@ async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor)
         return
     await callback.answer()
     await edit_or_keep(
-        callback.message, _("Addresses: {risks}").format(risks=factor_names(data["factors"]))
+        tapped(callback), _("Addresses: {risks}").format(risks=factor_names(data["factors"]))
     )
     if data.get("measure_id"):
         try:
@@ -264,14 +273,14 @@ async def factors_done(callback: CallbackQuery, state: FSMContext, actor: Actor)
         except DomainError:
             await state.clear()  # the plan or the measure moved on meanwhile
             raise
-        await finish(callback.message, state, actor, _("Saved: the measure's risks."))
+        await finish(tapped(callback), state, actor, _("Saved: the measure's risks."))
     elif data["kind"] == "consultation":
-        await state.set_state(PlanFlow.hours)
-        await ask_hours(callback.message)
+        await state.set_state(MeasureFlow.hours)
+        await ask_hours(tapped(callback))
     else:
         await state.update_data(months=[])
-        await state.set_state(PlanFlow.months)
-        await show_months(callback.message, state, actor, edit=False)
+        await state.set_state(MeasureFlow.months)
+        await show_months(tapped(callback), state, actor, edit=False)
 
 
 async def ask_hours(message: Message, problem: str | None = None) -> None:
@@ -284,15 +293,15 @@ async def hours_chosen(
     callback: CallbackQuery, callback_data: PlHours, state: FSMContext, actor: Actor
 ) -> None:
     if callback_data.hours not in HOUR_CHOICES:
-        await stale(callback)
+        await stale_button(callback)
         return
     await callback.answer()
-    await edit_or_keep(callback.message, _("{n} h").format(n=callback_data.hours))
-    await save_amount(callback.message, state, actor, planned_quantity=callback_data.hours)
+    await edit_or_keep(tapped(callback), _("{n} h").format(n=callback_data.hours))
+    await save_amount(tapped(callback), state, actor, planned_quantity=callback_data.hours)
 
 
 async def hours_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    text = message.text.strip()
+    text = (message.text or "").strip()
     if not TYPED_HOURS.fullmatch(text):
         await ask_hours(message, _("Give the hours as a number, e.g. 6 or 1,5."))
         return
@@ -320,12 +329,12 @@ async def month_ticked(
     data = await state.get_data()
     plan = await assemble_plan(actor, data["iap_id"])
     if callback_data.month not in plan.semester.months():
-        await stale(callback)
+        await stale_button(callback)
         return
     chosen = set(data["months"]) ^ {callback_data.month}
     await state.update_data(months=sorted(chosen))
     await callback.answer()
-    await show_months(callback.message, state, actor, edit=True)
+    await show_months(tapped(callback), state, actor, edit=True)
 
 
 async def months_done(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -335,8 +344,8 @@ async def months_done(callback: CallbackQuery, state: FSMContext, actor: Actor) 
         return
     await callback.answer()
     names = ", ".join(month_label(month) for month in months)
-    await edit_or_keep(callback.message, _("Months: {months}").format(months=names))
-    await save_amount(callback.message, state, actor, months=months)
+    await edit_or_keep(tapped(callback), _("Months: {months}").format(months=names))
+    await save_amount(tapped(callback), state, actor, months=months)
 
 
 async def save_amount(message: Message, state: FSMContext, actor: Actor, **amount) -> None:
@@ -376,8 +385,8 @@ async def measure_edit(
     await callback.answer()
     if what == "drop":
         await remove_measure(actor, iap_id, measure.id)
-        await edit_or_keep(callback.message, callback.message.text)
-        await send_plan(callback.message, actor, iap_id, _("Deleted: the measure."))
+        await edit_or_keep(tapped(callback), tapped(callback).text or "")
+        await send_plan(tapped(callback), actor, iap_id, _("Deleted: the measure."))
         return
     if what == "delete":
         question = _("Delete this measure from the plan?") + "\n" + measure_text(measure, locale())
@@ -388,19 +397,19 @@ async def measure_edit(
             ],
             2,
         )
-        await edit_or_keep(callback.message, question, markup)
+        await edit_or_keep(tapped(callback), question, markup)
         return
     await state.update_data(iap_id=iap_id, measure_id=measure.id, factors=measure.risk_factors)
     if what == "factors":
-        await state.set_state(PlanFlow.factors)
-        await show_factors(callback.message, state, actor, edit=False)
+        await state.set_state(MeasureFlow.factors)
+        await show_factors(tapped(callback), state, actor, edit=False)
     elif measure.kind == "consultation":
-        await state.set_state(PlanFlow.hours)
-        await ask_hours(callback.message)
+        await state.set_state(MeasureFlow.hours)
+        await ask_hours(tapped(callback))
     else:
         await state.update_data(months=measure.months)
-        await state.set_state(PlanFlow.months)
-        await show_months(callback.message, state, actor, edit=False)
+        await state.set_state(MeasureFlow.months)
+        await show_months(tapped(callback), state, actor, edit=False)
 
 
 async def measures_shown(
@@ -410,7 +419,7 @@ async def measures_shown(
     await state.clear()
     text, markup = measures_view(await assemble_plan(actor, callback_data.iap_id))
     await callback.answer()
-    await callback.message.answer(text, reply_markup=markup)
+    await tapped(callback).answer(text, reply_markup=markup)
 
 
 def create_router() -> Router:
@@ -421,14 +430,16 @@ def create_router() -> Router:
     edits = PlEdit.filter(F.what.in_({"factors", "amount", "delete", "drop"}))
     router.callback_query.register(measure_edit, edits, IsStaff)
     kinds = PlKind.filter(F.kind.in_({"consultation", "material"}))
-    router.callback_query.register(kind_chosen, PlanFlow.kind, kinds)
-    router.callback_query.register(type_chosen, PlanFlow.type, PlType.filter())
-    router.callback_query.register(factor_ticked, PlanFlow.factors, PlTick.filter())
-    router.callback_query.register(factors_done, PlanFlow.factors, PlDone.filter())
-    router.callback_query.register(hours_chosen, PlanFlow.hours, PlHours.filter())
-    router.message.register(hours_typed, PlanFlow.hours, TYPED_TEXT)
-    router.callback_query.register(month_ticked, PlanFlow.months, PlMonth.filter())
-    router.callback_query.register(months_done, PlanFlow.months, PlDone.filter())
-    waiting = StateFilter(PlanFlow.kind, PlanFlow.type, PlanFlow.factors, PlanFlow.months)
+    router.callback_query.register(kind_chosen, MeasureFlow.kind, kinds)
+    router.callback_query.register(type_chosen, MeasureFlow.type, PlType.filter())
+    router.callback_query.register(factor_ticked, MeasureFlow.factors, PlTick.filter())
+    router.callback_query.register(factors_done, MeasureFlow.factors, PlDone.filter())
+    router.callback_query.register(hours_chosen, MeasureFlow.hours, PlHours.filter())
+    router.message.register(hours_typed, MeasureFlow.hours, TYPED_TEXT)
+    router.callback_query.register(month_ticked, MeasureFlow.months, PlMonth.filter())
+    router.callback_query.register(months_done, MeasureFlow.months, PlDone.filter())
+    waiting = StateFilter(
+        MeasureFlow.kind, MeasureFlow.type, MeasureFlow.factors, MeasureFlow.months
+    )
     router.message.register(buttons_due, waiting, ~F.text.startswith("/"))
     return router

@@ -1,10 +1,9 @@
 """The printable plan: a "PDF" button under a plan sends its A4 PDF in the reader's language."""
 
 from aiogram import Router
-from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, CallbackQuery
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.access import Actor
 from core.catalogues import PARENT
@@ -12,15 +11,7 @@ from core.iap import assemble_iap
 from core.iap_pdf import iap_pdf, pdf_filename
 from handlers.callbacks import PlanPdf
 from handlers.filters import STAFF, HasRole
-
-
-def pdf_keyboard(iap_id: int | None) -> InlineKeyboardMarkup | None:
-    """The button under a plan's text; none for a student without a plan."""
-    if iap_id is None:
-        return None
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("PDF to print"), callback_data=PlanPdf(iap_id=iap_id))
-    return builder.as_markup()
+from handlers.replies import tapped
 
 
 async def send_pdf(
@@ -35,7 +26,7 @@ async def send_pdf(
     caption = _("Support plan: {name}. Print it and sign it.").format(
         name=f"{plan.first_name} {plan.last_name}"
     )
-    await callback.message.answer_document(document, caption=caption)
+    await tapped(callback).answer_document(document, caption=caption)
 
 
 def create_router() -> Router:

@@ -6,9 +6,6 @@ an overall note, then close the plan or continue it into the next semester.
 a plan (a plan's own message, /iap, a notification) put them under it.
 """
 
-from dataclasses import dataclass
-from typing import Protocol
-
 from aiogram import F, Router
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -35,72 +32,23 @@ from core.services.iaps import (
 )
 from core.services.reminders import teaching_end
 from core.text import clean_text
-from handlers.callbacks import OutcomeAsk, PlanOpen, PlanPdf, StudentAction
+from handlers.callbacks import PlanOpen, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import buttons
-from handlers.replies import buttons_due, edit_or_keep
+from handlers.plan_message import (
+    MOVES,
+    PAUSE,
+    START,
+    Move,
+    PlanMove,
+    Review,
+    Shown,
+    plan_id,
+    status_keyboard,
+)
+from handlers.replies import buttons_due, edit_or_keep, tapped
 
 STUDENTS_SHOWN = 10
-REVIEW = "review"  # the button of a plan under review: not a move, the review flow
-
-
-class PlanState(Protocol):
-    """What `status_buttons` needs of a plan (an assembled plan has it)."""
-
-    iap_id: int | None
-    status: str | None
-    school_id: int
-    preparer_id: int | None
-
-
-@dataclass(frozen=True)
-class Shown:
-    iap_id: int
-    status: str
-    school_id: int
-    preparer_id: int | None
-
-
-@dataclass(frozen=True)
-class Move:
-    label: str  # the button, at most 24 characters in every language
-    question: str  # asked before the move, with {name} (and {reason} for a pause)
-    done: str
-
-
-START = Move(
-    N_("Start implementation"),
-    N_("{name}: do you really want to start implementing the support plan?"),
-    N_("✓ The plan is being implemented now."),
-)
-PAUSE = Move(
-    N_("Pause"),
-    N_("{name}: do you really want to pause the support plan?\nReason: {reason}"),
-    N_("✓ The plan is paused."),
-)
-RESUME = Move(
-    N_("Resume"),
-    N_("{name}: do you really want to resume the support plan?"),
-    N_("✓ The plan is being implemented again."),
-)
-TO_REVIEW = Move(
-    N_("Send for review"),
-    N_("{name}: do you really want to send the support plan for review?"),
-    N_("✓ The plan is under review. Evaluate each measure and the risk situation now."),
-)
-# The moves offered from each status, as (to status, move); IAP_MOVES in core decides.
-MOVES: dict[str, list[tuple[str, Move]]] = {
-    "approved": [("in_progress", START), ("paused", PAUSE)],
-    "in_progress": [("under_review", TO_REVIEW), ("paused", PAUSE)],
-    "paused": [("in_progress", RESUME)],
-}
-
-
-class PlanMove(CallbackData, prefix="pmv"):
-    """Asks to move a plan: a confirmation (for a pause, the reason first)."""
-
-    to: str
-    iap_id: Id
 
 
 class MoveAnswer(CallbackData, prefix="pma"):
@@ -111,15 +59,6 @@ class MoveAnswer(CallbackData, prefix="pma"):
     iap_id: Id
 
 
-class Review(CallbackData, prefix="prv"):
-    """A step of the review. step: start | rate | next | risk | skip | end."""
-
-    step: str
-    iap_id: Id
-    measure_id: int = 0
-    code: str = ""  # the rating, the risk outcome, or close | continue
-
-
 class PauseFlow(StatesGroup):
     reason = State()
     confirm = State()
@@ -128,38 +67,6 @@ class PauseFlow(StatesGroup):
 class ReviewFlow(StatesGroup):
     note = State()
     evaluation = State()
-
-
-def may_move(plan: PlanState, actor: Actor) -> bool:
-    """The plan's preparer and its school's coordinators move it (the core decides anyway)."""
-    return actor.id == plan.preparer_id or plan.school_id in actor.coordinated_school_ids
-
-
-def status_buttons(plan: PlanState, actor: Actor) -> list[tuple[str, CallbackData]]:
-    """The moves the plan allows now, for this reader: start, pause, resume, send for review;
-    on a plan under review, its evaluation. None for a reader who does not move plans."""
-    if plan.iap_id is None or not may_move(plan, actor):
-        return []
-    if plan.status == "under_review":
-        return [(_("Evaluate"), Review(step="start", iap_id=plan.iap_id))]
-    return [
-        (_(move.label), PlanMove(to=to, iap_id=plan.iap_id))
-        for to, move in MOVES.get(plan.status or "", [])
-    ]
-
-
-def status_keyboard(plan: PlanState, actor: Actor) -> InlineKeyboardMarkup | None:
-    items = status_buttons(plan, actor)
-    return buttons(items, 2) if items else None
-
-
-def plan_keyboard(plan: PlanState, actor: Actor) -> InlineKeyboardMarkup | None:
-    """Under a plan's text for staff: the moves it allows now, and its PDF to print."""
-    items = status_buttons(plan, actor)
-    if plan.iap_id is not None:
-        items.append((_("PDF to print"), PlanPdf(iap_id=plan.iap_id)))
-        items.append((_("Outcome"), OutcomeAsk(iap_id=plan.iap_id)))
-    return buttons(items, 2) if items else None
 
 
 def _move(from_status: str, to: str) -> Move:
@@ -193,16 +100,16 @@ async def move_asked(
         await state.clear()
         await state.set_state(PauseFlow.reason)
         await state.update_data(iap_id=iap.id)
-        await callback.message.answer(
+        await tapped(callback).answer(
             _("{name}: why is the plan paused? Write the reason.").format(name=_name(student))
         )
         return
     question = _(_move(iap.status, callback_data.to).question).format(name=_name(student))
-    await callback.message.answer(question, reply_markup=_confirmation(iap.id, callback_data.to))
+    await tapped(callback).answer(question, reply_markup=_confirmation(iap.id, callback_data.to))
 
 
 async def pause_reason_given(message: Message, state: FSMContext, actor: Actor) -> None:
-    reason = clean_text(message.text)
+    reason = clean_text(message.text or "")
     if len(reason) > TEXT_LIMIT:
         raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
     iap_id = (await state.get_data())["iap_id"]
@@ -220,7 +127,7 @@ async def pause_reason_missing(message: Message) -> None:
 async def move_answered(
     callback: CallbackQuery, callback_data: MoveAnswer, state: FSMContext, actor: Actor
 ) -> None:
-    question = callback.message.text or ""
+    question = tapped(callback).text or ""
     reason = None
     if callback_data.to == "paused":
         data = await state.get_data()
@@ -233,7 +140,7 @@ async def move_answered(
         reason = data["reason"]
     if not callback_data.yes:
         await callback.answer()
-        await edit_or_keep(callback.message, f"{question}\n\n" + _("Nothing was changed."))
+        await edit_or_keep(tapped(callback), f"{question}\n\n" + _("Nothing was changed."))
         return
     before, student = await plan_to_move(actor, callback_data.iap_id, callback_data.to)
     move = _move(before.status, callback_data.to)
@@ -241,7 +148,7 @@ async def move_answered(
     shown = Shown(iap.id, iap.status, student.school_id, iap.preparer_id)
     await callback.answer()
     await edit_or_keep(
-        callback.message, f"{question}\n\n{_(move.done)}", status_keyboard(shown, actor)
+        tapped(callback), f"{question}\n\n{_(move.done)}", status_keyboard(shown, actor)
     )
 
 
@@ -282,7 +189,7 @@ async def _ask_measure(message: Message, plan: AssembledIap, index: int, locale:
     items = [
         (
             _(entry.label),
-            Review(step="rate", iap_id=plan.iap_id, measure_id=measure.id, code=entry.code),
+            Review(step="rate", iap_id=plan_id(plan), measure_id=measure.id, code=entry.code),
         )
         for entry in MEASURE_REALISED
     ]
@@ -317,12 +224,12 @@ async def review_started(
     plan = await plan_for_review(actor, callback_data.iap_id)
     await state.clear()
     await callback.answer()
-    await callback.message.answer(
+    await tapped(callback).answer(
         _(
             "The review of the support plan: {name}. Rate each measure, then the risk situation."
         ).format(name=f"{plan.first_name} {plan.last_name}")
     )
-    await _ask_measure(callback.message, plan, 0, i18n.current_locale)
+    await _ask_measure(tapped(callback), plan, 0, i18n.current_locale)
 
 
 async def measure_rated(
@@ -335,8 +242,8 @@ async def measure_rated(
     await state.update_data(iap_id=data.iap_id, measure_id=data.measure_id, realised=data.code)
     await callback.answer()
     label = _(MEASURE_REALISED[data.code].label)
-    await edit_or_keep(callback.message, f"{callback.message.text}\n→ {label}")
-    await callback.message.answer(
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await tapped(callback).answer(
         _("Add a note about this measure if you wish: write it. Or go on."),
         reply_markup=buttons(
             [(_("Next"), Review(step="next", iap_id=data.iap_id, measure_id=data.measure_id))]
@@ -359,9 +266,9 @@ async def next_measure(
 ) -> None:
     await state.clear()
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
     await _after_measure(
-        callback.message, actor, callback_data.iap_id, callback_data.measure_id, i18n.current_locale
+        tapped(callback), actor, callback_data.iap_id, callback_data.measure_id, i18n.current_locale
     )
 
 
@@ -376,8 +283,8 @@ async def risk_rated(
     await state.update_data(iap_id=callback_data.iap_id, risk_outcome=callback_data.code)
     await callback.answer()
     label = _(RISK_OUTCOMES[callback_data.code].label)
-    await edit_or_keep(callback.message, f"{callback.message.text}\n→ {label}")
-    await callback.message.answer(
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await tapped(callback).answer(
         _("Write an overall evaluation of the semester, or skip it."),
         reply_markup=buttons([(_("Skip"), Review(step="skip", iap_id=callback_data.iap_id))]),
     )
@@ -394,7 +301,7 @@ def _close_or_continue(iap_id: int) -> tuple[str, InlineKeyboardMarkup]:
 
 
 async def evaluation_given(message: Message, state: FSMContext) -> None:
-    evaluation = clean_text(message.text)
+    evaluation = clean_text(message.text or "")
     if len(evaluation) > TEXT_LIMIT:
         raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
     await state.update_data(evaluation=evaluation)
@@ -407,9 +314,9 @@ async def evaluation_skipped(
 ) -> None:
     await state.update_data(evaluation=None)
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
     text, keyboard = _close_or_continue(callback_data.iap_id)
-    await callback.message.answer(text, reply_markup=keyboard)
+    await tapped(callback).answer(text, reply_markup=keyboard)
 
 
 async def review_ended(
@@ -433,11 +340,11 @@ async def review_ended(
     )
     await state.clear()
     await callback.answer()
-    await edit_or_keep(callback.message, callback.message.text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).text or "")
     if successor is None:
-        await callback.message.answer(_("✓ The review is saved. The plan is closed."))
+        await tapped(callback).answer(_("✓ The review is saved. The plan is closed."))
         return
-    await callback.message.answer(
+    await tapped(callback).answer(
         _(
             "✓ The review is saved. The plan continues next semester as a new draft with the "
             "same measures. The parent's consent is needed again: the parents in the bot are "

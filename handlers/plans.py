@@ -16,8 +16,7 @@ from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import get_i18n
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 from core.access import Actor
@@ -32,14 +31,13 @@ from core.catalogues import (
 from core.clock import Semester, date_problem, today
 from core.errors import DomainError, InvalidInput
 from core.formatting import semester_text
-from core.iap import AssembledIap, Gap, assemble_for_student, assemble_plan, blockers
-from core.iap_view import render_iap, risk_text
+from core.iap import AssembledIap, assemble_for_student, assemble_plan
+from core.iap_view import risk_text
 from core.ids import Id
 from core.services.iaps import (
     NotReady,
     add_risk_factor,
     draft_to_edit,
-    may_edit,
     open_iap,
     record_consent,
     remove_risk_factor,
@@ -49,15 +47,27 @@ from core.services.iaps import (
     submit_plan,
 )
 from core.services.needs import ask_parent_for_consent
-from core.services.pending import find_students
-from handlers.callbacks import OutcomeAsk, PlanOpen, PlanPdf
+from handlers.callbacks import PlanOpen
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
 from handlers.pickers import buttons
-from handlers.plan_status import status_buttons
-from handlers.replies import answer_long, edit_or_keep, show
+from handlers.plan_message import (
+    PlAddGroup,
+    PlGroup,
+    PlStart,
+    PlStep,
+    back_to_plan,
+    button,
+    finish,
+    groups_view,
+    in_rows,
+    locale,
+    plan_id,
+    send_plan,
+)
+from handlers.replies import edit_or_keep, show, stale_button, tapped
+from handlers.student_search import only_match
 from handlers.typed import parse_day
 
-MATCHES_SHOWN = 10
 CONSENT_WAYS = {  # how a paper form was signed: (given, method)
     "paper": (True, PAPER),
     "adult": (True, ADULT_STUDENT),
@@ -70,18 +80,7 @@ STEPS = ("risks", "addrisk", "consent", "submit")  # "measures": handlers/plan_m
 class PlanFlow(StatesGroup):
     name = State()  # /plan: a part of the student's name
     justification = State()  # data: iap_id, group
-    kind = State()  # a new measure; data: iap_id, factors
-    type = State()  # data: + kind
-    factors = State()  # data: iap_id, factors, and kind + code (new) or measure_id (change)
-    hours = State()  # data: iap_id, and kind + code + factors (new) or measure_id (change)
-    months = State()  # data: as hours, + months
     consent_day = State()  # data: iap_id, way
-
-
-class PlStart(CallbackData, prefix="pl_o"):
-    """Open a plan for the student (the student's card, /plan)."""
-
-    student_id: Id
 
 
 class PlNew(CallbackData, prefix="pl_n"):
@@ -96,52 +95,11 @@ class PlStudent(CallbackData, prefix="pl_st"):
     student_id: Id
 
 
-class PlStep(CallbackData, prefix="pl_s"):
-    """A step from the plan's message: one of STEPS."""
-
-    iap_id: Id
-    step: str
-
-
-class PlGroup(CallbackData, prefix="pl_g"):
-    """Write the justification of a risk group."""
-
-    iap_id: Id
-    group: str
-
-
-class PlAddGroup(CallbackData, prefix="pl_ag"):
-    """The factors of a risk group, to name in the plan."""
-
-    iap_id: Id
-    group: str
-
-
 class PlFactor(CallbackData, prefix="pl_f"):
     """Name a risk factor in the plan, or take it back."""
 
     iap_id: Id
     factor: str
-
-
-class PlNewMeasure(CallbackData, prefix="pl_nm"):
-    """Add a measure; for a risk factor no measure addresses yet, when given."""
-
-    iap_id: Id
-    factor: str = ""
-
-
-class PlMeasure(CallbackData, prefix="pl_m"):
-    iap_id: Id
-    measure_id: Id
-
-
-class PlEdit(CallbackData, prefix="pl_e"):
-    """Change a measure: factors | amount | delete (ask) | drop (confirmed)."""
-
-    iap_id: Id
-    measure_id: Id
-    what: str
 
 
 class PlConsent(CallbackData, prefix="pl_c"):
@@ -155,87 +113,11 @@ class PlDay(CallbackData, prefix="pl_dd"):
     days_ago: int
 
 
-def locale() -> str:
-    return get_i18n().current_locale
-
-
-def back_to_plan(iap_id: int) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=_("Back to the plan"), callback_data=PlanOpen(iap_id=iap_id).pack()
-    )
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
-
-
-def in_rows(items: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [items[i : i + width] for i in range(0, len(items), width)]
-
-
-# The plan's own message.
-
-
-def fix_button(n: int, iap_id: int, gap: Gap) -> InlineKeyboardButton:
-    """The step that removes a blocker, numbered as the plan lists it."""
-    if gap.kind == "consent_missing":
-        return button(_("{n}. Consent").format(n=n), PlStep(iap_id=iap_id, step="consent"))
-    if gap.kind == "no_risks":
-        return button(_("{n}. Name a risk").format(n=n), PlStep(iap_id=iap_id, step="addrisk"))
-    if gap.kind == "justification_missing":
-        text = _("{n}. Write justification").format(n=n)
-        return button(text, PlGroup(iap_id=iap_id, group=gap.code))
-    if gap.kind == "amount_missing":
-        text = _("{n}. Plan the amount").format(n=n)
-        return button(text, PlEdit(iap_id=iap_id, measure_id=gap.measure_id, what="amount"))
-    text = _("{n}. Add a measure").format(n=n)  # a risk without a measure
-    return button(text, PlNewMeasure(iap_id=iap_id, factor=gap.code))
-
-
-def plan_keyboard(
-    actor: Actor, plan: AssembledIap, found: list[Gap] | None
-) -> InlineKeyboardMarkup:
-    iap_id = plan.iap_id
-    rows = []
-    if found is not None:
-        fixes = [fix_button(n, iap_id, gap) for n, gap in enumerate(found, 1)]
-        rows += in_rows(fixes, 2)
-        steps = [
-            button(_("Risks"), PlStep(iap_id=iap_id, step="risks")),
-            button(_("Add a measure"), PlNewMeasure(iap_id=iap_id)),
-        ]
-        if plan.measures:
-            steps.append(button(_("Measures"), PlStep(iap_id=iap_id, step="measures")))
-        steps.append(button(_("Consent"), PlStep(iap_id=iap_id, step="consent")))
-        rows += in_rows(steps, 2)
-        rows.append([button(_("Submit for approval"), PlStep(iap_id=iap_id, step="submit"))])
-    else:  # past draft: the moves it allows now (start, pause, resume, review), for its staff
-        rows += in_rows([button(text, data) for text, data in status_buttons(plan, actor)], 2)
-    if actor.staff_school_ids or actor.municipality_ids:
-        rows.append(
-            [
-                button(_("PDF"), PlanPdf(iap_id=iap_id)),
-                button(_("Outcome"), OutcomeAsk(iap_id=iap_id)),
-            ]
-        )
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-async def send_plan(message: Message, actor: Actor, iap_id: int, lead: str | None = None) -> None:
-    """The plan as its own message(s); for its editor, with what blocks it and the steps."""
-    plan = await assemble_plan(actor, iap_id)
-    found = blockers(plan) if may_edit(actor, plan) else None
-    text = render_iap(plan, locale(), found)
-    if lead:
-        text = f"{lead}\n\n{text}"
-    await answer_long(message, text, plan_keyboard(actor, plan, found))
-
-
 async def plan_opened(
     callback: CallbackQuery, callback_data: PlanOpen, state: FSMContext, actor: Actor
 ) -> None:
     await state.clear()  # back to the plan: a step under way ends
-    await send_plan(callback.message, actor, callback_data.iap_id)
+    await send_plan(tapped(callback), actor, callback_data.iap_id)
     await callback.answer()
 
 
@@ -269,12 +151,12 @@ async def start_plan(
     await callback.answer()
     if not semesters:
         plan = await assemble_for_student(actor, callback_data.student_id, Semester.current())
-        await send_plan(callback.message, actor, plan.iap_id)
+        await send_plan(tapped(callback), actor, plan_id(plan))
     elif len(semesters) == 1:
-        await open_for(callback.message, actor, callback_data.student_id, semesters[0])
+        await open_for(tapped(callback), actor, callback_data.student_id, semesters[0])
     else:
         names = ", ".join(semester_text(s, locale()) for s in semesters)
-        await callback.message.answer(
+        await tapped(callback).answer(
             _("For which semester? ({semesters})").format(semesters=names),
             reply_markup=semester_choice(callback_data.student_id, semesters),
         )
@@ -283,13 +165,13 @@ async def start_plan(
 async def semester_chosen(callback: CallbackQuery, callback_data: PlNew, actor: Actor) -> None:
     semester = Semester(callback_data.year, callback_data.number)
     if semester not in semesters_to_open(today()):
-        await stale(callback)
+        await stale_button(callback)
         return
     await callback.answer()
     await edit_or_keep(
-        callback.message, f"{callback.message.text}\n→ {semester_text(semester, locale())}"
+        tapped(callback), f"{tapped(callback).text}\n→ {semester_text(semester, locale())}"
     )
-    await open_for(callback.message, actor, callback_data.student_id, semester)
+    await open_for(tapped(callback), actor, callback_data.student_id, semester)
 
 
 async def plan_command(
@@ -304,39 +186,17 @@ async def plan_command(
 
 
 async def name_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    await search(message, state, actor, message.text)
+    await search(message, state, actor, message.text or "")
 
 
 async def search(message: Message, state: FSMContext, actor: Actor, text: str) -> None:
     """One match: their plan (or opening one); several: buttons; none: ask again."""
-    try:
-        students = await find_students(actor, text)
-    except InvalidInput as problem:
+    student_id = await only_match(message, actor, text, lambda id: PlStudent(student_id=id))
+    if student_id is None:
         await state.set_state(PlanFlow.name)
-        await message.answer(problem.text(locale()))
         return
-    if len(students) == 1:
-        await state.clear()
-        await student_plan(message, actor, students[0].id)
-        return
-    await state.set_state(PlanFlow.name)
-    if not students:
-        await message.answer(
-            _("No student matches “{text}”. Type another part of the name, or /cancel.").format(
-                text=text.strip()
-            )
-        )
-        return
-    items = [
-        (f"{s.first_name} {s.last_name}, {s.school_class.name}", PlStudent(student_id=s.id))
-        for s in students[:MATCHES_SHOWN]
-    ]
-    prompt = _("Several students match. Choose one:")
-    if len(students) > MATCHES_SHOWN:
-        prompt += "\n" + _("Only the first {count} are shown: type more of the name.").format(
-            count=MATCHES_SHOWN
-        )
-    await message.answer(prompt, reply_markup=buttons(items))
+    await state.clear()
+    await student_plan(message, actor, student_id)
 
 
 async def match_chosen(
@@ -344,7 +204,7 @@ async def match_chosen(
 ) -> None:
     await state.clear()
     await callback.answer()
-    await student_plan(callback.message, actor, callback_data.student_id)
+    await student_plan(tapped(callback), actor, callback_data.student_id)
 
 
 async def student_plan(message: Message, actor: Actor, student_id: int) -> None:
@@ -385,7 +245,7 @@ async def step_chosen(
         text, markup = groups_view(plan)
     else:
         text, markup = consent_view(plan)
-    await callback.message.answer(text, reply_markup=markup)
+    await tapped(callback).answer(text, reply_markup=markup)
 
 
 # Risks: what was logged and named, a justification per group.
@@ -402,23 +262,14 @@ def risks_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     items = [
         button(
             ("✓ " if group in plan.justifications else "") + _(RISK_GROUPS[group].label),
-            PlGroup(iap_id=plan.iap_id, group=group),
+            PlGroup(iap_id=plan_id(plan), group=group),
         )
         for group in groups
     ]
     rows = in_rows(items, 1)
-    rows.append([button(_("Name a risk"), PlStep(iap_id=plan.iap_id, step="addrisk"))])
-    rows.append([back_to_plan(plan.iap_id)])
+    rows.append([button(_("Name a risk"), PlStep(iap_id=plan_id(plan), step="addrisk"))])
+    rows.append([back_to_plan(plan_id(plan))])
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-def groups_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
-    items = [
-        button(_(group.label), PlAddGroup(iap_id=plan.iap_id, group=group.code))
-        for group in RISK_GROUPS
-    ]
-    rows = [*in_rows(items, 1), [back_to_plan(plan.iap_id)]]
-    return _("Which group is the risk in?"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def factors_view(plan: AssembledIap, group: str) -> tuple[str, InlineKeyboardMarkup]:
@@ -426,12 +277,12 @@ def factors_view(plan: AssembledIap, group: str) -> tuple[str, InlineKeyboardMar
     items = [
         button(
             ("✓ " if factor.code in in_plan else "") + _(factor.label),
-            PlFactor(iap_id=plan.iap_id, factor=factor.code),
+            PlFactor(iap_id=plan_id(plan), factor=factor.code),
         )
         for factor in RISK_FACTORS
         if factor.group == group
     ]
-    rows = [*in_rows(items, 1), [back_to_plan(plan.iap_id)]]
+    rows = [*in_rows(items, 1), [back_to_plan(plan_id(plan))]]
     text = "\n".join(
         [
             _(RISK_GROUPS[group].label),
@@ -445,20 +296,20 @@ async def group_to_name(
     callback: CallbackQuery, callback_data: PlAddGroup, state: FSMContext, actor: Actor
 ) -> None:
     if callback_data.group not in RISK_GROUPS:
-        await stale(callback)
+        await stale_button(callback)
         return
     await draft_to_edit(actor, callback_data.iap_id)
     await state.clear()
     plan = await assemble_plan(actor, callback_data.iap_id)
     await callback.answer()
-    await edit_or_keep(callback.message, *factors_view(plan, callback_data.group))
+    await edit_or_keep(tapped(callback), *factors_view(plan, callback_data.group))
 
 
 async def factor_tapped(callback: CallbackQuery, callback_data: PlFactor, actor: Actor) -> None:
     """Saved at once: named, or taken back (a factor the signals show stays)."""
     factor, iap_id = callback_data.factor, callback_data.iap_id
     if factor not in RISK_FACTORS:
-        await stale(callback)
+        await stale_button(callback)
         return
     plan = await assemble_plan(actor, iap_id)
     risk = next((r for r in plan.risks if r.factor == factor), None)
@@ -471,7 +322,7 @@ async def factor_tapped(callback: CallbackQuery, callback_data: PlFactor, actor:
         await remove_risk_factor(actor, iap_id, factor)
     plan = await assemble_plan(actor, iap_id)
     await callback.answer()
-    await edit_or_keep(callback.message, *factors_view(plan, RISK_FACTORS[factor].group))
+    await edit_or_keep(tapped(callback), *factors_view(plan, RISK_FACTORS[factor].group))
 
 
 async def ask_justification(
@@ -479,7 +330,7 @@ async def ask_justification(
 ) -> None:
     group = callback_data.group
     if group not in RISK_GROUPS:
-        await stale(callback)
+        await stale_button(callback)
         return
     await draft_to_edit(actor, callback_data.iap_id)
     plan = await assemble_plan(actor, callback_data.iap_id)
@@ -495,13 +346,13 @@ async def ask_justification(
         _("Write a short justification: why is the student at risk in this group? (or /cancel)"),
     ]
     await callback.answer()
-    await callback.message.answer("\n".join(lines))
+    await tapped(callback).answer("\n".join(lines))
 
 
 async def justification_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     data = await state.get_data()
     try:
-        await set_risk_justification(actor, data["iap_id"], data["group"], message.text)
+        await set_risk_justification(actor, data["iap_id"], data["group"], message.text or "")
     except InvalidInput as problem:
         await message.answer(problem.text(locale()))  # still the justification that is due
         return
@@ -516,17 +367,11 @@ async def justification_missing(message: Message) -> None:
     await message.answer(_("Please write the justification as a text message, or /cancel."))
 
 
-async def finish(message: Message, state: FSMContext, actor: Actor, lead: str) -> None:
-    iap_id = (await state.get_data())["iap_id"]
-    await state.clear()
-    await send_plan(message, actor, iap_id, lead)
-
-
 # Consent: ask the parents in the bot, or enter a signed paper form with its date.
 
 
 def consent_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
-    iap_id = plan.iap_id
+    iap_id = plan_id(plan)
     text = "\n".join([_(CONSENT_STATES[plan.consent].label), _("How was the consent given?")])
     items = [
         (_("Ask the parent"), PlConsent(iap_id=iap_id, way="ask")),
@@ -549,18 +394,18 @@ async def consent_way(
         await ask_parent_for_consent(actor, iap_id)
         await callback.answer()
         await edit_or_keep(
-            callback.message,
+            tapped(callback),
             _("The parents have been asked for consent to the plan. They answer in the bot."),
             InlineKeyboardMarkup(inline_keyboard=[[back_to_plan(iap_id)]]),
         )
         return
     if way not in CONSENT_WAYS:
-        await stale(callback)
+        await stale_button(callback)
         return
     await state.set_state(PlanFlow.consent_day)
     await state.update_data(iap_id=iap_id, way=way)
     await callback.answer()
-    await ask_day(callback.message, edit=True)
+    await ask_day(tapped(callback), edit=True)
 
 
 async def ask_day(message: Message, problem: str | None = None, *, edit: bool = False) -> None:
@@ -574,15 +419,15 @@ async def day_chosen(
 ) -> None:
     await callback.answer()
     await save_consent(
-        callback.message, state, actor, today() - timedelta(days=callback_data.days_ago)
+        tapped(callback), state, actor, today() - timedelta(days=callback_data.days_ago)
     )
 
 
 async def day_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    day = parse_day(message.text, today().year)
+    day = parse_day(message.text or "", today().year)
     problem = _("I could not read this date.") if day is None else date_problem(day)
-    if problem:
-        await ask_day(message, _(problem))
+    if problem or day is None:
+        await ask_day(message, problem and _(problem))
         return
     await save_consent(message, state, actor, day)
 
@@ -607,19 +452,10 @@ async def submit(callback: CallbackQuery, actor: Actor, iap_id: int) -> None:
         await submit_plan(actor, iap_id)
     except NotReady:
         await callback.answer(_("Not yet: fix what the plan lists first."), show_alert=True)
-        await send_plan(callback.message, actor, iap_id)
+        await send_plan(tapped(callback), actor, iap_id)
         return
     await callback.answer()
-    await send_plan(callback.message, actor, iap_id, _("Sent for approval."))
-
-
-# A button whose step is over.
-
-
-async def stale(callback: CallbackQuery) -> None:
-    await callback.answer(
-        _("This button is no longer active. Start again from /menu."), show_alert=True
-    )
+    await send_plan(tapped(callback), actor, iap_id, _("Sent for approval."))
 
 
 def create_router() -> Router:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 TELEGRAM_LIMIT = 4096
@@ -92,3 +92,18 @@ async def show(
 async def buttons_due(message: Message) -> None:
     """Something typed or sent where a button is expected."""
     await message.answer(_("Please tap one of the buttons above, or /cancel to stop."))
+
+
+async def stale_button(callback: CallbackQuery) -> None:
+    """A button of a step no longer under way (or a forged one)."""
+    await callback.answer(
+        _("This button is no longer active. Start again from /menu."), show_alert=True
+    )
+
+
+def tapped(callback: CallbackQuery) -> Message:
+    """The message whose button was tapped. A tap without one (inline mode, or a message
+    Telegram no longer shows the bot) is answered before any handler (bot/middlewares.py)."""
+    message = callback.message
+    assert isinstance(message, Message), "bot/middlewares.py lets only taps on messages through"
+    return message

@@ -25,18 +25,17 @@ from core.services.signals import (
     undo_risk_signal,
 )
 from core.text import clean_text
-from handlers.absences import (
+from handlers.callbacks import Menu, StudentAction
+from handlers.filters import TYPED_TEXT, IsStaff
+from handlers.names import (
     LESSON_BUTTONS,
     MAX_LESSONS_A_DAY,
     full_name,
     lessons_row,
     typed_lessons,
 )
-from handlers.callbacks import Menu, StudentAction
-from handlers.fallback import stale_button
-from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.pickers import class_buttons, school_buttons
-from handlers.replies import buttons_due, edit_or_keep, show
+from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 SEARCH_RESULTS = 10
 
@@ -115,7 +114,7 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
 
 async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await start(callback.message, state, actor)
+    await start(tapped(callback), state, actor)
 
 
 async def start_for_student(
@@ -126,13 +125,13 @@ async def start_for_student(
     await callback.answer()
     await state.clear()
     await state.update_data(student_id=callback_data.student_id)
-    await show_groups(callback.message, state, actor, edit=False)
+    await show_groups(tapped(callback), state, actor, edit=False)
 
 
 async def school_chosen(
     callback: CallbackQuery, callback_data: RsSchool, state: FSMContext, actor: Actor
 ) -> None:
-    await show_classes(callback.message, state, actor, callback_data.school_id, edit=True)
+    await show_classes(tapped(callback), state, actor, callback_data.school_id, edit=True)
     await callback.answer()
 
 
@@ -161,11 +160,11 @@ async def class_chosen(
     builder.adjust(2)
     await state.set_state(RiskFlow.student)
     text = _("{name}: choose the student.").format(name=classes[callback_data.class_id])
-    await edit_or_keep(callback.message, text, builder.as_markup())
+    await edit_or_keep(tapped(callback), text, builder.as_markup())
 
 
 async def name_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    query = message.text.strip()
+    query = (message.text or "").strip()
     found = await find_students(actor, query)
     if not found:
         text = _("No student found for “{query}”. Type another part of the name.").format(
@@ -197,7 +196,7 @@ async def student_chosen(
     await workable_student(actor, callback_data.student_id)
     await callback.answer()
     await state.update_data(student_id=callback_data.student_id)
-    await show_groups(callback.message, state, actor, edit=True)
+    await show_groups(tapped(callback), state, actor, edit=True)
 
 
 async def student_label(actor: Actor, student_id: int) -> str:
@@ -246,12 +245,12 @@ async def group_chosen(
     builder.adjust(1)
     builder.row(step_button(_("Back"), "groups"))
     text = await heading(actor, data) + "\n" + _("Which factor?")
-    await edit_or_keep(callback.message, text, builder.as_markup())
+    await edit_or_keep(tapped(callback), text, builder.as_markup())
 
 
 async def back_to_groups(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await show_groups(callback.message, state, actor, edit=True)
+    await show_groups(tapped(callback), state, actor, edit=True)
 
 
 async def factor_chosen(
@@ -264,9 +263,9 @@ async def factor_chosen(
     await callback.answer()
     await state.update_data(factor=factor.code)
     if factor.unit is None:
-        await ask_note(callback.message, state, actor, edit=True)
+        await ask_note(tapped(callback), state, actor, edit=True)
         return
-    await ask_value(callback.message, state, actor, edit=True)
+    await ask_value(tapped(callback), state, actor, edit=True)
 
 
 # Step 3: the value (for a factor that counts something) and the note.
@@ -292,11 +291,11 @@ async def value_tapped(
 ) -> None:
     await callback.answer()
     await state.update_data(value=callback_data.value)
-    await ask_note(callback.message, state, actor, edit=True)
+    await ask_note(tapped(callback), state, actor, edit=True)
 
 
 async def value_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    value = typed_lessons(message.text)
+    value = typed_lessons(message.text or "")
     if isinstance(value, str):
         await ask_value(message, state, actor, edit=False, error=value)
         return
@@ -322,7 +321,7 @@ async def ask_note(
 
 async def note_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     try:
-        note = clean_text(message.text)
+        note = clean_text(message.text or "")
     except InvalidInput as problem:
         error = problem.text(get_i18n().current_locale)
         await ask_note(message, state, actor, edit=False, error=error)
@@ -338,7 +337,7 @@ async def note_typed(message: Message, state: FSMContext, actor: Actor) -> None:
 async def note_skipped(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
     await state.update_data(note=None)
-    await show_summary(callback.message, state, actor, edit=True)
+    await show_summary(tapped(callback), state, actor, edit=True)
 
 
 async def note_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
@@ -398,18 +397,18 @@ async def level_toggled(callback: CallbackQuery, state: FSMContext, actor: Actor
     await callback.answer()
     level = (await state.get_data())["level"]
     await state.update_data(level=CAUTION if level == HIGH else HIGH)
-    await show_summary(callback.message, state, actor, edit=True)
+    await show_summary(tapped(callback), state, actor, edit=True)
 
 
 async def edit_chosen(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await show_groups(callback.message, state, actor, edit=True)
+    await show_groups(tapped(callback), state, actor, edit=True)
 
 
 async def cancelled(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     await state.clear()
-    await edit_or_keep(callback.message, _("Cancelled. Nothing was saved."))
+    await edit_or_keep(tapped(callback), _("Cancelled. Nothing was saved."))
 
 
 async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -426,13 +425,13 @@ async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> Non
     await state.clear()
     text = _("Saved. You can undo it within 10 minutes.") + "\n" + await summary(actor, data)
     undo = InlineKeyboardButton(text=_("Undo"), callback_data=RsUndo(signal_id=signal.id).pack())
-    await edit_or_keep(callback.message, text, InlineKeyboardMarkup(inline_keyboard=[[undo]]))
+    await edit_or_keep(tapped(callback), text, InlineKeyboardMarkup(inline_keyboard=[[undo]]))
 
 
 async def undone(callback: CallbackQuery, callback_data: RsUndo, actor: Actor) -> None:
     await undo_risk_signal(actor, callback_data.signal_id)
     await callback.answer()
-    await edit_or_keep(callback.message, _("The risk signal was undone. Nothing is kept."))
+    await edit_or_keep(tapped(callback), _("The risk signal was undone. Nothing is kept."))
 
 
 def create_router() -> Router:

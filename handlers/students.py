@@ -31,8 +31,8 @@ from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
 from handlers.callbacks import Menu, PlanOpen, StudentAction
 from handlers.filters import IsStaff
-from handlers.plans import PlStart
-from handlers.replies import answer_long, edit_or_keep
+from handlers.plan_message import PlStart
+from handlers.replies import answer_long, edit_or_keep, tapped
 
 PAGE_SIZE = 8
 
@@ -141,13 +141,13 @@ async def students_command(message: Message, state: FSMContext, actor: Actor) ->
 async def students_from_menu(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await state.clear()
     text, markup = await render_list(actor, 0)
-    await callback.message.answer(text, reply_markup=markup)
+    await tapped(callback).answer(text, reply_markup=markup)
     await callback.answer()
 
 
 async def page_chosen(callback: CallbackQuery, callback_data: StPage, actor: Actor) -> None:
     text, markup = await render_list(actor, callback_data.page)
-    await edit_or_keep(callback.message, text, markup)
+    await edit_or_keep(tapped(callback), text, markup)
     await callback.answer()
 
 
@@ -245,7 +245,7 @@ def card_keyboard(plan: AssembledIap, page: int) -> InlineKeyboardMarkup:
         builder.button(text=_("Open a plan"), callback_data=PlStart(student_id=student_id))
     else:
         builder.button(text=_("Plan"), callback_data=PlanOpen(iap_id=plan.iap_id))
-    if plan.status == "draft" and plan.consent != "given":
+    if plan.iap_id is not None and plan.status == "draft" and plan.consent != "given":
         builder.button(text=_("Ask for consent"), callback_data=StConsent(iap_id=plan.iap_id))
     builder.button(text=_("Back to the list"), callback_data=StPage(page=page))
     builder.adjust(2)
@@ -258,7 +258,7 @@ async def show_card(
     """The card as new message(s) below, so the list stays where it was."""
     plan = await assemble_for_student(actor, student_id, Semester.current())
     text = card_text(plan, i18n.current_locale)
-    await answer_long(callback.message, text, card_keyboard(plan, page))
+    await answer_long(tapped(callback), text, card_keyboard(plan, page))
     await callback.answer()
 
 
@@ -278,7 +278,7 @@ async def consent_asked(callback: CallbackQuery, callback_data: StConsent, actor
     """Send the parents the plan's consent request (through the outbox, after quiet hours)."""
     await ask_parent_for_consent(actor, callback_data.iap_id)
     await callback.answer()
-    await callback.message.answer(_("The parents have been asked for consent to the plan."))
+    await tapped(callback).answer(_("The parents have been asked for consent to the plan."))
 
 
 def create_router() -> Router:

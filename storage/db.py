@@ -1,5 +1,6 @@
 """Database set-up: the Tortoise config, connecting, and applying migrations."""
 
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -49,7 +50,9 @@ async def disconnect() -> None:
 
 
 @asynccontextmanager
-async def database(database_url: str | None = None, *, apply_migrations: bool = True):
+async def database(
+    database_url: str | None = None, *, apply_migrations: bool = True
+) -> AsyncIterator[None]:
     """Open the database for the lifetime of a command or server, migrating it first."""
     if apply_migrations:
         await upgrade(database_url)

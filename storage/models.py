@@ -1,5 +1,7 @@
 """Tortoise ORM models. Codes (roles, factors, statuses…) are plain strings checked in core/."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -20,6 +22,7 @@ class School(Model):
     municipality: fields.ForeignKeyRelation[Municipality] = fields.ForeignKeyField(
         "models.Municipality", related_name="schools", on_delete=fields.RESTRICT
     )
+    municipality_id: int
     # The school's own settings; null means the programme's default (see core.catalogues).
     lessons_per_day = fields.SmallIntField(null=True)
     absence_caution_percent = fields.DecimalField(max_digits=4, decimal_places=1, null=True)
@@ -37,6 +40,7 @@ class SchoolHoliday(Model):
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
         "models.School", related_name="holidays", on_delete=fields.CASCADE
     )
+    school_id: int
     first_day = fields.DateField()
     last_day = fields.DateField()
     name = fields.CharField(max_length=120, null=True)
@@ -51,6 +55,7 @@ class SchoolClass(Model):
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
         "models.School", related_name="classes", on_delete=fields.RESTRICT
     )
+    school_id: int
     grade = fields.SmallIntField()  # grade 1-12, or vocational course 1-4
     name = fields.CharField(max_length=20)
 
@@ -64,9 +69,11 @@ class Student(Model):
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
         "models.School", related_name="students", on_delete=fields.RESTRICT, db_index=True
     )
+    school_id: int
     school_class: fields.ForeignKeyRelation[SchoolClass] = fields.ForeignKeyField(
         "models.SchoolClass", related_name="students", on_delete=fields.RESTRICT, db_index=True
     )
+    school_class_id: int
     first_name = fields.CharField(max_length=80)
     last_name = fields.CharField(max_length=80)
     family_language = fields.CharField(max_length=8, default="lv")
@@ -92,9 +99,11 @@ class Absence(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="absences", on_delete=fields.CASCADE
     )
+    student_id: int
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
         "models.School", related_name="absences", on_delete=fields.RESTRICT
     )  # the student's on that day
+    school_id: int
     day = fields.DateField()
     unexcused = fields.SmallIntField(default=0)
     excused = fields.SmallIntField(default=0)
@@ -102,6 +111,7 @@ class Absence(Model):
     reporter: fields.ForeignKeyNullableRelation["Person"] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="absences_logged", on_delete=fields.SET_NULL
     )
+    reporter_id: int | None
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -118,6 +128,7 @@ class Ngo(Model):
     municipality: fields.ForeignKeyRelation[Municipality] = fields.ForeignKeyField(
         "models.Municipality", related_name="ngos", on_delete=fields.RESTRICT
     )
+    municipality_id: int
 
     class Meta:
         table = "ngo"
@@ -145,20 +156,25 @@ class Membership(Model):
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name="memberships", on_delete=fields.CASCADE, db_index=True
     )
+    person_id: int
     role = fields.CharField(max_length=32)
     specialty = fields.CharField(max_length=32, null=True)
     school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
         "models.School", null=True, related_name="memberships", on_delete=fields.CASCADE
     )
+    school_id: int | None
     municipality: fields.ForeignKeyNullableRelation[Municipality] = fields.ForeignKeyField(
         "models.Municipality", null=True, related_name="memberships", on_delete=fields.CASCADE
     )
+    municipality_id: int | None
     ngo: fields.ForeignKeyNullableRelation[Ngo] = fields.ForeignKeyField(
         "models.Ngo", null=True, related_name="memberships", on_delete=fields.CASCADE
     )
+    ngo_id: int | None
     student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
         "models.Student", null=True, related_name="parents", on_delete=fields.CASCADE
     )
+    student_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -175,23 +191,29 @@ class Invite(Model):
     school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
         "models.School", null=True, related_name="invites", on_delete=fields.CASCADE
     )
+    school_id: int | None
     municipality: fields.ForeignKeyNullableRelation[Municipality] = fields.ForeignKeyField(
         "models.Municipality", null=True, related_name="invites", on_delete=fields.CASCADE
     )
+    municipality_id: int | None
     ngo: fields.ForeignKeyNullableRelation[Ngo] = fields.ForeignKeyField(
         "models.Ngo", null=True, related_name="invites", on_delete=fields.CASCADE
     )
+    ngo_id: int | None
     student: fields.ForeignKeyNullableRelation[Student] = fields.ForeignKeyField(
         "models.Student", null=True, related_name="invites", on_delete=fields.CASCADE
     )
+    student_id: int | None
     created_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="invites_created", on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
     used_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="invites_used", on_delete=fields.SET_NULL
     )
+    used_by_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -206,6 +228,7 @@ class ApiToken(Model):
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name="api_tokens", on_delete=fields.CASCADE
     )
+    person_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
     last_used_at = fields.DatetimeField(null=True)  # to the hour: kept cheap
@@ -220,9 +243,11 @@ class RiskSignal(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="risk_signals", on_delete=fields.CASCADE
     )
+    student_id: int
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
         "models.School", related_name="risk_signals", on_delete=fields.RESTRICT
     )  # the student's: digests count a school's signals without a join
+    school_id: int
     group = fields.CharField(max_length=32)
     factor = fields.CharField(max_length=40)
     level = fields.CharField(max_length=16)  # caution | high
@@ -232,6 +257,7 @@ class RiskSignal(Model):
     reporter: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="risk_signals", on_delete=fields.SET_NULL
     )
+    reporter_id: int | None
     note = fields.TextField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -249,13 +275,16 @@ class Consultation(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="consultations", on_delete=fields.CASCADE
     )
+    student_id: int
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
         "models.School", related_name="consultations", on_delete=fields.RESTRICT
     )  # the student's: digests count a school's sessions without a join
+    school_id: int
     specialist_type = fields.CharField(max_length=32)
     provider: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="consultations", on_delete=fields.SET_NULL
     )
+    provider_id: int | None
     held_on = fields.DateField()
     minutes = fields.SmallIntField()
     mode = fields.CharField(max_length=16)  # in_person | remote
@@ -273,18 +302,22 @@ class SupportNeed(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="support_needs", on_delete=fields.CASCADE
     )
+    student_id: int
     support_type = fields.CharField(max_length=32)
     school_year = fields.SmallIntField()  # the year the school year starts in
     semester = fields.SmallIntField()
-    months = fields.JSONField(default=list)  # month numbers, e.g. [9, 10, 11]
+    # month numbers, e.g. [9, 10, 11]
+    months: fields.JSONField[list[int]] = fields.JSONField(default=list)
     details = fields.TextField(null=True)  # for transport, the route
     status = fields.CharField(max_length=16, default="asked")  # asked | confirmed | declined
     asked_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="needs_asked", on_delete=fields.SET_NULL
     )
+    asked_by_id: int | None
     answered_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="needs_answered", on_delete=fields.SET_NULL
     )
+    answered_by_id: int | None
     answered_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -300,9 +333,11 @@ class SupportNeedAsker(Model):
     need: fields.ForeignKeyRelation[SupportNeed] = fields.ForeignKeyField(
         "models.SupportNeed", related_name="askers", on_delete=fields.CASCADE
     )
+    need_id: int
     person: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name="need_questions_asked", on_delete=fields.CASCADE
     )
+    person_id: int
     asked_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -315,12 +350,15 @@ class PeerActivity(Model):
     ngo: fields.ForeignKeyRelation[Ngo] = fields.ForeignKeyField(
         "models.Ngo", related_name="activities", on_delete=fields.CASCADE
     )
+    ngo_id: int
     school: fields.ForeignKeyNullableRelation[School] = fields.ForeignKeyField(
         "models.School", null=True, related_name="peer_activities", on_delete=fields.SET_NULL
     )
+    school_id: int | None
     municipality: fields.ForeignKeyRelation[Municipality] = fields.ForeignKeyField(
         "models.Municipality", related_name="peer_activities", on_delete=fields.RESTRICT
     )
+    municipality_id: int
     held_on = fields.DateField()
     title = fields.CharField(max_length=200)
     format = fields.CharField(max_length=32)
@@ -331,6 +369,7 @@ class PeerActivity(Model):
     volunteer: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="peer_activities", on_delete=fields.SET_NULL
     )
+    volunteer_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -344,16 +383,19 @@ class Iap(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="iaps", on_delete=fields.CASCADE
     )
+    student_id: int
     school_year = fields.SmallIntField()
     semester = fields.SmallIntField()
     status = fields.CharField(max_length=16, default="draft")
     preparer: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="iaps_prepared", on_delete=fields.SET_NULL
     )
+    preparer_id: int | None
     consent = fields.CharField(max_length=16, default="missing")  # missing | given | refused
     consent_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="iap_consents", on_delete=fields.SET_NULL
     )
+    consent_by_id: int | None
     consent_at = fields.DatetimeField(null=True)
     consent_method = fields.CharField(max_length=16, null=True)  # see CONSENT_METHODS
     consent_signed_on = fields.DateField(null=True)  # the date on the signed paper form
@@ -364,8 +406,10 @@ class Iap(Model):
     continued_from: fields.ForeignKeyNullableRelation["Iap"] = fields.ForeignKeyField(
         "models.Iap", null=True, related_name="continuations", on_delete=fields.SET_NULL
     )
+    continued_from_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
+    approvals: fields.ReverseRelation["IapApproval"]
 
     class Meta:
         table = "iap"
@@ -379,10 +423,12 @@ class IapApproval(Model):
     iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
         "models.Iap", related_name="approvals", on_delete=fields.CASCADE
     )
+    iap_id: int
     step = fields.CharField(max_length=16)
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="iap_approvals", on_delete=fields.SET_NULL
     )
+    person_id: int | None
     at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -397,11 +443,13 @@ class IapTransition(Model):
     iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
         "models.Iap", related_name="transitions", on_delete=fields.CASCADE, db_index=True
     )
+    iap_id: int
     from_status = fields.CharField(max_length=16, null=True)
     to_status = fields.CharField(max_length=16)
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="iap_transitions", on_delete=fields.SET_NULL
     )
+    person_id: int | None
     comment = fields.TextField(null=True)
     at = fields.DatetimeField(auto_now_add=True)
 
@@ -414,14 +462,17 @@ class IapMeasure(Model):
     iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
         "models.Iap", related_name="measures", on_delete=fields.CASCADE, db_index=True
     )
+    iap_id: int
     kind = fields.CharField(max_length=16)  # consultation | material
     specialist_type = fields.CharField(max_length=32, null=True)
     support_type = fields.CharField(max_length=32, null=True)
-    risk_factors = fields.JSONField(default=list)  # factor codes this measure addresses
+    # factor codes this measure addresses
+    risk_factors: fields.JSONField[list[str]] = fields.JSONField(default=list)
     planned_quantity = fields.DecimalField(max_digits=6, decimal_places=1)  # hours or months
     realised = fields.CharField(max_length=16, null=True)  # the review's: see MEASURE_REALISED
     evaluation_note = fields.TextField(null=True)
-    months = fields.JSONField(default=list)  # material support: the month numbers it covers
+    # material support: the month numbers it covers
+    months: fields.JSONField[list[int]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -438,9 +489,11 @@ class IapRiskGroup(Model):
     iap: fields.ForeignKeyRelation[Iap] = fields.ForeignKeyField(
         "models.Iap", related_name="risk_groups", on_delete=fields.CASCADE
     )
+    iap_id: int
     group = fields.CharField(max_length=32)
     justification = fields.TextField(null=True)
-    factors = fields.JSONField(default=list)  # factor codes the preparer added, in this group
+    # factor codes the preparer added, in this group
+    factors: fields.JSONField[list[str]] = fields.JSONField(default=list)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -456,9 +509,11 @@ class StudentOutcome(Model):
     student: fields.ForeignKeyRelation[Student] = fields.ForeignKeyField(
         "models.Student", related_name="outcomes", on_delete=fields.CASCADE
     )
+    student_id: int
     school: fields.ForeignKeyRelation[School] = fields.ForeignKeyField(
         "models.School", related_name="student_outcomes", on_delete=fields.RESTRICT
     )  # the student's when it was recorded
+    school_id: int
     school_year = fields.SmallIntField()
     semester = fields.SmallIntField()
     outcome = fields.CharField(max_length=16)  # see OUTCOMES
@@ -466,6 +521,7 @@ class StudentOutcome(Model):
     recorded_by: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="outcomes_recorded", on_delete=fields.SET_NULL
     )
+    recorded_by_id: int | None
     recorded_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
@@ -480,6 +536,7 @@ class AuditEvent(Model):
     person: fields.ForeignKeyNullableRelation[Person] = fields.ForeignKeyField(
         "models.Person", null=True, related_name="audit_events", on_delete=fields.SET_NULL
     )
+    person_id: int | None
     action = fields.CharField(max_length=48)
     entity = fields.CharField(max_length=32)
     entity_id = fields.IntField(null=True)
@@ -501,8 +558,9 @@ class OutboxItem(Model):
     recipient: fields.ForeignKeyRelation[Person] = fields.ForeignKeyField(
         "models.Person", related_name="outbox_items", on_delete=fields.CASCADE
     )
+    recipient_id: int
     kind = fields.CharField(max_length=32)  # need_question | need_answered | consent_request ...
-    payload = fields.JSONField(default=dict)
+    payload: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     status = fields.CharField(max_length=16, default="pending")  # pending|sending|sent|failed
     attempts = fields.IntField(default=0)
     parts_sent = fields.IntField(default=0)  # of a message in parts: those Telegram accepted

@@ -1,9 +1,10 @@
 """Count the SQL queries a block of code sends, in transactions too: for tests and benchmarks of
 fixed query costs."""
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise import connections
 
@@ -21,8 +22,8 @@ def count_queries(connection_name: str = "default") -> Iterator[QueryCount]:
     count = QueryCount()
     originals = {name: getattr(connection, name) for name in _EXECUTORS}
 
-    def counting(original):
-        async def run(*args, **kwargs):
+    def counting(original: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        async def run(*args: Any, **kwargs: Any) -> Any:
             count.queries += 1
             return await original(*args, **kwargs)
 

@@ -33,4 +33,4 @@ class Lease:
             await self.lock.reacquire()
             return True
         except LockError:  # not ours: never taken, or it lapsed and perhaps another has it
-            return await self.lock.acquire()
+            return bool(await self.lock.acquire())

@@ -9,9 +9,11 @@ from storage.models import Membership
 
 
 def coordinator_scope(membership: Membership) -> Scope:
-    if membership.role == SCHOOL_COORDINATOR:
+    if membership.role == SCHOOL_COORDINATOR and membership.school_id is not None:
         return Scope(SCHOOL, membership.school_id)
-    return Scope(MUNICIPALITY, membership.municipality_id)
+    if membership.municipality_id is not None:
+        return Scope(MUNICIPALITY, membership.municipality_id)
+    raise ValueError(f"membership {membership.id} is not a coordinator's")
 
 
 async def enqueue_weekly_digests(week: Week, now: datetime | None = None) -> int:

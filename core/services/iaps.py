@@ -33,6 +33,7 @@ from core.iap import AssembledIap, Gap, assemble, assemble_plan, blockers
 from core.iap_view import gap_text
 from core.services import outbox
 from core.text import clean_text, optional_text
+from storage.columns import column
 from storage.models import (
     Iap,
     IapApproval,
@@ -350,7 +351,12 @@ async def approve_iap(actor: Actor, iap_id: int) -> Iap:
 
 
 async def _approved(
-    actor: Actor, iap: Iap, school: School, step: str, signed: set[str], approvals: list
+    actor: Actor,
+    iap: Iap,
+    school: School,
+    step: str,
+    signed: set[str],
+    approvals: list[IapApproval],
 ) -> None:
     """After a signature: tell the next approvers, or approve the plan and tell its preparer."""
     await audit.record(actor.id, f"iap.approve_{step}", "iap", iap.id)
@@ -425,7 +431,8 @@ async def move_iap(actor: Actor, iap_id: int, to_status: str, reason: str | None
     if reason is not None and len(reason) > TEXT_LIMIT:
         raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
     async with in_transaction():
-        iap.pause_reason = reason if to_status == "paused" else None
+        # Tortoise types a TextField as str, though null=True lets it hold None.
+        iap.pause_reason = reason if to_status == "paused" else None  # type: ignore[assignment]
         await _move(iap, actor, to_status, reason)
     return iap
 
@@ -464,7 +471,8 @@ async def evaluate_measure(
     if note is not None and len(note) > TEXT_LIMIT:
         raise InvalidInput(N_("The text is too long: at most {max} characters."), max=TEXT_LIMIT)
     async with in_transaction():
-        measure.realised, measure.evaluation_note = realised, note
+        measure.realised = realised
+        measure.evaluation_note = note  # type: ignore[assignment]  # TextField(null=True)
         await measure.save(update_fields=["realised", "evaluation_note"])
         await audit.record(actor.id, "iap_measure.evaluate", "iap_measure", measure.id)
     return measure
@@ -494,7 +502,8 @@ async def review_iap(
         raise Conflict(N_("Say first how each measure was realised."))
     following = Semester(iap.school_year, iap.semester).next()
     async with in_transaction():
-        iap.evaluation, iap.risk_outcome, iap.continues = evaluation, risk_outcome, continues
+        iap.evaluation = evaluation  # type: ignore[assignment]  # TextField(null=True)
+        iap.risk_outcome, iap.continues = risk_outcome, continues
         await iap.save(update_fields=["evaluation", "risk_outcome", "continues", "updated_at"])
         await audit.record(actor.id, "iap.review", "iap", iap.id)
         if not continues:
@@ -535,8 +544,8 @@ async def review_iap(
                 for row in await IapRiskGroup.filter(iap_id=iap.id)
             ]
         )
-        parents = await Membership.filter(role=PARENT, student_id=iap.student_id).values_list(
-            "person_id", flat=True
+        parents = await column(
+            Membership.filter(role=PARENT, student_id=iap.student_id), "person_id"
         )
         for parent_id in sorted(set(parents)):
             await outbox.enqueue(

@@ -17,6 +17,7 @@ from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
 from core.services import outbox
 from core.text import optional_text
+from storage.columns import column
 from storage.models import Iap, Membership, OutboxItem, SupportNeed, SupportNeedAsker
 
 DETAILS_LIMIT = 300
@@ -27,9 +28,7 @@ ALREADY_ANSWERED = N_("This question has already been answered.")
 
 async def parent_ids(student_id: int) -> list[int]:
     """The people holding the parent role for this student."""
-    ids = await Membership.filter(role=PARENT, student_id=student_id).values_list(
-        "person_id", flat=True
-    )
+    ids = await column(Membership.filter(role=PARENT, student_id=student_id), "person_id")
     return sorted(set(ids))
 
 
@@ -106,9 +105,7 @@ async def _send_question(need_id: int, parents: list[int]) -> None:
 
 async def send_open_questions(parent_id: int, student_id: int) -> None:
     """A parent who has just joined gets the questions still open about their child."""
-    open_ids = await SupportNeed.filter(student_id=student_id, status="asked").values_list(
-        "id", flat=True
-    )
+    open_ids = await column(SupportNeed.filter(student_id=student_id, status="asked"), "id")
     for need_id in sorted(open_ids):
         await _send_question(need_id, [parent_id])
 
@@ -173,7 +170,7 @@ async def answer_need(
         )
         if not claimed:
             raise Conflict(ALREADY_ANSWERED)
-        askers = await SupportNeedAsker.filter(need_id=need.id).values_list("person_id", flat=True)
+        askers = await column(SupportNeedAsker.filter(need_id=need.id), "person_id")
         for asker_id in sorted(askers):
             await outbox.enqueue(
                 asker_id, outbox.NEED_ANSWERED, {"need_id": need.id}, respect_quiet_hours=True

@@ -11,6 +11,7 @@ Quiet hours: a person's own (`quiet_start_minute`-`quiet_end_minute`, Riga time)
 end mean no quiet hours.
 """
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -72,7 +73,7 @@ def quiet_until(start: time, end: time, moment: datetime) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=RIGA).astimezone(UTC)
 
 
-def _check_payload(payload: dict[str, object]) -> None:
+def _check_payload(payload: Mapping[str, object]) -> None:
     """Ids and numbers only: a payload must never carry names or free text."""
     for key, value in payload.items():
         values = value if isinstance(value, list) else [value]
@@ -83,7 +84,7 @@ def _check_payload(payload: dict[str, object]) -> None:
 async def enqueue(
     person_id: int,
     kind: str,
-    payload: dict[str, object],
+    payload: Mapping[str, object],
     *,
     respect_quiet_hours: bool,
     now: datetime | None = None,
@@ -104,7 +105,7 @@ async def enqueue(
         return await OutboxItem.create(
             recipient_id=person.id,
             kind=kind,
-            payload=payload,
+            payload=dict(payload),
             not_before=due,
             next_attempt_at=due,
             dedupe_key=dedupe_key,
@@ -117,7 +118,7 @@ async def enqueue(
 
 async def enqueue_many(
     messages: list[tuple[int, str, str]],
-    payload: dict[str, object],
+    payload: Mapping[str, object],
     *,
     now: datetime | None = None,
 ) -> None:
@@ -136,7 +137,7 @@ async def enqueue_many(
             OutboxItem(
                 recipient_id=person_id,
                 kind=kind,
-                payload=payload,
+                payload=dict(payload),
                 not_before=due,
                 next_attempt_at=due,
                 dedupe_key=dedupe_key,

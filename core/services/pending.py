@@ -1,5 +1,7 @@
 """Read queries for coordinators and volunteers: what waits for them, whom they may invite."""
 
+from typing import Any
+
 from tortoise.expressions import Q
 
 from core.access import Actor, coordinated_student
@@ -17,9 +19,11 @@ SEARCH_LIMIT = 2 * NAME_LIMIT + 1  # a first and a last name
 
 def _coordinated_scope(actor: Actor, prefix: str = "") -> Q:
     """A filter on School (or, with a prefix like `student__school__`, on what belongs to one)."""
-    return Q(**{f"{prefix}id__in": list(actor.coordinated_school_ids) or [-1]}) | Q(
-        **{f"{prefix}municipality_id__in": list(actor.municipality_ids) or [-1]}
-    )
+    schools: dict[str, Any] = {f"{prefix}id__in": list(actor.coordinated_school_ids) or [-1]}
+    municipalities: dict[str, Any] = {
+        f"{prefix}municipality_id__in": list(actor.municipality_ids) or [-1]
+    }
+    return Q(**schools) | Q(**municipalities)
 
 
 def invitable_roles(actor: Actor) -> list[str]:

@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -102,7 +103,7 @@ async def _invite_scope(
     municipality_id: int | None,
     ngo_id: int | None,
     student_id: int | None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Check the invite names the scope its role needs, within the issuer's own scope."""
     if actor is not None and actor.is_programme_admin and role in ADMIN_INVITES:
         actor = None  # national: any school, municipality or organisation
@@ -183,7 +184,7 @@ async def enroll_by_invite(
             raise InvalidInput(
                 N_("This invite has already been used. Ask your coordinator for a new one.")
             )
-        scope = {
+        scope: dict[str, Any] = {
             "role": invite.role,
             "specialty": invite.specialty,
             "school_id": invite.school_id,
@@ -194,7 +195,7 @@ async def enroll_by_invite(
         membership, created = await Membership.get_or_create(person_id=person.id, **scope)
         if created:
             await audit.record(person.id, "membership.create", "membership", membership.id)
-        if invite.role == PARENT:
+        if invite.role == PARENT and invite.student_id is not None:
             await needs.send_open_questions(person.id, invite.student_id)
     return await load_actor(person.id)
 

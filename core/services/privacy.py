@@ -36,6 +36,7 @@ from core.catalogues import (
 from core.clock import Semester, now, today
 from core.errors import NotFound
 from core.services import outbox
+from storage.columns import column
 from storage.models import (
     ApiToken,
     AuditEvent,
@@ -142,7 +143,7 @@ def _fields(record: Any, *names: str) -> Row:
     return {name: _plain(getattr(record, name)) for name in names}
 
 
-def _coded(catalogue: Catalogue, code: str | None, locale: str) -> Row | None:
+def _coded(catalogue: Catalogue[Any], code: str | None, locale: str) -> Row | None:
     """A catalogue code with its label in `locale` (the code alone if the catalogue lacks it)."""
     if code is None:
         return None
@@ -451,7 +452,7 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
             await SupportNeed.filter(student_id=student.id).only("id"),
             await plans.only("id"),
         )
-        parents = await Membership.filter(student_id=student.id).values_list("person_id", flat=True)
+        parents = await column(Membership.filter(student_id=student.id), "person_id")
         people = set(parents) | await _people_of(student.id)
         await _drop_messages_about(ids, people)
         await RiskSignal.filter(student_id=student.id).update(note=None)
@@ -470,8 +471,8 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
 
 async def _people_of(student_id: int) -> set[int]:
     """Who asked about the student's needs and prepared their plans: their messages' recipients."""
-    asked = await SupportNeed.filter(student_id=student_id).values_list("asked_by_id", flat=True)
-    prepared = await Iap.filter(student_id=student_id).values_list("preparer_id", flat=True)
+    asked = await column(SupportNeed.filter(student_id=student_id), "asked_by_id")
+    prepared = await column(Iap.filter(student_id=student_id), "preparer_id")
     return {person_id for person_id in (*asked, *prepared) if person_id is not None}
 
 

@@ -12,8 +12,9 @@ unique key keeps each reminder to once (a semester, or a plan's wait). A reminde
 names: its text is built when it goes out, from what is still true then.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
@@ -24,7 +25,8 @@ from core.catalogues import HIGH
 from core.clock import RIGA, Semester, school_days
 from core.services import outbox
 from core.services.iaps import approvers, coordinators_over, iaps_waiting_for
-from storage.models import Iap, Membership, RiskSignal, Student
+from storage.columns import column
+from storage.models import Iap, Membership, RiskSignal, School, Student
 
 START_DAYS = 14
 REVIEW_DAYS = 14
@@ -49,7 +51,7 @@ def _label(semester: Semester) -> dict[str, int]:
     return {"school_year": semester.school_year, "semester": semester.number}
 
 
-def semester_of(payload: dict) -> Semester:
+def semester_of(payload: Mapping[str, Any]) -> Semester:
     return Semester(payload["school_year"], payload["semester"])
 
 
@@ -123,11 +125,7 @@ async def queue_review_reminders(day: date, now: datetime) -> int:
     if not end - timedelta(days=REVIEW_DAYS) <= day <= end:
         return 0
     preparers = sorted(
-        set(
-            await _in_progress(semester)
-            .filter(preparer_id__isnull=False)
-            .values_list("preparer_id", flat=True)
-        )
+        set(await column(_in_progress(semester).filter(preparer_id__isnull=False), "preparer_id"))
     )
     key = f"review:{semester.label}"
     messages = [(person, outbox.REVIEW_REMINDER, key) for person in preparers]
@@ -188,7 +186,7 @@ async def queue_approval_reminders(day: date, now: datetime) -> int:
     return len(messages)
 
 
-def _ids(records: Iterable) -> list[int]:
+def _ids(records: Iterable[School]) -> list[int]:
     return [record.id for record in records]
 
 

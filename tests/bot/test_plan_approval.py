@@ -15,7 +15,8 @@ from core.services import iaps, people
 from core.services.reminders import queue_reminders
 from handlers.approvals import PlanAction
 from handlers.callbacks import PlanOpen
-from handlers.plan_status import MoveAnswer, PlanMove, Review
+from handlers.plan_message import PlanMove, Review
+from handlers.plan_status import MoveAnswer
 from storage.models import Iap, IapApproval, IapMeasure, OutboxItem, RiskSignal
 from tests.bot.conftest import make_simulator
 from tests.bot.virtual_time import VirtualTime

@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 
 import pytest
+from aiogram.types import CallbackQuery, InaccessibleMessage, Update
 from babel.dates import get_month_names
 
 from bot.i18n import create_i18n
@@ -14,7 +15,7 @@ from core.services import iaps, signals
 from core.services.people import set_locale
 from handlers.callbacks import PlanOpen
 from handlers.plan_measures import PlHours
-from handlers.plans import PlStart
+from handlers.plan_message import PlStart
 from storage.models import Iap, IapMeasure, IapRiskGroup, OutboxItem
 from tests.bot.conftest import make_simulator
 
@@ -258,6 +259,39 @@ async def test_a_restart_keeps_the_step_under_way(sim, world, redis):
     restarted = await make_simulator(redis, sim.session, flood_limit=1000)
     saved = await restarted.user(101).send("Kavē pirmdienās")
     assert saved[-1].text.startswith("Saglabāts: pamatojums.")
+
+
+async def test_plan_finds_the_student_by_a_part_of_the_name(sim, world):
+    teacher = sim.user(101)
+    asked = await teacher.send("/plan")
+    assert asked[-1].text.startswith("Kura skolēna plāns?")
+    nobody = await teacher.send("Zzz")
+    assert nobody[-1].text.startswith("Pēc «Zzz» neviens skolēns netika atrasts.")
+    several = (await teacher.send("a"))[-1]
+    assert several.text == "Atbilst vairāki skolēni. Izvēlieties vienu:"
+    assert "Janis Ozols, 7.a, Ezerkalnes vidusskola" in labels(several)
+    offer = await teacher.press("Janis Ozols, 7.a, Ezerkalnes vidusskola")
+    assert offer[-1].text.startswith("Skolēnam Janis Ozols nav atbalsta plāna")
+
+
+async def test_a_button_under_a_message_telegram_no_longer_shows_is_stale(sim, world):
+    """Telegram sends an InaccessibleMessage for a message the bot can no longer read (too old,
+    or deleted): its button answers like any stale one instead of failing in a handler."""
+    teacher = sim.user(101)
+    offer = (await teacher.send("/plan Ozols"))[-1]
+    gone = InaccessibleMessage(chat=teacher.private_chat, message_id=offer.message_id)
+    update_id = sim.next_update_id()
+    tap = CallbackQuery(
+        id=f"101:{update_id}",
+        from_user=teacher.user,
+        chat_instance="101",
+        data=PlStart(student_id=world.student_a2.id).pack(),
+        message=gone,
+    )
+    await sim.feed(Update(update_id=update_id, callback_query=tap))
+    assert teacher.alerts[-1].startswith("Šī poga vairs nav aktīva")
+    assert teacher.inbox[-1] == offer  # nothing opened, nothing sent
+    assert await Iap.filter(student_id=world.student_a2.id).count() == 0
 
 
 async def test_a_student_without_signals_gets_risks_named_with_buttons(sim, world):
