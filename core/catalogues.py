@@ -196,6 +196,10 @@ SCHOOL_KINDS = Catalogue(
 
 LANGUAGES = ("lv", "ru", "uk", "en")
 
-# Absence thresholds (EWIMS): a share of lessons missed in the observed period.
-ABSENCE_HIGH_SHARE = 0.10
+# Absence thresholds (EWIMS): unexcused lessons missed as a percentage of the lessons of the
+# school days in a rolling window; a school may set its own (School's columns, null = these).
+ABSENCE_CAUTION_PERCENT = 5
+ABSENCE_HIGH_PERCENT = 10
+ABSENCE_WINDOW_DAYS = 28  # calendar days, of which only the school's school days count
+ABSENCE_HIGH_SHARE = 0.10  # a manual signal's suggested level (core.services.signals)
 LESSONS_PER_SCHOOL_DAY = 6
