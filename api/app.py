@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 from tortoise import connections
 
+from api.attendance import router as attendance_router
 from api.digests import router as digests_router
 from api.errors import UnexpectedErrors, document_errors, install_error_handlers
 from api.guard import BodyLimit
@@ -47,6 +48,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
     app.include_router(iap_pdf_router)
     app.include_router(plan_review_router)
     app.include_router(plans_router)
+    app.include_router(attendance_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

@@ -33,7 +33,8 @@ class ErrorOut(BaseModel):
     error: str = Field(description="a stable code, e.g. not_found, invalid_input, conflict")
     detail: str = Field(description="a short explanation in the language of Accept-Language")
     fields: list[FieldProblem] | None = Field(
-        default=None, description="with invalid_input from request validation: each problem"
+        default=None,
+        description="with invalid_input from request validation, or a file's lines: each problem",
     )
 
 
@@ -64,9 +65,10 @@ def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 def error_response(exc: DomainError, locale: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-    return JSONResponse(
-        {"error": exc.code, "detail": exc.text(locale)}, status_code=exc.status, headers=headers
-    )
+    body: dict[str, Any] = {"error": exc.code, "detail": exc.text(locale)}
+    if problems := exc.field_problems(locale):
+        body["fields"] = [{"field": where, "problem": problem} for where, problem in problems]
+    return JSONResponse(body, status_code=exc.status, headers=headers)
 
 
 def _locale(request: Request) -> str:

@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from bot import cli_attendance
 from core.access import load_actor
 from core.catalogues import ROLES
 from core.errors import DomainError
@@ -28,6 +29,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(token_app, name="token")
 app.add_typer(invite_app, name="invite")
 app.add_typer(privacy_app, name="privacy")
+app.add_typer(cli_attendance.app, name="attendance")
 
 
 def run_with_database(work: Callable[[], Awaitable[T]]) -> T:

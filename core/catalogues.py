@@ -201,5 +201,4 @@ LANGUAGES = ("lv", "ru", "uk", "en")
 ABSENCE_CAUTION_PERCENT = 5
 ABSENCE_HIGH_PERCENT = 10
 ABSENCE_WINDOW_DAYS = 28  # calendar days, of which only the school's school days count
-ABSENCE_HIGH_SHARE = 0.10  # a manual signal's suggested level (core.services.signals)
 LESSONS_PER_SCHOOL_DAY = 6

@@ -17,6 +17,10 @@ class DomainError(Exception):
     def text(self, locale: str) -> str:
         return gettext(self.message, locale, **self.params)
 
+    def field_problems(self, locale: str) -> list[tuple[str, str]]:
+        """Where the input is wrong, each place with its problem (e.g. a file's lines)."""
+        return []
+
 
 class InvalidInput(DomainError):
     status = 422

@@ -25,16 +25,11 @@ from core.services.signals import (
     undo_risk_signal,
 )
 from core.text import clean_text
-from handlers.absences import (
-    LESSON_BUTTONS,
-    MAX_LESSONS_A_DAY,
-    full_name,
-    lessons_row,
-    typed_lessons,
-)
 from handlers.callbacks import Menu, StudentAction
 from handlers.fallback import stale_button
 from handlers.filters import TYPED_TEXT, IsStaff
+from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typed_lessons
+from handlers.names import full_name
 from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import buttons_due, edit_or_keep, show
 

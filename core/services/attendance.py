@@ -22,7 +22,7 @@ from tortoise.transactions import in_transaction
 
 from core import audit, clock
 from core.absence_rules import rules_of
-from core.access import Actor, coordinated_school, workable_class
+from core.access import Actor, coordinated_school, visible_student, workable_class
 from core.csv_import import CsvReader, Detected, chunks_of
 from core.errors import DomainError, InvalidInput
 from core.i18n import N_, gettext
@@ -31,6 +31,7 @@ from core.services.absence_levels import LevelCount, recompute_levels
 from storage.models import Absence, School, Student
 
 BATCH = 2000
+SQLITE_ROWS = 120  # rows a statement, 8 parameters each
 MAX_PROBLEMS = 50  # problems listed; the rest are counted
 BOT_DAYS_BACK = 14
 IMPORT, BOT = "import", "bot"
@@ -328,7 +329,8 @@ async def upsert(
     source: str,
     reporter_id: int | None,
 ) -> None:
-    """Insert the rows, or replace the stored counts of the same student and day: one query."""
+    """Insert the rows, or replace the stored counts of the same student and day: one query
+    (on SQLite, one per 120 rows)."""
     if not rows:
         return
     moment = clock.now()
@@ -355,23 +357,25 @@ async def upsert(
             ],
         )
         return
-    values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(rows))
-    params: list[object] = []
     stamp = moment.isoformat(sep=" ")
-    for row in rows:
-        params += [
-            row.student_id,
-            school_id,
-            row.day.isoformat(),
-            row.unexcused,
-            row.excused,
-            source,
-            reporter_id,
-            stamp,
-        ]
-    await connection.execute_query(
-        f"INSERT INTO absence ({columns}) VALUES {values} " + returning, params
-    )
+    for start in range(0, len(rows), SQLITE_ROWS):  # SQLite takes at most 999 parameters
+        part = rows[start : start + SQLITE_ROWS]
+        params: list[object] = []
+        for row in part:
+            params += [
+                row.student_id,
+                school_id,
+                row.day.isoformat(),
+                row.unexcused,
+                row.excused,
+                source,
+                reporter_id,
+                stamp,
+            ]
+        values = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?)"] * len(part))
+        await connection.execute_query(
+            f"INSERT INTO absence ({columns}) VALUES {values} " + returning, params
+        )
 
 
 # The bot's (and the API's) absences: a teacher's per-student counts for one day.
@@ -391,6 +395,12 @@ async def record_absences(
     unexcused count; excused ones stay), and the students' levels recomputed."""
     school_class = await workable_class(actor, class_id)
     day = day or clock.today()
+    students = await Student.filter(id__in=list(lessons), school_class_id=school_class.id)
+    if strangers := sorted(set(lessons) - {student.id for student in students}):
+        raise InvalidInput(
+            N_("These students are not in this class: {ids}."),
+            ids=", ".join(str(student_id) for student_id in strangers),
+        )
     if (problem := clock.date_problem(day)) is not None:
         raise InvalidInput(problem)
     if day < clock.today() - timedelta(days=BOT_DAYS_BACK):
@@ -406,12 +416,6 @@ async def record_absences(
     calendar = await school_calendar(school.id, day, day)
     if not calendar.teaches(day):
         raise InvalidInput(N_("The school does not teach on {date}."), date=str(day))
-    students = await Student.filter(id__in=list(lessons), school_class_id=school_class.id)
-    if strangers := sorted(set(lessons) - {student.id for student in students}):
-        raise InvalidInput(
-            N_("These students are not in this class: {ids}."),
-            ids=", ".join(str(student_id) for student_id in strangers),
-        )
     async with in_transaction() as connection:
         excused = dict(
             await Absence.filter(student_id__in=list(lessons), day=day)
@@ -430,16 +434,29 @@ async def record_absences(
     return DayReport(day, dict(lessons), levels)
 
 
-def bot_days(calendar: SchoolCalendar, last: date) -> list[date]:
-    """The school days a teacher may log absences for in the bot, newest first."""
-    days = [last - timedelta(days=back) for back in range(BOT_DAYS_BACK + 1)]
-    return [day for day in days if calendar.teaches(day)]
+@dataclass(frozen=True)
+class LoggableDays:
+    """What a teacher may log for a class: its school's school days of the last two weeks
+    (newest first) and the most lessons a day can have."""
+
+    days: list[date]
+    lessons_per_day: int
 
 
-async def loggable_days(actor: Actor, class_id: int) -> list[date]:
+async def loggable_days(actor: Actor, class_id: int) -> LoggableDays:
     school_class = await workable_class(actor, class_id)
+    school = await School.get(id=school_class.school_id)
     last = clock.today()
-    calendar = await school_calendar(
-        school_class.school_id, last - timedelta(days=BOT_DAYS_BACK), last
+    first = last - timedelta(days=BOT_DAYS_BACK)
+    calendar = await school_calendar(school.id, first, last)
+    days = [last - timedelta(days=back) for back in range(BOT_DAYS_BACK + 1)]
+    return LoggableDays(
+        [day for day in days if calendar.teaches(day)], rules_of(school).lessons_per_day
     )
-    return bot_days(calendar, last)
+
+
+async def student_at_risk_of_absence(actor: Actor, student_id: int) -> Student:
+    """The student an early warning is about, if the recipient may still see them."""
+    student = await visible_student(actor, student_id)
+    await audit.read(actor.id, "student", student.id, "absence_level")
+    return student
