@@ -121,49 +121,75 @@ def _header(cells: list[str]) -> dict[str, int]:
 
 
 class _Parser:
-    """Turns each line into a Row, or a problem; knows the school's students and calendar."""
+    """Turns each line into a Row, or a problem; knows the school's students and calendar.
+
+    A file names few distinct dates many times: each date text is judged once and remembered.
+    """
 
     def __init__(
-        self, refs: dict[str, int], rules_lessons: int, calendar: SchoolCalendar, public: set
+        self,
+        columns: dict[str, int],
+        refs: dict[str, int],
+        max_lessons: int,
+        calendar: SchoolCalendar,
+        public: set[date],
     ) -> None:
         self.refs = refs
-        self.max_lessons = rules_lessons
+        self.max_lessons = max_lessons
         self.calendar = calendar
         self.public_days_off = public
+        self.columns = (
+            columns["student_ref"],
+            columns["date"],
+            columns["lessons_missed"],
+            columns.get("excused"),
+        )
+        self.days: dict[str, tuple[date, str | None] | InvalidInput] = {}
+        self.lessons = {str(n): n for n in range(max_lessons + 1)}
 
-    def row(self, columns: dict[str, int], cells: list[str]) -> tuple[Row, str | None]:
+    def _day(self, text: str) -> tuple[date, str | None]:
+        """The day and a warning msgid or None; raises InvalidInput for a refused date."""
+        judged = self.days.get(text)
+        if judged is None:
+            judged = self.days[text] = self._judge(text)
+        if isinstance(judged, InvalidInput):
+            raise judged
+        return judged
+
+    def _judge(self, text: str) -> tuple[date, str | None] | InvalidInput:
+        day = parse_day(text)
+        if day is None:
+            return InvalidInput(N_("the date must be a real day, as YYYY-MM-DD or DD.MM.YYYY."))
+        if (problem := clock.date_problem(day)) is not None:
+            return InvalidInput(problem)
+        if day.weekday() >= 5 or day in self.public_days_off:
+            return InvalidInput(N_("{date} is a weekend day or a public holiday."), date=str(day))
+        if not self.calendar.teaches(day):
+            return day, N_("{date} is in a school break or holiday; saved all the same.")
+        return day, None
+
+    def row(self, cells: list[str]) -> tuple[Row, str | None]:
         """The row, and a warning msgid or None; raises InvalidInput for a refused line."""
-
-        def cell(name: str) -> str:
-            index = columns.get(name)
-            return cells[index] if index is not None and index < len(cells) else ""
-
-        ref = cell("student_ref")
+        ref_at, date_at, lessons_at, excused_at = self.columns
+        width = len(cells)
+        ref = cells[ref_at] if ref_at < width else ""
         student_id = self.refs.get(ref)
         if student_id is None:
             raise InvalidInput(N_("no student of this school has the reference {ref}."), ref=ref)
-        day = parse_day(cell("date"))
-        if day is None:
-            raise InvalidInput(N_("the date must be a real day, as YYYY-MM-DD or DD.MM.YYYY."))
-        if (problem := clock.date_problem(day)) is not None:
-            raise InvalidInput(problem)
-        if day.weekday() >= 5 or day in self.public_days_off:
-            raise InvalidInput(N_("{date} is a weekend day or a public holiday."), date=str(day))
-        lessons_text = cell("lessons_missed")
-        if not lessons_text.isdigit() or not 0 <= int(lessons_text) <= self.max_lessons:
+        day, warning = self._day(cells[date_at] if date_at < width else "")
+        lessons = self.lessons.get(cells[lessons_at] if lessons_at < width else "")
+        if lessons is None:
             raise InvalidInput(
                 N_("lessons missed must be a whole number from 0 to {max}."), max=self.max_lessons
             )
-        excused_text = cell("excused").lower()
-        if excused_text not in YES | NO:
-            raise InvalidInput(N_("excused must be yes or no."))
-        lessons = int(lessons_text)
-        excused = excused_text in YES
-        row = Row(student_id, day, 0 if excused else lessons, lessons if excused else 0)
-        warning = None
-        if not self.calendar.teaches(day):
-            warning = N_("{date} is in a school break or holiday; saved all the same.")
-        return row, warning
+        excused_text = (
+            cells[excused_at].lower() if excused_at is not None and excused_at < width else ""
+        )
+        if excused_text in NO:
+            return Row(student_id, day, lessons, 0), warning
+        if excused_text in YES:
+            return Row(student_id, day, 0, lessons), warning
+        raise InvalidInput(N_("excused must be yes or no."))
 
 
 async def _refs(school_id: int) -> dict[str, int]:
@@ -195,18 +221,21 @@ async def import_attendance(
     rules = rules_of(school)
     oldest = clock.today() - timedelta(days=366)
     calendar = await school_calendar(school_id, oldest, clock.today())
-    parser = _Parser(
-        await _refs(school_id), rules.lessons_per_day, calendar, national_public(oldest)
-    )
     rows = reader.rows()
     first = next(rows, None)
     if first is None:
         raise InvalidInput(N_("The file is empty."))
-    columns = _header(first[1])
+    parser = _Parser(
+        _header(first[1]),
+        await _refs(school_id),
+        rules.lessons_per_day,
+        calendar,
+        national_public(oldest),
+    )
     report = ImportReport(detected=reader.detected, dry_run=dry_run)
     actor_id = actor.id if actor else None
     async with in_transaction() as connection:
-        students = await _load(connection, school_id, actor_id, parser, columns, rows, report)
+        students = await _load(connection, school_id, actor_id, parser, rows, report)
         if report.rows == 0:
             raise InvalidInput(N_("The file has no rows after its header."))
         if not dry_run:
@@ -228,7 +257,6 @@ async def _load(
     school_id: int,
     actor_id: int | None,
     parser: _Parser,
-    columns: dict[str, int],
     rows: Iterator[tuple[int, list[str]]],
     report: ImportReport,
 ) -> set[int]:
@@ -244,7 +272,7 @@ async def _load(
     batch: dict[tuple[int, date], Row] = {}
     for line, cells in rows:
         try:
-            row, warning = parser.row(columns, cells)
+            row, warning = parser.row(cells)
             key = (row.student_id, row.day)
             kind = "e" if row.excused else "u"
             if key in seen:  # allowed once: the day's unexcused and excused lessons apart
@@ -310,6 +338,9 @@ async def _write(
     changed = []
     for row in batch:
         before = stored.get((row.student_id, row.day))
+        if before is None and row.unexcused == row.excused == 0:
+            report.unchanged += 1  # a day with nothing missed, and nothing stored: no row
+            continue
         if before is None:
             report.created += 1
         elif before != (row.unexcused, row.excused):
