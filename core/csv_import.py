@@ -134,7 +134,7 @@ class CsvReader:
         if first.count(";") > first.count(","):
             self.separator = ";"
         lines = self._numbered(first)
-        reader = csv.reader(lines, delimiter=self.separator)
+        reader = csv.reader(lines, delimiter=self.separator, strict=True)
         while True:
             try:
                 raw = next(reader)

@@ -299,3 +299,34 @@ async def test_the_bot_refuses_days_school_does_not_teach_and_older_than_two_wee
 async def test_school_settings_default_when_null(world):
     school = await School.get(id=world.school_a.id)
     assert school.lessons_per_day is None
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b"", "The file is empty."),
+        (b"ref,day,lessons\nR1,2026-02-02,1\n", "Line 1: the header must name the columns"),
+        (b"student_ref,date,lessons_missed\n", "The file has no rows after its header."),
+        (b"\xef\xbb\xbfstudent_ref,date,lessons_missed\nR1,2026-02-02,\xe2\n", "neither UTF-8"),
+        (b'student_ref,date,lessons_missed\nR1,"2026-02-02,1\n', "a quote may not be closed"),
+        (csv("R1,2026-02-02,1", "R1,02.02.2026,2"), "Line 3: this student and day are already"),
+        (
+            csv("R1,2026-02-02,1,maybe", header="student_ref,date,lessons_missed,excused"),
+            "Line 2: excused must be yes or no.",
+        ),
+        (
+            csv(
+                "R1,2026-02-02,4,no",
+                "R1,2026-02-02,4,yes",
+                header="student_ref,date,lessons_missed,excused",
+            ),
+            "Line 3: more than 6 lessons missed on one day.",
+        ),
+    ],
+)
+async def test_bad_files_of_every_kind_are_refused_whole(world, on_friday, data, problem):
+    await refs(world)
+    with pytest.raises(InvalidInput) as caught:
+        await import_attendance(world.coordinator_a, world.school_a.id, data)
+    assert problem in caught.value.text("en")
+    assert await Absence.all().count() == 0
