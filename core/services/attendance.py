@@ -12,9 +12,11 @@ grades do study then (grades 9 and 12 in June) and the school's calendar may be 
 """
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 import holidays
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -35,8 +37,9 @@ SQLITE_ROWS = 120  # rows a statement, 8 parameters each
 MAX_PROBLEMS = 50  # problems listed; the rest are counted
 BOT_DAYS_BACK = 14
 IMPORT, BOT = "import", "bot"
-YES = {"yes", "y", "ja", "jā", "1", "true", "да", "так"}
-NO = {"no", "n", "ne", "nē", "0", "false", "", "нет", "ні"}
+# Compared without diacritics (core.text's rule: Latvian letters stay out of the code).
+YES = {"yes", "y", "ja", "1", "true", "да", "так"}
+NO = {"no", "n", "ne", "0", "false", "", "нет", "ні"}
 ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 LATVIAN_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$")
 COLUMNS = ("student_ref", "date", "lessons_missed")
@@ -93,6 +96,13 @@ class Row:
     day: date
     unexcused: int
     excused: int
+
+
+@cache
+def plain(text: str) -> str:
+    """Lower case without diacritics (a yes/no cell): `Jā` -> `ja`, `NĒ` -> `ne`."""
+    decomposed = unicodedata.normalize("NFD", text.lower())
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
 
 
 def parse_day(text: str) -> date | None:
@@ -183,7 +193,7 @@ class _Parser:
                 N_("lessons missed must be a whole number from 0 to {max}."), max=self.max_lessons
             )
         excused_text = (
-            cells[excused_at].lower() if excused_at is not None and excused_at < width else ""
+            plain(cells[excused_at]) if excused_at is not None and excused_at < width else ""
         )
         if excused_text in NO:
             return Row(student_id, day, lessons, 0), warning
