@@ -92,3 +92,23 @@ async def test_the_demo_teacher_has_a_student_at_risk_to_open_a_plan_for(db):
 
 def has_amount_missing(plan) -> bool:
     return any(gap.kind == "amount_missing" for gap in blockers(plan))
+
+
+async def test_a_few_demo_students_are_at_risk_by_their_attendance_and_most_are_not(
+    db, monkeypatch
+):
+    from datetime import date
+
+    from core import clock, demo
+    from storage.models import Absence
+
+    friday = date(2026, 2, 27)  # eight weeks into the second semester
+    monkeypatch.setattr(clock, "today", lambda: friday)
+    monkeypatch.setattr(demo, "today", lambda: friday)
+    await load_demo_data()
+    levels = await Student.all().values_list("absence_level", flat=True)
+    at_risk = [level for level in levels if level is not None]
+    assert 1 <= len(at_risk) <= len(levels) // 5
+    assert await Absence.filter(excused__gt=0).exists()  # sick days, counted apart
+    example = await Student.get(id=1)  # the example student's bad spell is the last weeks
+    assert example.absence_level == "high"
