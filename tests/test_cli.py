@@ -40,13 +40,14 @@ def test_demo_data_then_token_and_invite(empty_database_url, monkeypatch):
 def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_url, monkeypatch):
     import asyncio
 
-    from core import clock
+    from core import clock, demo
     from core.access import load_actor
     from core.clock import Semester
     from core.iap import assemble_for_student
     from storage.db import database
 
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 2, 27))  # a Friday in term
+    for module in (clock, demo):  # the demo imported `today` by name
+        monkeypatch.setattr(module, "today", lambda: date(2026, 2, 27))  # a Friday in term
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     assert runner.invoke(app, ["demo-data"]).exit_code == 0
 
@@ -135,11 +136,13 @@ def test_privacy_erase_asks_first_and_purge_erases_past_retention(empty_database
 def test_attendance_import_from_a_file_twice_and_the_levels(
     empty_database_url, monkeypatch, tmp_path
 ):
-    from core import clock
+    from core import clock, demo
 
-    monkeypatch.setattr(clock, "today", lambda: date(2026, 2, 27))  # a Friday in term
+    for module in (clock, demo):  # the demo imported `today` by name
+        monkeypatch.setattr(module, "today", lambda: date(2026, 2, 27))  # a Friday in term
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
-    assert runner.invoke(app, ["demo-data"]).exit_code == 0
+    loaded = runner.invoke(app, ["demo-data"])
+    assert loaded.exit_code == 0, loaded.output
     export = tmp_path / "attendance.csv"
     rows = ["student_ref;date;lessons_missed;excused"]
     rows += [f"D-2;{day:02d}.02.2026;6;nē" for day in (23, 24, 25, 26, 27)]
