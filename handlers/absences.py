@@ -322,10 +322,10 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
     if not data["counts"]:
         await callback.answer(_("Choose at least one student."), show_alert=True)
         return
-    await callback.answer()
     day = date.fromordinal(data["day"])
     counts = {int(student_id): lessons for student_id, lessons in data["counts"].items()}
     report = await record_absences(actor, data["class_id"], counts, day)
+    await callback.answer()  # after the save: a failure is told in the alert
     await state.clear()
     roster = await list_students(actor, class_id=data["class_id"])
     names = {student.id: full_name(student) for student in roster}
