@@ -8,6 +8,7 @@ from fastapi_offline import FastAPIOffline
 from tortoise import connections
 
 from api.admin import router as admin_router
+from api.attendance import router as attendance_router
 from api.digests import router as digests_router
 from api.effectiveness import router as effectiveness_router
 from api.errors import UnexpectedErrors, document_errors, install_error_handlers
@@ -55,6 +56,7 @@ def create_app(*, manage_database: bool = True) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(outcomes_router)
     app.include_router(reports_router)
+    app.include_router(attendance_router)
 
     @app.get("/healthz", tags=["health"])
     async def healthz() -> dict[str, str]:

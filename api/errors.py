@@ -35,7 +35,7 @@ class ErrorOut(BaseModel):
     fields: list[FieldProblem] | None = Field(
         default=None,
         description="with invalid_input: each problem (from request validation), or where in "
-        "an imported file the problem is (`line 3, column klase`)",
+        "an imported file each problem is (`line 3, column klase`)",
     )
 
 
@@ -67,7 +67,9 @@ def answers(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def error_response(exc: DomainError, locale: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     body: dict[str, Any] = {"error": exc.code, "detail": exc.text(locale)}
-    if where := exc.where():
+    if problems := exc.field_problems(locale):
+        body["fields"] = [{"field": where, "problem": problem} for where, problem in problems]
+    elif where := exc.where():
         body["fields"] = [{"field": where, "problem": exc.text(locale)}]
     return JSONResponse(body, status_code=exc.status, headers=headers)
 

@@ -7,7 +7,6 @@ from fastapi import APIRouter, Query, Request
 from api.deps import AuthenticateFirst, CurrentActor, Locale, SemesterParam, semester_param
 from api.errors import answers
 from api.schemas import (
-    AbsencesIn,
     ActivityIn,
     ActivityOut,
     ClassIn,
@@ -224,15 +223,6 @@ async def record_risk_signal(actor: CurrentActor, body: RiskSignalIn) -> RiskSig
     fields = body.model_dump(exclude={"student_id", "factor"})
     signal = await signals.record_risk_signal(actor, body.student_id, body.factor, **fields)
     return RiskSignalOut.model_validate(signal)
-
-
-@router.post("/absences", status_code=201, tags=["records"], responses=answers(404))
-async def record_absences(actor: CurrentActor, body: AbsencesIn) -> list[RiskSignalOut]:
-    """Unexcused absences for several students of a class on one day, all at once."""
-    saved = await signals.record_absences(
-        actor, body.class_id, body.student_ids, body.lessons, body.day
-    )
-    return [RiskSignalOut.model_validate(s) for s in saved]
 
 
 @router.delete(

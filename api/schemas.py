@@ -78,6 +78,9 @@ class StudentOut(Record):
     family_language: str
     student_ref: str | None = Field(description="the school register's pupil id")
     left_at: date | None = Field(description="left the school: off the lists, records kept")
+    absence_level: str | None = Field(
+        default=None, description="caution or high by the attendance's early-warning rule"
+    )
 
 
 class RosterRefs(BaseModel):
@@ -118,6 +121,50 @@ class MoveStudentIn(BaseModel):
     student_ref: Line | None = Field(
         default=None, max_length=40, description="the new school's register id for the student"
     )
+
+
+class LevelChangeOut(BaseModel):
+    """A student whose absence level changed: the window's figures (excused shown, not judged)."""
+
+    student_id: int
+    before: str | None
+    after: str | None
+    unexcused: int
+    excused: int
+    lessons: int = Field(description="lessons of the school days in the window")
+    share_percent: float = Field(description="unexcused / lessons, in percent, one decimal")
+    window_from: date
+    window_to: date
+
+
+class LineNoteOut(BaseModel):
+    line: int
+    problem: str
+
+
+class AttendanceImportOut(BaseModel):
+    dry_run: bool
+    encoding: str = Field(description="UTF-8, UTF-8 with BOM or cp1257, as detected")
+    separator: str
+    line_ending: str = Field(description="CRLF, LF or CR, as detected")
+    rows: int
+    created: int = Field(description="student-days new")
+    updated: int = Field(description="student-days whose counts the file changed")
+    unchanged: int
+    first_day: date | None
+    last_day: date | None
+    warnings: list[LineNoteOut]
+    levels: dict[str, int] | None = Field(
+        description="after the import: the affected students at each level (none, caution, "
+        "high); null on a dry run"
+    )
+    changes: list[LevelChangeOut]
+
+
+class AbsencesOut(BaseModel):
+    day: date
+    saved: int
+    changes: list[LevelChangeOut]
 
 
 class InviteIn(BaseModel):

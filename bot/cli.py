@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from bot import cli_roster
+from bot import cli_attendance, cli_roster
 from bot.cli_admin import admin_app
 from core.access import load_actor
 from core.catalogues import ROLES
@@ -32,6 +32,7 @@ app.add_typer(invite_app, name="invite")
 app.add_typer(privacy_app, name="privacy")
 app.add_typer(cli_roster.app, name="roster")
 app.add_typer(admin_app, name="admin")
+app.add_typer(cli_attendance.app, name="attendance")
 
 
 def run_with_database(work: Callable[[], Awaitable[T]]) -> T:

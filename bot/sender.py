@@ -27,11 +27,13 @@ from aiogram.utils.i18n import I18n
 
 from bot.retry import without_retry
 from core.access import Actor, actor_of
+from core.catalogues import HIGH
 from core.clock import now as clock_now
 from core.errors import DomainError
 from core.i18n import supported
-from core.services import iaps, needs, outbox, reminders
+from core.services import absence_levels, attendance, iaps, needs, outbox, reminders
 from core.services.digests import scope_and_week
+from handlers.absences import absence_high_view
 from handlers.approvals import approved_view, returned_view, waiting_long_view, waiting_view
 from handlers.digest import digest_messages
 from handlers.needs import answered_view, consent_view, question_view
@@ -119,6 +121,13 @@ async def approval_reminder(actor: Actor, payload: dict) -> Rendered:
     return waiting_long_view(len(plans))
 
 
+async def absence_high(actor: Actor, payload: dict) -> Rendered:
+    student = await attendance.student_at_risk_of_absence(actor, payload["student_id"])
+    if student.absence_level != HIGH:
+        raise Obsolete("no longer at high risk")
+    return absence_high_view(student, payload)
+
+
 async def weekly_digest(actor: Actor, payload: dict) -> list[Outgoing]:
     scope, week = scope_and_week(payload)
     return await digest_messages(actor, scope, week)
@@ -145,6 +154,7 @@ RENDERERS: dict[str, Callable[[Actor, dict], Awaitable[list["Outgoing"]]]] = {
     outbox.REVIEW_REMINDER: one_message(review_reminder),
     outbox.APPROVAL_REMINDER: one_message(approval_reminder),
     outbox.WEEKLY_DIGEST: weekly_digest,
+    absence_levels.ABSENCE_HIGH: one_message(absence_high),
 }
 
 

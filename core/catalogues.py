@@ -219,8 +219,11 @@ SCHOOL_KINDS = Catalogue(
 
 LANGUAGES = ("lv", "ru", "uk", "en")
 
-# Absence thresholds (EWIMS): a share of lessons missed in the observed period.
-ABSENCE_HIGH_SHARE = 0.10
+# Absence thresholds (EWIMS): unexcused lessons missed as a percentage of the lessons of the
+# school days in a rolling window; a school may set its own (School's columns, null = these).
+ABSENCE_CAUTION_PERCENT = 5
+ABSENCE_HIGH_PERCENT = 10
+ABSENCE_WINDOW_DAYS = 28  # calendar days, of which only the school's school days count
 LESSONS_PER_SCHOOL_DAY = 6
 
 # The programme's defaults for a school's own settings (a school's null setting means these).

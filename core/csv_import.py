@@ -10,7 +10,7 @@ import codecs
 import csv
 import re
 import unicodedata
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from core.errors import DomainError, InvalidInput
@@ -81,6 +81,13 @@ async def chunks_of(content: bytes | Iterable[bytes]) -> AsyncIterator[bytes]:
     else:
         for piece in content:
             yield piece
+
+
+def file_chunks(path: str) -> Iterator[bytes]:
+    """A file's bytes a chunk at a time, for `chunks_of`: never the whole file in memory."""
+    with open(path, "rb") as file:
+        while chunk := file.read(CHUNK):
+            yield chunk
 
 
 class _Decoder:

@@ -30,7 +30,9 @@ from core.catalogues import (
     VOLUNTEER,
 )
 from core.clock import Semester, today
-from core.services import activities, consultations, iaps, needs, outcomes, signals
+from core.school_calendar import calendars
+from core.services import activities, attendance, consultations, iaps, needs, outcomes, signals
+from core.services.absence_levels import recompute_levels
 from storage.models import (
     Consultation,
     Iap,
@@ -354,7 +356,7 @@ def _choose_at_risk(rng: random.Random, world: _World) -> dict[Student, tuple[st
 
 
 async def _record_signals(demo: _Demo, at_risk: dict[Student, tuple[str, ...]]) -> None:
-    await _record_absences(demo, list(at_risk))
+    await _record_attendance(demo, list(at_risk))
     for student, factors in at_risk.items():
         for factor in factors:
             level = HIGH if student is demo.world.example and factor == "family_crisis" else None
@@ -370,21 +372,61 @@ async def _record_signals(demo: _Demo, at_risk: dict[Student, tuple[str, ...]]) 
             )
 
 
-async def _record_absences(demo: _Demo, students: list[Student]) -> None:
-    """A class's absences of one day are saved together, in date order, as a teacher would."""
-    lessons_by_day: dict[tuple[date, int], dict[int, list[Student]]] = defaultdict(
-        lambda: defaultdict(list)
+async def _record_attendance(demo: _Demo, at_risk: list[Student]) -> None:
+    """A term of attendance, as the teachers logged it, with levels recomputed every Friday.
+
+    Most students miss a lesson now and then and are off sick some days (excused): no signal.
+    Each student at risk has a bad spell of three weeks: enough for caution, for a few for high;
+    the example student's spell is the last four weeks (high now). Students get a register
+    reference (`D-<id>`) when they have none, so the demo's files can name them.
+    """
+    for students in demo.world.students.values():
+        for student in students:
+            if student.student_ref is None:
+                student.student_ref = f"D-{student.id}"
+                await Student.filter(id=student.id).update(student_ref=student.student_ref)
+    schools = [school.id for school in demo.world.schools.values()]
+    first, last = demo.days[0], demo.days[-1]
+    calendar = (await calendars(schools, first, last))[schools[0]]
+    days = [day for day in demo.days if calendar.teaches(day)] or demo.days[-1:]
+    high = {demo.world.example, *at_risk[1:3]}
+    rows: dict[int, list[attendance.Row]] = defaultdict(list)
+    for students in demo.world.students.values():
+        for student in students:
+            spell = 0.45 if student in high else 0.3 if student in at_risk else 0.0
+            rows[student.school_id] += _attendance_of(demo, student, days, spell)
+    async with in_transaction() as connection:
+        for school_id, school_rows in rows.items():
+            teacher = demo.cast.teachers[school_id]
+            await attendance.upsert(connection, school_id, school_rows, attendance.BOT, teacher.id)
+    for day in [day for day in days if day.weekday() == 4] + [days[-1]]:
+        await recompute_levels(schools, day)
+
+
+def _attendance_of(
+    demo: _Demo, student: Student, days: list[date], spell_chance: float
+) -> list[attendance.Row]:
+    """One student's absent days: rare single lessons, sick days, and a bad spell if at risk."""
+    rng = demo.rng
+    spell_length = 20 if student is demo.world.example else 15
+    start = (
+        max(0, len(days) - spell_length)
+        if student is demo.world.example
+        else rng.randrange(max(1, len(days) - spell_length))
     )
-    for student in students:
-        busiest = student is demo.world.example
-        count = demo.rng.randint(6, 8) if busiest else demo.rng.randint(3, 6)
-        for day in demo.sample_days(count, recent=ABSENCE_DAYS):
-            lessons = demo.rng.randint(3, 6) if busiest else demo.rng.randint(1, 5)
-            lessons_by_day[day, student.school_class_id][lessons].append(student)
-    for (day, class_id), by_lessons in sorted(lessons_by_day.items()):
-        for lessons, absent in by_lessons.items():
-            ids = [student.id for student in absent]
-            await signals.record_absences(demo.teacher(absent[0]), class_id, ids, lessons, day)
+    spell = set(days[start : start + spell_length]) if spell_chance else set()
+    rows = []
+    for day in days:
+        unexcused = excused = 0
+        if day in spell and rng.random() < spell_chance:
+            unexcused = rng.randint(2, 4) if spell_chance > 0.3 else rng.randint(1, 3)
+        elif rng.random() < 0.01:
+            unexcused = 1
+        if rng.random() < 0.02:
+            excused = 6 - unexcused
+        if unexcused or excused:
+            rows.append(attendance.Row(student.id, day, unexcused, excused))
+    return rows
 
 
 async def _record_needs(demo: _Demo) -> None:

@@ -21,6 +21,10 @@ class DomainError(Exception):
         """Where in the input the problem is (`line 3, column klase`), when it is one place."""
         return None
 
+    def field_problems(self, locale: str) -> list[tuple[str, str]]:
+        """Where the input is wrong, each place with its problem (e.g. a file's lines)."""
+        return []
+
 
 class InvalidInput(DomainError):
     status = 422

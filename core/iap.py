@@ -25,6 +25,7 @@ from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
 from core.clock import RIGA, Semester
 from core.errors import AccessDenied, NotFound
 from storage.models import (
+    Absence,
     Consultation,
     Iap,
     IapApproval,
@@ -335,6 +336,23 @@ async def _add_plan_parts(
     return added
 
 
+async def _lessons_missed(student_ids: list[int], semester: Semester) -> dict[int, int]:
+    """Unexcused lessons each student missed in the semester, from the attendance (one query).
+
+    Not the absence signals' values: a signal holds its window's total, and windows overlap
+    (a student with no attendance recorded falls back to their signals' sum, as logged by hand).
+    """
+    rows = (
+        await Absence.filter(
+            student_id__in=student_ids, day__gte=semester.start, day__lte=semester.end
+        )
+        .annotate(missed=Sum("unexcused"))
+        .group_by("student_id")
+        .values_list("student_id", "missed")
+    )
+    return {student_id: int(missed or 0) for student_id, missed in rows}
+
+
 async def _add_risks(
     result: dict[int, AssembledIap],
     student_ids: list[int],
@@ -366,6 +384,7 @@ async def _add_risks(
             "high_signals",
         )
     )
+    missed = await _lessons_missed(student_ids, semester)
     for row in rows:
         entry = result[row["student_id"]]
         planned_factors = {f for m in entry.measures for f in m.risk_factors}
@@ -377,7 +396,11 @@ async def _add_risks(
                 first_seen=_as_date(row["first_seen"]),
                 last_seen=_as_date(row["last_seen"]),
                 signals=row["signals"],
-                lessons_missed=int(row["lessons"] or 0) if row["factor"] == ABSENCES else None,
+                lessons_missed=(
+                    missed.get(row["student_id"], int(row["lessons"] or 0))
+                    if row["factor"] == ABSENCES
+                    else None
+                ),
                 addressed=row["factor"] in planned_factors,
             )
         )

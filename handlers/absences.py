@@ -1,4 +1,11 @@
-"""Unexcused absences for a whole class at once: class, tick the students, lessons, saved."""
+"""Unexcused absences of a class on one day: class, (another day), each student's lessons, saved.
+
+The day is today (or the latest school day) unless the teacher picks another school day of the
+last two weeks. Tapping a student asks how many lessons they missed; the list shows the counts
+so far; Save stores them all at once, and the reply names who rose to caution or high risk.
+"""
+
+from datetime import date
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -10,22 +17,17 @@ from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
 from core.access import Actor
-from core.catalogues import HIGH, RISK_LEVELS
-from core.clock import today
+from core.catalogues import CAUTION, HIGH
 from core.errors import AccessDenied
 from core.formatting import short_date
 from core.ids import Id
+from core.services.absence_levels import LevelChange
+from core.services.attendance import loggable_days, record_absences
 from core.services.schools import list_classes, list_schools, list_students
-from core.services.signals import record_absences
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.names import (
-    LESSON_BUTTONS,
-    MAX_LESSONS_A_DAY,
-    full_name,
-    lessons_row,
-    typed_lessons,
-)
+from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
+from handlers.names import Named, full_name
 from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
@@ -34,6 +36,7 @@ class AbsenceFlow(StatesGroup):
     school = State()
     school_class = State()
     students = State()
+    day = State()
     lessons = State()
 
 
@@ -45,16 +48,32 @@ class AbClass(CallbackData, prefix="ab_c"):
     class_id: Id
 
 
-class AbToggle(CallbackData, prefix="ab_t"):
+class AbStudent(CallbackData, prefix="ab_t"):
     student_id: Id
 
 
+class AbDay(CallbackData, prefix="ab_d"):
+    ordinal: int  # date.toordinal()
+
+
 class AbStep(CallbackData, prefix="ab_a"):
-    action: str  # "next" (to the lessons) or "back" (to the students)
+    action: str  # "save", "day" (pick another), "back" (to the list), "remove" (the count)
 
 
 class AbLessons(CallbackData, prefix="ab_l"):
     lessons: int
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def counted(name: str, lessons: int | None) -> str:
+    return f"{name} · {lessons}" if lessons else name
+
+
+def day_text(day: date) -> str:
+    return short_date(day, get_i18n().current_locale)
 
 
 # Step 1: the school (only when the person works with several), then the class.
@@ -110,19 +129,6 @@ async def class_chosen(
     await callback.answer()
 
 
-# Step 2: tick the students who missed lessons.
-
-
-async def show_students(
-    message: Message, state: FSMContext, actor: Actor, class_id: int, *, edit: bool
-) -> None:
-    name = await class_name(actor, await state.get_data(), class_id)  # refuses one out of scope
-    await state.update_data(class_id=class_id, class_name=name, chosen=[])
-    await state.set_state(AbsenceFlow.students)
-    text, markup = await students_step(actor, await state.get_data())
-    await show(message, text, markup, edit=edit)
-
-
 async def class_name(actor: Actor, data: dict, class_id: int) -> str:
     """The class's name, if it is one of the chosen school's classes; AccessDenied otherwise."""
     for school_class in await list_classes(actor, data["school_id"]):
@@ -131,122 +137,242 @@ async def class_name(actor: Actor, data: dict, class_id: int) -> str:
     raise AccessDenied()
 
 
+# Step 2: the class list with the counts given so far; a student's count, another day, Save.
+
+
+async def show_students(
+    message: Message, state: FSMContext, actor: Actor, class_id: int, *, edit: bool
+) -> None:
+    name = await class_name(actor, await state.get_data(), class_id)  # refuses one out of scope
+    loggable = await loggable_days(actor, class_id)
+    if not loggable.days:
+        await state.clear()
+        await show(message, _("There was no school day in the last two weeks."), None, edit=edit)
+        return
+    await state.update_data(
+        class_id=class_id,
+        class_name=name,
+        day=loggable.days[0].toordinal(),
+        days=[day.toordinal() for day in loggable.days],
+        most=loggable.lessons_per_day,
+        counts={},
+    )
+    await state.set_state(AbsenceFlow.students)
+    text, markup = await students_step(actor, await state.get_data())
+    await show(message, text, markup, edit=edit)
+
+
 async def students_step(
     actor: Actor, data: dict, roster: list | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The class's students to tick; `roster` when the caller has just read it."""
+    """The class's students, each with the lessons given so far; `roster` when just read."""
     if roster is None:
         roster = await list_students(actor, class_id=data["class_id"])
-    chosen = set(data["chosen"])
+    counts = data["counts"]
     # Built directly: a keyboard builder copies itself on every button, and this one is
     # rebuilt on every tap of the everyday flow.
     buttons = [
-        InlineKeyboardButton(
-            text=("✓ " if student.id in chosen else "") + full_name(student),
-            callback_data=AbToggle(student_id=student.id).pack(),
+        button(
+            full_name(student)
+            + (f" · {counts[str(student.id)]}" if str(student.id) in counts else ""),
+            AbStudent(student_id=student.id),
         )
         for student in roster
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([InlineKeyboardButton(text=_("Next"), callback_data=AbStep(action="next").pack())])
-    text = _("{name}: tap the students who missed lessons today, then Next.").format(
-        name=data["class_name"]
+    rows.append(
+        [button(_("Another day"), AbStep(action="day")), button(_("Save"), AbStep(action="save"))]
     )
-    if chosen:
-        text += "\n" + _("Chosen: {count}").format(count=len(chosen))
+    text = _("{name}, {date}\nTap a student who missed lessons without excuse, then Save.").format(
+        name=data["class_name"], date=day_text(date.fromordinal(data["day"]))
+    )
+    if counts:
+        text += "\n" + _("Chosen: {count}").format(count=len(counts))
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def student_toggled(
-    callback: CallbackQuery, callback_data: AbToggle, state: FSMContext, actor: Actor
+async def back_to_students(
+    message: Message, state: FSMContext, actor: Actor, *, edit: bool
+) -> None:
+    await state.set_state(AbsenceFlow.students)
+    text, markup = await students_step(actor, await state.get_data())
+    await show(message, text, markup, edit=edit)
+
+
+async def student_tapped(
+    callback: CallbackQuery, callback_data: AbStudent, state: FSMContext, actor: Actor
 ) -> None:
     data = await state.get_data()
     roster = await list_students(actor, class_id=data["class_id"])
-    if callback_data.student_id not in {s.id for s in roster}:
+    student = next((s for s in roster if s.id == callback_data.student_id), None)
+    if student is None:
         await stale_button(callback)
         return
     await callback.answer()
-    chosen = set(data["chosen"]) ^ {callback_data.student_id}
-    await state.update_data(chosen=sorted(chosen))
-    text, markup = await students_step(actor, await state.get_data(), roster)
-    await edit_or_keep(tapped(callback), text, markup)
-
-
-async def students_done(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
-    data = await state.get_data()
-    if not data["chosen"]:
-        await callback.answer(_("Choose at least one student."), show_alert=True)
-        return
-    await callback.answer()
+    await state.update_data(student_id=student.id, student_name=full_name(student))
     await state.set_state(AbsenceFlow.lessons)
-    text, markup = await lessons_step(actor, data)
+    text, markup = lessons_step(await state.get_data())
     await edit_or_keep(tapped(callback), text, markup)
 
 
-# Step 3: how many lessons, then everything is saved at once.
+# Step 3: one student's lessons, by a button or typed.
 
 
-async def lessons_step(actor: Actor, data: dict) -> tuple[str, InlineKeyboardMarkup]:
-    roster = await list_students(actor, class_id=data["class_id"])
-    names = ", ".join(full_name(s) for s in roster if s.id in data["chosen"])
-    question = _("How many lessons did they miss today? Tap a number or type one from 1 to {max}.")
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            lessons_row(AbLessons, "lessons"),
-            [InlineKeyboardButton(text=_("Back"), callback_data=AbStep(action="back").pack())],
-        ]
+def lessons_step(data: dict) -> tuple[str, InlineKeyboardMarkup]:
+    question = _(
+        "{name}, {date}\nHow many lessons were missed without excuse? "
+        "Tap a number or type one from 1 to {max}."
+    ).format(
+        name=data["student_name"], date=day_text(date.fromordinal(data["day"])), max=data["most"]
     )
-    return f"{names}\n{question.format(max=MAX_LESSONS_A_DAY)}", markup
+    last_row = [button(_("Back"), AbStep(action="back"))]
+    if str(data["student_id"]) in data["counts"]:
+        last_row.insert(0, button(_("Not absent"), AbStep(action="remove")))
+    rows = [lessons_row(AbLessons, "lessons", data["most"]), last_row]
+    return question, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def back_to_students(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
-    await callback.answer()
-    await state.set_state(AbsenceFlow.students)
-    text, markup = await students_step(actor, await state.get_data())
-    await edit_or_keep(tapped(callback), text, markup)
+async def set_count(
+    message: Message, state: FSMContext, actor: Actor, lessons: int | None, *, edit: bool
+):
+    data = await state.get_data()
+    counts = dict(data["counts"])
+    if lessons is None:
+        counts.pop(str(data["student_id"]), None)
+    else:
+        counts[str(data["student_id"])] = lessons
+    await state.update_data(counts=counts)
+    await back_to_students(message, state, actor, edit=edit)
 
 
 async def lessons_tapped(
     callback: CallbackQuery, callback_data: AbLessons, state: FSMContext, actor: Actor
 ) -> None:
-    await save(tapped(callback), state, actor, callback_data.lessons, edit=True)
+    if callback_data.lessons > (await state.get_data())["most"]:
+        await stale_button(callback)
+        return
     await callback.answer()
+    await set_count(tapped(callback), state, actor, callback_data.lessons, edit=True)
 
 
 async def lessons_typed(message: Message, state: FSMContext, actor: Actor) -> None:
-    lessons = typed_lessons(message.text or "")
+    data = await state.get_data()
+    lessons = typed_lessons(message.text, data["most"])
     if isinstance(lessons, str):
-        text, markup = await lessons_step(actor, await state.get_data())
+        text, markup = lessons_step(data)
         await message.answer(f"{lessons}\n{text}", reply_markup=markup)
         return
-    await save(message, state, actor, lessons, edit=False)
+    await set_count(message, state, actor, lessons, edit=False)
 
 
-async def lessons_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
-    text, markup = await lessons_step(actor, await state.get_data())
+async def lessons_not_text(message: Message, state: FSMContext) -> None:
+    text, markup = lessons_step(await state.get_data())
     await message.answer(text, reply_markup=markup)
 
 
-async def save(
-    message: Message, state: FSMContext, actor: Actor, lessons: int, *, edit: bool
-) -> None:
+async def count_removed(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    await set_count(tapped(callback), state, actor, None, edit=True)
+
+
+async def lessons_back(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    await back_to_students(tapped(callback), state, actor, edit=True)
+
+
+# Another day: the school days of the last two weeks.
+
+
+async def days_shown(callback: CallbackQuery, state: FSMContext) -> None:
+    await callback.answer()
     data = await state.get_data()
-    signals = await record_absences(actor, data["class_id"], data["chosen"], lessons)
-    await state.clear()
-    saved = ngettext("Saved: {n} student", "Saved: {n} students", len(signals)).format(
-        n=len(signals)
+    buttons = [button(day_text(date.fromordinal(o)), AbDay(ordinal=o)) for o in data["days"]]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([button(_("Back"), AbStep(action="back"))])
+    await state.set_state(AbsenceFlow.day)
+    await edit_or_keep(
+        tapped(callback),
+        _("Which day? The school days of the last two weeks."),
+        InlineKeyboardMarkup(inline_keyboard=rows),
     )
-    each = ngettext("{n} lesson each", "{n} lessons each", lessons).format(n=lessons)
+
+
+async def day_chosen(
+    callback: CallbackQuery, callback_data: AbDay, state: FSMContext, actor: Actor
+) -> None:
+    if callback_data.ordinal not in (await state.get_data())["days"]:
+        await stale_button(callback)
+        return
+    await callback.answer()
+    await state.update_data(day=callback_data.ordinal)
+    await back_to_students(tapped(callback), state, actor, edit=True)
+
+
+async def day_back(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    await callback.answer()
+    await back_to_students(tapped(callback), state, actor, edit=True)
+
+
+# Save: everything at once; who rose is told.
+
+
+async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+    data = await state.get_data()
+    if not data["counts"]:
+        await callback.answer(_("Choose at least one student."), show_alert=True)
+        return
+    day = date.fromordinal(data["day"])
+    counts = {int(student_id): lessons for student_id, lessons in data["counts"].items()}
+    report = await record_absences(actor, data["class_id"], counts, day)
+    await callback.answer()  # after the save: a failure is told in the alert
+    await state.clear()
+    roster = await list_students(actor, class_id=data["class_id"])
+    names = {student.id: full_name(student) for student in roster}
     lines = [
-        f"{saved}, {each}.",
-        _("Unexcused absences, {date}").format(date=short_date(today(), get_i18n().current_locale)),
+        ngettext("Saved: {n} student", "Saved: {n} students", len(counts)).format(n=len(counts)),
+        _("Unexcused absences, {date}").format(date=day_text(day)),
     ]
-    levels = {signal.student_id: signal.level for signal in signals}
-    for student in await list_students(actor, class_id=data["class_id"]):
-        if student.id in levels:
-            high = f" — {_(RISK_LEVELS[HIGH].label)}" if levels[student.id] == HIGH else ""
-            lines.append(f"• {full_name(student)}{high}")
-    await show(message, "\n".join(lines), None, edit=edit)
+    for student in roster:
+        if student.id in counts:
+            missed = ngettext("{n} lesson", "{n} lessons", counts[student.id])
+            lines.append(f"• {names[student.id]} — {missed.format(n=counts[student.id])}")
+    for level, heading in ((HIGH, _("Now at high risk:")), (CAUTION, _("Now at caution:"))):
+        risen = [c for c in report.levels.rises if c.after == level]
+        if risen:
+            lines.append(heading)
+            lines += [f"• {names.get(c.student_id, '')}: {share_text(c)}" for c in risen]
+    await edit_or_keep(tapped(callback), "\n".join(lines), None)
+
+
+def share_text(change: LevelChange) -> str:
+    return ngettext(
+        "{missed} of {lessons} lessons in {days} day ({percent}%)",
+        "{missed} of {lessons} lessons in {days} days ({percent}%)",
+        (change.window_to - change.window_from).days + 1,
+    ).format(
+        missed=change.unexcused,
+        lessons=change.lessons,
+        days=(change.window_to - change.window_from).days + 1,
+        percent=f"{change.share_tenths / 10:.1f}",
+    )
+
+
+def absence_high_view(student: Named, payload: dict) -> tuple[str, None]:
+    """The early warning sent when a student's absences rise to high (outbox kind absence_high)."""
+    locale = get_i18n().current_locale
+    text = _(
+        "Early warning: {name} missed {missed} of {lessons} lessons without excuse from {start} "
+        "to {end} ({percent}%), a high risk of leaving school early. A talk with the family "
+        "and a support plan may help."
+    ).format(
+        name=full_name(student),
+        missed=payload["unexcused"],
+        lessons=payload["lessons"],
+        start=short_date(date.fromordinal(payload["window_from"]), locale),
+        end=short_date(date.fromordinal(payload["window_to"]), locale),
+        percent=f"{payload['share_tenths'] / 10:.1f}",
+    )
+    return text, None
 
 
 def create_router() -> Router:
@@ -255,12 +381,18 @@ def create_router() -> Router:
     router.callback_query.register(start_from_menu, Menu.filter(F.action == "absent"), IsStaff)
     router.callback_query.register(school_chosen, AbSchool.filter(), AbsenceFlow.school)
     router.callback_query.register(class_chosen, AbClass.filter(), AbsenceFlow.school_class)
-    router.callback_query.register(student_toggled, AbToggle.filter(), AbsenceFlow.students)
+    router.callback_query.register(student_tapped, AbStudent.filter(), AbsenceFlow.students)
+    router.callback_query.register(save, AbStep.filter(F.action == "save"), AbsenceFlow.students)
     router.callback_query.register(
-        students_done, AbStep.filter(F.action == "next"), AbsenceFlow.students
+        days_shown, AbStep.filter(F.action == "day"), AbsenceFlow.students
+    )
+    router.callback_query.register(day_chosen, AbDay.filter(), AbsenceFlow.day)
+    router.callback_query.register(day_back, AbStep.filter(F.action == "back"), AbsenceFlow.day)
+    router.callback_query.register(
+        lessons_back, AbStep.filter(F.action == "back"), AbsenceFlow.lessons
     )
     router.callback_query.register(
-        back_to_students, AbStep.filter(F.action == "back"), AbsenceFlow.lessons
+        count_removed, AbStep.filter(F.action == "remove"), AbsenceFlow.lessons
     )
     router.callback_query.register(
         lessons_tapped, AbLessons.filter(F.lessons.in_(LESSON_BUTTONS)), AbsenceFlow.lessons
@@ -269,7 +401,9 @@ def create_router() -> Router:
     router.message.register(lessons_not_text, AbsenceFlow.lessons, ~F.text)
     router.message.register(
         buttons_due,
-        StateFilter(AbsenceFlow.school, AbsenceFlow.school_class, AbsenceFlow.students),
+        StateFilter(
+            AbsenceFlow.school, AbsenceFlow.school_class, AbsenceFlow.students, AbsenceFlow.day
+        ),
         ~F.text.startswith("/"),
     )
     return router

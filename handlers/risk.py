@@ -27,13 +27,8 @@ from core.services.signals import (
 from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.names import (
-    LESSON_BUTTONS,
-    MAX_LESSONS_A_DAY,
-    full_name,
-    lessons_row,
-    typed_lessons,
-)
+from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typed_lessons
+from handlers.names import full_name
 from handlers.pickers import class_buttons, school_buttons
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 

@@ -1,5 +1,7 @@
 """The command line: migrate, demo data, tokens and invites on a database of its own."""
 
+from datetime import date
+
 from typer.testing import CliRunner
 
 from bot.cli import app
@@ -38,11 +40,14 @@ def test_demo_data_then_token_and_invite(empty_database_url, monkeypatch):
 def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_url, monkeypatch):
     import asyncio
 
+    from core import clock, demo
     from core.access import load_actor
     from core.clock import Semester
     from core.iap import assemble_for_student
     from storage.db import database
 
+    for module in (clock, demo):  # the demo imported `today` by name
+        monkeypatch.setattr(module, "today", lambda: date(2026, 2, 27))  # a Friday in term
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     assert runner.invoke(app, ["demo-data"]).exit_code == 0
 
@@ -53,11 +58,11 @@ def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_ur
             return {r.factor: r.lessons_missed for r in plan.risks}.get("unexcused_absences", 0)
 
     before = asyncio.run(lessons_missed())
-    # /absent -> class 7.a [1] -> tick the first student [1] -> Next [11] -> 2 lessons [2]
-    result = runner.invoke(app, ["chat", "--as", "teacher"], input="/absent\n1\n1\n11\n2\n")
+    # /absent -> class 7.a [1] -> the first student [1] -> 2 lessons [2] -> Save [12]
+    result = runner.invoke(app, ["chat", "--as", "teacher"], input="/absent\n1\n1\n2\n12\n")
     assert result.exit_code == 0, result.output
-    assert "Tālāk" in result.output
-    assert "Saglabāts" in result.output
+    assert "Cita diena" in result.output
+    assert "Saglabāts: 1 skolēns" in result.output
     assert asyncio.run(lessons_missed()) == before + 2
 
 
@@ -162,3 +167,41 @@ def test_roster_import_dry_run_import_again_and_a_bad_file(
     )
     assert moved.exit_code == 0, moved.output
     assert "is now at school 2" in moved.output
+
+
+def test_attendance_import_from_a_file_twice_and_the_levels(
+    empty_database_url, monkeypatch, tmp_path
+):
+    from core import clock, demo
+
+    for module in (clock, demo):  # the demo imported `today` by name
+        monkeypatch.setattr(module, "today", lambda: date(2026, 2, 27))  # a Friday in term
+    monkeypatch.setenv("DATABASE_URL", empty_database_url)
+    loaded = runner.invoke(app, ["demo-data"])
+    assert loaded.exit_code == 0, loaded.output
+    export = tmp_path / "attendance.csv"
+    rows = ["student_ref;date;lessons_missed;excused"]
+    rows += [f"D-2;{day:02d}.02.2026;6;nē" for day in (23, 24, 25, 26, 27)]
+    export.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1257"))
+    command = ["attendance", "import", "--school-id", "1", str(export)]
+
+    dry = runner.invoke(app, [*command, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "Read 5 rows (cp1257, separator ';', CRLF line endings)" in dry.output
+    assert "would be saved" in dry.output
+    first = runner.invoke(app, command)
+    assert first.exit_code == 0, first.output
+    assert "Student 2: " in first.output and "-> high (30 of 120 lessons" in first.output
+    again = runner.invoke(app, command)
+    assert "0 new, 0 changed, 5 unchanged were saved." in again.output
+    assert "Student 2" not in again.output  # nothing changed
+
+    export.write_text("student_ref,date,lessons_missed\nD-2,2026-02-21,1\nX-1,2026-02-27,1\n")
+    bad = runner.invoke(app, command)
+    assert bad.exit_code == 1
+    assert "Line 2: 2026-02-21 is a weekend day" in bad.output
+    assert "Line 3: no student of this school has the reference X-1." in bad.output
+
+    levels = runner.invoke(app, ["attendance", "levels", "--school-id", "1"])
+    assert levels.exit_code == 0, levels.output
+    assert "Students by level: none: " in levels.output and "high: " in levels.output

@@ -36,8 +36,10 @@ from core.catalogues import (
 from core.clock import Semester, now, today
 from core.errors import NotFound
 from core.services import outbox
+from core.services.absence_levels import ABSENCE_HIGH
 from storage.columns import column
 from storage.models import (
+    Absence,
     ApiToken,
     AuditEvent,
     Consultation,
@@ -113,6 +115,7 @@ async def access_log(actor: Actor, student_id: int) -> list[AccessLine]:
 # erasure below cover each (a test checks no model with a student or plan key is missing).
 STUDENT_DATA = (
     Student,
+    Absence,
     RiskSignal,
     Consultation,
     SupportNeed,
@@ -163,6 +166,7 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
         raise NotFound()
     await audit.read(reader_id, "student", student.id, "export")
     signals = await RiskSignal.filter(student_id=student.id).order_by("observed_to", "id")
+    absences = await Absence.filter(student_id=student.id).order_by("day")
     sessions = await Consultation.filter(student_id=student.id).order_by("held_on", "id")
     needs = await SupportNeed.filter(student_id=student.id).order_by("created_at", "id")
     plans = await Iap.filter(student_id=student.id).order_by("school_year", "semester")
@@ -178,16 +182,22 @@ async def export_student(student_id: int, locale: str, reader_id: int | None = N
         student.id, signals, sessions, needs, plans, measures, parents, invites, outcomes
     )
     messages = await _messages_about(ids, _people(needs, plans, approvals, history, parents))
+    messages += await _warnings_about(student.id)
     events = await AuditEvent.filter(ids.audit_filter()).order_by("at", "id")
     return {
         "student": {
             **_fields(student, "id", "first_name", "last_name", "family_language"),
-            **_fields(student, "student_ref", "left_at", "created_at", "erased_at"),
+            **_fields(student, "created_at", "erased_at", "student_ref", "left_at"),
+            "absence_level": _coded(RISK_LEVELS, student.absence_level, locale),
             "class": _fields(student.school_class, "id", "grade", "name"),
             "school": _fields(student.school, "id", "name", "kind"),
             "municipality": _fields(student.school.municipality, "id", "name"),
         },
         "risk_signals": [_signal(signal, locale) for signal in signals],
+        "absences": [
+            _fields(a, "day", "unexcused", "excused", "source", "reporter_id", "school_id")
+            for a in absences
+        ],
         "consultations": [_session(session, locale) for session in sessions],
         "support_needs": [_need(need, locale) for need in needs],
         "plans": [_plan(plan, measures, approvals, history, groups, locale) for plan in plans],
@@ -356,6 +366,12 @@ async def _messages_about(ids: _RecordIds, people: set[int]) -> list[OutboxItem]
     return [item for item in items if ids.names(item.payload or {})]
 
 
+async def _warnings_about(student_id: int) -> list[OutboxItem]:
+    """Early warnings about the student's absences (sent to coordinators and teachers)."""
+    items = await OutboxItem.filter(kind=ABSENCE_HIGH).order_by("id")
+    return [item for item in items if (item.payload or {}).get("student_id") == student_id]
+
+
 async def export_student_for(actor: Actor, student_id: int, locale: str) -> Row:
     """The export, for a coordinator of the student's school or municipality only."""
     student = await coordinated_student(actor, student_id)
@@ -443,6 +459,7 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
             last_name=ERASED,
             family_language="lv",
             student_ref=None,  # the register's id names the child as well as a name does
+            absence_level=None,
             erased_at=now(),
         )
         if not erased:
@@ -455,6 +472,8 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
         parents = await column(Membership.filter(student_id=student.id), "person_id")
         people = set(parents) | await _people_of(student.id)
         await _drop_messages_about(ids, people)
+        await _drop(await _warnings_about(student.id))
+        await Absence.filter(student_id=student.id).delete()  # a day-by-day record of a child
         await RiskSignal.filter(student_id=student.id).update(note=None)
         await Consultation.filter(student_id=student.id).update(topic=None)
         await SupportNeed.filter(student_id=student.id).update(details=None)
@@ -478,7 +497,11 @@ async def _people_of(student_id: int) -> set[int]:
 
 async def _drop_messages_about(ids: _RecordIds, people: set[int]) -> None:
     """Messages about the student not yet sent are not sent; none keeps its error text."""
-    items = [item.id for item in await _messages_about(ids, people)]
+    await _drop(await _messages_about(ids, people))
+
+
+async def _drop(messages: list[OutboxItem]) -> None:
+    items = [item.id for item in messages]
     if not items:
         return
     waiting = (outbox.PENDING, outbox.SENDING)
@@ -528,6 +551,13 @@ async def students_past_retention(before: date) -> list[int]:
     ):
         seen(plan["student_id"], Semester(plan["school_year"], plan["semester"]).end)
         seen(plan["student_id"], plan["updated_at"])
+    for student_id, day in (
+        await Absence.filter(student__erased_at__isnull=True)
+        .annotate(last=Max("day"))
+        .group_by("student_id")
+        .values_list("student_id", "last")
+    ):
+        seen(student_id, day)
     for model in (RiskSignal, Consultation, SupportNeed):
         rows = (
             await model.filter(student__erased_at__isnull=True)

@@ -33,6 +33,13 @@ PROBES = [
         {"grade": 7, "name": "x"},
     ),
     ("POST", "/schools/{school_id}/roster", "/schools/{school}/roster", "csv"),
+    ("POST", "/schools/{school_id}/attendance", "/schools/{school}/attendance", "csv"),
+    (
+        "POST",
+        "/schools/{school_id}/attendance",
+        "/schools/{school}/attendance?dry_run=true",
+        "csv",
+    ),
     ("GET", "/schools/{school_id}/iaps", "/schools/{school}/iaps", None),
     ("GET", "/students", "/students?school_id={school}", None),
     ("GET", "/students", "/students?class_id={class}", None),

@@ -1,189 +1,143 @@
-"""Absences for a class at once: class, tick students, lessons, saved; in Latvian and Russian."""
+"""/absent: a class's absences of one day, a count per student, another day, saved at once."""
 
-from core.clock import today
-from core.services import signals
+from datetime import date
+
+import pytest
+
+from core import clock
 from core.services.people import set_locale
-from handlers.absences import AbClass
-from storage.models import RiskSignal
+from handlers.absences import AbClass, AbDay
+from storage.models import Absence, RiskSignal, Student
+
+FRIDAY = date(2026, 2, 27)  # the 28 days up to it hold 20 school days: 120 lessons
 
 
-async def absences_of(student_id: int) -> list[RiskSignal]:
-    return await RiskSignal.filter(student_id=student_id, factor="unexcused_absences")
+@pytest.fixture(autouse=True)
+def on_friday(monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: FRIDAY)
 
 
-async def test_a_teacher_marks_two_students_in_latvian(sim, world):
+async def stored() -> dict[tuple[int, date], int]:
+    return {(a.student_id, a.day): a.unexcused for a in await Absence.all()}
+
+
+async def test_a_teacher_gives_each_student_their_own_count(sim, world):
     teacher = sim.user(101)  # world.teacher_a
     classes = await teacher.send("/absent")
     assert classes[-1].text == "Kurā klasē atzīmēt kavējumus?"
-    assert [text for text, _ in classes[-1].buttons()] == ["7.a", "8.b"]
-
     roster = await teacher.press("7.a")
-    assert roster[-1].edited
-    assert roster[-1].text.startswith("7.a: atzīmējiet skolēnus")
+    assert roster[-1].text.startswith("7.a, 27.02.2026.\nPieskarieties skolēnam")
     names = [text for text, _ in roster[-1].buttons()]
-    assert names == ["Anna Kalnina", "Janis Ozols", "Tālāk"]  # only 7.a, not Marta of 8.b
+    assert names == ["Anna Kalnina", "Janis Ozols", "Cita diena", "Saglabāt"]  # not Marta of 8.b
 
-    await teacher.press("Anna Kalnina")
-    ticked = await teacher.press("Janis Ozols")
-    assert [t for t, _ in ticked[-1].buttons()][:2] == ["✓ Anna Kalnina", "✓ Janis Ozols"]
-    assert "Izvēlēti: 2" in ticked[-1].text
-    untick = await teacher.press("✓ Janis Ozols")  # a second tap takes the mark away
-    assert [t for t, _ in untick[-1].buttons()][:2] == ["✓ Anna Kalnina", "Janis Ozols"]
+    ask = await teacher.press("Anna Kalnina")
+    assert ask[-1].text.startswith("Anna Kalnina, 27.02.2026.\nCik mācību stundu kavēts")
+    assert [t for t, _ in ask[-1].buttons()] == ["1", "2", "3", "4", "5", "6", "Atpakaļ"]
+    listed = await teacher.press("2")
+    assert [t for t, _ in listed[-1].buttons()][:2] == ["Anna Kalnina · 2", "Janis Ozols"]
     await teacher.press("Janis Ozols")
+    listed = await teacher.send("5")  # typed
+    assert [t for t, _ in listed[-1].buttons()][:2] == ["Anna Kalnina · 2", "Janis Ozols · 5"]
+    assert "Izvēlēti: 2" in listed[-1].text
+    assert await Absence.all().count() == 0  # nothing saved before Save
 
-    lessons = await teacher.press("Tālāk")
-    assert lessons[-1].edited
-    assert "Anna Kalnina, Janis Ozols" in lessons[-1].text
-    assert "Cik mācību stundas viņi šodien kavēja?" in lessons[-1].text
-    assert [t for t, _ in lessons[-1].buttons()] == ["1", "2", "3", "4", "5", "6", "Atpakaļ"]
-
-    saved = await teacher.press("2")
-    assert saved[-1].text.startswith("Saglabāts: 2 skolēni, pa 2 mācību stundām katram.")
-    assert f"Neattaisnoti kavējumi, {today():%d.%m.%Y}." in saved[-1].text
-    assert "• Anna Kalnina\n• Janis Ozols" in saved[-1].text
+    saved = await teacher.press("Saglabāt")
+    text = saved[-1].text
+    assert text.startswith("Saglabāts: 2 skolēni\nNeattaisnoti kavējumi, 27.02.2026.")
+    assert "• Anna Kalnina — 2 mācību stundas\n• Janis Ozols — 5 mācību stundas" in text
     assert saved[-1].buttons() == []
-
-    stored = await RiskSignal.filter(factor="unexcused_absences").order_by("student_id")
-    assert [s.student_id for s in stored] == [world.student_a1.id, world.student_a2.id]
-    for signal in stored:
-        assert (signal.value, signal.level, signal.group) == (2, "caution", "learning")
-        assert signal.reporter_id == world.teacher_a.id
-        assert signal.observed_from == signal.observed_to == today()
+    assert await stored() == {(world.student_a1.id, FRIDAY): 2, (world.student_a2.id, FRIDAY): 5}
+    rows = await Absence.all()
+    assert {(a.source, a.reporter_id) for a in rows} == {("bot", world.teacher_a.id)}
 
 
-async def test_a_teacher_marks_absences_in_russian_from_the_menu(sim, world):
-    await set_locale(world.psychologist_a.id, "ru")
-    specialist = sim.user(102)
-    await specialist.send("/menu")
-    classes = await specialist.press("Отметить пропуски")
-    assert classes[-1].text == "В каком классе отметить пропуски?"
-    roster = await specialist.press("8.b")
-    assert roster[-1].text.startswith("8.b: отметьте учеников, которые сегодня пропустили уроки")
-    await specialist.press("Marta Liepa")
-    lessons = await specialist.press("Далее")
-    assert "Сколько уроков они сегодня пропустили?" in lessons[-1].text
-    assert "Назад" in [t for t, _ in lessons[-1].buttons()]
+async def test_a_backdated_day_and_who_rose_are_told(sim, world):
+    teacher = sim.user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    days = await teacher.press("Cita diena")
+    assert days[-1].text == "Kura diena? Pēdējo divu nedēļu mācību dienas."
+    labels = [t for t, _ in days[-1].buttons()]
+    # Two weeks back from Friday 27 February: eleven school days, newest first; no weekends.
+    assert labels[:3] == ["27.02.2026.", "26.02.2026.", "25.02.2026."]
+    assert labels[-2:] == ["13.02.2026.", "Atpakaļ"]
+    assert len(labels) == 12
+    await teacher.press("24.02.2026.")
+    for name, lessons in (("Anna Kalnina", "6"), ("Janis Ozols", "6")):
+        await teacher.press(name)
+        await teacher.press(lessons)
+    await teacher.press("Saglabāt")
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    await teacher.press("Anna Kalnina")
+    await teacher.press("6")
+    saved = await teacher.press("Saglabāt")
+    # Anna: 12 of 120 lessons by Friday (10%), Janis stays at caution (6 of 120, 5%).
+    assert "Tagad augsts risks:\n• Anna Kalnina: 12 no 120 mācību stundām 28 dienās (10.0%)" in (
+        saved[-1].text
+    )
+    assert "Janis" not in saved[-1].text.split("Tagad")[1]
+    levels = {s.id: s.absence_level for s in await Student.filter(school_id=world.school_a.id)}
+    assert levels[world.student_a1.id] == "high" and levels[world.student_a2.id] == "caution"
+    assert await RiskSignal.filter(student_id=world.student_a1.id).count() == 2
 
-    saved = await specialist.send("3")
-    assert saved[-1].text.startswith("Сохранено: 1 ученик, по 3 урока у каждого.")
-    assert "Пропуски без уважительной причины" in saved[-1].text
-    assert "• Marta Liepa" in saved[-1].text
-    [signal] = await absences_of(world.student_a3.id)
-    assert (signal.value, signal.reporter_id) == (3, world.psychologist_a.id)
 
-
-async def test_plural_forms_follow_the_numbers(sim, world):
+async def test_counts_can_be_changed_and_taken_back_before_saving(sim, world):
     teacher = sim.user(101)
     await teacher.send("/absent")
     await teacher.press("7.a")
     await teacher.press("Anna Kalnina")
-    await teacher.press("Tālāk")
-    one = await teacher.send("1")
-    assert one[-1].text.startswith("Saglabāts: 1 skolēns, pa 1 mācību stundai katram.")
-
-    await set_locale(world.teacher_a.id, "ru")
-    await teacher.send("/absent")
-    await teacher.press("7.a")
-    await teacher.press("Anna Kalnina")
-    await teacher.press("Janis Ozols")
-    await teacher.press("Далее")
-    many = await teacher.send("11")
-    assert many[-1].text.startswith("Сохранено: 2 ученика, по 11 уроков у каждого.")
-
-
-async def test_a_student_with_many_absences_is_marked_high_risk(sim, world):
-    await signals.record_absences(world.teacher_a, world.class_a7.id, [world.student_a1.id], 12)
-    teacher = sim.user(101)
-    await teacher.send("/absent")
-    await teacher.press("7.a")
-    await teacher.press("Anna Kalnina")
-    await teacher.press("Janis Ozols")
-    await teacher.press("Tālāk")
-    saved = await teacher.press("1")
-    assert "• Anna Kalnina — Augsts risks\n• Janis Ozols\n" in saved[-1].text + "\n"
-    levels = {s.student_id: s.level for s in await RiskSignal.filter(value=1)}
-    assert levels == {world.student_a1.id: "high", world.student_a2.id: "caution"}
-
-
-async def test_bad_input_is_asked_again_and_nothing_is_saved_until_the_end(sim, world):
-    teacher = sim.user(101)
-    await teacher.send("/absent")
-    assert "izvēlieties kādu no pogām" in (await teacher.send("7.a"))[-1].text
-    await teacher.press("7.a")
-    assert "izvēlieties kādu no pogām" in (await teacher.send("Anna"))[-1].text
-    assert "izvēlieties kādu no pogām" in (await teacher.send_photo())[-1].text
-
-    await teacher.press("Tālāk")
+    await teacher.press("3")
+    again = await teacher.press("Anna Kalnina · 3")
+    assert "Nekavēja" in [t for t, _ in again[-1].buttons()]
+    listed = await teacher.press("Nekavēja")
+    assert [t for t, _ in listed[-1].buttons()][0] == "Anna Kalnina"
+    await teacher.press("Saglabāt")
     assert teacher.alerts[-1] == "Izvēlieties vismaz vienu skolēnu."
     await teacher.press("Janis Ozols")
-    await teacher.press("Tālāk")
-
-    word = await teacher.send("divas")
-    assert word[-1].text.startswith("Lūdzu, ierakstiet mācību stundu skaitu ar cipariem")
-    assert "1" in [t for t, _ in word[-1].buttons()]
-    for number in ("0", "13", "-2"):
-        reply = await teacher.send(number)
-        assert reply[-1].text.startswith("Mācību stundu skaitam jābūt no 1 līdz 12."), number
-    photo = await teacher.send_photo()
-    assert "Cik mācību stundas viņi šodien kavēja?" in photo[-1].text
-    assert await RiskSignal.all().count() == 0
-
-    back = await teacher.press("Atpakaļ")  # back to the ticks, which are kept
-    assert "✓ Janis Ozols" in [t for t, _ in back[-1].buttons()]
-    await teacher.press("Tālāk")
-    stale_sent, stale_tick = teacher.find_button("1")
-    await teacher.send("4")
-    assert [s.value for s in await absences_of(world.student_a2.id)] == [4]
-
-    await teacher.press_data(stale_tick, stale_sent)  # a button from before the save
-    assert teacher.alerts[-1].startswith("Šī poga vairs nav aktīva")
-    assert await RiskSignal.all().count() == 1
+    await teacher.press("1")
+    await teacher.press("Janis Ozols · 1")
+    await teacher.press("4")  # a second count replaces the first
+    await teacher.press("Saglabāt")
+    assert await stored() == {(world.student_a2.id, FRIDAY): 4}
 
 
-async def test_bad_input_in_russian(sim, world):
+async def test_bad_input_is_asked_again_in_russian(sim, world):
     await set_locale(world.teacher_a.id, "ru")
     teacher = sim.user(101)
     await teacher.send("/absent")
+    assert "нажмите одну из кнопок" in (await teacher.send("7.a"))[-1].text
     await teacher.press("7.a")
-    await teacher.press("Далее")
-    assert teacher.alerts[-1] == "Выберите хотя бы одного ученика."
-    assert "нажмите одну из кнопок" in (await teacher.send("Анна"))[-1].text
     await teacher.press("Anna Kalnina")
-    await teacher.press("Далее")
     assert "цифрами" in (await teacher.send("два"))[-1].text
-    assert "от 1 до 12" in (await teacher.send("20"))[-1].text
-    assert await RiskSignal.all().count() == 0
+    reply = await teacher.send("7")  # a day has six lessons in this school
+    assert "от 1 до 6" in reply[-1].text
+    photo = await teacher.send_photo()
+    assert "Сколько уроков пропущено без уважительной причины?" in photo[-1].text
+    await teacher.send("3")
+    saved = await teacher.press("Сохранить")
+    assert saved[-1].text.startswith("Сохранено: 1 ученик")
+    assert await stored() == {(world.student_a1.id, FRIDAY): 3}
 
 
-async def test_a_forged_class_of_another_school_is_refused(sim, world):
+async def test_forged_and_stale_buttons_are_refused(sim, world):
     teacher = sim.user(101)
     await teacher.send("/absent")
     await teacher.press_data(AbClass(class_id=world.class_b7.id).pack())
     assert teacher.alerts[-1] == "Jums tam nav piekļuves."
-    await teacher.press_data("ab_t:999999")  # a toggle before any class: stale
+    await teacher.press("7.a")
+    await teacher.press_data(f"ab_t:{world.student_b1.id}")  # a student of school B
     assert teacher.alerts[-1].startswith("Šī poga vairs nav aktīva")
-
-
-async def test_a_teacher_of_school_b_sees_only_school_b(sim, world):
-    teacher_b = sim.user(103)
-    roster = await teacher_b.send("/absent")  # school B has one class: straight to its students
-    assert roster[-1].text.startswith("7.a: atzīmējiet skolēnus")
-    assert [t for t, _ in roster[-1].buttons()] == ["Peteris Berzs", "Tālāk"]
-    await teacher_b.press_data(f"ab_t:{world.student_a1.id}")  # a student of school A
-    assert teacher_b.alerts[-1].startswith("Šī poga vairs nav aktīva")
-    await teacher_b.press("Peteris Berzs")
-    await teacher_b.press("Tālāk")
-    await teacher_b.press("1")
-    assert await RiskSignal.filter(student_id=world.student_a1.id).count() == 0
-    assert await RiskSignal.filter(student_id=world.student_b1.id).count() == 1
+    await teacher.press("Cita diena")
+    await teacher.press_data(AbDay(ordinal=date(2026, 2, 1).toordinal()).pack())  # a Sunday
+    assert teacher.alerts[-1].startswith("Šī poga vairs nav aktīva")
+    assert await Absence.all().count() == 0
 
 
 async def test_a_municipality_coordinator_picks_the_school_first(sim, world):
     coordinator = sim.user(106)  # world.coordinator_m1: schools A, B and V
     schools = await coordinator.send("/absent")
     assert schools[-1].text == "Kurā skolā atzīmēt kavējumus?"
-    names = [t for t, _ in schools[-1].buttons()]
-    assert set(names) == {"Ezerkalnes vidusskola", "Liepu pamatskola", "Ezerkalnes tehnikums"}
     classes = await coordinator.press("Ezerkalnes vidusskola")
     assert [t for t, _ in classes[-1].buttons()] == ["7.a", "8.b"]
 
@@ -192,4 +146,4 @@ async def test_absences_are_for_staff_only(sim, world):
     parent = sim.user(108)
     reply = await parent.send("/absent")
     assert "nav paredzēta Jūsu lomai" in reply[-1].text
-    assert await RiskSignal.all().count() == 0
+    assert await Absence.all().count() == 0

@@ -112,3 +112,23 @@ async def test_demo_students_have_register_refs_a_roster_import_matches(db):
     content = "\n".join(["student_ref,class,first_name,last_name", *lines]).encode()
     result = await import_roster(None, school_id, chunks_of(content))
     assert result.changes == 0 and result.unchanged == len(lines)
+
+
+async def test_a_few_demo_students_are_at_risk_by_their_attendance_and_most_are_not(
+    db, monkeypatch
+):
+    from datetime import date
+
+    from core import clock, demo
+    from storage.models import Absence
+
+    friday = date(2026, 2, 27)  # eight weeks into the second semester
+    monkeypatch.setattr(clock, "today", lambda: friday)
+    monkeypatch.setattr(demo, "today", lambda: friday)
+    await load_demo_data()
+    levels = await Student.all().values_list("absence_level", flat=True)
+    at_risk = [level for level in levels if level is not None]
+    assert 1 <= len(at_risk) <= len(levels) // 5
+    assert await Absence.filter(excused__gt=0).exists()  # sick days, counted apart
+    example = await Student.get(id=1)  # the example student's bad spell is the last weeks
+    assert example.absence_level == "high"

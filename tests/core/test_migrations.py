@@ -11,6 +11,7 @@ from core.clock import Semester
 from core.services import needs
 from storage.db import database, tortoise_config, upgrade
 from storage.models import (
+    Absence,
     AuditEvent,
     Consultation,
     Iap,
@@ -164,3 +165,50 @@ async def test_measures_planned_before_months_were_kept_have_none(empty_database
             ([], Decimal("4.0"))
         ]
         assert await IapRiskGroup.all().count() == 0
+
+
+def _signal(student: int, first: str, last: str, value: int, note: str = "NULL") -> str:
+    return (
+        'INSERT INTO risk_signal (student_id, school_id, "group", factor, level, value,'
+        " observed_from, observed_to, reporter_id, note, created_at) VALUES"
+        f" ({student}, 7, 'learning', 'unexcused_absences', 'caution', {value}, '{first}',"
+        f" '{last}', 11, {note}, '2026-11-02 08:00:00+00')"
+    )
+
+
+BEFORE_ATTENDANCE = [
+    *BEFORE_SCHOOL_COLUMNS[:4],
+    "INSERT INTO student (id, school_id, school_class_id, first_name, last_name, family_language)"
+    " VALUES (6, 7, 3, 'Peteris', 'Paraugs', 'lv')",
+    "INSERT INTO person (id, display_name, locale, unreachable, created_at)"
+    " VALUES (11, 'Fictional teacher', 'lv', FALSE, '2026-09-01 08:00:00+00')",
+    "INSERT INTO iap (id, student_id, school_year, semester, status, preparer_id, consent,"
+    " created_at, updated_at) VALUES (1, 6, 2026, 1, 'draft', 11, 'missing',"
+    " '2026-09-02 08:00:00+00', '2026-09-02 08:00:00+00')",
+    _signal(5, "2026-11-02", "2026-11-02", 2),  # the bot's: two logs of one day
+    _signal(5, "2026-11-02", "2026-11-02", 1),
+    _signal(5, "2026-11-03", "2026-11-03", 4),
+    _signal(5, "2026-10-01", "2026-10-31", 9),  # a period: stays
+    _signal(5, "2026-11-04", "2026-11-04", 3, "'a note'"),  # a person's judgement: stays
+    _signal(6, "2026-11-02", "2026-11-02", 5),  # a student with a plan: kept as well
+]
+
+
+async def test_absences_logged_as_signals_become_attendance(empty_database_url):
+    config = tortoise_config(empty_database_url)
+    await migrate(config=config, target="models.0009_data_in")
+    try:
+        for statement in BEFORE_ATTENDANCE:
+            await connections.get("default").execute_script(statement)
+    finally:
+        await Tortoise.close_connections()
+    await upgrade(empty_database_url)
+    async with database(empty_database_url, apply_migrations=False):
+        rows = await Absence.all().order_by("student_id", "day")
+        assert [(a.student_id, str(a.day), a.unexcused, a.source, a.reporter_id) for a in rows] == [
+            (5, "2026-11-02", 3, "bot", 11),
+            (5, "2026-11-03", 4, "bot", 11),
+            (6, "2026-11-02", 5, "bot", 11),
+        ]
+        left = await RiskSignal.all().order_by("id").values_list("student_id", "value")
+        assert left == [(5, 9), (5, 3), (6, 5)]

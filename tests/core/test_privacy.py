@@ -1,6 +1,6 @@
 """Privacy in the core: token lifetimes, export, erasure and retention, the read audit."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from tortoise import Tortoise, connections
@@ -414,3 +414,33 @@ async def test_the_register_ref_is_exported_and_erased_with_the_names(world):
     # The school's next import does not match the erased student: the ref is someone new.
     result = await import_roster(None, world.school_a.id, chunks_of(roster), partial=True)
     assert result.added == 1
+
+
+async def test_attendance_is_exported_and_erased_with_its_warnings(world, monkeypatch):
+    from core import clock
+    from core.services.absence_levels import ABSENCE_HIGH
+    from core.services.attendance import record_absences
+    from storage.models import Absence, OutboxItem, Student
+
+    friday = date(2026, 2, 27)
+    monkeypatch.setattr(clock, "today", lambda: friday)
+    a1 = world.student_a1.id
+    await Student.filter(id=a1).update(student_ref="R-17")
+    for day in (date(2026, 2, 26), friday):  # 12 of 120 lessons: high, a warning queued
+        await record_absences(world.teacher_a, world.class_a7.id, {a1: 6}, day)
+    exported = await privacy.export_student(a1, "en")
+    assert [(a["day"], a["unexcused"], a["source"]) for a in exported["absences"]] == [
+        ("2026-02-26", 6, "bot"),
+        ("2026-02-27", 6, "bot"),
+    ]
+    assert exported["student"]["student_ref"] == "R-17"
+    assert exported["student"]["absence_level"]["code"] == "high"
+    assert {m["kind"] for m in exported["messages"]} == {ABSENCE_HIGH}
+
+    await privacy.erase_student(a1)
+    assert await Absence.filter(student_id=a1).count() == 0
+    student = await Student.get(id=a1)
+    assert (student.student_ref, student.absence_level) == (None, None)
+    warnings = await OutboxItem.filter(kind=ABSENCE_HIGH)
+    assert warnings and {item.status for item in warnings} == {"failed"}
+    assert await Absence.filter(student_id=world.student_a2.id).count() == 0  # nobody else's

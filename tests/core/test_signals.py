@@ -1,50 +1,29 @@
-"""Risk signals: level suggestions from absence thresholds, bulk absences, undo, bad input."""
+"""Risk signals: level suggestions from absence thresholds, undo, bad input."""
 
 from datetime import date, timedelta
 
 import pytest
 
+from core import clock
 from core.clock import today
-from core.errors import AccessDenied, InvalidInput, NotFound
+from core.errors import AccessDenied, InvalidInput
 from core.services import signals
-from storage.models import RiskSignal
+from storage.models import Absence, RiskSignal
 
 
-def test_absence_level_follows_the_share_of_lessons_missed():
-    monday, friday = date(2026, 11, 16), date(2026, 11, 20)  # 5 school days, 30 lessons
-    assert signals.suggest_level("unexcused_absences", 2, monday, friday) == "caution"
-    assert signals.suggest_level("unexcused_absences", 3, monday, friday) == "high"
-    assert signals.suggest_level("behaviour", None, monday, friday) == "caution"
-
-
-async def test_bulk_absences_save_every_ticked_student(world):
-    teacher = world.teacher_a
-    ids = [world.student_a1.id, world.student_a2.id]
-    saved = await signals.record_absences(teacher, world.class_a7.id, ids, 2)
-    assert sorted(s.student_id for s in saved) == sorted(ids)
-    assert {s.value for s in saved} == {2}
-    assert await RiskSignal.filter(factor="unexcused_absences").count() == 2
-
-
-async def test_repeated_absences_raise_the_level(world):
+async def test_a_manual_absence_signal_is_suggested_a_level_counting_the_attendance(
+    world, monkeypatch
+):
+    friday = date(2026, 2, 27)  # the 28 days up to it hold 20 school days: 120 lessons
+    monkeypatch.setattr(clock, "today", lambda: friday)
     a1 = world.student_a1.id
-    day = today()
-    first = await signals.record_absences(world.teacher_a, world.class_a7.id, [a1], 2, day)
-    assert first[0].level == "caution"
-    for _ in range(6):
-        latest = await signals.record_absences(world.teacher_a, world.class_a7.id, [a1], 2, day)
-    # 14 lessons over four weeks (about 120 lessons) is more than 10%
-    assert latest[0].level == "high"
-
-
-async def test_bulk_absences_refuse_strangers_and_other_classes(world):
-    with pytest.raises(InvalidInput):
-        await signals.record_absences(world.teacher_a, world.class_a7.id, [world.student_a3.id], 1)
-    with pytest.raises(NotFound):  # another school's class: as if there were none
-        await signals.record_absences(world.teacher_b, world.class_a7.id, [world.student_a1.id], 1)
-    with pytest.raises(InvalidInput):
-        await signals.record_absences(world.teacher_a, world.class_a7.id, [], 1)
-    assert await RiskSignal.all().count() == 0
+    assert await signals.suggested_level(a1, "unexcused_absences", 5, friday) == "caution"
+    assert await signals.suggested_level(a1, "unexcused_absences", 12, friday) == "high"
+    await Absence.create(
+        student_id=a1, school=world.school_a, day=date(2026, 2, 2), unexcused=6, source="import"
+    )
+    assert await signals.suggested_level(a1, "unexcused_absences", 6, friday) == "high"
+    assert await signals.suggested_level(a1, "behaviour", None, friday) == "caution"
 
 
 @pytest.mark.parametrize(
@@ -84,13 +63,3 @@ async def test_the_reporter_can_undo_within_ten_minutes(world):
     with pytest.raises(InvalidInput):
         await signals.undo_risk_signal(world.teacher_a, late.id)
     assert await RiskSignal.exists(id=late.id)
-
-
-async def test_single_absence_signals_count_the_last_four_weeks(world):
-    a1 = world.student_a1.id
-    levels = [
-        (await signals.record_risk_signal(world.teacher_a, a1, "unexcused_absences", value=v)).level
-        for v in (3, 4, 4, 4)
-    ]
-    # about 120 lessons in four weeks: 15 missed is over 10%, 11 is not
-    assert levels == ["caution", "caution", "caution", "high"]

@@ -1,0 +1,242 @@
+"""Students' absence levels, recomputed when attendance arrives; a rise is a risk signal, a rise
+to high also a message to the school's coordinators and the teachers who logged the absences.
+
+A level is the EWIMS rule (core.absence_rules) over the window ending on the day given: the
+unexcused lessons a student missed in it, of the lessons of the school days it holds (the school's
+calendar, core.school_calendar). Work is done in batches of students with a fixed number of
+queries each, whatever the number of students or days.
+
+When the level rises (none to caution, none to high, caution to high) one RiskSignal(factor
+absences) is created, so the at-risk lists, digests and plans that read signals see it; a fall only
+updates the level. A rise to high is queued once per student and day (the outbox's dedupe key)
+for each of the school's coordinators and each teacher who logged an absence of the student in the
+window (the schema has no class-teacher link: they are the class's teachers we know of).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from tortoise.functions import Sum
+
+from core.absence_rules import AbsenceRules, rose, rules_of, share_tenths
+from core.catalogues import ABSENCES, HIGH, RISK_FACTORS, SCHOOL_COORDINATOR, TEACHER
+from core.school_calendar import calendars
+from core.services import outbox
+from storage.models import Absence, AuditEvent, Membership, RiskSignal, School, Student
+
+BATCH = 5000
+ABSENCE_HIGH = "absence_high"  # the outbox kind
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    student_id: int
+    school_id: int
+    before: str | None
+    after: str | None
+    unexcused: int
+    excused: int
+    lessons: int  # of the window's school days
+    window_from: date
+    window_to: date
+
+    @property
+    def rose(self) -> bool:
+        return rose(self.before, self.after)
+
+    @property
+    def share_tenths(self) -> int:
+        return share_tenths(self.unexcused, self.lessons)
+
+
+@dataclass
+class LevelCount:
+    """How many students are at each level after a recomputation, and who changed."""
+
+    by_level: dict[str | None, int]
+    changes: list[LevelChange]
+
+    @property
+    def rises(self) -> list[LevelChange]:
+        return [change for change in self.changes if change.rose]
+
+
+async def school_rules(school_ids: list[int]) -> dict[int, AbsenceRules]:
+    return {school.id: rules_of(school) for school in await School.filter(id__in=school_ids)}
+
+
+async def recompute_levels(
+    school_ids: list[int],
+    day: date,
+    *,
+    student_ids: list[int] | None = None,
+    actor_id: int | None = None,
+) -> LevelCount:
+    """Recompute the level of these students (default: every current student of the schools)
+    over each school's window ending on `day`; store it, signal the rises."""
+    rules = await school_rules(school_ids)
+    if not rules:
+        return LevelCount({None: 0}, [])
+    first = min(rule.window_start(day) for rule in rules.values())
+    calendar = await calendars(rules, first, day)
+    lessons = {
+        school_id: calendar[school_id].school_days(rule.window_start(day), day)
+        * rule.lessons_per_day
+        for school_id, rule in rules.items()
+    }
+    count = LevelCount(defaultdict(int), [])
+    query = Student.filter(school_id__in=list(rules), erased_at__isnull=True, left_at__isnull=True)
+    if student_ids is not None:
+        query = query.filter(id__in=student_ids)
+    # Students are read in id order, a batch at a time (keyset paging: no OFFSET to rescan).
+    after = 0
+    while True:
+        batch = (
+            await query.filter(id__gt=after)
+            .order_by("id")
+            .limit(BATCH)
+            .values_list("id", "school_id", "absence_level")
+        )
+        if not batch:
+            break
+        after = batch[-1][0]
+        changes = await _batch_levels(batch, rules, lessons, day)
+        for _, _, before in batch:
+            count.by_level[before] += 1
+        for change in changes:
+            count.by_level[change.before] -= 1
+            count.by_level[change.after] += 1
+        await _store(changes, actor_id)
+        count.changes.extend(changes)
+    count.by_level = dict(count.by_level)
+    return count
+
+
+async def _batch_levels(
+    batch: list[tuple[int, int, str | None]],
+    rules: dict[int, AbsenceRules],
+    lessons: dict[int, int],
+    day: date,
+) -> list[LevelChange]:
+    """The students of the batch whose level is not what is stored (a query per window length)."""
+    by_window: dict[int, list[int]] = defaultdict(list)
+    for student_id, school_id, _ in batch:
+        by_window[rules[school_id].window_days].append(student_id)
+    missed: dict[int, tuple[int, int]] = {}
+    for window_days, ids in by_window.items():
+        start = AbsenceRules(window_days=window_days).window_start(day)
+        rows = (
+            await Absence.filter(student_id__in=ids, day__gte=start, day__lte=day)
+            .annotate(unexcused_sum=Sum("unexcused"), excused_sum=Sum("excused"))
+            .group_by("student_id")
+            .values_list("student_id", "unexcused_sum", "excused_sum")
+        )
+        missed.update({row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in rows})
+    changes = []
+    for student_id, school_id, before in batch:
+        unexcused, excused = missed.get(student_id, (0, 0))
+        rule = rules[school_id]
+        after = rule.level(unexcused, lessons[school_id])
+        if after != before:
+            changes.append(
+                LevelChange(
+                    student_id,
+                    school_id,
+                    before,
+                    after,
+                    unexcused,
+                    excused,
+                    lessons[school_id],
+                    rule.window_start(day),
+                    day,
+                )
+            )
+    return changes
+
+
+async def _store(changes: list[LevelChange], actor_id: int | None) -> None:
+    """The new levels (a query per level), a signal for each rise, a message for each to high."""
+    by_level: dict[str | None, list[int]] = defaultdict(list)
+    for change in changes:
+        by_level[change.after].append(change.student_id)
+    for level, ids in by_level.items():
+        await Student.filter(id__in=ids).update(absence_level=level)
+    rises = [change for change in changes if change.rose]
+    if not rises:
+        return
+    await RiskSignal.bulk_create(
+        [
+            RiskSignal(
+                student_id=change.student_id,
+                school_id=change.school_id,
+                group=RISK_FACTORS[ABSENCES].group,
+                factor=ABSENCES,
+                level=change.after,
+                value=change.unexcused,
+                observed_from=change.window_from,
+                observed_to=change.window_to,
+                reporter_id=actor_id,
+            )
+            for change in rises
+        ]
+    )
+    await AuditEvent.bulk_create(
+        [
+            AuditEvent(
+                person_id=actor_id,
+                action=f"absence_level.{change.after}",
+                entity="student",
+                entity_id=change.student_id,
+            )
+            for change in rises
+        ]
+    )
+    await _tell_of_high([change for change in rises if change.after == HIGH])
+
+
+async def _tell_of_high(rises: list[LevelChange]) -> None:
+    """One message per rise to each coordinator of the school and each teacher who logged the
+    student's absences in the window (three queries, then the outbox's two per payload)."""
+    if not rises:
+        return
+    school_ids = {change.school_id for change in rises}
+    coordinators: dict[int, set[int]] = defaultdict(set)
+    for person_id, school_id in await Membership.filter(
+        role=SCHOOL_COORDINATOR, school_id__in=school_ids
+    ).values_list("person_id", "school_id"):
+        coordinators[school_id].add(person_id)
+    first = min(change.window_from for change in rises)
+    last = max(change.window_to for change in rises)
+    logged = await Absence.filter(
+        student_id__in=[change.student_id for change in rises],
+        day__gte=first,
+        day__lte=last,
+        reporter_id__isnull=False,
+    ).values_list("student_id", "reporter_id", "day")
+    teachers = set(
+        await Membership.filter(role=TEACHER, school_id__in=school_ids).values_list(
+            "person_id", "school_id"
+        )
+    )
+    for change in rises:
+        recipients = set(coordinators[change.school_id])
+        recipients |= {
+            reporter
+            for student_id, reporter, logged_on in logged
+            if student_id == change.student_id
+            and change.window_from <= logged_on <= change.window_to
+            and (reporter, change.school_id) in teachers
+        }
+        key = f"{change.student_id}:{change.window_to.isoformat()}"
+        await outbox.enqueue_many(
+            [(person_id, ABSENCE_HIGH, key) for person_id in sorted(recipients)],
+            {
+                "student_id": change.student_id,
+                "unexcused": change.unexcused,
+                "lessons": change.lessons,
+                "share_tenths": change.share_tenths,
+                "window_from": change.window_from.toordinal(),
+                "window_to": change.window_to.toordinal(),
+            },
+        )

@@ -1,0 +1,43 @@
+"""The school calendar: weekdays, minus public holidays, national breaks and a school's own."""
+
+from datetime import date
+
+from core.school_calendar import calendars, national_breaks, ruled_breaks
+from storage.models import SchoolHoliday
+
+
+async def test_weekends_public_holidays_and_breaks_are_not_school_days(world):
+    school = world.school_a
+    calendar = (await calendars([school.id], date(2025, 10, 1), date(2026, 6, 30)))[school.id]
+    assert calendar.teaches(date(2025, 10, 15))  # a Wednesday in term
+    assert not calendar.teaches(date(2025, 10, 18))  # a Saturday
+    assert not calendar.teaches(date(2025, 11, 18))  # Proclamation Day
+    assert not calendar.teaches(date(2025, 11, 17))  # the day off moved to the Monday before
+    assert not calendar.teaches(date(2025, 10, 22))  # the autumn break 2025
+    assert not calendar.teaches(date(2026, 1, 2))  # the winter break
+    assert calendar.teaches(date(2026, 1, 5))  # the second semester starts
+    assert not calendar.teaches(date(2026, 3, 11))  # the spring break
+    assert not calendar.teaches(date(2026, 6, 3))  # summer
+    # October 2025: 23 weekdays, less the autumn break's five.
+    assert calendar.school_days(date(2025, 10, 1), date(2025, 10, 31)) == 18
+
+
+async def test_a_schools_own_holidays_count_for_it_alone(world):
+    await SchoolHoliday.create(
+        school=world.school_a, first_day=date(2026, 2, 9), last_day=date(2026, 2, 13)
+    )
+    found = await calendars(
+        [world.school_a.id, world.school_b.id], date(2026, 2, 1), date(2026, 2, 28)
+    )
+    assert found[world.school_a.id].school_days(date(2026, 2, 1), date(2026, 2, 28)) == 15
+    assert found[world.school_b.id].school_days(date(2026, 2, 1), date(2026, 2, 28)) == 20
+
+
+def test_years_the_cabinet_has_not_set_follow_the_rule_of_past_years():
+    # The rule reproduces the Cabinet's 2025/26 calendar.
+    assert ruled_breaks(2025) == national_breaks(2025)
+    autumn, winter, spring, summer = national_breaks(2026)
+    assert autumn == (date(2026, 10, 19), date(2026, 10, 23))
+    assert winter == (date(2026, 12, 21), date(2027, 1, 1))
+    assert spring == (date(2027, 3, 15), date(2027, 3, 19))
+    assert summer == (date(2027, 6, 1), date(2027, 8, 31))
