@@ -145,7 +145,7 @@ class LineNoteOut(BaseModel):
 class AttendanceImportOut(BaseModel):
     dry_run: bool
     encoding: str = Field(description="UTF-8, UTF-8 with BOM or cp1257, as detected")
-    separator: str
+    separator: str = Field(description="comma, semicolon or tab, as detected")
     line_ending: str = Field(description="CRLF, LF or CR, as detected")
     rows: int
     created: int = Field(description="student-days new")

@@ -377,14 +377,8 @@ async def _record_attendance(demo: _Demo, at_risk: list[Student]) -> None:
 
     Most students miss a lesson now and then and are off sick some days (excused): no signal.
     Each student at risk has a bad spell of three weeks: enough for caution, for a few for high;
-    the example student's spell is the last four weeks (high now). Students get a register
-    reference (`D-<id>`) when they have none, so the demo's files can name them.
+    the example student's spell is the last four weeks (high now).
     """
-    for students in demo.world.students.values():
-        for student in students:
-            if student.student_ref is None:
-                student.student_ref = f"D-{student.id}"
-                await Student.filter(id=student.id).update(student_ref=student.student_ref)
     schools = [school.id for school in demo.world.schools.values()]
     first, last = demo.days[0], demo.days[-1]
     calendar = (await calendars(schools, first, last))[schools[0]]

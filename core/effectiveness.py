@@ -49,7 +49,8 @@ from tortoise import connections
 
 from core.access import Actor
 from core.catalogues import (
-    ABSENCE_HIGH_SHARE,
+    ABSENCE_CAUTION_PERCENT,
+    ABSENCE_HIGH_PERCENT,
     LESSONS_PER_SCHOOL_DAY,
     PROGRAMME_ADMIN,
     SPECIALIST_TYPES,
@@ -67,8 +68,8 @@ DEFAULT_WEEKS, MAX_WEEKS = 6, 12
 MIN_STUDENTS = 20  # on each side, to draw any conclusion
 SMALL_NUMBER = 5  # under this, municipality and country figures are not shown
 SIGNAL_DAYS = 20  # signals are counted per 20 school days: about a month of school
-CAUTION_PERCENT = 5.0  # absence bands of the starting level, per 100 lessons (EWIMS)
-HIGH_PERCENT = ABSENCE_HIGH_SHARE * 100
+CAUTION_PERCENT = ABSENCE_CAUTION_PERCENT  # absence bands of the starting level, per 100 lessons
+HIGH_PERCENT = ABSENCE_HIGH_PERCENT
 CONTINUING = ("continues", "completed")
 LEFT_EARLY = "left_early"
 BAD_SCOPE = N_("Give the scope as school-<id>, municipality-<id> or country.")

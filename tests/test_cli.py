@@ -181,13 +181,13 @@ def test_attendance_import_from_a_file_twice_and_the_levels(
     assert loaded.exit_code == 0, loaded.output
     export = tmp_path / "attendance.csv"
     rows = ["student_ref;date;lessons_missed;excused"]
-    rows += [f"D-2;{day:02d}.02.2026;6;nē" for day in (23, 24, 25, 26, 27)]
+    rows += [f"EK-101001;{day:02d}.02.2026;6;nē" for day in (23, 24, 25, 26, 27)]
     export.write_bytes(("\r\n".join(rows) + "\r\n").encode("cp1257"))
     command = ["attendance", "import", "--school-id", "1", str(export)]
 
     dry = runner.invoke(app, [*command, "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "Read 5 rows (cp1257, separator ';', CRLF line endings)" in dry.output
+    assert "Read 5 rows (cp1257, semicolon separator, CRLF line endings)" in dry.output
     assert "would be saved" in dry.output
     first = runner.invoke(app, command)
     assert first.exit_code == 0, first.output
@@ -196,7 +196,7 @@ def test_attendance_import_from_a_file_twice_and_the_levels(
     assert "0 new, 0 changed, 5 unchanged were saved." in again.output
     assert "Student 2" not in again.output  # nothing changed
 
-    export.write_text("student_ref,date,lessons_missed\nD-2,2026-02-21,1\nX-1,2026-02-27,1\n")
+    export.write_text("student_ref,date,lessons_missed\nEK-101001,2026-02-21,1\nX-1,2026-02-27,1\n")
     bad = runner.invoke(app, command)
     assert bad.exit_code == 1
     assert "Line 2: 2026-02-21 is a weekend day" in bad.output

@@ -35,7 +35,7 @@ async def test_a_coordinator_imports_a_file_and_learns_who_rose(api, world, toke
     report = answer.json()
     assert (report["encoding"], report["separator"], report["line_ending"]) == (
         "cp1257",
-        ";",
+        "semicolon",
         "CRLF",
     )
     assert (report["rows"], report["created"], report["first_day"]) == (2, 2, "2026-02-23")

@@ -205,20 +205,20 @@ async def test_the_schools_own_settings_are_honoured(world, on_friday):
         (
             "\ufeffstudent_ref;date;lessons_missed\r\nR1;02.02.2026;2\r\n".encode(),
             "UTF-8 with BOM",
-            ";",
+            "semicolon",
             "CRLF",
         ),
-        (b"student_ref,date,lessons_missed\rR1,2026-02-02,2\r", "UTF-8", ",", "CR"),
+        (b"student_ref,date,lessons_missed\rR1,2026-02-02,2\r", "UTF-8", "comma", "CR"),
         (
             "student_ref;date;lessons_missed;excused\nR1;2026-02-02;2;nē\n".encode("cp1257"),
             "cp1257",
-            ";",
+            "semicolon",
             "LF",
         ),
         (
             "student_ref;date;lessons_missed;excused\nR1;2026-02-02;2;nē\n".encode(),
             "UTF-8",
-            ";",
+            "semicolon",
             "LF",
         ),
     ],
@@ -307,8 +307,11 @@ async def test_school_settings_default_when_null(world):
         (b"", "The file is empty."),
         (b"ref,day,lessons\nR1,2026-02-02,1\n", "Line 1: the header must name the columns"),
         (b"student_ref,date,lessons_missed\n", "The file has no rows after its header."),
-        (b"\xef\xbb\xbfstudent_ref,date,lessons_missed\nR1,2026-02-02,\xe2\n", "neither UTF-8"),
-        (b'student_ref,date,lessons_missed\nR1,"2026-02-02,1\n', "a quote may not be closed"),
+        (
+            b"\xef\xbb\xbfstudent_ref,date,lessons_missed\nR1,2026-02-02,\xe2\n",
+            "the file mixes encodings",
+        ),
+        (b'student_ref,date,lessons_missed\nR1,"2026-02-02,1\n', "a quote not closed"),
         (csv("R1,2026-02-02,1", "R1,02.02.2026,2"), "Line 3: this student and day are already"),
         (
             csv("R1,2026-02-02,1,maybe", header="student_ref,date,lessons_missed,excused"),
