@@ -29,6 +29,8 @@ router = APIRouter(tags=["effectiveness"], route_class=AuthenticateFirst)
 
 SCOPE_PATTERN = r"^((school|municipality)-[0-9]{1,9}|country)$"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}, XLSX: {}}}}
+PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}}}
 
 ScopeParam = Annotated[
     str,
@@ -111,7 +113,7 @@ async def _report(actor, scope: str, semester, weeks: int) -> EffectivenessRepor
 @router.get(
     "/effectiveness/{scope}",
     response_model=EffectivenessOut,
-    responses={200: {"content": {"text/csv": {}, XLSX: {}}}} | answers(403, 404),
+    responses=FILES | answers(403, 404),
 )
 async def read_effectiveness(
     actor: CurrentActor,
@@ -145,7 +147,7 @@ async def read_effectiveness(
 @router.get(
     "/effectiveness/{scope}/chart",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}}}} | answers(403, 404),
+    responses=PNG | answers(403, 404),
 )
 async def read_effectiveness_chart(
     actor: CurrentActor,

@@ -6,7 +6,7 @@ school. A scope out of sight answers 404 as a missing one; `country` for anyone 
 """
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
@@ -23,6 +23,14 @@ from core.reports import BAD_REPORT_SCOPE, build_report, parse_scope, scope_name
 router = APIRouter(tags=["reports"], route_class=AuthenticateFirst)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        }
+    }
+}
 
 ScopeParam = Annotated[
     str,
@@ -55,15 +63,7 @@ class ReportOut(BaseModel):
 @router.get(
     "/reports/{scope}",
     response_model=ReportOut,
-    responses={
-        200: {
-            "content": {
-                "text/csv": {"schema": {"type": "string"}},
-                XLSX: {"schema": {"type": "string", "format": "binary"}},
-            }
-        }
-    }
-    | answers(403, 404),
+    responses=FILES | answers(403, 404),
 )
 async def read_report(
     actor: CurrentActor,

@@ -80,7 +80,10 @@ def _first_psychologist_sessions(country: Country) -> dict[int, date]:
     firsts: dict[int, date] = {}
     for row in country.tables["consultation"].rows:
         student_id, specialist, held_on = row[1], row[3], row[5]
-        if specialist == "psychologist" and held_on < firsts.get(student_id, date.max):
+        if specialist != "psychologist":
+            continue
+        assert isinstance(student_id, int) and isinstance(held_on, date)
+        if held_on < firsts.get(student_id, date.max):
             firsts[student_id] = held_on
     return firsts
 

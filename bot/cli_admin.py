@@ -185,12 +185,16 @@ def ngo_list(
         typer.echo(f"{ngo.id}\t{ngo.municipality_id}\t{ngo.name}")
 
 
-def issue_invite(role: str, days: int, **scope: int | None) -> str:
+def issue_invite(
+    role: str, days: int, *, school_id: int | None = None, municipality_id: int | None = None
+) -> str:
     """A one-time invite's bot link (its code without BOT_USERNAME)."""
     from core.services.people import create_invite
 
     async def work() -> str:
-        issued = await create_invite(None, role, valid_days=days, **scope)
+        issued = await create_invite(
+            None, role, valid_days=days, school_id=school_id, municipality_id=municipality_id
+        )
         return invite_link(issued.code) or issued.code
 
     return run(work)

@@ -286,7 +286,7 @@ def _student_names(rng: random.Random, count: int) -> list[tuple[str, str, str]]
 
 async def _enrol(school: School, names: Iterator[tuple[str, str, str]]) -> list[Student]:
     """Create the school's classes, taking each class's students from `names`."""
-    students = []
+    students: list[Student] = []
     for grade, class_name in CLASSES[school.kind]:
         school_class = await SchoolClass.create(school=school, grade=grade, name=class_name)
         for first, last, language in islice(names, STUDENTS_PER_CLASS):

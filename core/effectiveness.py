@@ -40,9 +40,10 @@ import math
 import re
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from scipy import stats
 from tortoise import connections
@@ -318,7 +319,7 @@ class Sql:
         values: list[object] = []
         numbers: dict[int, int] = {}
 
-        def placeholder(match: re.Match) -> str:
+        def placeholder(match: re.Match[str]) -> str:
             name = int(match.group(1))
             if not self.postgres:
                 values.append(self.named[name])
@@ -409,10 +410,11 @@ def _first_day(semester: Semester, month: int) -> date:
     return date(year, month, 1)
 
 
-async def _query(build) -> list[dict]:
+async def _query(build: Callable[[Sql], str]) -> list[dict[str, Any]]:
     connection = connections.get("default")
     sql = Sql(connection.capabilities.dialect == "postgres")
-    return await connection.execute_query_dict(*sql.finish(build(sql)))
+    rows: list[dict[str, Any]] = await connection.execute_query_dict(*sql.finish(build(sql)))
+    return rows
 
 
 def students_sql(sql: Sql, area: Area, semester: Semester) -> str:
@@ -572,7 +574,7 @@ def median_day(days: Iterable[date]) -> date:
 
 
 def pseudo_starts(
-    starts: dict[str, Iterable[date]], semester: Semester, until: date
+    starts: Mapping[str, Iterable[date]], semester: Semester, until: date
 ) -> dict[str, date]:
     """Per measure, the comparison's start: the Monday of the week of its students' median start
     day (of those with school days on both sides; never the semester's first day). Comparisons
@@ -641,7 +643,9 @@ async def effectiveness_of(area: Area, semester: Semester, weeks: int) -> Effect
     return report
 
 
-def _strata(windows: dict[int, Window], students: dict[int, Student]) -> dict[Stratum, list]:
+def _strata(
+    windows: dict[int, Window], students: dict[int, Student]
+) -> dict[Stratum, list[Window]]:
     """Windows by the student's risk group and starting absence band (none without a signal)."""
     strata: dict[Stratum, list[Window]] = defaultdict(list)
     for student_id, window in windows.items():
@@ -666,8 +670,8 @@ def _effect(
     effect = MeasureEffect(measure, received=_small(len(starts), exact), start_day=pseudo)
     treated = [students[sid] for sid in starts if sid in students]
     untreated = [student for student in at_risk if student.id not in starts]
-    treated_windows = {s.id: windows(s, starts[s.id]) for s in treated}
-    treated_windows = {sid: w for sid, w in treated_windows.items() if w is not None}
+    found = {s.id: windows(s, starts[s.id]) for s in treated}
+    treated_windows = {sid: w for sid, w in found.items() if w is not None}
     comparison_windows: dict[int, Window] = {}
     if pseudo is not None:
         for student in untreated:

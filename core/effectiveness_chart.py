@@ -41,6 +41,7 @@ def chart_data(report: EffectivenessReport, locale: str) -> ChartData:
         for effect in report.measures
         if effect.with_measure is not None and effect.with_measure.absences_before is not None
     ][:MAX_BARS]
+    treated = [effect.with_measure for effect in rows if effect.with_measure is not None]
     without = [effect.without_measure or Side(0) for effect in rows]
     return ChartData(
         title=gettext(
@@ -50,8 +51,8 @@ def chart_data(report: EffectivenessReport, locale: str) -> ChartData:
             name=area_name(report, locale),
         ),
         labels=[measure_label(effect, locale) for effect in rows],
-        with_before=[_value(effect.with_measure.absences_before) for effect in rows],
-        with_after=[_value(effect.with_measure.absences_after) for effect in rows],
+        with_before=[_value(side.absences_before) for side in treated],
+        with_after=[_value(side.absences_after) for side in treated],
         without_before=[_value(side.absences_before) for side in without],
         without_after=[_value(side.absences_after) for side in without],
     )

@@ -121,8 +121,8 @@ def statement(effect: MeasureEffect, locale: str) -> str:
     if estimate is None or estimate.conclusion == TOO_FEW:
         return _(
             TOO_FEW_TEXT,
-            with_measure=count(estimate and estimate.with_measure, locale),
-            without_measure=count(estimate and estimate.without_measure, locale),
+            with_measure=count(estimate.with_measure if estimate else None, locale),
+            without_measure=count(estimate.without_measure if estimate else None, locale),
             min=MIN_STUDENTS,
         )
     return _(
@@ -187,6 +187,7 @@ def _measure_lines(effect: MeasureEffect, locale: str) -> list[str]:
     _ = partial(gettext, locale=locale)
     with_measure, without = effect.with_measure or Side(0), effect.without_measure or Side(0)
     absences = effect.absences
+    assert absences is not None  # only measures whose absences show a difference come here
     lines = [
         _(
             "{measure}: {received} students",

@@ -24,7 +24,8 @@ def _bars(axes: Axes, labels: list[str], cells: list[Cell], colour: str, locale:
     axes.barh(positions, heights, color=colour)
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
-    axes.xaxis.get_major_locator().set_params(integer=True)
+    # The axis's locator is a MaxNLocator, which takes integer=; matplotlib types it as Locator.
+    axes.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     for position, height, cell in zip(positions, heights, cells, strict=True):
         axes.annotate(
             cell_text(cell, locale),

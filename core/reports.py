@@ -17,6 +17,7 @@ report is exact.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -126,10 +127,10 @@ async def resolve(actor: Actor, scope: Scope) -> Area:
     if scope.kind == COUNTRY:
         if not admin:
             raise AccessDenied()
-        schools = await School.all().values("id", "municipality_id", "municipality__name")
+        rows = await School.all().values("id", "municipality_id", "municipality__name")
         grouped: dict[int, list[int]] = defaultdict(list)
         names: dict[int, str] = {}
-        for row in schools:
+        for row in rows:
             grouped[row["municipality_id"]].append(row["id"])
             names[row["municipality_id"]] = row["municipality__name"]
         ordered = sorted(names, key=lambda m: (names[m], m))
@@ -253,7 +254,9 @@ class Sql:
     async def rows(self, text: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         if not self.postgres:
             params = tuple(p.isoformat() if isinstance(p, date) else p for p in params)
-        return await self.connection.execute_query_dict(placeholders(text, self.postgres), params)
+        query = placeholders(text, self.postgres)
+        rows: list[dict[str, Any]] = await self.connection.execute_query_dict(query, params)
+        return rows
 
     def json_length(self, column: str) -> str:
         return f"jsonb_array_length({column})" if self.postgres else f"json_array_length({column})"
@@ -264,7 +267,7 @@ def names_factor(factor: str) -> str:
     return f"CAST(m.risk_factors AS TEXT) LIKE '%\"' || {factor} || '\"%'"
 
 
-def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str, tuple]]:
+def statements(sql: Sql, area: Area, semester: Semester) -> dict[str, tuple[str, tuple[Any, ...]]]:
     """The report's aggregate queries, each with its parameters."""
 
     scoped, schools, students = area.schools_where, area.school_params, area.students_where
@@ -397,18 +400,19 @@ async def count_figures(area: Area, semester: Semester) -> Figures:
         for index, name in enumerate(("involved", "with_signal", "with_plan")):
             line[index] += int(row[name] or 0)
     for row in results["plans"]:
-        unit, plans = unit_of[row["school_id"]], int(row["plans"])
-        figures.statuses[unit][row["status"]] = figures.statuses[unit].get(row["status"], 0) + plans
-        figures.consents[unit][row["consent"]] += plans
-        figures.risk_outcomes[unit][row["risk_outcome"]] += plans
-        figures.unaddressed[unit] += int(row["unaddressed"] or 0)
+        unit_id, plans = unit_of[row["school_id"]], int(row["plans"])
+        statuses = figures.statuses[unit_id]
+        statuses[row["status"]] = statuses.get(row["status"], 0) + plans
+        figures.consents[unit_id][row["consent"]] += plans
+        figures.risk_outcomes[unit_id][row["risk_outcome"]] += plans
+        figures.unaddressed[unit_id] += int(row["unaddressed"] or 0)
     day = today()
     for row in results["waiting"]:
         since = _as_datetime(row["since"]).astimezone(RIGA).date()
         figures.waiting_days[unit_of[row["school_id"]]].append((day - since).days)
     for row in results["outcomes"]:
-        unit, students = unit_of[row["school_id"]], int(row["students"])
-        figures.outcomes[unit][row["outcome"]] += students
+        unit_id, students = unit_of[row["school_id"]], int(row["students"])
+        figures.outcomes[unit_id][row["outcome"]] += students
         if row["reason"]:
             figures.reasons[row["reason"]] = figures.reasons.get(row["reason"], 0) + students
     figures.risks = results["risks"]
@@ -465,15 +469,16 @@ def unit_table(
     several = len(area.units) > 1
     if several:
         grid.append([sum(column) for column in zip(*grid, strict=True)])
-    if shared:
-        grid = suppressed(grid, row_totals=row_totals, column_totals=several)
+    shown: Sequence[Sequence[Cell]] = (
+        suppressed(grid, row_totals=row_totals, column_totals=several) if shared else grid
+    )
     labels = [unit.name for unit in area.units] + ([TOTAL] if several else [])
-    rows = [[label, *row] for label, row in zip(labels, grid, strict=True)]
+    rows: list[list[Cell]] = [[label, *row] for label, row in zip(labels, shown, strict=True)]
     return Table(code, title, columns, rows, total_row=several)
 
 
 def catalogue_rows(
-    catalogue: Catalogue, values: dict[str, list[Cell]], *, keep_empty: bool = False
+    catalogue: Catalogue[Any], values: dict[str, list[Cell]], *, keep_empty: bool = False
 ) -> list[list[Cell]]:
     """A row per catalogue entry (in its order) that has figures, labelled by its msgid."""
     return [
@@ -603,7 +608,8 @@ def _quality_table(area: Area, figures: Figures, unit_label: str, shared: bool) 
 
 def _primary(values: list[int], shared: bool) -> list[Cell]:
     """Student counts without totals: hidden under five when shared."""
-    return suppressed([values])[0] if shared else list(values)
+    row: list[Cell] = list(suppressed([values])[0] if shared else values)
+    return row
 
 
 def _measure_tables(figures: Figures, shared: bool) -> list[Table]:
@@ -629,7 +635,9 @@ def _measure_tables(figures: Figures, shared: bool) -> list[Table]:
             int(confirmed.get("months") or 0),
             *_primary([int(confirmed.get("students") or 0)], shared),
         ]
-    realised = {entry.code: [figures.realised.get(entry.code, 0)] for entry in MEASURE_REALISED}
+    realised: dict[str, list[Cell]] = {
+        entry.code: [figures.realised.get(entry.code, 0)] for entry in MEASURE_REALISED
+    }
     return [
         Table(
             "consultations",
@@ -700,14 +708,13 @@ def _risk_table(figures: Figures, shared: bool) -> Table:
 def _reasons_table(figures: Figures, shared: bool) -> Table:
     counts = [figures.reasons.get(code, 0) for code in EARLY_LEAVING_REASONS.codes()]
     grid = [[n] for n in counts] + [[sum(counts)]]
-    if shared:
-        grid = suppressed(grid, column_totals=True)
+    shown: Sequence[Sequence[Cell]] = suppressed(grid, column_totals=True) if shared else grid
     labels = [entry.label for entry in EARLY_LEAVING_REASONS] + [TOTAL]
     return Table(
         "early_leaving_reasons",
         N_("Reasons for leaving education early"),
         [N_("Reason"), N_("Students")],
-        [[label, *row] for label, row in zip(labels, grid, strict=True)],
+        [[label, *row] for label, row in zip(labels, shown, strict=True)],
         labels_translated=True,
         total_row=True,
     )

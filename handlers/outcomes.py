@@ -16,6 +16,7 @@ from core.services.outcomes import plan_outcome_target, record_plan_outcome
 from handlers.callbacks import OutcomeAsk
 from handlers.filters import IsStaff
 from handlers.pickers import buttons, mark_chosen
+from handlers.replies import tapped
 
 # Button labels: the catalogue's are long for a button.
 OUTCOME_BUTTONS = {
@@ -51,7 +52,7 @@ async def outcome_asked(
         (_(OUTCOME_BUTTONS[code]), OcPick(iap_id=callback_data.iap_id, outcome=code))
         for code in OUTCOMES.codes()
     ]
-    await callback.message.answer(question, reply_markup=buttons(items, 2))
+    await tapped(callback).answer(question, reply_markup=buttons(items, 2))
 
 
 async def outcome_picked(
@@ -67,7 +68,7 @@ async def outcome_picked(
         (entry.text(i18n.current_locale), OcReason(iap_id=callback_data.iap_id, reason=entry.code))
         for entry in EARLY_LEAVING_REASONS
     ]
-    await callback.message.answer(_("Why did the student leave?"), reply_markup=buttons(items))
+    await tapped(callback).answer(_("Why did the student leave?"), reply_markup=buttons(items))
 
 
 async def reason_picked(
@@ -87,7 +88,7 @@ async def _record(
     recorded = await record_plan_outcome(actor, iap_id, outcome, reason)
     what = outcome_text(recorded.outcome, recorded.reason, i18n.current_locale)
     await mark_chosen(callback, what)
-    await callback.message.answer(_("Outcome recorded: {outcome}").format(outcome=what))
+    await tapped(callback).answer(_("Outcome recorded: {outcome}").format(outcome=what))
 
 
 def create_router() -> Router:

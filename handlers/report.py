@@ -21,6 +21,7 @@ from core.report_view import render_report
 from core.reports import build_report, report_scopes, scope_name
 from handlers.filters import HasRole
 from handlers.pickers import buttons
+from handlers.replies import tapped
 
 IsReportReader = HasRole(SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR, PROGRAMME_ADMIN)
 
@@ -75,7 +76,7 @@ async def scope_chosen(
     await callback.answer(_("Preparing the report..."))
     scope = Scope(callback_data.kind, callback_data.scope_id)
     semester = Semester(callback_data.year, callback_data.number)
-    await send_report(callback.message, actor, i18n.current_locale, scope, semester)
+    await send_report(tapped(callback), actor, i18n.current_locale, scope, semester)
 
 
 async def send_report(

@@ -29,8 +29,8 @@ def count_queries(connection_name: str = "default") -> Iterator[QueryCount]:
 
         return run
 
-    def counting_transactions(original):
-        def start():
+    def counting_transactions(original: Callable[[], Any]) -> Callable[[], Any]:
+        def start() -> Any:
             context = original()
             # The transaction's own client (`connection` in SQLite's context): count it too.
             client = getattr(context, "client", None) or context.connection

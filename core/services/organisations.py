@@ -7,6 +7,7 @@ and youth NGOs, one by one or schools in bulk from a CSV file.
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -27,6 +28,7 @@ from core.csv_import import Format, LineProblem, chunks_of, read_records
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
 from core.text import clean_line, clean_name
+from storage.columns import column
 from storage.models import Municipality, Ngo, School, SchoolHoliday
 
 MUNICIPALITY_NAME_LIMIT = 120
@@ -85,7 +87,7 @@ async def _unique_municipality_name(name: str, municipality_id: int | None) -> N
     others = Municipality.all()
     if municipality_id is not None:
         others = others.exclude(id=municipality_id)
-    if _key(name) in {_key(other) for other in await others.values_list("name", flat=True)}:
+    if _key(name) in {_key(other) for other in await column(others, "name")}:
         raise Conflict(N_("A municipality of this name already exists."))
 
 
@@ -137,7 +139,7 @@ async def _unique_school_name(name: str, municipality_id: int, school_id: int | 
     others = School.filter(municipality_id=municipality_id)
     if school_id is not None:
         others = others.exclude(id=school_id)
-    if _key(name) in {_key(other) for other in await others.values_list("name", flat=True)}:
+    if _key(name) in {_key(other) for other in await column(others, "name")}:
         raise Conflict(N_("This municipality already has a school of this name."))
 
 
@@ -389,7 +391,11 @@ async def import_schools(actor: Actor | None, content: bytes | str) -> SchoolImp
                     _actor_id(actor), "municipality.create", "municipality", municipality.id
                 )
             school = schools.get((municipality.id, _key(row.name)))
-            wanted = {"name": row.name, "kind": row.kind, "state_vocational": row.state_vocational}
+            wanted: dict[str, Any] = {
+                "name": row.name,
+                "kind": row.kind,
+                "state_vocational": row.state_vocational,
+            }
             if school is None:
                 school = await School.create(municipality_id=municipality.id, **wanted)
                 await audit.record(_actor_id(actor), "school.create", "school", school.id)

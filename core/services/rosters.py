@@ -7,7 +7,7 @@ taken whole or not at all, and an import that changes nothing writes nothing.
 """
 
 import re
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import ClassVar
@@ -331,7 +331,7 @@ def _row(line: int, cells: list[str], columns: dict[str, tuple[int, str]]) -> Ro
             raise CellProblem(line, name, InvalidInput(N_("this cell is missing.")))
     cells = cells + [""] * (max(index for index, _ in columns.values()) + 1 - len(cells))
 
-    def cell(column: str, clean) -> str:
+    def cell(column: str, clean: Callable[[str], str]) -> str:
         index, name = columns[column]
         try:
             return clean(cells[index])
