@@ -37,6 +37,7 @@ from api.app import create_app
 from bench.http_path import FakeApiProcess, HttpRecordingSession, Webhook
 from bench.iap import drop_database, recreate_database
 from bot.factory import create_bot, create_dispatcher
+from bot.runner import settle_memory
 from bot.session import RecordingSession, Sent
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN, FakeUser, Simulator
@@ -591,6 +592,7 @@ async def main(options: Options) -> int:
                 create_app(manage_database=False), sim.dispatcher, sim.bot, options.teachers
             )
             webhooks.append(sim.webhook)
+        settle_memory()  # as `pumpurs serve` does once started
         tally = Tally()  # every signal written, warm-up and the lone teacher's too
         warm_up = telegram_ids[: max(1, round(WARM_UP_UPDATES / UPDATES_PER_ROUND))]
         await run_teachers(sim, warm_up, 1, options.seed + 1, tally)

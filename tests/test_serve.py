@@ -128,3 +128,18 @@ async def test_polling_outlives_a_burst_of_bad_gateways_and_handles_each_update_
         await asyncio.sleep(0.3)  # a few more polls: nothing is handled again
     assert next(bad_gateways, None) is None  # both errors were answered
     assert [chat for chat, _ in telegram.sent] == [7001, 7002]
+
+
+def test_after_start_up_memory_is_settled_out_of_the_collectors_way():
+    import gc
+
+    from bot.runner import GC_THRESHOLDS, settle_memory
+
+    thresholds = gc.get_threshold()
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() > 10_000  # modules, routers, catalogues: frozen
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
