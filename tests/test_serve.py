@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.logging import AccessFormatter
 
-from bot import runner
+from bot import running as bot_running
 from bot.runner import server_config, serving
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN
@@ -83,7 +83,7 @@ async def test_the_api_serves_while_telegram_is_unreachable_and_the_bot_starts_o
 ):
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(runner, "RETRY_FIRST_SECONDS", 0.1)
+    monkeypatch.setattr(bot_running, "RETRY_FIRST_SECONDS", 0.1)
     telegram = FakeTelegram()  # not started yet: its port refuses connections
     async with served_with_bot(telegram) as client:
         states = []
