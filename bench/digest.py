@@ -42,7 +42,7 @@ from bench.iap import (
 )
 from core.access import Actor
 from core.catalogues import ACTIVITY_FORMATS, MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
-from core.chart import render_chart
+from core.chart_drawing import render_chart
 from core.clock import Semester, today
 from core.digest import MUNICIPALITY, SCHOOL, Scope, Week, build_digest, digest_history
 from core.digest_view import render_digest

@@ -23,6 +23,7 @@ import asyncpg
 from tortoise import Tortoise
 from tortoise.models import Model
 
+from bench.iap_floor import school_rows
 from core.catalogues import ABSENCES, RISK_FACTORS, SUPPORT_TYPES, TRANSPORT_TICKETS
 from core.clock import Semester, today
 from core.iap import AssembledIap, assemble, school_students_in_play
@@ -592,8 +593,8 @@ class Country:
         addressed = self.rng.sample(
             student.factors, self.rng.randint(1, min(2, len(student.factors)))
         )
-        quantity = self.rng.randint(1, 4) if material else self.rng.randint(2, 20)
-        months = self.semester.months()[:quantity] if material else []  # material: its months
+        planned = self.rng.randint(1, 4) if material else self.rng.randint(2, 20)
+        months = sorted(self.semester.months()[:planned]) if material else []
         row = (
             self._next_id("iap_measure"),
             iap_id,
@@ -603,7 +604,7 @@ class Country:
             else self.rng.choices(list(SPECIALIST_WEIGHTS), list(SPECIALIST_WEIGHTS.values()))[0],
             self.rng.choice(SUPPORT_TYPES.codes()) if material else None,
             json.dumps(addressed),
-            Decimal(quantity),
+            Decimal(planned),
             json.dumps(months),
             created,
         )
@@ -767,6 +768,7 @@ class Run:
     iaps: int  # assembled structures: students with a plan or a signal
     plans: int  # of which have an IAP row
     queries: int
+    round_trips: int = 0  # queries and the rest: prepares, BEGIN/COMMIT, the pool's resets
 
 
 async def measure(
@@ -782,7 +784,40 @@ async def measure(
             assembled = await work()
             times.append(time.perf_counter() - started)
     plans = sum(1 for entry in assembled if entry.iap_id is not None)
-    return Run(statistics.median(times), len(assembled), plans, counted.queries)
+    return Run(
+        statistics.median(times), len(assembled), plans, counted.queries, counted.round_trips
+    )
+
+
+async def measure_floor(url: str, school_ids: list[int], semester: Semester) -> Run:
+    """The plain-SQL floor of the whole country, school by school, on one asyncpg connection."""
+    connection = await asyncpg.connect(url)
+    try:
+        with count_queries() as counted:
+            started = time.perf_counter()
+            students = 0
+            for school_id in school_ids:
+                students += await school_rows(connection, school_id, semester)
+            seconds = time.perf_counter() - started
+    finally:
+        await connection.close()
+    return Run(seconds, students, 0, counted.queries, counted.round_trips)
+
+
+async def country_against_floor(
+    url: str, ids: list[int], semester: Semester, rounds: int = 2
+) -> tuple[Run, Run]:
+    """The country through core.iap and through plain SQL, interleaved (A B A B): the medians."""
+    await measure_floor(url, ids[:20], semester)  # warm up both
+    await whole_country(ids[:20], semester)
+    ours, floors = [], []
+    for _ in range(rounds):
+        ours.append(await measure(lambda: whole_country(ids, semester), warm_up=False))
+        floors.append(await measure_floor(url, ids, semester))
+    median = len(ours) // 2
+    by_time = sorted(ours, key=lambda run: run.seconds)[median]
+    floor = sorted(floors, key=lambda run: run.seconds)[median]
+    return by_time, floor
 
 
 async def whole_school(school_id: int, semester: Semester) -> list[AssembledIap]:
@@ -834,6 +869,7 @@ class Results:
     per_student: Run
     schools: int
     country: Run
+    floor: Run
 
 
 async def run_measurements(url: str, semester: Semester) -> Results:
@@ -843,8 +879,10 @@ async def run_measurements(url: str, semester: Semester) -> Results:
     school_assemble = await measure(lambda: assemble(in_play, semester), repeat=5)
     per_student = await measure(lambda: one_call_per_student(in_play, semester), repeat=3)
     ids = await school_ids(url)
-    country = await measure(lambda: whole_country(ids, semester), warm_up=False)
-    return Results(school_id, students, school, school_assemble, per_student, len(ids), country)
+    country, floor = await country_against_floor(url, ids, semester)
+    return Results(
+        school_id, students, school, school_assemble, per_student, len(ids), country, floor
+    )
 
 
 # --- reporting -----------------------------------------------------------------------------
@@ -893,12 +931,18 @@ def _school_lines(results: Results) -> list[str]:
 
 
 def _country_lines(results: Results) -> list[str]:
-    country = results.country
+    country, floor = results.country, results.floor
+    ratio = country.seconds / floor.seconds
     return [
-        f"whole country, school by school ({results.schools} schools, one pass)",
+        f"whole country, school by school ({results.schools} schools; two passes each, "
+        "interleaved, the faster shown)",
         _run_line("students in play + assemble", country),
         f"  {country.iaps / country.seconds:,.0f} IAPs per second, "
-        f"{country.queries / country.iaps:.2f} queries per IAP",
+        f"{country.queries / country.iaps:.2f} queries per IAP, "
+        f"{country.round_trips / country.iaps:.2f} round trips per IAP",
+        f"  plain-SQL floor (asyncpg, same rows) {floor.seconds:9.3f} s "
+        f"{floor.iaps:>8,} students{floor.queries:>8,} queries{floor.round_trips:>8,} round trips",
+        f"  ratio to the floor: {ratio:.2f}x (target <= 2): {'met' if ratio <= 2 else 'MISSED'}",
     ]
 
 

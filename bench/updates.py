@@ -5,6 +5,11 @@ run bulk-absence flows (/absent) and risk-signal flows (/risk) through the real 
 recording Bot API session; every update fed is timed. A bare aiogram Dispatcher with an echo
 handler is then fed the same number of updates, the same way, for a ratio measured in the same run.
 
+With `--paced 50,100,200` each teacher then also follows a schedule at those offered rates, and
+the latency of each update is measured from the time it was due, not from when it could be sent.
+With `--webhook` updates arrive as JSON through the real webhook endpoint (uvicorn on a local
+port) and Bot API calls go over HTTP to a fake Bot API in a child process (bench.http_path).
+
 Run from the repository root: `.venv/bin/python -m bench.updates` (or `--quick`; `--redis` for
 Redis FSM storage). See bench/README.md for what it prints.
 """
@@ -24,11 +29,15 @@ from itertools import count
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, Update, User
+from fastapi import FastAPI
 from redis.asyncio import Redis
 from tortoise import Tortoise, connections
 
+from api.app import create_app
+from bench.http_path import FakeApiProcess, HttpRecordingSession, Webhook
 from bench.iap import drop_database, recreate_database
 from bot.factory import create_bot, create_dispatcher
+from bot.runner import settle_memory
 from bot.session import RecordingSession, Sent
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN, FakeUser, Simulator
@@ -74,6 +83,9 @@ class Options:
     redis_url: str | None
     keep: bool
     seed: int
+    paced: tuple[int, ...] = ()  # offered rates, updates a second over all teachers
+    paced_seconds: float = 10.0  # about how long each paced run lasts
+    webhook: bool = False  # JSON through the webhook endpoint, Bot API over HTTP
 
 
 def parse_args(argv: Sequence[str] | None = None) -> Options:
@@ -101,6 +113,16 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--redis-url", default=DEFAULT_REDIS_URL)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--paced",
+        nargs="?",
+        const="50,100,200",
+        help="then runs at these offered rates (updates/s), latency from due time to done",
+    )
+    parser.add_argument("--paced-seconds", type=float, default=10.0, help="per paced run, about")
+    parser.add_argument(
+        "--webhook", action="store_true", help="updates as JSON via the webhook, Bot API via HTTP"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.schools, args.teachers, args.rounds = 5, 10, 2
@@ -118,6 +140,9 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         redis_url=args.redis_url if args.redis else None,
         keep=args.keep,
         seed=args.seed,
+        paced=tuple(int(rate) for rate in args.paced.split(",")) if args.paced else (),
+        paced_seconds=args.paced_seconds,
+        webhook=args.webhook,
     )
 
 
@@ -196,12 +221,20 @@ class BenchUser(FakeUser):
 
 @dataclass
 class BenchSimulator(Simulator):
-    """The Simulator, timing each `feed_update` and counting messages and button taps."""
+    """The Simulator, timing each update and counting messages and button taps.
+
+    Updates go to `feed_update`, or as JSON to the `webhook`. Paced (`pace_users`), each user's
+    updates are due one `pace` apart: an update waits for its due time, and its latency runs from
+    then (a user who fell behind sends at once, and the lateness counts).
+    """
 
     session: BenchSession
     first_update_id: int = 1
     latencies: list[float] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # "message" or "callback", per update
+    webhook: Webhook | None = None
+    pace: float | None = None
+    due: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.update_ids = count(self.first_update_id)
@@ -215,11 +248,34 @@ class BenchSimulator(Simulator):
         user = User(id=telegram_id, is_bot=False, first_name=first_name, language_code=language)
         return BenchUser(self, user)
 
+    def pace_users(self, telegram_ids: Sequence[int], rate: float, rng: random.Random) -> None:
+        """Each user's first update due within one pace from now, then one every pace."""
+        self.pace = len(telegram_ids) / rate
+        start = time.perf_counter() + 0.05
+        self.due = {user: start + rng.uniform(0, self.pace) for user in telegram_ids}
+
+    def unpace(self) -> None:
+        self.pace = None
+        self.due.clear()
+
     async def feed(self, update: Update) -> None:
-        start = time.perf_counter()
-        await self.dispatcher.feed_update(self.bot, update)
+        event = update.message or update.callback_query
+        assert event is not None and event.from_user is not None
+        due = self.due.get(event.from_user.id) if self.pace is not None else None
+        if due is not None:
+            if (delay := due - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            start = due
+        else:
+            start = time.perf_counter()
+        if self.webhook is not None:
+            await self.webhook.post(update)
+        else:
+            await self.dispatcher.feed_update(self.bot, update)
         self.latencies.append(time.perf_counter() - start)
         self.kinds.append("message" if update.message is not None else "callback")
+        if due is not None and self.pace is not None:
+            self.due[event.from_user.id] = due + self.pace
 
     def reset(self) -> None:
         self.latencies.clear()
@@ -435,6 +491,37 @@ def report(title: str, sim: BenchSimulator, timing: Timing) -> float:
     return rate
 
 
+async def run_paced(
+    sim: BenchSimulator, telegram_ids: list[int], options: Options, tally: Tally
+) -> None:
+    """The teachers on a schedule at each offered rate: latency from each update's due time."""
+    print(
+        f"Pumpurs dispatcher, paced: {len(telegram_ids)} teachers on a schedule, "
+        f"latency from each update's due time to done (target: p99 < 50 ms, p50 < 10 ms)"
+    )
+    for rate in options.paced:
+        rounds = max(
+            1, round(rate * options.paced_seconds / (len(telegram_ids) * UPDATES_PER_ROUND))
+        )
+        seed = options.seed + 7 * rate
+        sim.reset()
+        sim.pace_users(telegram_ids, rate, random.Random(seed))
+        measured = Tally()
+        timing = await timed(run_teachers(sim, telegram_ids, rounds, seed, measured))
+        sim.unpace()
+        tally.signals += measured.signals
+        ms = [latency * 1000 for latency in sim.latencies]
+        p50, p99 = percentile(ms, 0.5), percentile(ms, 0.99)
+        verdict = "met" if p99 < 50 and p50 < 10 else "MISSED"
+        print(
+            f"  {rate:>4}/s offered  {len(ms):,} updates in {timing.seconds:.1f} s "
+            f"({len(ms) / timing.seconds:,.0f}/s)   due->done p50 {p50:6.2f} ms   "
+            f"p99 {p99:7.2f} ms   max {max(ms):7.1f} ms   CPU {timing.cpu / len(ms) * 1000:.2f} ms"
+            f"/update   target {verdict}"
+        )
+    print()
+
+
 # --- the run -------------------------------------------------------------------------------
 
 
@@ -463,9 +550,16 @@ async def main(options: Options) -> int:
         f"{options.rounds} rounds each (a bulk-absence flow and a risk-signal flow)"
     )
     print(f"FSM storage: {storage}")
+    print(
+        "updates: JSON to the webhook endpoint (uvicorn), Bot API over HTTP to a fake one"
+        if options.webhook
+        else "updates: fed to the dispatcher in-process, Bot API answered by a recording session"
+    )
     started = time.perf_counter()
     await recreate_database(options.database_url)
     redis: Redis | None = None
+    api: FakeApiProcess | None = None
+    webhooks: list[Webhook] = []
     try:
         await Tortoise.init(
             config=tortoise_config(options.database_url), _enable_global_fallback=True
@@ -484,7 +578,9 @@ async def main(options: Options) -> int:
             redis = Redis.from_url(options.redis_url)
             await redis.ping()
         settings = BotSettings(bot_token=TEST_TOKEN, flood_limit=FLOOD_LIMIT)
-        session = BenchSession()
+        if options.webhook:
+            api = await FakeApiProcess.start()
+        session = HttpRecordingSession(api.url) if api else BenchSession()
         first_update = int(time.time() * 1000) % 10**12  # no mark of an earlier run matches
         sim = BenchSimulator(
             create_dispatcher(settings, redis=redis),
@@ -492,6 +588,12 @@ async def main(options: Options) -> int:
             session,
             first_update_id=first_update,
         )
+        if api:
+            sim.webhook = await Webhook.start(
+                create_app(manage_database=False), sim.dispatcher, sim.bot, options.teachers
+            )
+            webhooks.append(sim.webhook)
+        settle_memory()  # as `pumpurs serve` does once started
         tally = Tally()  # every signal written, warm-up and the lone teacher's too
         warm_up = telegram_ids[: max(1, round(WARM_UP_UPDATES / UPDATES_PER_ROUND))]
         await run_teachers(sim, warm_up, 1, options.seed + 1, tally)
@@ -520,11 +622,18 @@ async def main(options: Options) -> int:
         print(latency_line("  latency/update", solo))
         print(f"  memory (RSS)      {memory()}")
         print()
+        if options.paced:
+            await run_paced(sim, telegram_ids, options, tally)
 
-        bare_session = BenchSession()
+        bare_session = HttpRecordingSession(api.url) if api else BenchSession()
         bare = BenchSimulator(
             bare_dispatcher(), Bot(TEST_TOKEN, session=bare_session), bare_session
         )
+        if api:
+            bare.webhook = await Webhook.start(
+                FastAPI(), bare.dispatcher, bare.bot, options.teachers
+            )
+            webhooks.append(bare.webhook)
         await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
         bare.reset()
         bare_session.api_calls = 0
@@ -566,6 +675,11 @@ async def main(options: Options) -> int:
             print(f"redis: {await clean_redis(redis, telegram_ids, update_ids):,} keys cleaned up")
         return 0 if rows == tally.signals else 1
     finally:
+        for webhook in webhooks:
+            await webhook.stop()
+            await webhook.bot.session.close()
+        if api is not None:
+            await api.stop()
         if redis is not None:
             await redis.aclose()
         await Tortoise.close_connections()

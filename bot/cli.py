@@ -3,13 +3,15 @@
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
 
 from bot import cli_attendance, cli_roster
+from bot.actors import ActorCache
 from bot.cli_admin import admin_app
 from core.access import load_actor
 from core.catalogues import ROLES
@@ -17,6 +19,8 @@ from core.errors import DomainError
 from core.i18n import supported
 from core.links import invite_link
 from storage.db import database, upgrade
+from storage.redis import connect_redis
+from storage.settings import storage_settings
 
 T = TypeVar("T")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -35,11 +39,27 @@ app.add_typer(admin_app, name="admin")
 app.add_typer(cli_attendance.app, name="attendance")
 
 
+@asynccontextmanager
+async def telling_running_bots() -> AsyncIterator[None]:
+    """With Redis, the bots' cached actors are forgotten when a command changes a person."""
+    redis_url = storage_settings().redis_url
+    if redis_url is None:  # bots without Redis keep actors for seconds only
+        yield
+        return
+    redis = connect_redis(redis_url)
+    cache = ActorCache(redis)  # listens while the command runs
+    try:
+        yield
+    finally:
+        del cache
+        await redis.aclose()
+
+
 def run_with_database(work: Callable[[], Awaitable[T]]) -> T:
     """Open (and migrate) the database, run `work`, close; a domain error exits with its text."""
 
     async def main() -> T:
-        async with database():
+        async with database(), telling_running_bots():
             return await work()
 
     try:

@@ -13,7 +13,9 @@ from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 
 import handlers
+from bot.actors import ActorCache
 from bot.i18n import PersonI18nMiddleware, create_i18n
+from bot.inline_filters import inline_sync_filters
 from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
 from bot.retry import retry_replies
 from bot.settings import BotSettings
@@ -52,13 +54,14 @@ def create_dispatcher(
     )
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
     dispatcher.update.outer_middleware(DedupeMiddleware(redis))
-    dispatcher.update.outer_middleware(ActorMiddleware())
+    dispatcher.update.outer_middleware(ActorMiddleware(ActorCache(redis)))
     PersonI18nMiddleware(i18n or create_i18n()).setup(dispatcher)
     PrivateChatsOnly(redis).setup(dispatcher)
     flood = FloodMiddleware(settings.flood_limit, settings.flood_window_seconds, redis)
     dispatcher.message.outer_middleware(flood)
     dispatcher.callback_query.outer_middleware(flood)
     dispatcher.include_router(handlers.root_router())
+    inline_sync_filters(dispatcher)
     return dispatcher
 
 

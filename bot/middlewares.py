@@ -25,7 +25,8 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core.services.people import mark_reachable, person_for_telegram
+from bot.actors import ActorCache
+from core.services.people import mark_reachable
 from handlers.replies import stale_button
 
 log = logging.getLogger(__name__)
@@ -38,9 +39,12 @@ class ActorMiddleware(BaseMiddleware):
     A person once marked unreachable (they had blocked the bot) who writes again is reachable.
     """
 
+    def __init__(self, actors: ActorCache | None = None) -> None:
+        self.actors = actors or ActorCache()
+
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        actor = await person_for_telegram(user.id) if user else None
+        actor = await self.actors.actor(user.id) if user else None
         if actor is not None and actor.person.unreachable:
             await mark_reachable(actor.id)
         data["actor"] = actor

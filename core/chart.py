@@ -1,121 +1,28 @@
 """The digest's chart: the last weeks' signals, sessions and hours as a PNG, without a GUI.
 
-It draws on a `Figure` of its own (matplotlib's object API on the Agg canvas, never pyplot's
-global state). Drawing takes a tenth of a second of CPU, so the service draws in worker processes
-(`chart_png`): the event loop goes on, and weekly digests are drawn on every core at once.
+Drawing takes a tenth of a second of CPU, so the service draws in worker processes
+(`chart_png`): the event loop goes on, and weekly digests are drawn on every core at once. The
+drawing itself (`core.chart_drawing`, with matplotlib) is imported in the workers only: a
+process that never draws never loads matplotlib (about 65 MiB).
 """
 
 import asyncio
-import io
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
 from functools import cache
 
-import matplotlib
+from core.digest import History
 
-matplotlib.use("Agg")  # before anything may import pyplot: no GUI, ever
-
-from matplotlib.artist import Artist  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.container import BarContainer  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-
-from core.digest import History  # noqa: E402
-from core.formatting import short_date  # noqa: E402
-from core.i18n import gettext, ngettext  # noqa: E402
-
-SIGNALS_COLOUR, SESSIONS_COLOUR, HOURS_COLOUR = "#c0392b", "#2471a3", "#a9cce3"
 CHART_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))  # a core left for the event loop
-MARGINS = {"left": 0.09, "right": 0.9, "bottom": 0.25, "top": 0.92}
-
-
-@dataclass
-class ChartTemplate:
-    """A drawn figure for one locale and number of weeks; each chart only changes its data.
-
-    Building the figure costs as much as drawing it, so a process keeps one per locale and
-    redraws it (one chart at a time: each worker process draws one chart at a time).
-    """
-
-    figure: Figure
-    counts: Axes  # left axis: signals and consultations
-    hours: Axes  # right axis: consultation hours
-    bars: BarContainer
-    signals: Line2D
-    sessions: Line2D
-
-    def draw(self, history: History, locale: str) -> bytes:
-        for bar, value in zip(self.bars, history.hours, strict=True):
-            bar.set_height(float(value))
-        self.signals.set_ydata(history.signals)
-        self.sessions.set_ydata(history.sessions)
-        weeks = range(len(history.weeks))
-        self.counts.set_xticks(weeks, [short_date(monday, locale) for monday in history.weeks])
-        for axes in (self.counts, self.hours):
-            axes.relim()
-            axes.autoscale_view()
-            axes.set_ylim(bottom=0, auto=True)  # auto: the next chart scales to its own data
-        output = io.BytesIO()
-        self.figure.savefig(output, format="png", pil_kwargs={"compress_level": 1})
-        return output.getvalue()
-
-
-@cache
-def chart_template(locale: str, weeks: int) -> ChartTemplate:
-    """The figure with its axes, labels, title and legend in the locale; no data yet."""
-    figure = Figure(figsize=(8, 4.5), dpi=100)
-    figure.subplots_adjust(**MARGINS)  # fixed: a layout engine would triple the drawing time
-    FigureCanvasAgg(figure)
-    counts = figure.add_subplot()
-    hours = counts.twinx()
-    zeros = [0] * weeks
-    bars = hours.bar(
-        range(weeks),
-        zeros,
-        color=HOURS_COLOUR,
-        width=0.6,
-        label=gettext("Consultation hours", locale),
-    )
-    counts.set_zorder(hours.get_zorder() + 1)  # the lines over the bars
-    counts.patch.set_visible(False)
-    (signals,) = counts.plot(
-        range(weeks),
-        zeros,
-        color=SIGNALS_COLOUR,
-        marker="o",
-        label=gettext("New risk signals", locale),
-    )
-    (sessions,) = counts.plot(
-        range(weeks),
-        zeros,
-        color=SESSIONS_COLOUR,
-        marker="s",
-        label=gettext("Consultations held", locale),
-    )
-    counts.tick_params(axis="x", labelrotation=45)
-    counts.set_xlabel(gettext("Week starting", locale))
-    counts.set_ylabel(gettext("Number", locale))
-    hours.set_ylabel(gettext("Hours", locale))
-    # The axis's locator is a MaxNLocator, which takes integer=; matplotlib types it as Locator.
-    counts.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
-    counts.set_title(ngettext("The last {n} week", "The last {n} weeks", weeks, locale))
-    handles: list[Artist | tuple[Artist, ...]] = [signals, sessions, bars]
-    counts.legend(
-        handles,
-        [str(signals.get_label()), str(sessions.get_label()), str(bars.get_label())],
-        loc="upper left",
-    )
-    return ChartTemplate(figure, counts, hours, bars, signals, sessions)
 
 
 def render_chart(history: History, locale: str) -> bytes:
     """A PNG: hours as bars (right axis), signals and consultations as lines (left axis)."""
-    return chart_template(locale, len(history.weeks)).draw(history, locale)
+    from core.chart_drawing import render_chart as draw  # matplotlib: where it is drawn only
+
+    return draw(history, locale)
 
 
 @cache

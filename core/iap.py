@@ -247,50 +247,86 @@ async def school_students_in_play(school_id: int, semester: Semester) -> list[in
     )
 
 
+def _stable(ids: list[int]) -> list[int]:
+    """The ids padded (with the last one repeated) to a power of two, at least 8: an `IN` list
+    then has one of a dozen lengths, so each query has a dozen shapes, not one per school size,
+    and the server's prepared statements (asyncpg caches them per connection) are reused."""
+    size = max(8, 1 << (len(ids) - 1).bit_length())
+    return ids + ids[-1:] * (size - len(ids))
+
+
 async def assemble(student_ids: list[int], semester: Semester) -> list[AssembledIap]:
-    """Assemble the IAPs of these students (access already checked) in ten queries."""
+    """Assemble the IAPs of these students (access already checked) in a fixed number of queries.
+
+    Rows are read as values, not models: building model objects was half the time."""
     if not student_ids:
         return []
+    ids = _stable(student_ids)
     students = (
-        await Student.filter(id__in=student_ids)
-        .select_related("school", "school_class")
+        await Student.filter(id__in=ids)
         .order_by("school_class__grade", "school_class__name", "last_name", "first_name")
+        .values(
+            "id",
+            "first_name",
+            "last_name",
+            "school_id",
+            class_name="school_class__name",
+            school_name="school__name",
+            state_vocational="school__state_vocational",
+        )
     )
     result = {
-        s.id: AssembledIap(
-            student_id=s.id,
-            first_name=s.first_name,
-            last_name=s.last_name,
-            class_name=s.school_class.name,
-            school_id=s.school_id,
-            school_name=s.school.name,
+        s["id"]: AssembledIap(
+            student_id=s["id"],
+            first_name=s["first_name"],
+            last_name=s["last_name"],
+            class_name=s["class_name"],
+            school_id=s["school_id"],
+            school_name=s["school_name"],
             semester=semester,
-            state_vocational=s.school.state_vocational,
+            state_vocational=s["state_vocational"],
         )
         for s in students
     }
     iaps = await Iap.filter(
-        student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
-    ).select_related("consent_by", "preparer")
-    iap_student = {iap.id: iap.student_id for iap in iaps}
+        student_id__in=ids, school_year=semester.school_year, semester=semester.number
+    ).values(
+        "id",
+        "student_id",
+        "status",
+        "consent",
+        "preparer_id",
+        "risk_outcome",
+        "consent_method",
+        "consent_signed_on",
+        "consent_at",
+        "pause_reason",
+        "evaluation",
+        "continues",
+        "continued_from_id",
+        preparer_name="preparer__display_name",
+        consent_by_name="consent_by__display_name",
+    )
+    iap_student = {iap["id"]: iap["student_id"] for iap in iaps}
     for iap in iaps:
-        entry = result[iap.student_id]
-        entry.iap_id, entry.status, entry.consent = iap.id, iap.status, iap.consent
-        entry.preparer_name = iap.preparer.display_name if iap.preparer else None
-        entry.preparer_id, entry.risk_outcome = iap.preparer_id, iap.risk_outcome
-        entry.consent_method, entry.consent_signed_on = iap.consent_method, iap.consent_signed_on
-        entry.consent_recorded_at = iap.consent_at
-        entry.consent_recorded_by = iap.consent_by.display_name if iap.consent_by else None
-        entry.pause_reason, entry.evaluation = iap.pause_reason, iap.evaluation
-        entry.continues, entry.continued_from_id = iap.continues, iap.continued_from_id
+        entry = result[iap["student_id"]]
+        entry.iap_id, entry.status, entry.consent = iap["id"], iap["status"], iap["consent"]
+        entry.preparer_name = iap["preparer_name"]
+        entry.preparer_id, entry.risk_outcome = iap["preparer_id"], iap["risk_outcome"]
+        entry.consent_method = iap["consent_method"]
+        entry.consent_signed_on = iap["consent_signed_on"]
+        entry.consent_recorded_at = iap["consent_at"]
+        entry.consent_recorded_by = iap["consent_by_name"]
+        entry.pause_reason, entry.evaluation = iap["pause_reason"], iap["evaluation"]
+        entry.continues, entry.continued_from_id = iap["continues"], iap["continued_from_id"]
     outcomes = await StudentOutcome.filter(
-        student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
+        student_id__in=ids, school_year=semester.school_year, semester=semester.number
     ).values_list("student_id", "outcome", "reason")
     for student_id, outcome, reason in outcomes:
         result[student_id].outcome, result[student_id].outcome_reason = outcome, reason
     added = await _add_plan_parts(result, iap_student)
-    await _add_risks(result, student_ids, semester, added)
-    await _add_sessions_and_needs(result, student_ids, semester)
+    await _add_risks(result, ids, semester, added)
+    await _add_sessions_and_needs(result, ids, semester)
     for entry in result.values():
         entry.gaps = _gaps(entry)
     return list(result.values())
@@ -301,38 +337,52 @@ async def _add_plan_parts(
 ) -> dict[int, dict[str, date]]:
     """Measures, approvals, history and justifications; gives back the factors preparers added
     (per student: factor -> the day added)."""
-    iap_ids = list(iap_student) or [-1]
-    for measure in await IapMeasure.filter(iap_id__in=iap_ids).order_by("id"):
-        result[iap_student[measure.iap_id]].measures.append(
+    iap_ids = _stable(list(iap_student) or [-1])
+    measures = IapMeasure.filter(iap_id__in=iap_ids).order_by("id")
+    for measure in await measures.values(
+        "id",
+        "iap_id",
+        "kind",
+        "specialist_type",
+        "support_type",
+        "risk_factors",
+        "planned_quantity",
+        "realised",
+        "evaluation_note",
+        "months",
+    ):
+        result[iap_student[measure["iap_id"]]].measures.append(
             MeasureLine(
-                id=measure.id,
-                kind=measure.kind,
-                specialist_type=measure.specialist_type,
-                support_type=measure.support_type,
-                risk_factors=list(measure.risk_factors),
-                planned=measure.planned_quantity,
-                rating=measure.realised,
-                evaluation_note=measure.evaluation_note,
-                months=sorted(measure.months),
+                id=measure["id"],
+                kind=measure["kind"],
+                specialist_type=measure["specialist_type"],
+                support_type=measure["support_type"],
+                risk_factors=list(measure["risk_factors"]),
+                planned=measure["planned_quantity"],
+                rating=measure["realised"],
+                evaluation_note=measure["evaluation_note"],
+                months=sorted(measure["months"]),
             )
         )
-    approvals = IapApproval.filter(iap_id__in=iap_ids).select_related("person")
-    for approval in await approvals.order_by("at", "id"):
-        entry = result[iap_student[approval.iap_id]]
-        entry.approvals.append((approval.step, approval.at))
-        if approval.person is not None:
-            entry.approvers[approval.step] = approval.person.display_name
-    for step in await IapTransition.filter(iap_id__in=iap_ids).order_by("at", "id"):
-        result[iap_student[step.iap_id]].history.append(
-            HistoryLine(step.from_status, step.to_status, step.at, step.comment)
+    approvals = IapApproval.filter(iap_id__in=iap_ids).order_by("at", "id")
+    for approval in await approvals.values("iap_id", "step", "at", signer="person__display_name"):
+        entry = result[iap_student[approval["iap_id"]]]
+        entry.approvals.append((approval["step"], approval["at"]))
+        if approval["signer"] is not None:
+            entry.approvers[approval["step"]] = approval["signer"]
+    steps = IapTransition.filter(iap_id__in=iap_ids).order_by("at", "id")
+    for step in await steps.values("iap_id", "from_status", "to_status", "at", "comment"):
+        result[iap_student[step["iap_id"]]].history.append(
+            HistoryLine(step["from_status"], step["to_status"], step["at"], step["comment"])
         )
     added: dict[int, dict[str, date]] = defaultdict(dict)
-    for group in await IapRiskGroup.filter(iap_id__in=iap_ids).order_by("id"):
-        student_id = iap_student[group.iap_id]
-        if group.justification:
-            result[student_id].justifications[group.group] = group.justification
-        for factor in group.factors:
-            added[student_id][factor] = group.created_at.astimezone(RIGA).date()
+    groups = IapRiskGroup.filter(iap_id__in=iap_ids).order_by("id")
+    for group in await groups.values("iap_id", "group", "justification", "factors", "created_at"):
+        student_id = iap_student[group["iap_id"]]
+        if group["justification"]:
+            result[student_id].justifications[group["group"]] = group["justification"]
+        for factor in group["factors"]:
+            added[student_id][factor] = group["created_at"].astimezone(RIGA).date()
     return added
 
 
@@ -445,19 +495,30 @@ async def _add_sessions_and_needs(
         for measure in entry.measures:
             if measure.kind == "consultation" and measure.specialist_type == row["specialist_type"]:
                 measure.sessions, measure.hours = row["sessions"], hours
-    needs = await SupportNeed.filter(
-        student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
-    ).order_by("created_at", "id")
-    for need in needs:
-        entry = result[need.student_id]
-        entry.needs.append(
-            NeedLine(need.id, need.support_type, need.status, list(need.months), need.details)
+    needs = (
+        await SupportNeed.filter(
+            student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
         )
-        if need.status != "confirmed":
+        .order_by("created_at", "id")
+        .values("id", "student_id", "support_type", "status", "months", "details")
+    )
+    for need in needs:
+        entry = result[need["student_id"]]
+        entry.needs.append(
+            NeedLine(
+                need["id"],
+                need["support_type"],
+                need["status"],
+                list(need["months"]),
+                need["details"],
+            )
+        )
+        if need["status"] != "confirmed":
             continue
         for measure in entry.measures:
-            if measure.kind == "material" and measure.support_type == need.support_type:
-                measure.months_confirmed = sorted(set(measure.months_confirmed) | set(need.months))
+            if measure.kind == "material" and measure.support_type == need["support_type"]:
+                months = set(measure.months_confirmed) | set(need["months"])
+                measure.months_confirmed = sorted(months)
 
 
 def _gaps(entry: AssembledIap) -> list[Gap]:

@@ -10,7 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 from uvicorn.logging import AccessFormatter
 
-from bot import runner
+from bot import running as bot_running
 from bot.runner import server_config, serving
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN
@@ -83,7 +83,7 @@ async def test_the_api_serves_while_telegram_is_unreachable_and_the_bot_starts_o
 ):
     monkeypatch.setenv("DATABASE_URL", empty_database_url)
     monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr(runner, "RETRY_FIRST_SECONDS", 0.1)
+    monkeypatch.setattr(bot_running, "RETRY_FIRST_SECONDS", 0.1)
     telegram = FakeTelegram()  # not started yet: its port refuses connections
     async with served_with_bot(telegram) as client:
         states = []
@@ -128,3 +128,18 @@ async def test_polling_outlives_a_burst_of_bad_gateways_and_handles_each_update_
         await asyncio.sleep(0.3)  # a few more polls: nothing is handled again
     assert next(bad_gateways, None) is None  # both errors were answered
     assert [chat for chat, _ in telegram.sent] == [7001, 7002]
+
+
+def test_after_start_up_memory_is_settled_out_of_the_collectors_way():
+    import gc
+
+    from bot.runner import GC_THRESHOLDS, settle_memory
+
+    thresholds = gc.get_threshold()
+    try:
+        settle_memory()
+        assert gc.get_freeze_count() > 10_000  # modules, routers, catalogues: frozen
+        assert gc.get_threshold() == GC_THRESHOLDS
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)

@@ -19,6 +19,7 @@ from tortoise.expressions import F, Q
 
 from core.clock import RIGA
 from core.clock import now as clock_now
+from core.person_changes import person_changed
 from storage.models import OutboxItem, Person
 
 NEED_QUESTION = "need_question"
@@ -210,3 +211,4 @@ async def mark_unreachable(item_id: int, person_id: int, error: str) -> None:
     """The person blocked the bot or left Telegram: fail the item, flag them for the digest."""
     await mark_failed(item_id, error)
     await Person.filter(id=person_id).update(unreachable=True)
+    await person_changed(person_id)

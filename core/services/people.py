@@ -24,6 +24,7 @@ from core.catalogues import (
 from core.clock import now
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import LOCALES, N_, supported
+from core.person_changes import person_changed
 from core.services import needs
 from core.text import lenient_line
 from storage.models import (
@@ -197,6 +198,7 @@ async def enroll_by_invite(
             await audit.record(person.id, "membership.create", "membership", membership.id)
         if invite.role == PARENT and invite.student_id is not None:
             await needs.send_open_questions(person.id, invite.student_id)
+    await person_changed(person.id, telegram_id)
     return await load_actor(person.id)
 
 
@@ -206,6 +208,7 @@ async def set_locale(person_id: int, locale: str) -> Person:
     person = await Person.get(id=person_id)
     person.locale = locale
     await person.save(update_fields=["locale"])
+    await person_changed(person.id, person.telegram_id)
     return person
 
 
@@ -276,12 +279,14 @@ async def local_chat_identity(role: str) -> Person | None:
         person.telegram_id = LOCAL_CHAT_IDS + person.id
         await person.save(update_fields=["telegram_id"])
         await audit.record(person.id, "person.local_chat", "person", person.id)
+        await person_changed(person.id, person.telegram_id)
     return person
 
 
 async def mark_reachable(person_id: int) -> None:
     """The person wrote to the bot again: they can be reached after all."""
-    await Person.filter(id=person_id, unreachable=True).update(unreachable=False)
+    if await Person.filter(id=person_id, unreachable=True).update(unreachable=False):
+        await person_changed(person_id)
 
 
 async def set_quiet_hours(person_id: int, start_minute: int | None, end_minute: int | None) -> None:
@@ -295,3 +300,4 @@ async def set_quiet_hours(person_id: int, start_minute: int | None, end_minute: 
         quiet_start_minute=start_minute, quiet_end_minute=end_minute
     )
     await audit.record(person_id, "person.quiet_hours", "person", person_id)
+    await person_changed(person_id)

@@ -35,6 +35,7 @@ from core.catalogues import (
 )
 from core.clock import Semester, now, today
 from core.errors import NotFound
+from core.person_changes import person_changed
 from core.services import outbox
 from core.services.absence_levels import ABSENCE_HIGH
 from storage.columns import column
@@ -485,6 +486,8 @@ async def erase_student(student_id: int, by: int | None = None) -> bool:
         await Invite.filter(student_id=student.id).delete()
         await _forget_people_without_roles(set(parents))
         await audit.record(by, "student.erase", "student", student.id)
+    for person_id in set(parents):  # they lost a role (and maybe their Telegram id)
+        await person_changed(person_id)
     return True
 
 

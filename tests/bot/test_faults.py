@@ -9,7 +9,7 @@ from aiohttp import web
 from tortoise import connections
 
 from api.health import BotStatus
-from bot import runner
+from bot import running as runner
 from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_i18n
 from bot.scheduler import queue_last_weeks_digests

@@ -245,7 +245,7 @@ async def test_after_a_drain_fails_half_way_the_next_one_sends_everything(sim, w
 async def test_of_two_instances_on_one_redis_only_the_lease_holder_sends(redis_url):
     from redis.asyncio import Redis
 
-    from bot.runner import SENDER_LEASE_KEY, SENDER_LEASE_SECONDS
+    from bot.running import SENDER_LEASE_KEY, SENDER_LEASE_SECONDS
     from storage.redis import Lease
 
     first, second = Redis.from_url(redis_url), Redis.from_url(redis_url)

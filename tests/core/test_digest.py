@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.chart import chart_template, render_chart
+from core.chart_drawing import chart_template, render_chart
 from core.clock import RIGA, Semester, today
 from core.digest import (
     Digest,
