@@ -16,6 +16,8 @@ from functools import cache
 from core.digest import History
 
 CHART_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))  # a core left for the event loop
+SIGNALS_COLOUR, SESSIONS_COLOUR, HOURS_COLOUR = "#c0392b", "#2471a3", "#a9cce3"
+MARGINS = {"left": 0.09, "right": 0.9, "bottom": 0.25, "top": 0.92}
 
 
 def render_chart(history: History, locale: str) -> bytes:
@@ -26,7 +28,8 @@ def render_chart(history: History, locale: str) -> bytes:
 
 
 @cache
-def _workers() -> ProcessPoolExecutor:
+def chart_workers() -> ProcessPoolExecutor:
+    """The processes every chart is drawn in: matplotlib stays out of the service's memory."""
     spawn = multiprocessing.get_context("spawn")  # never fork a process with threads running
     return ProcessPoolExecutor(max_workers=CHART_WORKERS, mp_context=spawn)
 
@@ -35,8 +38,8 @@ async def chart_png(history: History, locale: str) -> bytes:
     """`render_chart` in a worker process; a pool whose worker died is replaced next time."""
     try:
         return await asyncio.get_running_loop().run_in_executor(
-            _workers(), render_chart, history, locale
+            chart_workers(), render_chart, history, locale
         )
     except BrokenProcessPool:
-        _workers.cache_clear()
+        chart_workers.cache_clear()
         raise

@@ -20,12 +20,10 @@ from matplotlib.container import BarContainer  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 
+from core.chart import HOURS_COLOUR, MARGINS, SESSIONS_COLOUR, SIGNALS_COLOUR  # noqa: E402
 from core.digest import History  # noqa: E402
 from core.formatting import short_date  # noqa: E402
 from core.i18n import gettext, ngettext  # noqa: E402
-
-SIGNALS_COLOUR, SESSIONS_COLOUR, HOURS_COLOUR = "#c0392b", "#2471a3", "#a9cce3"
-MARGINS = {"left": 0.09, "right": 0.9, "bottom": 0.25, "top": 0.92}
 
 
 @dataclass

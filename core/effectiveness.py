@@ -45,7 +45,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from scipy import stats
 from tortoise import connections
 
 from core.access import Actor
@@ -530,7 +529,7 @@ def difference_in_differences(
     margin = 0.0
     if variance > 0:
         dof = variance**2 / dof_denominator
-        margin = float(stats.t.ppf(0.975, dof)) * math.sqrt(variance)
+        margin = _t_quantile(dof) * math.sqrt(variance)
     estimate.difference = difference
     estimate.low, estimate.high = difference - margin, difference + margin
     if estimate.low <= 0 <= estimate.high:
@@ -691,3 +690,10 @@ def _effect(
         estimate.without_measure = _small(estimate.without_measure or 0, exact)
         setattr(effect, name, estimate)
     return effect
+
+
+def _t_quantile(dof: float) -> float:
+    """Student's t at 0.975: scipy (and numpy) loaded when an interval is first computed."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, dof))

@@ -9,10 +9,7 @@ import io
 import math
 from dataclasses import dataclass
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
-from core.chart import MARGINS, SESSIONS_COLOUR, SIGNALS_COLOUR, _workers
+from core.chart import MARGINS, SESSIONS_COLOUR, SIGNALS_COLOUR, chart_workers
 from core.effectiveness import EffectivenessReport, Side
 from core.effectiveness_view import area_name, measure_label
 from core.i18n import N_, gettext
@@ -64,6 +61,9 @@ def _value(rate: float | None) -> float:
 
 def render_effectiveness_chart(data: ChartData, locale: str) -> bytes:
     """Four bars per measure type: with it before and after, without it before and after."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # in the chart workers only
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 4.5), dpi=100)
     figure.subplots_adjust(**(MARGINS | {"bottom": 0.35, "right": 0.97}))
     FigureCanvasAgg(figure)
@@ -108,5 +108,5 @@ def render_effectiveness_chart(data: ChartData, locale: str) -> bytes:
 async def effectiveness_chart_png(report: EffectivenessReport, locale: str) -> bytes:
     """The chart drawn in the digest charts' worker processes."""
     return await asyncio.get_running_loop().run_in_executor(
-        _workers(), render_effectiveness_chart, chart_data(report, locale), locale
+        chart_workers(), render_effectiveness_chart, chart_data(report, locale), locale
     )

@@ -11,7 +11,6 @@ from functools import partial
 from typing import Any
 
 from babel.numbers import format_decimal, format_percent
-from openpyxl import Workbook
 
 from core.effectiveness import (
     HIGHER,
@@ -415,6 +414,8 @@ def effectiveness_csv(report: EffectivenessReport, locale: str) -> bytes:
 
 def effectiveness_xlsx(report: EffectivenessReport, locale: str) -> bytes:
     """The table on one sheet, what it can and cannot show on a second."""
+    from openpyxl import Workbook  # loaded at the first spreadsheet: it brings numpy
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = gettext("Effectiveness", locale)[:31]

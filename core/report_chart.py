@@ -6,19 +6,19 @@ processes). A hidden small count has no bar, only its "<5".
 
 import asyncio
 import io
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from core.catalogues import IAP_STATUSES, OUTCOMES
-from core.chart import SESSIONS_COLOUR, SIGNALS_COLOUR, _workers
+from core.chart import SESSIONS_COLOUR, SIGNALS_COLOUR, chart_workers
 from core.i18n import gettext
 from core.report_view import cell_text, report_title
 from core.reports import Cell, Report
 
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
-def _bars(axes: Axes, labels: list[str], cells: list[Cell], colour: str, locale: str) -> None:
+
+def _bars(axes: "Axes", labels: list[str], cells: list[Cell], colour: str, locale: str) -> None:
     heights = [cell if isinstance(cell, int) else 0 for cell in cells]
     positions = range(len(labels))
     axes.barh(positions, heights, color=colour)
@@ -39,6 +39,9 @@ def _bars(axes: Axes, labels: list[str], cells: list[Cell], colour: str, locale:
 
 def render_report_chart(report: Report, locale: str) -> bytes:
     """Two panels: the scope's plans by status, and its students' outcomes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # in the chart workers only
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(8, 7), dpi=100)
     FigureCanvasAgg(figure)
     figure.subplots_adjust(left=0.4, right=0.95, hspace=0.35, top=0.9, bottom=0.05)
@@ -58,5 +61,5 @@ def render_report_chart(report: Report, locale: str) -> bytes:
 async def report_chart_png(report: Report, locale: str) -> bytes:
     """`render_report_chart` in one of the charts' worker processes."""
     return await asyncio.get_running_loop().run_in_executor(
-        _workers(), render_report_chart, report, locale
+        chart_workers(), render_report_chart, report, locale
     )

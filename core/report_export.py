@@ -9,9 +9,6 @@ import csv
 import io
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from core.report_view import localized, report_title
 from core.reports import Cell, Report
 from core.text import spreadsheet_safe
@@ -41,6 +38,9 @@ def sheet_name(title: str, taken: set[str]) -> str:
 
 def report_xlsx(report: Report, locale: str) -> bytes:
     """One sheet per table: the report's title, the table's title, headers, rows."""
+    from openpyxl import Workbook  # loaded at the first spreadsheet: it brings numpy
+    from openpyxl.styles import Font
+
     workbook = Workbook()
     workbook.remove(workbook.active)
     taken: set[str] = set()
