@@ -53,8 +53,8 @@ def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_ur
             return {r.factor: r.lessons_missed for r in plan.risks}.get("unexcused_absences", 0)
 
     before = asyncio.run(lessons_missed())
-    # /absent -> class 7.a [1] -> tick the first student [1] -> Next [11] -> 2 lessons [2]
-    result = runner.invoke(app, ["chat", "--as", "teacher"], input="/absent\n1\n1\n11\n2\n")
+    # /absent -> class 7.a #1 -> tick the first student #1 -> Next #11 -> 2 lessons #2
+    result = runner.invoke(app, ["chat", "--as", "teacher"], input="/absent\n#1\n#1\n#11\n#2\n")
     assert result.exit_code == 0, result.output
     assert "Tālāk" in result.output
     assert "Saglabāts" in result.output
