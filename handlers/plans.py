@@ -52,7 +52,7 @@ from core.services.needs import ask_parent_for_consent
 from core.services.pending import find_students
 from handlers.callbacks import PlanOpen, PlanPdf
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
-from handlers.pickers import buttons
+from handlers.pickers import buttons, entry_label, pgettext
 from handlers.plan_status import status_buttons
 from handlers.replies import answer_long, edit_or_keep, show
 from handlers.typed import parse_day
@@ -396,7 +396,7 @@ def risks_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     lines += ["", _("Tap a group to write its justification, or name another risk.")]
     items = [
         button(
-            ("✓ " if group in plan.justifications else "") + _(RISK_GROUPS[group].label),
+            ("✓ " if group in plan.justifications else "") + entry_label(RISK_GROUPS[group]),
             PlGroup(iap_id=plan.iap_id, group=group),
         )
         for group in groups
@@ -409,7 +409,7 @@ def risks_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
 
 def groups_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     items = [
-        button(_(group.label), PlAddGroup(iap_id=plan.iap_id, group=group.code))
+        button(entry_label(group), PlAddGroup(iap_id=plan.iap_id, group=group.code))
         for group in RISK_GROUPS
     ]
     rows = [*in_rows(items, 1), [back_to_plan(plan.iap_id)]]
@@ -420,7 +420,7 @@ def factors_view(plan: AssembledIap, group: str) -> tuple[str, InlineKeyboardMar
     in_plan = {risk.factor for risk in plan.risks}
     items = [
         button(
-            ("✓ " if factor.code in in_plan else "") + _(factor.label),
+            ("✓ " if factor.code in in_plan else "") + entry_label(factor),
             PlFactor(iap_id=plan.iap_id, factor=factor.code),
         )
         for factor in RISK_FACTORS
@@ -524,11 +524,11 @@ def consent_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     iap_id = plan.iap_id
     text = "\n".join([_(CONSENT_STATES[plan.consent].label), _("How was the consent given?")])
     items = [
-        (_("Ask the parent"), PlConsent(iap_id=iap_id, way="ask")),
-        (_("Signed by the parent"), PlConsent(iap_id=iap_id, way="paper")),
-        (_("Signed by student (18+)"), PlConsent(iap_id=iap_id, way="adult")),
-        (_("Refused by the parent"), PlConsent(iap_id=iap_id, way="paper_no")),
-        (_("Refused by student (18+)"), PlConsent(iap_id=iap_id, way="adult_no")),
+        (pgettext("button", "Ask the parent"), PlConsent(iap_id=iap_id, way="ask")),
+        (pgettext("button", "Signed by the parent"), PlConsent(iap_id=iap_id, way="paper")),
+        (pgettext("button", "Signed by student (18+)"), PlConsent(iap_id=iap_id, way="adult")),
+        (pgettext("button", "Refused by the parent"), PlConsent(iap_id=iap_id, way="paper_no")),
+        (pgettext("button", "Refused by student (18+)"), PlConsent(iap_id=iap_id, way="adult_no")),
         (_("Back to the plan"), PlanOpen(iap_id=iap_id)),
     ]
     return text, buttons(items, 1)
