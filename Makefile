@@ -32,8 +32,8 @@ locales: $(STAMP)
 # After changing user-facing strings: extract them and merge into every locale's catalogue.
 messages: $(STAMP)
 	$(BIN)/pybabel extract --mapping-file=babel.cfg --keywords=N_ --keywords=__ \
-		--keywords=ngettext:1,2 --add-comments=TRANSLATORS: --sort-by-file \
-		--project=pumpurs --output-file=locales/messages.pot api bot handlers core storage
+		--keywords=ngettext:1,2 --keywords=pgettext:1c,2 --add-comments=TRANSLATORS: \
+		--sort-by-file --project=pumpurs --output-file=locales/messages.pot api bot handlers core storage
 	$(BIN)/pybabel update --domain=messages --input-file=locales/messages.pot \
 		--output-dir=locales --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python scripts/fill_english_catalogue.py

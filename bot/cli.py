@@ -101,7 +101,7 @@ def demo_data(
                 return "The database already has data; demo data not loaded."
             raise typer.BadParameter("the database is not empty")
         summary = await load_demo_data()
-        return f"Demo data loaded: {summary}"
+        return f"Demo data loaded: {summary}\n{summary.roles_text()}"
 
     typer.echo(run_with_database(work))
 

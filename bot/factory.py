@@ -8,7 +8,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import DefaultKeyBuilder, RedisStorage
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommandScopeDefault
 from aiogram.utils.i18n import I18n
 from redis.asyncio import Redis
 
@@ -20,7 +20,7 @@ from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, 
 from bot.retry import retry_replies
 from bot.settings import BotSettings
 from core.i18n import DEFAULT_LOCALE, LOCALES
-from handlers.common import COMMAND_HELP, GENERAL_HELP
+from handlers.common import BOT_DESCRIPTION, BOT_SHORT_DESCRIPTION, command_list
 
 
 def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot:
@@ -66,11 +66,13 @@ def create_dispatcher(
 
 
 async def set_commands(bot: Bot, i18n: I18n) -> None:
-    """The command list shown in Telegram's menu, in every language we speak."""
+    """What Telegram shows before anyone joins, in every language we speak: the commands
+    everyone has (each person's own list is set when they join), and who the bot is for."""
     for locale in LOCALES:
-        commands = []
-        for name, help_text in [*COMMAND_HELP.items(), *GENERAL_HELP.items()]:
-            description = i18n.gettext(help_text, locale=locale).split(" - ", 1)[-1]
-            commands.append(BotCommand(command=name, description=description[:256]))
         language = None if locale == DEFAULT_LOCALE else locale
+        commands = command_list(None, locale)
         await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=language)
+        description = i18n.gettext(BOT_DESCRIPTION, locale=locale)
+        await bot.set_my_description(description, language_code=language)
+        short = i18n.gettext(BOT_SHORT_DESCRIPTION, locale=locale)
+        await bot.set_my_short_description(short, language_code=language)

@@ -223,6 +223,7 @@ class Sender:
     i18n: I18n
     pacer: Pacer = field(default_factory=Pacer)
     wall_clock: Callable[[], datetime] = clock_now
+    recipient_id: int | None = None  # only this person's items (the local simulator's own)
     _chats_in_flight: set[int] = field(default_factory=set)
 
     async def drain(
@@ -239,7 +240,9 @@ class Sender:
         results: list[bool] = []
 
         async def feed() -> None:
-            while items := await outbox.due_items(limit, now=self.wall_clock()):
+            while items := await outbox.due_items(
+                limit, now=self.wall_clock(), recipient_id=self.recipient_id
+            ):
                 for item in items:
                     await due.put(item)
                 if still_leader is not None and not await still_leader():
@@ -330,7 +333,15 @@ class Sender:
         await outbox.retry_later(item.id, self.wall_clock() + backoff, reason)
 
 
-async def send_due(bot: Bot, i18n: I18n, *, now: datetime | None = None, limit: int = BATCH) -> int:
-    """Send the items due (as at `now`); how many were sent."""
-    sender = Sender(bot, i18n, wall_clock=(lambda: now) if now else clock_now)
+async def send_due(
+    bot: Bot,
+    i18n: I18n,
+    *,
+    now: datetime | None = None,
+    limit: int = BATCH,
+    recipient_id: int | None = None,
+) -> int:
+    """Send the items due (as at `now`), to everyone or to one person only; how many were sent."""
+    clock = (lambda: now) if now else clock_now
+    sender = Sender(bot, i18n, wall_clock=clock, recipient_id=recipient_id)
     return await sender.drain(limit)

@@ -27,6 +27,7 @@ class Simulator:
     dispatcher: Dispatcher
     bot: Bot
     session: RecordingSession
+    updates: list[Update] = field(default_factory=list)  # every update fed, oldest first
     _message_ids: count = field(default_factory=lambda: count(1))
 
     def user(self, telegram_id: int, first_name: str = "Test", language: str = "lv") -> "FakeUser":
@@ -35,6 +36,7 @@ class Simulator:
         )
 
     async def feed(self, update: Update) -> None:
+        self.updates.append(update)
         await self.dispatcher.feed_update(self.bot, update)
 
     def next_update_id(self) -> int:

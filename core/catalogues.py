@@ -1,7 +1,7 @@
 """Catalogues as data with stable codes; their labels are gettext msgids (see locales/)."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from core.i18n import N_, gettext
@@ -10,10 +10,15 @@ from core.i18n import N_, gettext
 @dataclass(frozen=True)
 class Entry:
     code: str
-    label: str  # msgid, English
+    label: str  # msgid, English: the full official name, for plans, PDFs and reports
+    short: str | None = field(default=None, kw_only=True)  # msgid for buttons, when label is long
 
     def text(self, locale: str) -> str:
         return gettext(self.label, locale)
+
+    def button_text(self, locale: str) -> str:
+        """The label a button shows: the short one when there is one."""
+        return gettext(self.short or self.label, locale)
 
 
 @dataclass(frozen=True)
@@ -49,25 +54,39 @@ class Catalogue(Generic[E]):
 
 
 RISK_GROUPS = Catalogue(
-    Entry("learning", N_("Learning and school-related risks")),
-    Entry("economic", N_("Economic risks")),
-    Entry("family", N_("Family-related risks")),
-    Entry("social_health", N_("Social environment and health risks")),
+    Entry("learning", N_("Learning and school-related risks"), short=N_("Learning and school")),
+    Entry("economic", N_("Economic risks"), short=N_("Economic")),
+    Entry("family", N_("Family-related risks"), short=N_("Family")),
+    Entry(
+        "social_health",
+        N_("Social environment and health risks"),
+        short=N_("Environment and health"),
+    ),
 )
 
 ABSENCES = "unexcused_absences"
 LESSONS = "lessons"
 
 RISK_FACTORS = Catalogue(
-    RiskFactor(ABSENCES, N_("Unexcused absences"), "learning", LESSONS),
+    RiskFactor(ABSENCES, N_("Unexcused absences"), "learning", LESSONS, short=N_("Absences")),
     RiskFactor("low_achievement", N_("Low achievement"), "learning"),
     RiskFactor("learning_difficulties", N_("Learning difficulties"), "learning"),
     RiskFactor("behaviour", N_("Behaviour problems"), "learning"),
-    RiskFactor("school_conflicts", N_("Conflicts at school, bullying"), "learning"),
+    RiskFactor(
+        "school_conflicts",
+        N_("Conflicts at school, bullying"),
+        "learning",
+        short=N_("Conflicts, bullying"),
+    ),
     RiskFactor("low_motivation", N_("Lack of motivation"), "learning"),
     RiskFactor("material_conditions", N_("Material conditions"), "economic"),
-    RiskFactor("starting_work", N_("Starting work"), "economic"),
-    RiskFactor("parent_involvement", N_("Insufficient parent involvement"), "family"),
+    RiskFactor("starting_work", N_("Starting work"), "economic", short=N_("Starting a job")),
+    RiskFactor(
+        "parent_involvement",
+        N_("Insufficient parent involvement"),
+        "family",
+        short=N_("Parents little involved"),
+    ),
     RiskFactor("family_crisis", N_("Family crisis"), "family"),
     RiskFactor("parents_abroad", N_("Parents abroad"), "family"),
     RiskFactor("health", N_("Health"), "social_health"),
@@ -86,8 +105,8 @@ SPECIALIST_TYPES = Catalogue(
     Entry("psychologist", N_("Psychologist")),
     Entry("social_pedagogue", N_("Social pedagogue")),
     Entry("teacher_assistant", N_("Teacher's assistant")),
-    Entry("special_ed_teacher", N_("Special-education teacher")),
-    Entry("sign_interpreter", N_("Sign-language interpreter")),
+    Entry("special_ed_teacher", N_("Special-education teacher"), short=N_("Special-ed teacher")),
+    Entry("sign_interpreter", N_("Sign-language interpreter"), short=N_("Sign interpreter")),
     Entry("assistant", N_("Assistant")),
     Entry("occupational_therapist", N_("Occupational therapist")),
 )
@@ -99,7 +118,11 @@ SUPPORT_TYPES = Catalogue(
     Entry("lodging", N_("Dormitory")),
     Entry("meals", N_("Meals")),
     Entry("learning_materials", N_("Learning materials")),
-    Entry("personal_items", N_("Personal items: clothing, footwear, hygiene")),
+    Entry(
+        "personal_items",
+        N_("Personal items: clothing, footwear, hygiene"),
+        short=N_("Clothing and hygiene"),
+    ),
 )
 
 CONSULTATION_MODES = Catalogue(
@@ -117,7 +140,7 @@ ACTIVITY_FORMATS = Catalogue(
     Entry("workshop", N_("Workshop")),
     Entry("sport", N_("Sports")),
     Entry("camp", N_("Camp")),
-    Entry("mentoring", N_("Peer mentoring")),
+    Entry("mentoring", N_("Peer mentoring"), short=N_("Mentoring")),
     Entry("event", N_("Event")),
     Entry("online", N_("Online")),
 )
@@ -187,16 +210,20 @@ CONSENT_STATES = Catalogue(
 ONLINE, PAPER, ADULT_STUDENT = "online", "paper", "adult_student"
 CONSENT_METHODS = Catalogue(
     Entry(ONLINE, N_("by the parent, online")),
-    Entry(PAPER, N_("on a paper form signed by the parent")),
-    Entry(ADULT_STUDENT, N_("on a paper form signed by the adult student")),
-    Entry("unknown", N_("unknown (recorded earlier)")),
+    Entry(PAPER, N_("on a paper form signed by the parent"), short=N_("Paper, by the parent")),
+    Entry(
+        ADULT_STUDENT,
+        N_("on a paper form signed by the adult student"),
+        short=N_("Paper, by the student"),
+    ),
+    Entry("unknown", N_("unknown (recorded earlier)"), short=N_("Unknown")),
 )
 
 # Approval chain after the parent's consent: preparer -> school director -> municipality.
 APPROVAL_STEPS = Catalogue(
     Entry("preparer", N_("Preparer")),
     Entry("school", N_("School director")),
-    Entry("municipality", N_("Municipality coordinator")),
+    Entry("municipality", N_("Municipality coordinator"), short=N_("Municipal coordinator")),
 )
 
 TEACHER, SPECIALIST, PARENT, VOLUNTEER = "teacher", "specialist", "parent", "volunteer"
@@ -207,14 +234,18 @@ ROLES = Catalogue(
     Entry(SPECIALIST, N_("Support specialist")),
     Entry(PARENT, N_("Parent")),
     Entry(VOLUNTEER, N_("Volunteer")),
-    Entry(SCHOOL_COORDINATOR, N_("School coordinator")),
-    Entry(MUNICIPALITY_COORDINATOR, N_("Municipality coordinator")),
-    Entry(PROGRAMME_ADMIN, N_("Programme administrator")),
+    Entry(SCHOOL_COORDINATOR, N_("School coordinator"), short=N_("Coordinator (school)")),
+    Entry(
+        MUNICIPALITY_COORDINATOR,
+        N_("Municipality coordinator"),
+        short=N_("Municipal coordinator"),
+    ),
+    Entry(PROGRAMME_ADMIN, N_("Programme administrator"), short=N_("Administrator")),
 )
 
 SCHOOL_KINDS = Catalogue(
     Entry("general", N_("General education")),
-    Entry("vocational", N_("Vocational education")),
+    Entry("vocational", N_("Vocational education"), short=N_("Vocational")),
 )
 
 LANGUAGES = ("lv", "ru", "uk", "en")

@@ -82,34 +82,34 @@ TRANSPORT_MONTHS = 4
 ABSENCE_DAYS = 30  # absences fall in the last six weeks, so some reach the high level
 
 LV_FIRST = {
-    "f": ("Anna", "Marta", "Elina", "Laura", "Katrina", "Liga", "Evelina", "Alise", "Paula"),
-    "m": ("Janis", "Martins", "Roberts", "Kristaps", "Edgars", "Rihards", "Toms", "Davis", "Emils"),
+    "f": ("Anna", "Marta", "Elīna", "Laura", "Katrīna", "Līga", "Evelīna", "Alise", "Paula"),
+    "m": ("Jānis", "Mārtiņš", "Roberts", "Kristaps", "Edgars", "Rihards", "Toms", "Dāvis", "Emīls"),
 }
 LV_LAST = (
-    ("Kalnins", "Kalnina"),
+    ("Kalniņš", "Kalniņa"),
     ("Ozols", "Ozola"),
-    ("Liepins", "Liepina"),
-    ("Krumins", "Krumina"),
-    ("Zarins", "Zarina"),
+    ("Liepiņš", "Liepiņa"),
+    ("Krūmiņš", "Krūmiņa"),
+    ("Zariņš", "Zariņa"),
     ("Jansons", "Jansone"),
-    ("Vitols", "Vitola"),
+    ("Vītols", "Vītola"),
     ("Balodis", "Balode"),
-    ("Ziedins", "Ziedina"),
+    ("Ziediņš", "Ziediņa"),
     ("Lapsa", "Lapsa"),
     ("Egle", "Egle"),
 )
 RU_FIRST = {
-    "f": ("Darja", "Anastasija", "Viktorija", "Sofija", "Polina"),
-    "m": ("Artjoms", "Maksims", "Daniils", "Nikita", "Kirils"),
+    "f": ("Darja", "Anastasija", "Viktorija", "Sofija", "Poļina"),
+    "m": ("Artjoms", "Maksims", "Daniils", "Ņikita", "Kirils"),
 }
 RU_LAST = (
     ("Ivanovs", "Ivanova"),
     ("Petrovs", "Petrova"),
     ("Smirnovs", "Smirnova"),
     ("Volkovs", "Volkova"),
-    ("Kuznecovs", "Kuznecova"),
+    ("Kuzņecovs", "Kuzņecova"),
 )
-EXAMPLE_STUDENT = ("Markuss", "Berzins")
+EXAMPLE_STUDENT = ("Markuss", "Bērziņš")
 UKRAINIAN_STUDENT = ("Sofija", "Bondarenko")
 
 OTHER_FACTORS = (
@@ -173,6 +173,18 @@ class DemoSummary:
     school_coordinator_id: int
     municipality_coordinator_id: int
     example_student_id: int
+
+    def roles_text(self) -> str:
+        """Which person id has which role, for `pumpurs token create --person-id`."""
+        people = [
+            (self.teacher_id, "teacher"),
+            (self.psychologist_id, "specialist (psychologist)"),
+            (self.parent_id, "parent"),
+            (self.volunteer_id, "volunteer"),
+            (self.school_coordinator_id, "school coordinator"),
+            (self.municipality_coordinator_id, "municipality coordinator"),
+        ]
+        return "\n".join(f"person {pid}: {role}" for pid, role in sorted(people))
 
 
 @dataclass
@@ -262,7 +274,7 @@ async def _build_world(rng: random.Random) -> _World:
             municipality=municipality,
         ),
     }
-    ngo = await Ngo.create(name="Jauniesu biedriba Ezera tilts", municipality=municipality)
+    ngo = await Ngo.create(name="Jauniešu biedrība Ezera tilts", municipality=municipality)
     names = iter(_student_names(rng, sum(len(c) for c in CLASSES.values()) * STUDENTS_PER_CLASS))
     students = {kind: await _enrol(schools[kind], names) for kind in CLASSES}
     return _World(municipality, schools, ngo, students, students["general"][0])
@@ -318,29 +330,29 @@ async def _build_cast(world: _World) -> _Cast:
 
     return _Cast(
         teachers={
-            general.id: await _person("Ilze Vitola", *staff(TEACHER, "teacher", general)),
+            general.id: await _person("Ilze Vītola", *staff(TEACHER, "teacher", general)),
             vocational.id: await _person("Andris Kalns", *staff(TEACHER, "teacher", vocational)),
         },
         coordinators={
-            general.id: await _person("Sandra Liepina", *staff(SCHOOL_COORDINATOR, None, general)),
+            general.id: await _person("Sandra Liepiņa", *staff(SCHOOL_COORDINATOR, None, general)),
             vocational.id: await _person(
                 "Guntis Balodis", *staff(SCHOOL_COORDINATOR, None, vocational)
             ),
         },
         specialists={
             "psychologist": await _person(
-                "Dace Ziedina", *staff(SPECIALIST, "psychologist", general, vocational)
+                "Dace Ziediņa", *staff(SPECIALIST, "psychologist", general, vocational)
             ),
             "social_pedagogue": await _person(
-                "Inese Puce", *staff(SPECIALIST, "social_pedagogue", general, vocational)
+                "Inese Pūce", *staff(SPECIALIST, "social_pedagogue", general, vocational)
             ),
         },
         municipality_coordinator=await _person(
             "Aivars Jansons",
             {"role": MUNICIPALITY_COORDINATOR, "municipality": world.municipality},
         ),
-        parent=await _person("Baiba Berzina", {"role": PARENT, "student": world.example}),
-        volunteer=await _person("Elza Krumina", {"role": VOLUNTEER, "ngo": world.ngo}),
+        parent=await _person("Baiba Bērziņa", {"role": PARENT, "student": world.example}),
+        volunteer=await _person("Elza Krūmiņa", {"role": VOLUNTEER, "ngo": world.ngo}),
     )
 
 

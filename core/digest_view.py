@@ -7,7 +7,7 @@ from typing import Any
 
 from core.catalogues import IAP_STATUSES, RISK_GROUPS, SPECIALIST_TYPES, Entry
 from core.digest import Activities, Digest, Figures, Week
-from core.formatting import number, semester_text, short_date
+from core.formatting import date_range, number, semester_text
 from core.i18n import gettext, supported, translations
 
 MAX_NAMES = 10  # unreachable people named in the text; the rest are counted
@@ -33,7 +33,7 @@ def with_change(now: int | Decimal, before: int | Decimal, locale: str) -> str:
 
 
 def week_text(week: Week, locale: str) -> str:
-    return f"{short_date(week.start, locale)} - {short_date(week.end, locale)}"
+    return date_range(week.start, week.end, locale)
 
 
 def render_digest(digest: Digest, locale: str) -> str:

@@ -3,7 +3,7 @@
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_month_names
 from babel.numbers import format_decimal
 
 from core.clock import RIGA, Semester
@@ -15,6 +15,23 @@ SHORT_DATE = {"lv": "dd.MM.yyyy.", "ru": "dd.MM.yyyy", "uk": "dd.MM.yyyy", "en":
 def short_date(day: date, locale: str) -> str:
     locale = supported(locale)
     return format_date(day, SHORT_DATE[locale], locale=locale)
+
+
+def date_range(first: date, last: date, locale: str) -> str:
+    """`01.10.2026. – 15.10.2026.`; a single day once: `15.10.2026.`."""
+    if first == last:
+        return short_date(first, locale)
+    return f"{short_date(first, locale)} – {short_date(last, locale)}"
+
+
+def month_name(month: int, locale: str) -> str:
+    """A month (1-12) as a reader names it on its own: `septembris`, `сентябрь`."""
+    return get_month_names("wide", context="stand-alone", locale=supported(locale))[month]
+
+
+def month_names(months: list[int], locale: str) -> str:
+    """E.g. `septembris, oktobris`: months as a reader names them."""
+    return ", ".join(month_name(month, locale) for month in months)
 
 
 def long_date(day: date, locale: str) -> str:

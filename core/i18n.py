@@ -10,6 +10,8 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 DEFAULT_LOCALE = "lv"
 LOCALES = ("lv", "ru", "uk", "en")
+BUTTON = "button"  # the gettext context of button labels: short enough for a phone's width
+BUTTON_LIMIT = 24  # characters a button label may have in any language
 
 
 def N_(message: str) -> str:
@@ -24,6 +26,12 @@ def translations(locale: str) -> NullTranslations:
 
 def gettext(message: str, locale: str = DEFAULT_LOCALE, **params: object) -> str:
     text = translations(supported(locale)).gettext(message)
+    return text.format(**params) if params else text
+
+
+def pgettext(context: str, message: str, locale: str = DEFAULT_LOCALE, **params: object) -> str:
+    """A message with a context (BUTTON: its short form on a button), in the reader's language."""
+    text = translations(supported(locale)).pgettext(context, message)
     return text.format(**params) if params else text
 
 

@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence
 from functools import cache, partial
 from pathlib import Path
 
-from babel.dates import get_month_names
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -31,7 +30,7 @@ from core.catalogues import (
     RISK_LEVELS,
 )
 from core.clock import today
-from core.formatting import date_time, number, semester_text, short_date
+from core.formatting import date_range, date_time, month_names, number, semester_text, short_date
 from core.i18n import N_, gettext, ngettext, supported
 from core.iap import AssembledIap, MeasureLine
 from core.iap_view import measure_subject
@@ -266,9 +265,7 @@ class PlanDocument:
                 counts += ", " + ngettext(
                     "{n} lesson missed", "{n} lessons missed", risk.lessons_missed, locale
                 )
-            period = short_date(risk.first_seen, locale)
-            if risk.last_seen != risk.first_seen:
-                period += f" – {short_date(risk.last_seen, locale)}"
+            period = date_range(risk.first_seen, risk.last_seen, locale)
             rows.append(
                 [
                     RISK_GROUPS[risk.group].text(locale),
@@ -324,8 +321,7 @@ class PlanDocument:
         months = measure.months_confirmed
         text = ngettext("{n} month", "{n} months", len(months), locale)
         if months:
-            names = get_month_names("wide", context="stand-alone", locale=locale)
-            text += ": " + ", ".join(names[month] for month in months)
+            text += ": " + month_names(months, locale)
         return text
 
     def evaluation(self) -> None:

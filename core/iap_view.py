@@ -3,8 +3,6 @@
 from functools import partial
 from typing import Any
 
-from babel.dates import get_month_names
-
 from core.catalogues import (
     APPROVAL_STEPS,
     CONSENT_METHODS,
@@ -22,8 +20,15 @@ from core.catalogues import (
     SUPPORT_TYPES,
     Catalogue,
 )
-from core.formatting import date_time, number, semester_text, short_date
-from core.i18n import N_, gettext, ngettext, supported
+from core.formatting import (
+    date_range,
+    date_time,
+    month_names,
+    number,
+    semester_text,
+    short_date,
+)
+from core.i18n import N_, gettext, ngettext
 from core.iap import AssembledIap, Gap, MeasureLine, RiskLine
 
 GAP_TEXTS = {
@@ -35,12 +40,6 @@ GAP_TEXTS = {
     "justification_missing": N_("No justification for: {what}"),
     "amount_missing": N_("No hours or months planned: {what}"),
 }
-
-
-def month_names(months: list[int], locale: str) -> str:
-    """E.g. `septembris, oktobris`: months as a reader names them."""
-    names = get_month_names("wide", context="stand-alone", locale=supported(locale))
-    return ", ".join(names[month] for month in months)
 
 
 def measure_subject(measure: MeasureLine, locale: str) -> str:
@@ -224,13 +223,12 @@ def risk_text(risk: RiskLine, locale: str) -> str:
             "{n} lesson missed", "{n} lessons missed", risk.lessons_missed, locale
         )
     return _(
-        "• {factor} ({group}): {level}; {counts}; {first} - {last}",
+        "• {factor} ({group}): {level}; {counts}; {period}",
         factor=factor,
         group=group,
         level=RISK_LEVELS[risk.level].text(locale),
         counts=counts,
-        first=short_date(risk.first_seen, locale),
-        last=short_date(risk.last_seen, locale),
+        period=date_range(risk.first_seen, risk.last_seen, locale),
     )
 
 
@@ -315,7 +313,7 @@ def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = Non
         text = f"• {SUPPORT_TYPES[need.support_type].text(locale)}: "
         text += NEED_STATUSES[need.status].text(locale)
         if need.months:
-            text += _(" (months: {months})", months=", ".join(map(str, need.months)))
+            text += _(" (months: {months})", months=month_names(need.months, locale))
         lines.append(text)
 
     if blockers is not None:

@@ -33,6 +33,7 @@ from core.services.pending import own_activities, volunteer_ngos
 from core.text import clean_line, clean_text
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsVolunteer
+from handlers.pickers import entry_label
 from handlers.replies import answer_long, edit_or_keep, tapped
 from handlers.typed import parse_day, whole_number
 
@@ -123,7 +124,7 @@ async def ask_place(message: Message, actor: Actor, data: dict[str, Any]) -> Non
 async def ask_format(message: Message, actor: Actor, data: dict[str, Any]) -> None:
     builder = InlineKeyboardBuilder()
     for entry in ACTIVITY_FORMATS:
-        builder.button(text=_(entry.label), callback_data=FormatChoice(code=entry.code))
+        builder.button(text=entry_label(entry), callback_data=FormatChoice(code=entry.code))
     builder.adjust(2)
     await message.answer(_("What kind of activity was it?"), reply_markup=builder.as_markup())
 

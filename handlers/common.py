@@ -1,9 +1,18 @@
 """For everyone: joining by invite, the menu, help, cancel, language and privacy."""
 
-from aiogram import F, Router
+from contextlib import suppress
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+)
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -21,7 +30,7 @@ from core.catalogues import (
     VOLUNTEER,
 )
 from core.errors import DomainError
-from core.i18n import LOCALES, N_
+from core.i18n import LOCALES, N_, gettext
 from core.services.people import enroll_by_invite, set_locale, set_quiet_hours
 from core.services.privacy import PrivacySettings
 from handlers.callbacks import Language, Menu, Quiet
@@ -86,6 +95,41 @@ ADMIN_NOTE = N_(
 )
 
 
+# What a person sees in an empty chat before pressing Start, and on the bot's profile.
+BOT_DESCRIPTION = N_(
+    "Pumpurs helps schools of the PuMPuRS programme support students at risk of leaving school "
+    "early: teachers and specialists log risk signals and consultations, coordinators prepare "
+    "and approve support plans, parents answer questions and give consent.\n\n"
+    "Only for people invited by their school or municipality: ask your school's coordinator "
+    "for an invite link."
+)
+BOT_SHORT_DESCRIPTION = N_(
+    "The PuMPuRS programme's assistant for schools and parents. By invitation: ask your "
+    "school's coordinator."
+)
+
+
+def command_list(actor: Actor | None, locale: str) -> list[BotCommand]:
+    """Telegram's command menu for a person: their roles' commands, then everyone's."""
+    roles = sorted(actor.roles) if actor is not None else []
+    names = [*dict.fromkeys(c for role in roles for c in ROLE_COMMANDS[role])]
+    texts = [*(COMMAND_HELP[name] for name in names), *GENERAL_HELP.values()]
+    return [
+        BotCommand(command=name, description=gettext(text, locale).split(" - ", 1)[-1][:256])
+        for name, text in zip([*names, *GENERAL_HELP], texts, strict=True)
+    ]
+
+
+async def set_person_commands(bot: Bot, actor: Actor, locale: str) -> None:
+    """The person's own command menu in their language (after joining or a language change);
+    best effort: the menu is a convenience, /help lists the same."""
+    with suppress(TelegramAPIError):
+        await bot.set_my_commands(
+            command_list(actor, locale),
+            scope=BotCommandScopeChat(chat_id=actor.person.telegram_id),
+        )
+
+
 def menu_keyboard(actor: Actor) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     seen: set[str] = set()
@@ -128,6 +172,7 @@ async def start_with_code(
     except DomainError as error:
         await message.answer(error.text(i18n.current_locale))
         return
+    await set_person_commands(message.bot, actor, actor.locale)
     with i18n.use_locale(actor.locale):
         roles = ", ".join(_(ROLES[role].label) for role in sorted(actor.roles))
         await message.answer(_("Welcome! You have joined as: {roles}.").format(roles=roles))
@@ -228,6 +273,7 @@ async def language_chosen(
         await tapped(callback).answer(how_to_join())
         return
     await set_locale(actor.id, callback_data.code)
+    await set_person_commands(callback.bot, actor, callback_data.code)
     with i18n.use_locale(callback_data.code):
         await tapped(callback).answer(_("Done: I will write to you in this language."))
 

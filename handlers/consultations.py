@@ -26,7 +26,7 @@ from core.services.schools import list_classes, list_schools, list_students
 from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.pickers import class_buttons, school_buttons
+from handlers.pickers import class_buttons, entry_label, school_buttons
 from handlers.replies import edit_or_keep, tapped
 from handlers.typed import parse_day, whole_number
 
@@ -212,7 +212,7 @@ def specialist_keyboard(actor: Actor) -> InlineKeyboardMarkup:
     codes = sorted(SPECIALIST_TYPES.codes(), key=lambda code: code != own)
     builder = InlineKeyboardBuilder()
     for code in codes:
-        label = _(SPECIALIST_TYPES[code].label)
+        label = entry_label(SPECIALIST_TYPES[code])
         builder.button(
             text=f"✓ {label}" if code == own else label, callback_data=CoSpecialist(code=code)
         )

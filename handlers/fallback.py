@@ -19,10 +19,17 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 
 from core.access import Actor
+from core.catalogues import PARENT
 from core.errors import DomainError
+from core.services.schools import list_students
+from handlers.callbacks import StudentAction
+from handlers.filters import STAFF
+from handlers.pickers import buttons
 from handlers.replies import stale_button
 
 log = logging.getLogger(__name__)
+NAME_SEARCH_LIMIT = 60  # longer text is not a name
+NAMES_SHOWN = 10
 
 
 async def unknown_command(message: Message, actor: Actor | None) -> None:
@@ -30,10 +37,46 @@ async def unknown_command(message: Message, actor: Actor | None) -> None:
 
 
 async def stray_text(message: Message, actor: Actor | None) -> None:
+    """Text outside a flow: staff find a student by name; a parent learns whom to write to."""
     if actor is None or not actor.roles:
         await message.answer(_("To join, open the invite link from your coordinator. See /help."))
         return
+    if actor.roles & set(STAFF) and len(message.text) <= NAME_SEARCH_LIMIT:
+        await find_student(message, actor)
+        return
+    if PARENT in actor.roles:
+        await message.answer(
+            _(
+                "I do not pass messages on to the school. To reach it, write or call your "
+                "child's class teacher or the school's coordinator. Your child's support needs: "
+                "/needs."
+            )
+        )
+        return
     await message.answer(_("Choose what to do in /menu, or see /help."))
+
+
+async def find_student(message: Message, actor: Actor) -> None:
+    """The students whose name matches what was typed, each a button to their card."""
+    found = await list_students(actor, search=message.text)
+    if not found:
+        await message.answer(
+            _("No student matches “{text}”.").format(text=message.text)
+            + "\n"
+            + _("Type part of a student's name to find them, or choose what to do in /menu.")
+        )
+        return
+    shown = found[:NAMES_SHOWN]
+    items = [
+        (f"{s.first_name} {s.last_name}", StudentAction(action="card", student_id=s.id))
+        for s in shown
+    ]
+    text = _("Choose the student:")
+    if len(found) > NAMES_SHOWN:
+        text += "\n" + _("Only the first {count} are shown: type more of the name.").format(
+            count=NAMES_SHOWN
+        )
+    await message.answer(text, reply_markup=buttons(items))
 
 
 async def unsupported_message(message: Message) -> None:

@@ -32,7 +32,7 @@ from core.services.people import create_invite
 from core.services.schools import list_classes, list_students
 from handlers.callbacks import Menu
 from handlers.filters import IsCoordinator
-from handlers.pickers import buttons, chosen, mark_chosen
+from handlers.pickers import buttons, chosen, entry_label, mark_chosen
 from handlers.replies import tapped
 
 
@@ -72,7 +72,7 @@ class NgoChoice(CallbackData, prefix="crd_ngo"):
 async def start_invite(message: Message, state: FSMContext, actor: Actor) -> None:
     await state.clear()
     await state.set_state(InviteFlow.role)
-    roles = [(_(ROLES[role].label), RoleChoice(role=role)) for role in invitable_roles(actor)]
+    roles = [(entry_label(ROLES[role]), RoleChoice(role=role)) for role in invitable_roles(actor)]
     await message.answer(_("Whom would you like to invite?"), reply_markup=buttons(roles, 2))
 
 
@@ -136,7 +136,7 @@ async def school_set(message: Message, state: FSMContext, actor: Actor, bot: Bot
     if role == SPECIALIST:
         await state.set_state(InviteFlow.specialty)
         items = [
-            (_(entry.label), SpecialtyChoice(code=entry.code))
+            (entry_label(entry), SpecialtyChoice(code=entry.code))
             for entry in SPECIALIST_TYPES
             if entry.code != "teacher"
         ]

@@ -16,8 +16,8 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel.dates import get_month_names
 
+from core import formatting
 from core.access import Actor, visible_student, workable_student
 from core.catalogues import NEED_STATUSES, SUPPORT_TYPES
 from core.clock import Semester
@@ -29,6 +29,7 @@ from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
+from handlers.pickers import entry_label, pgettext
 from handlers.plan_message import pdf_keyboard
 from handlers.replies import answer_long, buttons_due, edit_or_keep, tapped
 
@@ -87,8 +88,7 @@ def support_label(code: str) -> str:
 
 
 def month_names(months: list[int]) -> str:
-    names = get_month_names("wide", context="stand-alone", locale=get_i18n().current_locale)
-    return ", ".join(names[month] for month in months)
+    return formatting.month_names(months, get_i18n().current_locale)
 
 
 def question_view(need) -> tuple[str, InlineKeyboardMarkup]:
@@ -150,8 +150,9 @@ def consent_view(iap) -> tuple[str, InlineKeyboardMarkup]:
         ]
     )
     builder = InlineKeyboardBuilder()
-    builder.button(text=_("Give consent"), callback_data=Consent(iap_id=iap.id, given=True))
-    builder.button(text=_("Refuse"), callback_data=Consent(iap_id=iap.id, given=False))
+    agree, refuse = pgettext("button", "Give consent"), pgettext("button", "Refuse")
+    builder.button(text=agree, callback_data=Consent(iap_id=iap.id, given=True))
+    builder.button(text=refuse, callback_data=Consent(iap_id=iap.id, given=False))
     semester = Semester(iap.school_year, iap.semester)
     builder.button(text=_("Read the plan"), callback_data=plan_button(iap.student_id, semester))
     builder.adjust(2, 1)
@@ -170,7 +171,7 @@ def plan_button(student_id: int, semester: Semester) -> ChildPlan:
 def support_keyboard() -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     for entry in SUPPORT_TYPES:
-        builder.button(text=support_label(entry.code), callback_data=NeedType(code=entry.code))
+        builder.button(text=entry_label(entry), callback_data=NeedType(code=entry.code))
     builder.adjust(1)  # long labels: one a row
     return builder.as_markup()
 
@@ -218,10 +219,9 @@ async def support_chosen(
 
 
 def months_keyboard(need, chosen: list[int]) -> InlineKeyboardMarkup:
-    names = get_month_names("wide", context="stand-alone", locale=get_i18n().current_locale)
     builder = InlineKeyboardBuilder()
     for month in Semester(need.school_year, need.semester).months():
-        label = names[month].capitalize()
+        label = formatting.month_name(month, get_i18n().current_locale).capitalize()
         text = f"✓ {label}" if month in chosen else label
         builder.button(text=text, callback_data=NeedMonth(month=month))
     builder.adjust(3)

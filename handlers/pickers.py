@@ -5,8 +5,11 @@ from typing import Protocol
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from core import i18n
+from core.catalogues import Entry
 from core.errors import AccessDenied
 from handlers.replies import edit_or_keep, tapped
 
@@ -40,6 +43,18 @@ def class_buttons(
         builder.button(text=school_class.name, callback_data=data(school_class.id))
     builder.adjust(CLASSES_PER_ROW)
     return builder
+
+
+def entry_label(entry: Entry) -> str:
+    """The text of a button that picks a catalogue entry: its short label when the official
+    name is too long for a phone (plans, PDFs and reports keep the official name)."""
+    return entry.button_text(get_i18n().current_locale)
+
+
+def pgettext(context: str, message: str) -> str:
+    """A message with a gettext context, e.g. `pgettext("button", "Submit for approval")`, in
+    the reader's language (aiogram's i18n has no pgettext)."""
+    return i18n.pgettext(context, message, get_i18n().current_locale)
 
 
 def buttons(items: Sequence[tuple[str, CallbackData]], width: int = 1) -> InlineKeyboardMarkup:

@@ -11,17 +11,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
-from babel.dates import get_month_names
 
 from core.access import Actor
 from core.catalogues import RISK_FACTORS, SPECIALIST_TYPES, SUPPORT_TYPES
 from core.errors import DomainError, InvalidInput, NotFound
+from core.formatting import month_name
 from core.i18n import N_
 from core.iap import AssembledIap, MeasureLine, assemble_plan
 from core.iap_view import measure_subject, measure_text
 from core.services.iaps import add_measure, draft_to_edit, remove_measure, update_measure
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.pickers import buttons
+from handlers.pickers import buttons, entry_label
 from handlers.plan_message import (
     PlEdit,
     PlMeasure,
@@ -79,7 +79,7 @@ class PlHours(CallbackData, prefix="pl_h"):
 
 
 def month_label(month: int) -> str:
-    return get_month_names("wide", context="stand-alone", locale=locale())[month].capitalize()
+    return month_name(month, locale()).capitalize()
 
 
 # Measures: add (kind, type, risks, hours or months), change, remove.
@@ -193,7 +193,7 @@ async def kind_chosen(
         if kind == "consultation"
         else _("Which material support?")
     )
-    markup = buttons([(_(entry.label), PlType(code=entry.code)) for entry in free], 2)
+    markup = buttons([(entry_label(entry), PlType(code=entry.code)) for entry in free], 2)
     await edit_or_keep(tapped(callback), prompt, markup)
 
 
@@ -228,7 +228,7 @@ async def show_factors(message: Message, state: FSMContext, actor: Actor, *, edi
     data = await state.get_data()
     codes = await factor_choices(actor, data)
     items = [
-        button(ticked(_(RISK_FACTORS[code].label), code in data["factors"]), PlTick(code=code))
+        button(ticked(entry_label(RISK_FACTORS[code]), code in data["factors"]), PlTick(code=code))
         for code in codes
     ]
     rows = [*in_rows(items, 1), [button(_("Done"), PlDone())]]

@@ -24,7 +24,7 @@ from core.iap_view import render_iap
 from core.ids import Id
 from core.services.iaps import may_edit
 from handlers.callbacks import OutcomeAsk, PlanOpen, PlanPdf
-from handlers.pickers import buttons
+from handlers.pickers import buttons, entry_label
 from handlers.replies import answer_long
 
 # The buttons' data: from the plan's message, and of its steps.
@@ -282,7 +282,7 @@ async def finish(message: Message, state: FSMContext, actor: Actor, lead: str) -
 
 def groups_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     items = [
-        button(_(group.label), PlAddGroup(iap_id=plan_id(plan), group=group.code))
+        button(entry_label(group), PlAddGroup(iap_id=plan_id(plan), group=group.code))
         for group in RISK_GROUPS
     ]
     rows = [*in_rows(items, 1), [back_to_plan(plan_id(plan))]]

@@ -49,7 +49,7 @@ from core.services.iaps import (
 from core.services.needs import ask_parent_for_consent
 from handlers.callbacks import PlanOpen
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
-from handlers.pickers import buttons
+from handlers.pickers import buttons, entry_label, pgettext
 from handlers.plan_message import (
     PlAddGroup,
     PlGroup,
@@ -261,7 +261,7 @@ def risks_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     lines += ["", _("Tap a group to write its justification, or name another risk.")]
     items = [
         button(
-            ("✓ " if group in plan.justifications else "") + _(RISK_GROUPS[group].label),
+            ("✓ " if group in plan.justifications else "") + entry_label(RISK_GROUPS[group]),
             PlGroup(iap_id=plan_id(plan), group=group),
         )
         for group in groups
@@ -276,7 +276,7 @@ def factors_view(plan: AssembledIap, group: str) -> tuple[str, InlineKeyboardMar
     in_plan = {risk.factor for risk in plan.risks}
     items = [
         button(
-            ("✓ " if factor.code in in_plan else "") + _(factor.label),
+            ("✓ " if factor.code in in_plan else "") + entry_label(factor),
             PlFactor(iap_id=plan_id(plan), factor=factor.code),
         )
         for factor in RISK_FACTORS
@@ -374,11 +374,11 @@ def consent_view(plan: AssembledIap) -> tuple[str, InlineKeyboardMarkup]:
     iap_id = plan_id(plan)
     text = "\n".join([_(CONSENT_STATES[plan.consent].label), _("How was the consent given?")])
     items = [
-        (_("Ask the parent"), PlConsent(iap_id=iap_id, way="ask")),
-        (_("Signed by the parent"), PlConsent(iap_id=iap_id, way="paper")),
-        (_("Signed by student (18+)"), PlConsent(iap_id=iap_id, way="adult")),
-        (_("Refused by the parent"), PlConsent(iap_id=iap_id, way="paper_no")),
-        (_("Refused by student (18+)"), PlConsent(iap_id=iap_id, way="adult_no")),
+        (pgettext("button", "Ask the parent"), PlConsent(iap_id=iap_id, way="ask")),
+        (pgettext("button", "Signed by the parent"), PlConsent(iap_id=iap_id, way="paper")),
+        (pgettext("button", "Signed by student (18+)"), PlConsent(iap_id=iap_id, way="adult")),
+        (pgettext("button", "Refused by the parent"), PlConsent(iap_id=iap_id, way="paper_no")),
+        (pgettext("button", "Refused by student (18+)"), PlConsent(iap_id=iap_id, way="adult_no")),
         (_("Back to the plan"), PlanOpen(iap_id=iap_id)),
     ]
     return text, buttons(items, 1)

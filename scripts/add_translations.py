@@ -3,8 +3,9 @@
     python scripts/add_translations.py new.json
 
 The JSON maps each msgid to its translations: {"Save": {"lv": "Saglabāt", "ru": "…", "uk": "…"}};
-for a plural message the values are lists of forms in the catalogue's order. Holds a lock, so
-several people may run it at once.
+for a plural message the values are lists of forms in the catalogue's order; a message with a
+gettext context (`pgettext("button", "Save")`) is keyed as gettext stores it, context and msgid
+joined by \u0004: "button\u0004Save". Holds a lock, so several people may run it at once.
 """
 
 import fcntl
@@ -27,6 +28,8 @@ def merge(translations: dict[str, dict[str, str | list[str]]]) -> list[str]:
             catalog = read_po(source, locale=locale)
         for message in catalog:
             key = message.id[0] if isinstance(message.id, tuple) else message.id
+            if message.context:
+                key = f"{message.context}\x04{key}"
             if key in translations and locale in translations[key]:
                 value = translations[key][locale]
                 message.string = tuple(value) if isinstance(message.id, tuple) else value

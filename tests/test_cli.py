@@ -17,6 +17,8 @@ def test_demo_data_then_token_and_invite(empty_database_url, monkeypatch):
     loaded = runner.invoke(app, ["demo-data", "--if-empty"])
     assert loaded.exit_code == 0, loaded.output
     assert "Demo data loaded" in loaded.output
+    assert "person 1: teacher" in loaded.output
+    assert "person 3: school coordinator" in loaded.output
     again = runner.invoke(app, ["demo-data", "--if-empty"])
     assert "already has data" in again.output
 

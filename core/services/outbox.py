@@ -154,14 +154,15 @@ def _claimable(moment: datetime) -> Q:
     )
 
 
-async def due_items(limit: int = 100, now: datetime | None = None) -> list[OutboxItem]:
-    """Items whose time has come, oldest due first, with their recipient loaded."""
-    return (
-        await OutboxItem.filter(_claimable(_utc(now)))
-        .select_related("recipient")
-        .order_by("next_attempt_at", "id")
-        .limit(limit)
-    )
+async def due_items(
+    limit: int = 100, now: datetime | None = None, recipient_id: int | None = None
+) -> list[OutboxItem]:
+    """Items whose time has come, oldest due first, with their recipient loaded; only one
+    person's with `recipient_id` (the others stay queued)."""
+    query = OutboxItem.filter(_claimable(_utc(now)))
+    if recipient_id is not None:
+        query = query.filter(recipient_id=recipient_id)
+    return await query.select_related("recipient").order_by("next_attempt_at", "id").limit(limit)
 
 
 async def claim(item_id: int, now: datetime | None = None) -> bool:

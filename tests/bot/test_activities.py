@@ -16,7 +16,7 @@ from tests.bot.conftest import make_simulator
 STALE_LV = "Šī poga vairs nav aktīva"
 DENIED_LV = "Jums tam nav piekļuves."
 REFUSED = (
-    "Šādu komandu nezinu, vai tā nav paredzēta Jūsu lomai.",
+    "Šādu komandu nezinu vai tā nav paredzēta Jūsu lomai.",
     DENIED_LV,
 )
 
@@ -121,7 +121,7 @@ async def test_a_volunteer_registers_an_activity_and_every_bad_answer_is_asked_a
         "Kur: Liepu pamatskola",
         "Formāts: Sports",
         "Dalībnieki: 12",
-        "No tiem riska grupas skolēni: 3",
+        "No tiem skolēni ar riska signāliem: 3",
         "Stundas: 1,5",
         "Apraksts: Spēles un sarunas par mācībām",
     ):
@@ -132,7 +132,7 @@ async def test_a_volunteer_registers_an_activity_and_every_bad_answer_is_asked_a
     assert not await PeerActivity.exists()
 
     replies = await volunteer.press("Saglabāt")
-    assert replies[-1].text.startswith("Saglabāts: «Galda spēļu vakars»")
+    assert replies[-1].text.startswith("Saglabāts: „Galda spēļu vakars“")
     activity = await PeerActivity.get()
     assert (activity.ngo_id, activity.municipality_id) == (world.ngo.id, world.m1.id)
     assert activity.school_id == world.school_b.id
@@ -172,7 +172,7 @@ async def test_in_russian_from_the_menu_with_the_description_skipped(sim, world)
     assert replies[-1].text == "Укажите число участников: от 1 до 1000."
     await volunteer.send("40")
     replies = await volunteer.send("41")
-    assert replies[-1].text.startswith("Учеников из группы риска: число от 0 до 40")
+    assert replies[-1].text.startswith("Ученики с сигналами риска: число от 0 до 40")
     await volunteer.send("0")
     replies = await volunteer.send("0")
     assert replies[-1].text.startswith("Введите часы числом от 0,25 до 100")
@@ -182,7 +182,7 @@ async def test_in_russian_from_the_menu_with_the_description_skipped(sim, world)
     summary = replies[-1].text
     assert "Где: всё самоуправление (Ezerkalnes novads)" in summary
     assert "Формат: Онлайн" in summary
-    assert "Из них учеников из группы риска: 0" in summary
+    assert "Из них учеников с сигналами риска: 0" in summary
     assert "Описание" not in summary
     replies = await volunteer.press("Сохранить")
     assert replies[-1].text.startswith("Сохранено: «Турнир по футболу»")
@@ -278,7 +278,8 @@ async def test_activities_lists_only_the_volunteers_own(sim, world):
     replies = await volunteer.send("/activities")
     listing = replies[-1].text
     assert listing.startswith("Jūsu aktivitātes:")
-    expected = f"• {short_date(yesterday, 'lv')} Debates: dalībnieki 15, riska grupā 2, stundas 2,5"
+    day = short_date(yesterday, "lv")
+    expected = f"• {day} Debates: dalībnieki 15, ar riska signāliem 2, stundas 2,5"
     assert expected in listing
     assert "Koncerts" not in listing
 
@@ -286,7 +287,7 @@ async def test_activities_lists_only_the_volunteers_own(sim, world):
     await volunteer.send("/menu")
     replies = await volunteer.press("Мои мероприятия")
     assert replies[-1].text.startswith("Ваши мероприятия:")
-    assert "участников 15, из группы риска 2, часов 2,5" in replies[-1].text
+    assert "участников 15, с сигналами риска 2, часов 2,5" in replies[-1].text
 
 
 async def test_a_volunteer_never_sees_student_data(sim, world):

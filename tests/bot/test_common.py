@@ -120,3 +120,20 @@ async def test_a_reply_telegram_refuses_ends_the_update_without_an_error(sim, wo
     assert await teacher.send("/help") == []  # flood limit: nothing sent, no error raised
     assert await teacher.send("/help") == []  # blocked
     assert "/absent" in (await teacher.send("/help"))[-1].text
+
+
+async def test_staff_type_a_name_outside_a_flow_and_open_the_students_card(sim, world):
+    teacher = sim.user(101)
+    found = (await teacher.send("kaln"))[-1]
+    assert [text for text, _ in found.buttons()] == ["Anna Kalnina"]
+    card = await teacher.press("Anna Kalnina")
+    assert "Anna Kalnina" in card[0].text
+    other_school = (await teacher.send("Berzs"))[-1]  # school B's student is out of scope
+    assert other_school.text.startswith("Pēc „Berzs“ neviens skolēns netika atrasts.")
+    assert not other_school.buttons()
+
+
+async def test_a_parents_free_text_says_how_to_reach_the_school(sim, world):
+    answer = (await sim.user(108).send("Labdien, kad ir sapulce?"))[-1]
+    assert "klases audzinātājam" in answer.text and "/needs" in answer.text
+    assert "/menu" in (await sim.user(109).send("hello"))[-1].text  # a volunteer

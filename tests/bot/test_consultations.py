@@ -110,7 +110,7 @@ async def test_bad_input_at_every_step_is_asked_again_in_latvian(sim, world):
     await teacher.send("/consult")
     assert "Lūdzu, atbildiet ar tekstu vai pogu." in (await teacher.send_photo())[-1].text
     nobody = (await teacher.send("Zzyzx"))[-1]
-    assert nobody.text.startswith("Neviens skolēns neatbilst „Zzyzx”.")
+    assert nobody.text.startswith("Pēc „Zzyzx“ neviens skolēns netika atrasts.")
     assert labels(nobody) == ["7.a", "8.b"]
     assert "Ierakstiet daļu" in (await teacher.send("   "))[-1].text
     await teacher.send("Marta")
@@ -173,7 +173,7 @@ async def test_bad_input_is_answered_in_russian(sim, world):
     await set_locale(world.teacher_a.id, "ru")
     teacher = sim.user(101)
     await teacher.send("/consult")
-    assert (await teacher.send("Zzyzx"))[-1].text.startswith("Ни один ученик не подходит")
+    assert (await teacher.send("Zzyzx"))[-1].text.startswith("По запросу «Zzyzx» ученик не найден")
     assert "ответьте текстом или кнопкой" in (await teacher.send_photo())[-1].text
     await teacher.press("7.a")
     await teacher.press("Anna")
@@ -281,7 +281,7 @@ async def test_municipality_coordinator_chooses_the_school_first(sim, world):
 
     await coordinator.send("/consult")
     found = (await coordinator.send("Egle"))[-1]
-    assert found.text.startswith("Neviens skolēns neatbilst")  # school C is in M2
+    assert found.text.startswith("Pēc „Egle“ neviens skolēns netika atrasts")  # school C is in M2
 
 
 async def test_search_with_too_many_matches_asks_for_more(sim, world):

@@ -19,7 +19,7 @@ from tests.world import teacher_at
 STALE_LV = "Šī poga vairs nav aktīva"
 DENIED_LV = "Jums tam nav piekļuves."
 DENIED_RU = "У Вас нет доступа к этому."
-REFUSED_LV = "Šādu komandu nezinu, vai tā nav paredzēta Jūsu lomai."
+REFUSED_LV = "Šādu komandu nezinu vai tā nav paredzēta Jūsu lomai."
 LINK = re.compile(r"https://t\.me/pumpurs_bot\?start=([A-Za-z0-9_-]+)")
 
 
@@ -84,7 +84,7 @@ async def test_a_school_coordinator_invites_a_teacher_and_the_link_works_once(si
     code = invite_code(replies[-1])
     newcomer = sim.user(6001, first_name="Liene")
     joined = await newcomer.send(f"/start {code}")
-    assert joined[0].text == "Laipni lūdzam! Jūs esat pievienojies kā: Pedagogs."
+    assert joined[0].text == "Laipni lūdzam! Jūs pievienojāties kā: Pedagogs."
     membership = await Membership.get(person__telegram_id=6001)
     assert (membership.role, membership.school_id) == ("teacher", world.school_a.id)
     late = await sim.user(6002).send(f"/start {code}")
@@ -164,7 +164,7 @@ async def test_specialists_volunteers_and_school_coordinators_are_invited_with_t
     assert replies[-1].text.startswith("Ielūgums: Brīvprātīgais, Jauniesu klubs Tilts.")
 
     await coordinator.send("/invite")
-    replies = await coordinator.press("Izglītības iestādes koordinators")
+    replies = await coordinator.press("Skolas koordinators")
     assert labels(replies[-1]) == [
         "Ezerkalnes tehnikums",
         "Ezerkalnes vidusskola",
@@ -241,7 +241,7 @@ async def test_pending_shows_each_coordinator_exactly_their_own(sim, world):
     plan = replies[1]
     assert plan.text.startswith("Anna Kalnina, 7.a, Ezerkalnes vidusskola")
     assert "Sagatavoja: Teacher A" in plan.text
-    assert "Parakstījuši: IAP sagatavotājs" in plan.text
+    assert "Saskaņojuši: IAP sagatavotājs" in plan.text
     assert labels(plan) == ["Skatīt", "Saskaņot", "Atgriezt"]
     assert replies[2].text.startswith("Atbalsta vajadzības, kas vēl gaida vecāku atbildi: 1")
     assert "• Anna Kalnina (7.a, Ezerkalnes vidusskola): Ēdināšana, jautāts" in replies[2].text
@@ -253,10 +253,10 @@ async def test_pending_shows_each_coordinator_exactly_their_own(sim, world):
     m1 = sim.user(106)
     await m1.send("/menu")
     replies = await m1.press("Ждут меня")
-    assert replies[0].text == "Планы поддержки, ожидающие Вашего утверждения: 1"
+    assert replies[0].text == "Планы поддержки, ожидающие Вашего согласования: 1"
     assert replies[1].text.startswith("Janis Ozols, 7.a, Ezerkalnes vidusskola")
-    assert "Подписали: Составитель плана, Директор школы" in replies[1].text
-    assert labels(replies[1]) == ["Открыть", "Утвердить", "Вернуть"]
+    assert "Согласовали: Составитель плана, Директор школы" in replies[1].text
+    assert labels(replies[1]) == ["Открыть", "Согласовать", "Вернуть"]
     needs_text = replies[2].text
     assert needs_text.startswith("Потребности в поддержке, по которым ещё ждут ответа родителей: 2")
     assert "Anna Kalnina (7.a, Ezerkalnes vidusskola): Питание" in needs_text
@@ -370,7 +370,7 @@ async def test_iap_finds_a_student_by_name_within_scope(sim, world):
     replies = await coordinator.send_photo()
     assert replies[-1].text.startswith("Lūdzu, ierakstiet daļu no skolēna vārda")
     replies = await coordinator.send("Ilze")  # school C: not in scope
-    assert replies[-1].text.startswith("Pēc «Ilze» neviens skolēns netika atrasts.")
+    assert replies[-1].text.startswith("Pēc „Ilze“ neviens skolēns netika atrasts.")
     replies = await coordinator.send("a")
     assert replies[-1].text == "Atbilst vairāki skolēni. Izvēlieties vienu:"
     assert labels(replies[-1]) == [

@@ -214,7 +214,7 @@ async def test_when_the_other_parent_answers_first_the_flow_ends(sim, world, i18
     await other.press("Нет")
     await parent.press("Gatavs")
     assert parent.alerts[-1] == "Uz šo jautājumu jau ir atbildēts."
-    assert "/menu" in (await parent.send("Ezere – Rīga"))[-1].text  # the flow is over
+    assert "/needs" in (await parent.send("Ezere – Rīga"))[-1].text  # the flow is over
     need = await SupportNeed.get(student_id=world.student_a1.id)
     assert (need.status, need.answered_by_id) == ("declined", second.id)
 
@@ -314,7 +314,7 @@ async def test_consent_is_asked_and_given_through_the_bot(sim, world, i18n):
     parent = sim.user(108)
     assert await deliver(sim, i18n) == 1
     assert "Skola ir sagatavojusi Jūsu bērnam atbalsta plānu (IAP)." in parent.last.text
-    assert [text for text, _ in parent.last.buttons()] == ["Piekrist", "Atteikt", "Skatīt plānu"]
+    assert [text for text, _ in parent.last.buttons()] == ["Piekrist", "Nepiekrist", "Skatīt plānu"]
     plan = (await parent.press("Skatīt plānu"))[-1]
     assert plan.text.startswith("Atbalsta plāns (IAP): Anna Kalnina")
     assert "Statuss: Projekts" in plan.text

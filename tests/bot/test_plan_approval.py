@@ -74,7 +74,7 @@ async def test_a_plan_goes_from_submitted_to_continued_next_semester_in_latvian(
     assert await deliver(sim) == 1
     municipality = sim.user(106)
     assert municipality.last.text.startswith("Atbalsta plāns gaida Jūsu saskaņojumu.")
-    assert "Parakstījuši: IAP sagatavotājs, Skolas direktors" in municipality.last.text
+    assert "Saskaņojuši: IAP sagatavotājs, Skolas direktors" in municipality.last.text
     assert sim.session.chats[107] == []
     await municipality.press("Saskaņot")
     assert municipality.last.text.endswith("✓ Apstiprināts: plānu var sākt īstenot.")
@@ -185,9 +185,9 @@ async def test_a_state_vocational_plan_skips_the_municipality_and_closes_in_russ
     iap = await submitted_plan(world.student_v1, teacher)
     await deliver(sim)
     coordinator = sim.user(105)
-    assert coordinator.last.text.startswith("План поддержки ожидает Вашего утверждения.")
-    assert labels(coordinator.last) == ["Открыть", "Утвердить", "Вернуть"]
-    await coordinator.press("Утвердить")
+    assert coordinator.last.text.startswith("План поддержки ожидает Вашего согласования.")
+    assert labels(coordinator.last) == ["Открыть", "Согласовать", "Вернуть"]
+    await coordinator.press("Согласовать")
     assert await status(iap) == "approved"
     assert await deliver(sim) == 1
     assert sim.session.chats[106] == []  # the municipality is skipped

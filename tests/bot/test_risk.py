@@ -47,13 +47,13 @@ async def test_a_teacher_logs_absences_as_a_risk_signal_in_latvian(sim, world):
     value = await teacher.press("Neattaisnoti kavējumi")
     assert value[-1].text == (
         "Anna Kalnina, 7.a\nNeattaisnoti kavējumi\nCik mācību stundas skolēns šodien kavēja? "
-        "Pieskarieties skaitlim vai ierakstiet skaitli no 1 līdz 12."
+        "Nospiediet skaitli vai ierakstiet skaitli no 1 līdz 12."
     )
     assert labels(value[-1]) == ["1", "2", "3", "4", "5", "6"]
 
     note = await teacher.send("3")
     assert note[-1].text.endswith(
-        "Pievienot piezīmi? Ierakstiet to (ne vairāk kā 1000 rakstzīmes) vai spiediet “Izlaist”."
+        "Pievienot piezīmi? Ierakstiet to (ne vairāk kā 1000 rakstzīmes) vai nospiediet „Izlaist“."
     )
     assert labels(note[-1]) == ["Izlaist"]
 
@@ -192,7 +192,7 @@ async def test_a_teacher_of_school_b_sees_only_school_b(sim, world):
     assert labels(students[-1]) == ["Peteris Berzs"]
     await teacher_b.send("/risk")
     nobody = await teacher_b.send("Anna")
-    assert nobody[-1].text.startswith("Pēc “Anna” neviens skolēns netika atrasts.")
+    assert nobody[-1].text.startswith("Pēc „Anna“ neviens skolēns netika atrasts.")
 
 
 async def to_the_absences_value(teacher) -> None:
@@ -209,7 +209,7 @@ async def test_bad_input_while_choosing_the_student_group_and_factor(sim, world)
     assert (await teacher.send_photo())[-1].text.startswith("Par kuru skolēnu")
     nobody = await teacher.send("Zzz")
     assert (
-        nobody[-1].text == "Pēc “Zzz” neviens skolēns netika atrasts. Ierakstiet citu vārda daļu."
+        nobody[-1].text == "Pēc „Zzz“ neviens skolēns netika atrasts. Ierakstiet citu vārda daļu."
     )
     pasted = await teacher.send("Anna " * 800)  # not echoed back: too long for one message
     assert pasted[-1].text == "Ierakstiet daļu no skolēna vārda."

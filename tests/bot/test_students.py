@@ -38,8 +38,8 @@ async def _at_risk_everywhere(world) -> None:
 async def test_a_teacher_sees_the_at_risk_students_of_their_school(sim, world):
     await _at_risk_everywhere(world)
     listed = (await sim.user(101).send("/students"))[-1]
-    assert listed.text.startswith("Šajā semestrī riska grupā ir 2 skolēni (")
-    assert listed.text.endswith("Pieskarieties skolēnam, lai atvērtu viņa kartīti.")
+    assert listed.text.startswith("Šajā semestrī ir 2 skolēni ar riska signāliem (")
+    assert listed.text.endswith("Nospiediet skolēna vārdu, lai atvērtu viņa kartīti.")
     assert labels(listed) == [
         "Anna Kalnina, 7.a: 2 signāli, nav plāna",
         "Marta Liepa, 8.b: 0 signālu, Projekts",
@@ -55,7 +55,7 @@ async def test_the_list_in_russian(sim, world):
     await _at_risk_everywhere(world)
     await set_locale(world.teacher_a.id, "ru")
     listed = (await sim.user(101).send("/students"))[-1]
-    assert listed.text.startswith("В этом семестре в группе риска 2 ученика (")
+    assert listed.text.startswith("В этом семестре 2 ученика с сигналами риска (")
     assert "Нажмите на ученика" in listed.text
     assert labels(listed) == [
         "Anna Kalnina, 7.a: 2 сигнала, нет плана",
@@ -66,7 +66,7 @@ async def test_the_list_in_russian(sim, world):
 async def test_coordinators_see_their_school_or_municipality(sim, world):
     await _at_risk_everywhere(world)
     m1 = (await sim.user(106).send("/students"))[-1]
-    assert m1.text.startswith("Šajā semestrī riska grupā ir 4 skolēni (")
+    assert m1.text.startswith("Šajā semestrī ir 4 skolēni ar riska signāliem (")
     assert "Ezerkalnes tehnikums: Rihards Vitols" in m1.text
     assert "Ezerkalnes vidusskola: Anna Kalnina, Marta Liepa" in m1.text
     assert "Liepu pamatskola: Peteris Berzs" in m1.text
@@ -85,11 +85,11 @@ async def test_coordinators_see_their_school_or_municipality(sim, world):
 
 async def test_nobody_at_risk_says_so(sim, world):
     lv = (await sim.user(105).send("/students"))[-1]
-    assert lv.text.startswith("Šajā semestrī riska grupā nav neviena skolēna (")
+    assert lv.text.startswith("Šajā semestrī nav neviena skolēna ar riska signāliem (")
     assert lv.buttons() == []
     await set_locale(world.coordinator_v.id, "ru")
     ru = (await sim.user(105).send("/students"))[-1]
-    assert ru.text.startswith("В этом семестре учеников в группе риска нет (")
+    assert ru.text.startswith("В этом семестре учеников с сигналами риска нет (")
 
 
 async def test_many_students_are_paged(sim, world):
@@ -105,7 +105,7 @@ async def test_many_students_are_paged(sim, world):
     teacher = sim.user(101)
 
     first = (await teacher.send("/students"))[-1]
-    assert "Šajā semestrī riska grupā ir 21 skolēns (" in first.text
+    assert "Šajā semestrī ir 21 skolēns ar riska signāliem (" in first.text
     assert "1. lapa no 3." in first.text
     assert labels(first)[0].startswith("Anna Kalnina")
     assert labels(first)[1:8] == [f"Skolēns Z{n:02d}, 8.b: 1 signāls, nav plāna" for n in range(7)]
@@ -131,7 +131,7 @@ async def test_many_students_are_paged(sim, world):
     await set_locale(world.teacher_a.id, "ru")
     ru = (await teacher.send("/students"))[-1]
     assert "Страница 1 из 3." in ru.text and labels(ru)[-1] == "Следующая страница"
-    assert "В этом семестре в группе риска 21 ученик (" in ru.text
+    assert "В этом семестре 21 ученик с сигналами риска (" in ru.text
 
 
 async def _full_record_for_a1(world) -> int:
@@ -295,7 +295,7 @@ async def test_the_menu_opens_the_list_and_a_new_view_ends_a_flow(sim, world):
     consult = (await teacher.send("/consult"))[-1]
     await teacher.send("/menu")
     listed = (await teacher.press("Mani skolēni"))[-1]
-    assert listed.text.startswith("Šajā semestrī riska grupā ir 2 skolēni (")
+    assert listed.text.startswith("Šajā semestrī ir 2 skolēni ar riska signāliem (")
     class_button = consult.buttons()[0][1]
     await teacher.press_data(class_button, consult)  # the consultation flow has ended
     assert teacher.alerts[-1].startswith(STALE_LV)

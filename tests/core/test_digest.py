@@ -404,13 +404,13 @@ async def test_the_text_puts_what_needs_the_reader_first_in_latvian(week_of_reco
     text = render_digest(digest, "lv")
     assert text.splitlines()[:3] == [
         "Nedēļas kopsavilkums: Ezerkalnes novads",
-        "Nedēļa: 09.11.2026. - 15.11.2026.",
-        "Semestris: 2026./2027. mācību gada I semestris",
+        "Nedēļa: 09.11.2026. – 15.11.2026.",
+        "2026./2027. mācību gada I semestris",
     ]
     urgent = [
         "• 1 plāns gaida Jūsu saskaņojumu",
         "• 2 skolēni ar riska signāliem bez plāna šajā semestrī (+1)",
-        "• Ar 2 cilvēkiem nevar sazināties Telegram: Parent A1, Teacher B",
+        "• Ar 2 cilvēkiem nevar sazināties Telegramā: Parent A1, Teacher B",
         "• 1 materiālā atbalsta pieprasījums gaida vecāku atbildi (±0)",
     ]
     assert [text.index(line) for line in urgent] == sorted(text.index(line) for line in urgent)
@@ -423,10 +423,10 @@ async def test_the_text_puts_what_needs_the_reader_first_in_latvian(week_of_reco
     assert "   – Psihologs: 2 konsultācijas (+1), 1,75 h" in text
     assert "• Vecāki apstiprināja 1 materiālā atbalsta pieprasījumu (+1)" in text
     assert "• 2 jauniešu aktivitātes pašvaldībā (+1)" in text
-    assert "dalībnieki: 18 (+10), no tiem riska grupā: 5 (+4); stundas: 3,5 (+2,5)" in text
+    assert "dalībnieki: 18 (+10), no tiem ar riska signāliem: 5 (+4); stundas: 3,5 (+2,5)" in text
     assert (
         "• Liepu pamatskola: jauni signāli 1 (+1), bez plāna 1 (+1), konsultācijas 0 (±0), "
-        "stundas 0 (±0), gaida vecākus 0 (±0)"
+        "stundas 0 (±0), gaida vecāku atbildi 0 (±0)"
     ) in text
 
 
@@ -436,7 +436,7 @@ async def test_the_text_in_russian(week_of_records):
     text = render_digest(digest, "ru")
     assert text.splitlines()[:2] == [
         "Недельная сводка: Ezerkalnes vidusskola",
-        "Неделя: 09.11.2026 - 15.11.2026",
+        "Неделя: 09.11.2026 – 15.11.2026",
     ]
     assert "• 1 ученик с сигналами риска без плана в этом семестре (±0)" in text
     assert "• 1 человек недоступен в Telegram: Parent A1" in text

@@ -68,7 +68,7 @@ async def test_a_latvian_pdf_is_an_a4_form_with_every_section_and_its_diacritics
     text = pdf_text(data)
     assert (
         "Projekts Nr. 8.3.4.0/16/I/001 „Atbalsts priekšlaicīgas mācību pārtraukšanas "
-        "samazināšanai” (PuMPuRS)" in text
+        "samazināšanai“ (PuMPuRS)" in text
     )
     assert "Individuālais atbalsta plāns" in text
     assert "Mārīte Kalniņa-Šķēle" in text
@@ -83,7 +83,7 @@ async def test_a_latvian_pdf_is_an_a4_form_with_every_section_and_its_diacritics
     assert "Psihologs" in text and "6 h" in text and "1 konsultācija, 1,5 h" in text
     assert "Ēdināšana" in text and "3 mēneši" in text
     assert "Skolas direktors Coordinator A" in text
-    assert "Pašvaldības koordinators vēl nav parakstīts" in text
+    assert "Pašvaldības koordinators vēl nav saskaņots" in text
     for signer in ("IAP sagatavotājs", "Pašvaldības koordinators", "Vecāks vai likumiskais"):
         assert signer in text.split("Paraksti", 1)[1]
 
