@@ -183,10 +183,10 @@ RISK_OUTCOMES = Catalogue(
 # whenever it happens); left early carries a reason from EARLY_LEAVING_REASONS.
 LEFT_EARLY = "left_early"
 OUTCOMES = Catalogue(
-    Entry("continues", N_("Continues learning at the school")),
-    Entry("completed", N_("Completed the level or programme")),
-    Entry("moved", N_("Moved to another school")),
-    Entry(LEFT_EARLY, N_("Left education early")),
+    Entry("continues", N_("Continues learning at the school"), short=N_("Continues learning")),
+    Entry("completed", N_("Completed the level or programme"), short=N_("Studies completed")),
+    Entry("moved", N_("Moved to another school"), short=N_("Changed school")),
+    Entry(LEFT_EARLY, N_("Left education early"), short=N_("Left early")),
     Entry("other", N_("Other outcome")),
 )
 
@@ -195,7 +195,11 @@ EARLY_LEAVING_REASONS = Catalogue(
     Entry("moved_abroad", N_("Moved abroad")),
     Entry("family", N_("Family reasons")),
     Entry("health", N_("Health reasons")),
-    Entry("motivation", N_("Lack of motivation or learning difficulties")),
+    Entry(
+        "motivation",
+        N_("Lack of motivation or learning difficulties"),
+        short=N_("Motivation or learning"),
+    ),
     Entry("other", N_("Other reason")),
 )
 

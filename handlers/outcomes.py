@@ -9,23 +9,13 @@ from aiogram.utils.i18n import gettext as _
 from core.access import Actor
 from core.catalogues import EARLY_LEAVING_REASONS, LEFT_EARLY, OUTCOMES
 from core.formatting import semester_text
-from core.i18n import N_
 from core.iap_view import outcome_text
 from core.ids import Id
 from core.services.outcomes import plan_outcome_target, record_plan_outcome
 from handlers.callbacks import OutcomeAsk
 from handlers.filters import IsStaff
-from handlers.pickers import buttons, mark_chosen
+from handlers.pickers import buttons, entry_label, mark_chosen
 from handlers.replies import tapped
-
-# Button labels: the catalogue's are long for a button.
-OUTCOME_BUTTONS = {
-    "continues": N_("Continues"),
-    "completed": N_("Completed"),
-    "moved": N_("Moved school"),
-    LEFT_EARLY: N_("Left early"),
-    "other": N_("Other"),
-}
 
 
 class OcPick(CallbackData, prefix="ocp"):
@@ -49,8 +39,8 @@ async def outcome_asked(
         semester=semester_text(semester, i18n.current_locale),
     )
     items = [
-        (_(OUTCOME_BUTTONS[code]), OcPick(iap_id=callback_data.iap_id, outcome=code))
-        for code in OUTCOMES.codes()
+        (entry_label(entry), OcPick(iap_id=callback_data.iap_id, outcome=entry.code))
+        for entry in OUTCOMES
     ]
     await tapped(callback).answer(question, reply_markup=buttons(items, 2))
 
@@ -63,9 +53,9 @@ async def outcome_picked(
         await _record(callback, actor, i18n, callback_data.iap_id, callback_data.outcome)
         return
     await plan_outcome_target(actor, callback_data.iap_id)
-    await mark_chosen(callback, _(OUTCOME_BUTTONS[LEFT_EARLY]))
+    await mark_chosen(callback, entry_label(OUTCOMES[LEFT_EARLY]))
     items = [
-        (entry.text(i18n.current_locale), OcReason(iap_id=callback_data.iap_id, reason=entry.code))
+        (entry_label(entry), OcReason(iap_id=callback_data.iap_id, reason=entry.code))
         for entry in EARLY_LEAVING_REASONS
     ]
     await tapped(callback).answer(_("Why did the student leave?"), reply_markup=buttons(items))

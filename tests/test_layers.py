@@ -53,6 +53,7 @@ SHARED = {
     "__init__",  # puts the flows' routers together
     "callbacks",
     "filters",
+    "lessons",
     "names",
     "pickers",
     "plan_message",

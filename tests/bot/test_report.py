@@ -63,7 +63,7 @@ async def test_staff_record_an_outcome_from_the_plan_in_three_taps(sim, world):
 
     question = (await coordinator.press("Rezultāts"))[-1]
     assert question.text.startswith("Marta Liepa: kā noslēdzās")
-    await coordinator.press("Priekšlaicīgi pārtrauca")
+    await coordinator.press("Pārtrauca mācības")
     done = (await coordinator.press("Izbraukšana uz ārvalstīm"))[-1]
 
     assert done.text == (
