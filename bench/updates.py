@@ -228,7 +228,7 @@ class BenchSimulator(Simulator):
     then (a user who fell behind sends at once, and the lateness counts).
     """
 
-    session: BenchSession
+    session: BenchSession | HttpRecordingSession
     first_update_id: int = 1
     latencies: list[float] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # "message" or "callback", per update

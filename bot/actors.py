@@ -16,7 +16,7 @@ import json
 import time
 from collections import OrderedDict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
 from tortoise.fields import DatetimeField
@@ -28,6 +28,7 @@ from core.services.people import person_for_telegram
 from storage.models import Membership, Person
 
 Payload = dict[str, Any]
+M = TypeVar("M", bound=Model)
 
 
 class ActorCache:
@@ -80,13 +81,15 @@ class ActorCache:
                 pipe.delete(self.PERSON_KEY.format(person_id))
                 await pipe.execute()
             return
-        ids = {self.telegram_of.pop(person_id, None), telegram_id} - {None}
+        known = self.telegram_of.pop(person_id, None)
+        ids = {tid for tid in (known, telegram_id) if tid is not None}
         for tid in ids:
             self.memory[tid] = (time.time() + self.FORGET_SECONDS, None)
 
     async def _get(self, telegram_id: int) -> Payload | None:
         if self.redis is not None:
             raw = await self.redis.get(self.KEY.format(telegram_id))
+            assert not isinstance(raw, str), "the client is made without decode_responses"
             if raw is None or raw.startswith(self.FORGOTTEN.encode()):
                 return None
             return json.loads(raw)
@@ -132,7 +135,7 @@ def _row(instance: Model) -> dict[str, Any]:
     return row
 
 
-def _model(model: type[Model], row: dict[str, Any]) -> Model:
+def _model(model: type[M], row: dict[str, Any]) -> M:
     meta = model._meta
     values = dict(row)
     for name, column in meta.fields_db_projection.items():

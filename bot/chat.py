@@ -88,7 +88,9 @@ async def converse(
     """Read a line, send it (or tap the button it names), print the answers and pop-ups and
     this person's delivered messages, until EOF."""
     transcript = Transcript()
-    calls = user.simulator.session.calls
+    session = user.simulator.session
+    assert isinstance(session, RecordingSession), "the chat runs on the recording session"
+    calls = session.calls
     typer.echo(HELP)
     line = "/start"
     while True:

@@ -1,8 +1,10 @@
 """Drive the real Dispatcher with real Updates, as Telegram would, against a recording session."""
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import count
+from typing import Protocol
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import (
@@ -17,16 +19,25 @@ from aiogram.types import (
     User,
 )
 
-from bot.session import BOT_USER, RecordingSession, Sent
+from bot.session import BOT_USER, Sent
 
 TEST_TOKEN = "42:TEST-TOKEN"
+
+
+class Recorder(Protocol):
+    """What a simulator reads of the bot's session (a RecordingSession, or one over HTTP)."""
+
+    chats: defaultdict[int, list[Sent]]  # what the bot sent or edited, per chat
+    alerts: list[tuple[int, str]]  # (user id, text) of callback answers
+
+    def next_update_id(self) -> int: ...
 
 
 @dataclass
 class Simulator:
     dispatcher: Dispatcher
     bot: Bot
-    session: RecordingSession
+    session: Recorder
     updates: list[Update] = field(default_factory=list)  # every update fed, oldest first
     _message_ids: count = field(default_factory=lambda: count(1))
 

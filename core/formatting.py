@@ -26,7 +26,7 @@ def date_range(first: date, last: date, locale: str) -> str:
 
 def month_name(month: int, locale: str) -> str:
     """A month (1-12) as a reader names it on its own: `septembris`, `сентябрь`."""
-    return get_month_names("wide", context="stand-alone", locale=supported(locale))[month]
+    return str(get_month_names("wide", context="stand-alone", locale=supported(locale))[month])
 
 
 def month_names(months: list[int], locale: str) -> str:

@@ -31,7 +31,7 @@ def gettext(message: str, locale: str = DEFAULT_LOCALE, **params: object) -> str
 
 def pgettext(context: str, message: str, locale: str = DEFAULT_LOCALE, **params: object) -> str:
     """A message with a context (BUTTON: its short form on a button), in the reader's language."""
-    text = translations(supported(locale)).pgettext(context, message)
+    text = str(translations(supported(locale)).pgettext(context, message))
     return text.format(**params) if params else text
 
 

@@ -41,8 +41,16 @@ PROJECT_NAME = N_("Support for reducing early school leaving")
 FONT = "DejaVu"
 # What the PDF's fonts hold: Latin with Latvian letters, Cyrillic, punctuation (dashes, quotes,
 # ellipsis, №, €) and the replacement character, which stands in for anything else in a text.
-RANGES = ((0x20, 0x7E), (0xA0, 0x24F), (0x400, 0x4FF), (0x2010, 0x2027), (0x2030, 0x203A))
-RANGES += ((0x20AC, 0x20AC), (0x2116, 0x2116), (0xFFFD, 0xFFFD))
+RANGES: tuple[tuple[int, int], ...] = (
+    (0x20, 0x7E),
+    (0xA0, 0x24F),
+    (0x400, 0x4FF),
+    (0x2010, 0x2027),
+    (0x2030, 0x203A),
+    (0x20AC, 0x20AC),
+    (0x2116, 0x2116),
+    (0xFFFD, 0xFFFD),
+)
 OUTSIDE = re.compile("[^\n" + "".join(f"\\u{low:04x}-\\u{high:04x}" for low, high in RANGES) + "]")
 MARGIN = 18  # mm
 FOOTER_NAME = 60  # characters of the student's name in the footer

@@ -13,12 +13,12 @@ from collections.abc import Awaitable, Callable
 log = logging.getLogger(__name__)
 Listener = Callable[[int, int | None], Awaitable[None]]
 
-_listeners: list[weakref.WeakMethod] = []
+_listeners: list[weakref.WeakMethod[Listener]] = []
 
 
 def on_person_change(listener: Listener) -> None:
     """Call the bound method `listener(person_id, telegram_id or None)` after each change."""
-    _listeners.append(weakref.WeakMethod(listener))  # type: ignore[arg-type]
+    _listeners.append(weakref.WeakMethod(listener))
 
 
 async def person_changed(person_id: int, telegram_id: int | None = None) -> None:

@@ -75,9 +75,9 @@ def _days(span: Span, first: date, last: date) -> Iterable[date]:
 
 def national_days_off(first: date, last: date) -> frozenset[date]:
     """Weekdays between first and last on which no school in Latvia teaches."""
-    closed: set[date] = set(
-        day for day in holidays.LV(years=range(first.year, last.year + 1)) if first <= day <= last
-    )
+    years = range(first.year, last.year + 1)
+    national = holidays.LV(years=years)  # type: ignore[no-untyped-call]  # holidays is untyped
+    closed: set[date] = set(day for day in national if first <= day <= last)
     for school_year in range(first.year - 1, last.year + 1):
         for span in national_breaks(school_year):
             closed.update(_days(span, first, last))

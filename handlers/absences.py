@@ -257,7 +257,7 @@ async def lessons_tapped(
 
 async def lessons_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     data = await state.get_data()
-    lessons = typed_lessons(message.text, data["most"])
+    lessons = typed_lessons(message.text or "", data["most"])
     if isinstance(lessons, str):
         text, markup = lessons_step(data)
         await message.answer(f"{lessons}\n{text}", reply_markup=markup)

@@ -172,7 +172,8 @@ async def start_with_code(
     except DomainError as error:
         await message.answer(error.text(i18n.current_locale))
         return
-    await set_person_commands(message.bot, actor, actor.locale)
+    if message.bot is not None:
+        await set_person_commands(message.bot, actor, actor.locale)
     with i18n.use_locale(actor.locale):
         roles = ", ".join(_(ROLES[role].label) for role in sorted(actor.roles))
         await message.answer(_("Welcome! You have joined as: {roles}.").format(roles=roles))
@@ -273,7 +274,8 @@ async def language_chosen(
         await tapped(callback).answer(how_to_join())
         return
     await set_locale(actor.id, callback_data.code)
-    await set_person_commands(callback.bot, actor, callback_data.code)
+    if callback.bot is not None:
+        await set_person_commands(callback.bot, actor, callback_data.code)
     with i18n.use_locale(callback_data.code):
         await tapped(callback).answer(_("Done: I will write to you in this language."))
 

@@ -41,7 +41,7 @@ async def stray_text(message: Message, actor: Actor | None) -> None:
     if actor is None or not actor.roles:
         await message.answer(_("To join, open the invite link from your coordinator. See /help."))
         return
-    if actor.roles & set(STAFF) and len(message.text) <= NAME_SEARCH_LIMIT:
+    if actor.roles & set(STAFF) and len(message.text or "") <= NAME_SEARCH_LIMIT:
         await find_student(message, actor)
         return
     if PARENT in actor.roles:

@@ -13,7 +13,7 @@ count sees every round trip of the process, so measure one thing at a time.
 """
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +38,8 @@ class QueryCount:
     def round_trips(self) -> int:
         return self.queries + self.prepares + self.transaction + self.resets
 
+
+AsyncMethod = Callable[..., Awaitable[Any]]
 
 _active: list[QueryCount] = []
 _restore: list[Callable[[], None]] = []
@@ -72,7 +74,7 @@ def _install(client: BaseDBAsyncClient) -> None:
         _install_tortoise(client)
 
 
-def _patch(owner: type, name: str, wrap: Callable[[Any], Any]) -> None:
+def _patch(owner: type, name: str, wrap: Callable[[AsyncMethod], AsyncMethod]) -> None:
     original = owner.__dict__[name]
     setattr(owner, name, wrap(original))
     _restore.append(lambda: setattr(owner, name, original))
@@ -81,8 +83,8 @@ def _patch(owner: type, name: str, wrap: Callable[[Any], Any]) -> None:
 def _install_asyncpg() -> None:
     from asyncpg.connection import Connection
 
-    def simple(original):
-        async def execute(self, query, *args, **kwargs):
+    def simple(original: AsyncMethod) -> AsyncMethod:
+        async def execute(self: Connection, query: str, *args: Any, **kwargs: Any) -> Any:
             if not args:  # the simple protocol: one round trip; with args it goes to _execute
                 if query == self._reset_query:
                     _add("resets")
@@ -94,15 +96,15 @@ def _install_asyncpg() -> None:
 
         return execute
 
-    def statement(original):
-        async def run(self, *args, **kwargs):
+    def statement(original: AsyncMethod) -> AsyncMethod:
+        async def run(self: Connection, *args: Any, **kwargs: Any) -> Any:
             _add("queries")
             return await original(self, *args, **kwargs)
 
         return run
 
-    def prepare(original):
-        async def get_statement(self, query, *args, **kwargs):
+    def prepare(original: AsyncMethod) -> AsyncMethod:
+        async def get_statement(self: Connection, query: str, *args: Any, **kwargs: Any) -> Any:
             record_class = kwargs.get("record_class") or self._protocol.get_record_class()
             key = (query, record_class, kwargs.get("ignore_custom_codec", False))
             if not kwargs.get("use_cache", True) or self._stmt_cache.get(key) is None:
@@ -127,8 +129,8 @@ def _install_tortoise(client: BaseDBAsyncClient) -> None:
         if isinstance(value, type) and issubclass(value, BaseDBAsyncClient)
     ]
 
-    def counted(original):
-        async def run(*args, **kwargs):
+    def counted(original: AsyncMethod) -> AsyncMethod:
+        async def run(*args: Any, **kwargs: Any) -> Any:
             _add("queries")
             return await original(*args, **kwargs)
 

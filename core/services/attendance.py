@@ -249,7 +249,7 @@ async def import_attendance(
     actor_id = actor.id if actor else None
     async with in_transaction() as connection:
         students = await _load(connection, school_id, actor_id, parser, records, report)
-        if report.rows == 0:
+        if report.last_day is None:  # every row read sets it
             raise InvalidInput(N_("The file has no rows after its header."))
         if not dry_run:
             report.levels = await recompute_levels(
@@ -261,7 +261,8 @@ async def import_attendance(
 
 def national_public(first: date) -> set[date]:
     """Latvia's public holidays from `first` to the end of this year."""
-    return set(holidays.LV(years=range(first.year, clock.today().year + 1)))
+    years = range(first.year, clock.today().year + 1)
+    return set(holidays.LV(years=years))  # type: ignore[no-untyped-call]  # holidays is untyped
 
 
 async def _load(

@@ -13,6 +13,7 @@ from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
 from core.school_calendar import school_calendar
 from core.text import optional_text
+from storage.columns import column
 from storage.models import Absence, RiskSignal, Student
 
 NOTE_LIMIT = 1000
@@ -29,8 +30,8 @@ async def suggested_level(student_id: int, factor: str, value: int | None, day: 
     student = await Student.get(id=student_id).select_related("school")
     rules = rules_of(student.school)
     start = rules.window_start(day)
-    logged = await Absence.filter(student_id=student_id, day__gte=start, day__lte=day).values_list(
-        "unexcused", flat=True
+    logged = await column(
+        Absence.filter(student_id=student_id, day__gte=start, day__lte=day), "unexcused"
     )
     calendar = await school_calendar(student.school_id, start, day)
     lessons = calendar.school_days(start, day) * rules.lessons_per_day
