@@ -9,7 +9,7 @@ else's stay in the outbox for the real bot.
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import typer
@@ -72,7 +72,7 @@ class Transcript:
         return next((n for n in sorted(self.shown, reverse=True) if self.shown[n].keyboard), None)
 
 
-def show_alerts(answers: list[object]) -> None:
+def show_alerts(answers: Sequence[object]) -> None:
     """Answers to taps with a text: a pop-up the person must close, or a passing notice."""
     for answer in answers:
         if isinstance(answer, AnswerCallbackQuery) and answer.text:
