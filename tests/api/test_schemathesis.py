@@ -6,6 +6,7 @@ database is opened (and migrated) by the app's lifespan there, on a fresh databa
 the suite runs on.
 """
 
+import asyncio
 import os
 import uuid
 from collections import Counter
@@ -51,12 +52,10 @@ expected-statuses = ["2xx", "401", "403", "404", "409", "422"]
 """
 
 
-@asynccontextmanager
-async def fresh_database():
-    """The URL of a new, empty database of the suite's kind, dropped afterwards."""
+async def fresh_database() -> str:
+    """The URL of a new, empty database of the suite's kind."""
     if not TEST_DATABASE_URL.startswith("postgres"):
-        yield f"sqlite:///tmp/pumpurs-schemathesis-{uuid.uuid4().hex}.sqlite3"
-        return
+        return f"sqlite:///tmp/pumpurs-schemathesis-{uuid.uuid4().hex}.sqlite3"
     import asyncpg
 
     name = f"test_{uuid.uuid4().hex}"
@@ -64,46 +63,59 @@ async def fresh_database():
     connection = await asyncpg.connect(admin)
     await connection.execute(f'CREATE DATABASE "{name}"')
     await connection.close()
-    try:
-        yield urlparse(TEST_DATABASE_URL)._replace(path=f"/{name}").geturl()
-    finally:
-        await _drop_postgres_database(TEST_DATABASE_URL, name)
+    return urlparse(TEST_DATABASE_URL)._replace(path=f"/{name}").geturl()
 
 
-def app_on_a_fresh_world():
-    """The API over a new database holding the test world, opened by the app's lifespan."""
+async def the_world_in(url: str) -> None:
+    """Migrate the database and fill it with the test world and a token per role."""
+    async with database(url):
+        world = await build_world()
+        for role, token in TOKENS.items():
+            await ApiToken.create(
+                token_hash=token_hash(token),
+                person_id=getattr(world, role).id,
+                expires_at=now() + timedelta(days=1),
+            )
+
+
+async def dropped(url: str) -> None:
+    if url.startswith("sqlite"):
+        os.remove(url.removeprefix("sqlite://"))
+    else:
+        await _drop_postgres_database(TEST_DATABASE_URL, urlparse(url).path.lstrip("/"))
+
+
+DATABASE: dict[str, str] = {}  # the URL the module's world is in
+
+
+def app_on_the_world():
+    """The API over the module's world, opened by the app's lifespan."""
     app = create_app(manage_database=False)
 
     @asynccontextmanager
     async def lifespan(_):
-        async with fresh_database() as url, database(url):
-            world = await build_world()
-            for role, token in TOKENS.items():
-                person_id = getattr(world, role).id
-                await ApiToken.create(
-                    token_hash=token_hash(token),
-                    person_id=person_id,
-                    expires_at=now() + timedelta(days=1),
-                )
+        async with database(DATABASE["url"], apply_migrations=False):
             yield
-        if url.startswith("sqlite"):
-            os.remove(url.removeprefix("sqlite://"))
 
     app.router.lifespan_context = lifespan
     return app
 
 
-APP = app_on_a_fresh_world()
+APP = app_on_the_world()
 schema = schemathesis.openapi.from_dict(APP.openapi(), config=SchemathesisConfig.from_str(CONFIG))
 schema.app = APP  # as `from_asgi` does, without a request at import time
 
 
 @pytest.fixture(scope="module", autouse=True)
-def the_app_stops():
+def the_world():
+    """Migrated and filled before the first case: inside a Hypothesis test it costs minutes."""
     if TEST_DATABASE_URL.startswith("postgres"):
         require_server(TEST_DATABASE_URL, "PostgreSQL")
+    DATABASE["url"] = asyncio.run(fresh_database())
+    asyncio.run(the_world_in(DATABASE["url"]))
     yield
     shutdown_lifespans()
+    asyncio.run(dropped(DATABASE["url"]))
 
 
 SENT: Counter[str] = Counter()  # requests generated so far, per operation
