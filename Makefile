@@ -53,12 +53,13 @@ typecheck: $(STAMP)
 
 # Under CI=true the whole suite runs on PostgreSQL and Redis, then the core tests once more on
 # the SQLite default. Elsewhere it runs on SQLite, and tests that need a server skip with a reason.
+# Two workers (pytest-xdist), each with a Redis database of its own (tests/conftest.py).
 test: lint typecheck locales
 ifeq ($(CI),true)
-	TEST_DATABASE_URL=$(CI_DATABASE_URL) TEST_REDIS_URL=$(CI_REDIS_URL) $(BIN)/pytest -q
-	TEST_DATABASE_URL=sqlite://:memory: $(BIN)/pytest -q tests/core
+	TEST_DATABASE_URL=$(CI_DATABASE_URL) TEST_REDIS_URL=$(CI_REDIS_URL) $(BIN)/pytest -q -n 2
+	TEST_DATABASE_URL=sqlite://:memory: $(BIN)/pytest -q -n 2 tests/core
 else
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2
 endif
 
 clean:

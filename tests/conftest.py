@@ -12,7 +12,18 @@ from storage.db import MODELS
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _per_worker(url: str) -> str:
+    """Under pytest-xdist each worker flushes a Redis database of its own: the given one + n."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    base, _, number = url.rpartition("/")
+    return f"{base}/{(int(number or 0) + int(worker.removeprefix('gw'))) % 16}"
+
+
+if "TEST_REDIS_URL" in os.environ:  # tests/bot/conftest.py reads it too
+    os.environ["TEST_REDIS_URL"] = _per_worker(os.environ["TEST_REDIS_URL"])
+REDIS_URL = os.environ.get("TEST_REDIS_URL", _per_worker("redis://127.0.0.1:6379/15"))
 
 
 def reachable(url: str) -> bool:

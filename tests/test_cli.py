@@ -61,7 +61,7 @@ def test_chat_as_a_teacher_marks_absences_and_the_plan_changes(empty_database_ur
 
     before = asyncio.run(lessons_missed())
     # /absent -> class 7.a [1] -> the first student [1] -> 2 lessons [2] -> Save [12]
-    result = runner.invoke(app, ["chat", "--as", "teacher"], input="/absent\n1\n1\n2\n12\n")
+    result = runner.invoke(app, ["chat", "--as", "teacher"], input="/absent\n#1\n#1\n#2\n#12\n")
     assert result.exit_code == 0, result.output
     assert "Cita diena" in result.output
     assert "Saglabāts: 1 skolēns" in result.output

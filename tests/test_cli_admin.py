@@ -149,4 +149,5 @@ def test_the_first_administrator_is_invited_and_a_bad_file_saves_nothing(
     cp1257.write_bytes(
         "municipality,school,kind\nĶekavas novads,Baldones skola,general\n".encode("cp1257")
     )
-    assert "UTF-8" in pumpurs("admin", "import-schools", str(cp1257), code=1)
+    assert "1 created" in pumpurs("admin", "import-schools", str(cp1257))  # Baltic Windows
+    assert "Ķekavas novads" in pumpurs("admin", "municipality", "list")

@@ -266,7 +266,7 @@ async def test_plan_finds_the_student_by_a_part_of_the_name(sim, world):
     asked = await teacher.send("/plan")
     assert asked[-1].text.startswith("Kura skolēna plāns?")
     nobody = await teacher.send("Zzz")
-    assert nobody[-1].text.startswith("Pēc «Zzz» neviens skolēns netika atrasts.")
+    assert nobody[-1].text.startswith("Pēc „Zzz“ neviens skolēns netika atrasts.")
     several = (await teacher.send("a"))[-1]
     assert several.text == "Atbilst vairāki skolēni. Izvēlieties vienu:"
     assert "Janis Ozols, 7.a, Ezerkalnes vidusskola" in labels(several)
