@@ -100,7 +100,8 @@ class Row:
 
 @cache
 def plain(text: str) -> str:
-    """Lower case without diacritics (a yes/no cell): `Jā` -> `ja`, `NĒ` -> `ne`."""
+    """Lower case without diacritics (a yes/no cell): an accented or capitalised yes or no
+    compares as plain ASCII, the way the excused column is written in either language."""
     decomposed = unicodedata.normalize("NFD", text.lower())
     return "".join(char for char in decomposed if not unicodedata.combining(char))
 
