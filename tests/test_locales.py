@@ -175,3 +175,245 @@ def test_buttons_have_their_own_context_and_plans_keep_the_official_name():
     assert personal.button_text("lv") == "Apģērbs un higiēna"
     assert pgettext(BUTTON, "Refuse", "lv") == "Nepiekrist"
     assert any(m.context == BUTTON for m in catalogue("ru"))
+
+
+# Formal "Jūs"/"Вы"/"Ви" is not called "sure", "ready" or "registered" in one person's form either
+# (lv -ts/-ta, ru уверен, uk впевнений): the plural form reads right for everyone.
+MASCULINE_SHORT_FORM_TO_YOU = {
+    "lv": re.compile(
+        r"\b(?:Jūs|esat)\s+(?:esat\s+|jau\s+|vēl\s+|arī\s+)*\w+(?:ts|ta|usi|usies|gatavs|drošs)\b"
+    ),
+    "ru": re.compile(
+        r"\bВы\s+(?:уже\s+|ещё\s+|не\s+)*(?:\w+(?:ан|ян|ен|ён|ин|ый|ий|ой)|готов|должен|рад)\b"
+    ),
+    "uk": re.compile(
+        r"\bВи\s+(?:вже\s+|ще\s+|не\s+)*(?:\w+(?:ний|тий|вий|лий|ен)|повинен|згоден|радий)\b"
+    ),
+}
+
+
+@pytest.mark.parametrize("locale", MASCULINE_SHORT_FORM_TO_YOU)
+def test_the_formal_you_is_not_sure_or_ready_as_one_man(locale):
+    wrong = [s for _, s in translations(locale) if MASCULINE_SHORT_FORM_TO_YOU[locale].search(s)]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "text", "caught"),
+    [
+        ("lv", "Vai Jūs esat pārliecināts?", True),
+        ("lv", "Jūs esat reģistrēta.", True),
+        ("lv", "Jūs izvēlēsieties mēnešus.", False),
+        ("lv", "Jūs saskaņojāt plānu.", False),
+        ("ru", "Вы уверен?", True),
+        ("ru", "Вы зарегистрирован.", True),
+        ("ru", "Вы уверены?", False),
+        ("ru", "Вы действительно хотите?", False),
+        ("uk", "Ви впевнений?", True),
+        ("uk", "Ви повинен підписати.", True),
+        ("uk", "Ви впевнені?", False),
+        ("uk", "Ви справді хочете?", False),
+    ],
+)
+def test_the_short_form_pattern_catches_what_it_is_for(locale, text, caught):
+    assert bool(MASCULINE_SHORT_FORM_TO_YOU[locale].search(text)) is caught
+
+
+# One apostrophe (’) and no straight quotes: "'" never appears in lv, ru or uk.
+STRAIGHT_APOSTROPHE = re.compile(r"['ʼ`]")
+
+
+@pytest.mark.parametrize("locale", ["lv", "ru", "uk"])
+def test_one_apostrophe_and_no_straight_single_quotes(locale):
+    wrong = [s for _, s in translations(locale) if STRAIGHT_APOSTROPHE.search(s)]
+    assert wrong == []
+
+
+def test_the_apostrophe_pattern_catches_what_it_is_for():
+    assert STRAIGHT_APOSTROPHE.search("Стан здоров'я")
+    assert STRAIGHT_APOSTROPHE.search("Стан здоровʼя")
+    assert STRAIGHT_APOSTROPHE.search("Saglabāts: 'Nometne'")
+    assert not STRAIGHT_APOSTROPHE.search("Стан здоров’я")
+
+
+# Words a locale has settled on: each entry names what is wrong and what to say instead.
+AVOIDED_WORDS = {
+    "lv": [
+        # taps: one verb, "Nospiediet"
+        re.compile(r"\b(?:pieskarieties|uzspiediet|spiediet|klikšķiniet|noklikšķiniet)\b", re.I),
+        re.compile(r"\bTelegrammā\b"),  # "Telegramā"
+    ],
+    "ru": [
+        re.compile(r"\bОтозван", re.I),  # "Withdrawn" is "Неактивен", as the official "Neaktīvs"
+    ],
+    "uk": [
+        re.compile(r"самоврядуван", re.I),  # "муніципалітет"
+        re.compile(r"\bфактор", re.I),  # "чинник"
+        re.compile(r"відміт|відміч", re.I),  # "позначити"
+        re.compile(r"\bвиберіть\b", re.I),  # one of the two: "Оберіть"
+        re.compile(r"\bдійсно\b", re.I),  # "справді"
+    ],
+}
+
+
+def avoided(locale: str, pairs: list[tuple[str, str]]) -> list[str]:
+    return [s for _, s in pairs if any(p.search(s) for p in AVOIDED_WORDS[locale])]
+
+
+@pytest.mark.parametrize("locale", AVOIDED_WORDS)
+def test_words_each_language_has_settled_on(locale):
+    assert avoided(locale, translations(locale)) == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "text"),
+    [
+        ("lv", "Pieskarieties pogai."),
+        ("lv", "Nevar sazināties Telegrammā."),
+        ("ru", "Отозван"),
+        ("uk", "Самоврядування з такою назвою вже є."),
+        ("uk", "Невідомий фактор ризику."),
+        ("uk", "У якій школі відмітити пропуски?"),
+        ("uk", "Виберіть підсумок."),
+    ],
+)
+def test_the_avoided_words_are_caught(locale, text):
+    assert avoided(locale, [("", text)]) == [text]
+
+
+# A term in the English text asks for the glossary's term in each translation (DOMAIN.md).
+PLACEHOLDERS_AND_COMMANDS = re.compile(r"\{\w*\}|/\w+|\b\w+-<id>")
+GLOSSARY = [
+    (
+        re.compile(r"\bat risk\b(?! of| in)", re.I),
+        {"lv": r"riska signāl", "ru": r"сигнал\w* риска", "uk": r"сигнал\w* ризику"},
+    ),
+    (
+        re.compile(r"\bmunicipalit", re.I),
+        {"lv": r"pašvaldīb", "ru": r"самоуправлени", "uk": r"муніципалітет"},
+    ),
+    (
+        re.compile(r"\bfactor\b", re.I),
+        {"lv": r"faktor", "ru": r"фактор", "uk": r"чинник"},
+    ),
+    (
+        re.compile(r"\bapprov(?:al|er|e)\b", re.I),
+        {"lv": r"saskaņ", "ru": r"соглас", "uk": r"погод"},
+    ),
+    (
+        re.compile(r"\bconsent", re.I),
+        {"lv": r"piekri|piekrī", "ru": r"соглас", "uk": r"згод"},
+    ),
+    (
+        re.compile(r"\bdigest\b", re.I),
+        {"lv": r"kopsavilkum", "ru": r"сводк", "uk": r"підсум"},
+    ),
+    (
+        re.compile(r"\binvite", re.I),
+        {"lv": r"ielūgum|uzaicin", "ru": r"приглаш|пригласи", "uk": r"запрош|запроси"},
+    ),
+    (
+        re.compile(r"\bin Telegram\b"),
+        {"lv": r"Telegramā", "ru": r"в Telegram", "uk": r"в Telegram"},
+    ),
+    (
+        re.compile(r"\b(?:tap|press)\b", re.I),
+        {"ru": r"нажмите", "uk": r"натисніть"},
+    ),
+    (
+        re.compile(r"^Withdrawn$"),
+        {"lv": r"^Neaktīvs$", "ru": r"^Неактивен$", "uk": r"^Неактивний$"},
+    ),
+]
+
+
+def off_glossary(locale: str, pairs: list[tuple[str, str]]) -> list[str]:
+    wrong = []
+    for msgid, string in pairs:
+        english = PLACEHOLDERS_AND_COMMANDS.sub("", msgid)
+        for term, required in GLOSSARY:
+            applies = locale in required and term.search(english)
+            if applies and not re.search(required[locale], string, re.I):
+                wrong.append(f"{msgid!r} -> {string!r}")
+    return wrong
+
+
+@pytest.mark.parametrize("locale", ["lv", "ru", "uk"])
+def test_glossary_terms_are_followed(locale):
+    assert off_glossary(locale, translations(locale)) == []
+
+
+def test_every_glossary_term_is_in_use():
+    """A rule no msgid triggers is a rule that cannot fail: drop it or fix its pattern."""
+    english = [PLACEHOLDERS_AND_COMMANDS.sub("", msgid) for msgid, _ in translations("lv")]
+    unused = [term.pattern for term, _ in GLOSSARY if not any(map(term.search, english))]
+    assert unused == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "msgid", "text"),
+    [
+        ("lv", "{n} students at risk", "{n} riska grupas skolēni"),
+        ("lv", "Plans waiting for approval", "Plāni, kas gaida apstiprinājumu"),
+        ("ru", "Choose the municipality.", "Выберите муниципалитет."),
+        ("uk", "Unknown risk factor.", "Невідомий фактор ризику."),
+        ("uk", "Tap a number.", "Оберіть число."),
+        ("ru", "Withdrawn", "Отозван"),
+        ("lv", "{n} person cannot be reached in Telegram", "Ar {n} nevar sazināties Telegram"),
+    ],
+)
+def test_the_glossary_catches_what_it_is_for(locale, msgid, text):
+    assert off_glossary(locale, [(msgid, text)])
+
+
+# Nothing left in English: a translation equal to its msgid, or (ru/uk) Latin words that are
+# neither placeholders, commands, nor names and codes the reader types or sees as they are.
+NAMES_AND_CODES = {
+    "PuMPuRS", "Pumpurs", "pumpurs", "admin", "Telegram", "IAP", "IKVD", "PDF", "CSV", "UTF",
+    "cp", "HTTP", "API", "bearer", "country", "excused", "yes", "no", "general",
+    "vocational", "lv", "ru", "uk", "en", "a", "h", "min",
+}  # fmt: skip
+SAME_IN_ENGLISH = {"lv": {"Sports"}}
+
+
+def left_in_english(locale: str, pairs: list[tuple[str, str]]) -> list[str]:
+    wrong = []
+    for msgid, string in pairs:
+        words = set(re.findall(r"[A-Za-z]+", PLACEHOLDERS_AND_COMMANDS.sub("", string)))
+        if not words:
+            continue
+        if string == msgid and string not in SAME_IN_ENGLISH.get(locale, set()):
+            if words - NAMES_AND_CODES:
+                wrong.append(string)
+        elif locale in ("ru", "uk") and words - NAMES_AND_CODES:
+            wrong.append(f"{string!r}: {sorted(words - NAMES_AND_CODES)}")
+    return wrong
+
+
+@pytest.mark.parametrize("locale", ["lv", "ru", "uk"])
+def test_nothing_is_left_in_english(locale):
+    assert left_in_english(locale, translations(locale)) == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "msgid", "text"),
+    [
+        ("lv", "Mark absences", "Mark absences"),
+        ("ru", "Give the week as a date: YYYY-MM-DD.", "Укажите неделю в формате YYYY-MM-DD."),
+        ("uk", "Saved: the measure.", "Saved: захід."),
+    ],
+)
+def test_english_left_over_is_caught(locale, msgid, text):
+    assert left_in_english(locale, [(msgid, text)])
+
+
+@pytest.mark.parametrize("locale", ["lv", "ru", "uk"])
+def test_the_semester_line_names_the_semester_once(locale):
+    """`Semester: {semester}` around `2026/2027, semester I` must not say "semester" twice."""
+    from core.clock import Semester
+    from core.formatting import semester_text
+
+    line = gettext(
+        "Semester: {semester}", locale, semester=semester_text(Semester(2026, 1), locale)
+    )
+    assert len(re.findall(r"semest|семестр", line, re.IGNORECASE)) == 1, line
