@@ -5,7 +5,8 @@
 The JSON maps each msgid to its translations: {"Save": {"lv": "Saglabāt", "ru": "…", "uk": "…"}};
 for a plural message the values are lists of forms in the catalogue's order; a message with a
 gettext context (`pgettext("button", "Save")`) is keyed as gettext stores it, context and msgid
-joined by \u0004: "button\u0004Save". Holds a lock, so several people may run it at once.
+joined by \u0004: "button\u0004Save". An "en" value overrides the English catalogue, which is
+otherwise filled from the msgids. Holds a lock, so several people may run it at once.
 """
 
 import fcntl
@@ -22,7 +23,7 @@ LOCALES = ROOT / "locales"
 
 def merge(translations: dict[str, dict[str, str | list[str]]]) -> list[str]:
     missing = set(translations)
-    for locale in ("lv", "ru", "uk"):
+    for locale in ("lv", "ru", "uk", "en"):
         path = LOCALES / locale / "LC_MESSAGES" / "messages.po"
         with path.open("rb") as source:
             catalog = read_po(source, locale=locale)
@@ -36,7 +37,7 @@ def merge(translations: dict[str, dict[str, str | list[str]]]) -> list[str]:
                 message.flags.discard("fuzzy")
                 missing.discard(key)
         with path.open("wb") as target:
-            write_po(target, catalog, width=76)
+            write_po(target, catalog, width=100 if locale == "en" else 76)
     return sorted(missing)
 
 

@@ -89,7 +89,7 @@ async def test_bad_scope_or_week_is_422_in_the_caller_s_language(api, world, tok
             headers=coordinator | {"Accept-Language": "lv"},
         )
         assert answer.status_code == 422, week
-        assert answer.json()["detail"] == "Norādiet nedēļu ar datumu formātā YYYY-MM-DD."
+        assert answer.json()["detail"] == "Norādiet nedēļu ar datumu formātā GGGG-MM-DD."
         chart = await api.get(
             f"/digests/school-{world.school_a.id}/chart.png",
             params={"week": week},

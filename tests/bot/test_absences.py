@@ -31,7 +31,7 @@ async def test_a_teacher_gives_each_student_their_own_count(sim, world):
     assert names == ["Anna Kalnina", "Janis Ozols", "Cita diena", "Saglabāt"]  # not Marta of 8.b
 
     ask = await teacher.press("Anna Kalnina")
-    assert ask[-1].text.startswith("Anna Kalnina, 27.02.2026.\nCik stundu kavētas")
+    assert ask[-1].text.startswith("Anna Kalnina, 27.02.2026.\nCik mācību stundu kavēts")
     assert [t for t, _ in ask[-1].buttons()] == ["1", "2", "3", "4", "5", "6", "Atpakaļ"]
     listed = await teacher.press("2")
     assert [t for t, _ in listed[-1].buttons()][:2] == ["Anna Kalnina · 2", "Janis Ozols"]

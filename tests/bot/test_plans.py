@@ -314,7 +314,7 @@ async def test_a_student_without_signals_gets_risks_named_with_buttons(sim, worl
     ticked = (await teacher.press("Vecāki ārzemēs"))[-1]
     assert "✓ Vecāki ārzemēs" in labels(ticked)
     plan = (await teacher.press("Atpakaļ uz plānu"))[-1]
-    assert "• Vecāki ārzemēs (Ar ģimeni saistītie riski): IAP sagatavotājs norādījis" in plan.text
+    assert "• Vecāki ārzemēs (Ar ģimeni saistītie riski): IAP sagatavotājs norādīja" in plan.text
     assert "Nav norādīts neviens risks" not in plan.text
     assert "Nav pamatojuma: Ar ģimeni saistītie riski" in plan.text
 
