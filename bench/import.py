@@ -1,10 +1,12 @@
 """Attendance import at the programme's scale, on PostgreSQL.
 
-A fictional roster (600 schools, 64,000 students) is loaded with COPY (the roster upsert is not
-on this branch), then a semester of attendance for every student and school day, one CSV file a
-school, goes through the real import service (`core.services.attendance.import_attendance`).
-Printed: rows per second, peak memory, the time to recompute every student's level, and the time
-of a plain COPY of the same rows into a scratch table, as a ratio.
+A fictional roster (600 schools, 64,000 students) goes through the real roster import
+(`core.services.rosters.import_roster`, as `pumpurs roster import` runs it: one CSV file a school,
+read a chunk at a time), then a semester of attendance for every student and school day, one CSV
+file a school, through the real attendance import (`core.services.attendance.import_attendance`).
+Printed for each: rows per second (and the roster's queries), the time of a plain COPY of the same
+rows into a scratch table as a ratio; then peak memory and the time to recompute every student's
+level. Municipalities and schools are loaded with COPY.
 
     .venv/bin/python -m bench.import            # full scale
     .venv/bin/python -m bench.import --scale 0.05
@@ -15,8 +17,10 @@ import asyncio
 import random
 import resource
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import asyncpg
 from tortoise import Tortoise
@@ -24,15 +28,21 @@ from tortoise import Tortoise
 from bench.iap import create_schema, drop_database, recreate_database
 from core import clock
 from core.clock import Semester
+from core.csv_import import CHUNK
 from core.school_calendar import calendars
 from core.services.absence_levels import recompute_levels
 from core.services.attendance import import_attendance
+from core.services.rosters import import_roster
 from storage.models import Absence, Student
+from storage.query_counter import count_queries
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_import_bench"
 MUNICIPALITIES = 43
+YES, NO = "j\u0101", "n\u0113"  # as a Latvian e-journal writes them (no Latvian in the source)
 CLASSES_A_SCHOOL = 10
 SEED = 42
+FIRST_NAMES = ("Anna", "Marta", "Sofija", "Emilija", "Janis", "Roberts", "Martins", "Daniels")
+LAST_NAMES = ("Berzina", "Kalnina", "Ozola", "Liepa", "Berzins", "Kalnins", "Ozols", "Petrovs")
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,16 @@ class Options:
     schools: int
     students: int
     keep: bool
+
+
+class RosterLine(NamedTuple):
+    """A line of a register's roster export, in its column order."""
+
+    student_ref: str
+    class_name: str
+    first_name: str
+    last_name: str
+    family_language: str
 
 
 def parse_args() -> Options:
@@ -67,9 +87,8 @@ def asyncpg_url(url: str) -> str:
     return url.replace("postgres://", "postgresql://", 1)
 
 
-async def load_roster(url: str, options: Options) -> dict[int, list[tuple[int, str]]]:
-    """Municipalities, schools, classes and students by COPY; each school's (id, ref)s."""
-    rng = random.Random(SEED)
+async def load_schools(url: str, options: Options) -> None:
+    """The municipalities and schools, by COPY (the admin's school import is not measured)."""
     connection = await asyncpg.connect(asyncpg_url(url))
     try:
         await connection.copy_records_to_table(
@@ -85,38 +104,91 @@ async def load_roster(url: str, options: Options) -> dict[int, list[tuple[int, s
             ],
             columns=["id", "name", "kind", "state_vocational", "municipality_id"],
         )
-        classes = [
-            (s * 100 + c, s, c + 1, f"{c + 1}.a")
-            for s in range(1, options.schools + 1)
-            for c in range(CLASSES_A_SCHOOL)
-        ]
-        await connection.copy_records_to_table(
-            "school_class", records=classes, columns=["id", "school_id", "grade", "name"]
-        )
-        roster: dict[int, list[tuple[int, str]]] = {s: [] for s in range(1, options.schools + 1)}
-        students = []
-        for student_id in range(1, options.students + 1):
-            school = rng.randint(1, options.schools)
-            ref = f"P{student_id:07d}"
-            roster[school].append((student_id, ref))
-            klass = school * 100 + rng.randrange(CLASSES_A_SCHOOL)
-            students.append((student_id, school, klass, "Skolnieks", str(student_id), "lv", ref))
-        await connection.copy_records_to_table(
-            "student",
-            records=students,
-            columns=[
-                "id",
-                "school_id",
-                "school_class_id",
-                "first_name",
-                "last_name",
-                "family_language",
-                "student_ref",
-            ],
-        )
-        await connection.execute("ANALYZE")
     finally:
         await connection.close()
+
+
+def register_exports(options: Options) -> dict[int, list[RosterLine]]:
+    """Each school's register export: its students, spread at random over the schools."""
+    rng = random.Random(SEED)
+    exports: dict[int, list[RosterLine]] = {s: [] for s in range(1, options.schools + 1)}
+    for number in range(1, options.students + 1):
+        school = rng.randint(1, options.schools)
+        exports[school].append(
+            RosterLine(
+                f"P{number:07d}",
+                f"{rng.randrange(CLASSES_A_SCHOOL) + 1}.a",
+                rng.choice(FIRST_NAMES),
+                rng.choice(LAST_NAMES),
+                rng.choices(("lv", "ru", "uk"), weights=(85, 12, 3))[0],
+            )
+        )
+    return exports
+
+
+def roster_file(lines: list[RosterLine]) -> bytes:
+    """A school's roster as a register exports it: `;`, CRLF, UTF-8 with a BOM."""
+    text = ["student_ref;class;first_name;last_name;family_language"]
+    text += [";".join(line) for line in lines]
+    return ("\r\n".join(text) + "\r\n").encode("utf-8-sig")
+
+
+async def streamed(data: bytes) -> AsyncIterator[bytes]:
+    """The file a chunk at a time, as `pumpurs roster import` reads it from disk."""
+    for start in range(0, len(data), CHUNK):
+        yield data[start : start + CHUNK]
+
+
+@dataclass
+class RosterTimes:
+    rows: int = 0
+    added: int = 0
+    seconds: float = 0.0
+    queries: int = 0
+    round_trips: int = 0
+    copy_seconds: float = 0.0
+
+
+async def import_rosters(url: str, exports: dict[int, list[RosterLine]]) -> RosterTimes:
+    """Each school's file through the real roster import (`import_roster`, the operator's CLI
+    path), timed and its queries counted; the same rows COPYed into a scratch table, timed."""
+    times = RosterTimes()
+    copy = await asyncpg.connect(asyncpg_url(url))
+    await copy.execute(
+        "CREATE UNLOGGED TABLE student_copy (school_id int, student_ref text, class text, "
+        "first_name text, last_name text, family_language text)"
+    )
+    try:
+        for school_id, lines in exports.items():
+            data = roster_file(lines)
+            moment = time.perf_counter()
+            with count_queries() as counted:
+                result = await import_roster(None, school_id, streamed(data))
+            times.seconds += time.perf_counter() - moment
+            times.queries += counted.queries
+            times.round_trips += counted.round_trips
+            times.rows += result.rows
+            times.added += result.added
+            moment = time.perf_counter()
+            await copy.copy_records_to_table(
+                "student_copy",
+                records=[(school_id, *line) for line in lines],
+                columns=["school_id", "student_ref", "class", "first_name", "last_name"]
+                + ["family_language"],
+            )
+            times.copy_seconds += time.perf_counter() - moment
+        await copy.execute("ANALYZE")
+    finally:
+        await copy.close()
+    return times
+
+
+async def enrolled(schools: int) -> dict[int, list[tuple[int, str]]]:
+    """Each school's students as the import stored them: (id, ref), in id order."""
+    roster: dict[int, list[tuple[int, str]]] = {s: [] for s in range(1, schools + 1)}
+    rows = await Student.all().order_by("id").values_list("school_id", "id", "student_ref")
+    for school_id, student_id, ref in rows:
+        roster[school_id].append((student_id, ref))
     return roster
 
 
@@ -139,7 +211,7 @@ def school_file(
     for student_id, ref in students:
         for day in days:
             lessons, excused = absences(rng, kinds[student_id])
-            lines.append(f"{ref};{day:%d.%m.%Y};{lessons};{'jā' if excused else 'nē'}")
+            lines.append(f"{ref};{day:%d.%m.%Y};{lessons};{YES if excused else NO}")
             records.append((student_id, day, 0 if excused else lessons, lessons if excused else 0))
     return ("\r\n".join(lines) + "\r\n").encode("utf-8"), records
 
@@ -150,9 +222,15 @@ async def run(options: Options) -> None:
     first, last = last_term.start, min(last_term.end, clock.today())
     await recreate_database(options.url)
     await create_schema(options.url)
-    started = time.perf_counter()
-    roster = await load_roster(options.url, options)
-    roster_seconds = time.perf_counter() - started
+    await load_schools(options.url, options)
+    exports = register_exports(options)
+    times = await import_rosters(options.url, exports)
+    again_file = roster_file(exports[1])
+    moment = time.perf_counter()
+    roster_again = await import_roster(None, 1, streamed(again_file))
+    roster_again_seconds = time.perf_counter() - moment
+    del exports
+    roster = await enrolled(options.schools)
     calendar = (await calendars([1], first, last))[1]
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     days = [day for day in days if calendar.teaches(day)]
@@ -163,9 +241,21 @@ async def run(options: Options) -> None:
         for student_id, _ in students
     }
     print(
-        f"Roster: {options.schools} schools, {options.students} students by COPY in "
-        f"{roster_seconds:.1f} s; attendance {first} to {last}: {len(days)} school days."
+        f"Roster: {times.rows:,} students of {options.schools} schools through the roster "
+        f"import ({options.schools} files, {times.added:,} added) in {times.seconds:.1f} s = "
+        f"{times.rows / times.seconds:,.0f} rows/s; {times.queries:,} queries "
+        f"({times.queries / options.schools:.1f} a school), {times.round_trips:,} round trips."
     )
+    print(
+        f"Plain COPY of the same {times.rows:,} rows into a scratch table: "
+        f"{times.copy_seconds:.2f} s = {times.rows / times.copy_seconds:,.0f} rows/s; the roster "
+        f"import takes {times.seconds / times.copy_seconds:.1f}x as long."
+    )
+    print(
+        f"A school's roster imported again: {roster_again.rows} rows, {roster_again.changes} "
+        f"changes, in {roster_again_seconds:.3f} s."
+    )
+    print(f"Attendance {first} to {last}: {len(days)} school days.")
 
     last = days[-1]
     rows = created = 0

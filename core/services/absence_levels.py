@@ -11,6 +11,10 @@ absences) is created, so the at-risk lists, digests and plans that read signals 
 updates the level. A rise to high is queued once per student and day (the outbox's dedupe key)
 for each of the school's coordinators and each teacher who logged an absence of the student in the
 window (the schema has no class-teacher link: they are the class's teachers we know of).
+
+A rise is decided with the students' rows locked (in a transaction of its own, or the caller's):
+of two transactions raising one student at once, the second sees the first's level and absences,
+so the rise is one signal and one message, not two.
 """
 
 from collections import defaultdict
@@ -18,6 +22,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from tortoise.functions import Sum
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
 
 from core.absence_rules import AbsenceRules, rose, rules_of, share_tenths
 from core.catalogues import ABSENCES, HIGH, RISK_FACTORS, SCHOOL_COORDINATOR, TEACHER
@@ -92,25 +98,39 @@ async def recompute_levels(
     # Students are read in id order, a batch at a time (keyset paging: no OFFSET to rescan).
     after = 0
     while True:
-        batch = (
-            await query.filter(id__gt=after)
-            .order_by("id")
-            .limit(BATCH)
-            .values_list("id", "school_id", "absence_level")
-        )
-        if not batch:
+        ids = await query.filter(id__gt=after).order_by("id").limit(BATCH).values_list("id")
+        if not ids:
             break
-        after = batch[-1][0]
-        changes = await _batch_levels(batch, rules, lessons, day)
+        after = ids[-1][0]
+        async with in_transaction():  # a savepoint inside the caller's transaction
+            batch = await _locked(query, [student_id for (student_id,) in ids])
+            changes = await _batch_levels(batch, rules, lessons, day)
+            await _store(changes, actor_id)
         for _, _, before in batch:
             count.by_level[before] += 1
         for change in changes:
             count.by_level[change.before] -= 1
             count.by_level[change.after] += 1
-        await _store(changes, actor_id)
         count.changes.extend(changes)
     count.by_level = dict(count.by_level)
     return count
+
+
+async def _locked(query: QuerySet[Student], ids: list[int]) -> list[tuple[int, int, str | None]]:
+    """The students' stored levels, read once their rows are locked (until the transaction
+    ends; in id order, so two recomputations never wait on each other in a circle).
+
+    Two transactions recomputing one student at once (two imports, an import and a teacher's
+    absences) take turns: the second reads the level, and the absences, the first committed, so
+    a rise is signalled once. FOR NO KEY UPDATE: a lock that absences being written (whose
+    foreign key shares the student's row) do not wait for, nor deadlock with."""
+    locked = (
+        await query.filter(id__in=ids)
+        .order_by("id")
+        .select_for_update(no_key=True)
+        .only("id", "school_id", "absence_level")
+    )
+    return [(student.id, student.school_id, student.absence_level) for student in locked]
 
 
 async def _batch_levels(

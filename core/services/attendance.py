@@ -375,9 +375,11 @@ async def upsert(
     reporter_id: int | None,
 ) -> None:
     """Insert the rows, or replace the stored counts of the same student and day: one query
-    (on SQLite, one per 120 rows)."""
+    (on SQLite, one per 120 rows). In student and day order: two transactions writing the same
+    days lock them in the same order, one waits for the other, neither for both."""
     if not rows:
         return
+    rows = sorted(rows, key=lambda row: (row.student_id, row.day))
     moment = clock.now()
     returning = (
         "ON CONFLICT (student_id, day) DO UPDATE SET school_id = EXCLUDED.school_id, "

@@ -153,9 +153,12 @@ async def _write(
             for student, class_name in plan.changed:
                 if class_name is not None:
                     student.school_class_id = classes[class_name]
-            await connection.execute_many(
+            await connection.execute_many(  # in id order, as absence levels lock students
                 _update_sql(connection.capabilities.dialect),
-                [[*student.values(), student.id] for student, _ in plan.changed],
+                [
+                    [*student.values(), student.id]
+                    for student, _ in sorted(plan.changed, key=lambda change: change[0].id)
+                ],
             )
         if plan.leaving:
             await Student.filter(id__in=plan.leaving).update(left_at=today())

@@ -68,6 +68,38 @@ async def test_a_bad_file_is_a_422_naming_each_line_and_saves_nothing(
     assert await Absence.all().count() == 0
 
 
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"ref;day\r\nR1;2026-02-23\r\n", "Line 1: the header must name the columns"),
+        (b"\xef\xbb\xbfstudent_ref,date,lessons_missed\n", "The file has no rows"),
+        (b"student_ref,date,lessons_missed\nR1,2026-02-23,1\nR2,2026-02-23,\xe2\x82\n", "Line 3"),
+        (b'student_ref,date,lessons_missed\nR1,2026-02-23,1\nR2,"2026-02-23,1\n', "Line 3"),
+        (b"\x00\x01\x02PK\x03\x04" * 20, "Line 1"),
+    ],
+    ids=["no-header", "no-rows", "cut-utf8", "open-quote", "binary"],
+)
+async def test_a_bad_file_of_any_kind_is_a_422_and_saves_nothing(
+    api, world, token_for, on_friday, body, problem
+):
+    await with_refs(world)
+    answer = await api.post(
+        f"/schools/{world.school_a.id}/attendance",
+        headers=await token_for(world.coordinator_a) | CSV,
+        content=b"student_ref,date,lessons_missed\nR1,2026-02-23,2\n",
+    )
+    assert answer.status_code == 200  # a good file first: a bad one must not touch it
+    answer = await api.post(
+        f"/schools/{world.school_a.id}/attendance",
+        headers=await token_for(world.coordinator_a) | CSV,
+        content=body,
+    )
+    assert answer.status_code == 422, answer.text
+    assert problem in answer.json()["detail"]
+    rows = await Absence.all().values_list("student_id", "unexcused")
+    assert rows == [(world.student_a1.id, 2)]
+
+
 async def test_a_teacher_may_not_import_but_logs_absences(api, world, token_for, on_friday):
     teacher = await token_for(world.teacher_a)
     refused = await api.post(

@@ -83,6 +83,30 @@ async def test_import_sets_levels_by_the_share_of_the_windows_lessons(world, on_
     ]
 
 
+@pytest.mark.parametrize(
+    ("today", "lines", "unexcused", "lessons"),
+    [
+        # 21 Feb - 20 Mar: 20 weekdays, less the spring break (9-13 March): 15 days, 90 lessons.
+        (date(2026, 3, 20), ("R1,2026-03-16,5", "R1,2026-03-17,4"), 9, 90),
+        # 11 Apr - 8 May: 20 weekdays, less Labour Day (1 May) and 4 May: 18 days, 108 lessons.
+        (date(2026, 5, 8), ("R1,2026-05-05,6", "R1,2026-05-06,5"), 11, 108),
+    ],
+    ids=["spring-break", "public-holidays"],
+)
+async def test_a_window_counts_the_lessons_of_its_school_days_only(
+    world, monkeypatch, today, lines, unexcused, lessons
+):
+    """The same absences are caution over 20 school days but high over fewer: days the
+    school does not teach are not lessons the student could miss."""
+    monkeypatch.setattr(clock, "today", lambda: today)
+    await refs(world)
+    report = await import_attendance(world.coordinator_a, world.school_a.id, csv(*lines))
+    assert [(c.after, c.unexcused, c.lessons) for c in report.levels.rises] == [
+        ("high", unexcused, lessons)
+    ]
+    assert AbsenceRules().level(unexcused, 120) == "caution"  # had the days off been counted
+
+
 async def test_excused_lessons_are_counted_apart_and_never_signalled(world, on_friday):
     await refs(world)
     await import_attendance(
