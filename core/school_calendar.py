@@ -22,7 +22,9 @@ Span = tuple[date, date]  # first and last day, inclusive
 
 # Autumn, winter, spring and summer breaks as the Cabinet set them, by the calendar year the
 # school year starts in. Sources: the Cabinet's regulations for 2024/25 (adopted 2023) and
-# 2025/26 (adopted 17 December 2024), as published on likumi.lv and announced by the ministry.
+# 2025/26 (adopted 17 December 2024), as published on likumi.lv and announced by the ministry;
+# 2026/27 as the Cabinet decided in December 2025 (reported by LETA, 23 December 2025: spring a
+# week earlier than the rule below gives): to check against the regulation on likumi.lv.
 NATIONAL_BREAKS: dict[int, tuple[Span, ...]] = {
     2024: (
         (date(2024, 10, 21), date(2024, 10, 25)),
@@ -35,6 +37,12 @@ NATIONAL_BREAKS: dict[int, tuple[Span, ...]] = {
         (date(2025, 12, 22), date(2026, 1, 2)),
         (date(2026, 3, 9), date(2026, 3, 13)),
         (date(2026, 6, 1), date(2026, 8, 31)),
+    ),
+    2026: (
+        (date(2026, 10, 19), date(2026, 10, 23)),
+        (date(2026, 12, 21), date(2027, 1, 1)),
+        (date(2027, 3, 8), date(2027, 3, 12)),
+        (date(2027, 6, 1), date(2027, 8, 31)),
     ),
 }
 

@@ -36,8 +36,13 @@ async def test_a_schools_own_holidays_count_for_it_alone(world):
 def test_years_the_cabinet_has_not_set_follow_the_rule_of_past_years():
     # The rule reproduces the Cabinet's 2025/26 calendar.
     assert ruled_breaks(2025) == national_breaks(2025)
-    autumn, winter, spring, summer = national_breaks(2026)
-    assert autumn == (date(2026, 10, 19), date(2026, 10, 23))
-    assert winter == (date(2026, 12, 21), date(2027, 1, 1))
-    assert spring == (date(2027, 3, 15), date(2027, 3, 19))
-    assert summer == (date(2027, 6, 1), date(2027, 8, 31))
+    autumn, winter, spring, summer = national_breaks(2027)
+    assert autumn == (date(2027, 10, 25), date(2027, 10, 29))
+    assert winter == (date(2027, 12, 27), date(2028, 1, 7))
+    assert spring == (date(2028, 3, 13), date(2028, 3, 17))
+    assert summer == (date(2028, 6, 1), date(2028, 8, 31))
+
+
+def test_the_2027_spring_break_is_the_one_the_cabinet_set_not_the_rule():
+    assert national_breaks(2026)[2] == (date(2027, 3, 8), date(2027, 3, 12))
+    assert ruled_breaks(2026)[2] == (date(2027, 3, 15), date(2027, 3, 19))
