@@ -28,7 +28,8 @@ from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
 from handlers.names import Named, full_name
-from handlers.pickers import class_buttons, school_buttons
+from handlers.next_taps import another, card, menu, next_taps
+from handlers.pickers import class_buttons, pgettext, school_buttons
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 
@@ -83,7 +84,9 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     await state.clear()
     schools = await list_schools(actor)
     if not schools:
-        await message.answer(_("You have no school to mark absences in."))
+        await message.answer(
+            _("You have no school to mark absences in."), reply_markup=next_taps(actor, menu())
+        )
         return
     if len(schools) == 1:
         await show_classes(message, state, actor, schools[0].id, edit=False)
@@ -112,7 +115,9 @@ async def show_classes(
     await state.update_data(school_id=school_id)
     if not classes:
         await state.clear()
-        await message.answer(_("This school has no classes yet."))
+        await message.answer(
+            _("This school has no classes yet."), reply_markup=next_taps(actor, menu())
+        )
         return
     if len(classes) == 1:
         await show_students(message, state, actor, classes[0].id, edit=edit)
@@ -147,7 +152,8 @@ async def show_students(
     loggable = await loggable_days(actor, class_id)
     if not loggable.days:
         await state.clear()
-        await show(message, _("There was no school day in the last two weeks."), None, edit=edit)
+        nothing = _("There was no school day in the last two weeks.")
+        await show(message, nothing, next_taps(actor, menu()), edit=edit)
         return
     await state.update_data(
         class_id=class_id,
@@ -341,7 +347,15 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
         if risen:
             lines.append(heading)
             lines += [f"• {names.get(c.student_id, '')}: {share_text(c)}" for c in risen]
-    await edit_or_keep(tapped(callback), "\n".join(lines), None)
+    await edit_or_keep(tapped(callback), "\n".join(lines), saved_taps(actor, list(counts)))
+
+
+def saved_taps(actor: Actor, student_ids: list[int]) -> InlineKeyboardMarkup | None:
+    """Another class or day; the student's card when the absences were one student's."""
+    taps = [another(pgettext("button", "Mark more absences"), "absent", IsStaff)]
+    if len(student_ids) == 1:
+        taps.append(card(student_ids[0]))
+    return next_taps(actor, *taps, menu())
 
 
 def share_text(change: LevelChange) -> str:

@@ -10,7 +10,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -33,7 +33,8 @@ from core.services.pending import own_activities, volunteer_ngos
 from core.text import clean_line, clean_text
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsVolunteer
-from handlers.pickers import entry_label
+from handlers.next_taps import another, menu, next_taps
+from handlers.pickers import entry_label, pgettext
 from handlers.replies import answer_long, edit_or_keep, tapped
 from handlers.typed import parse_day, whole_number
 
@@ -383,15 +384,21 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
     await tapped(callback).answer(
         _("Saved: '{title}' ({date}). Thank you! See all in /activities.").format(
             title=activity.title, date=short_date(activity.held_on, actor.locale)
-        )
+        ),
+        reply_markup=ended_taps(actor),
     )
 
 
-async def cancel(callback: CallbackQuery, state: FSMContext) -> None:
+def ended_taps(actor: Actor) -> InlineKeyboardMarkup | None:
+    another_one = another(pgettext("button", "Another activity"), "activity", IsVolunteer)
+    return next_taps(actor, another_one, menu())
+
+
+async def cancel(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await state.clear()
     await callback.answer()
     await edit_or_keep(tapped(callback), tapped(callback).text or "")
-    await tapped(callback).answer(_("Stopped. Nothing was saved."))
+    await tapped(callback).answer(_("Stopped. Nothing was saved."), reply_markup=ended_taps(actor))
 
 
 async def not_understood(message: Message, state: FSMContext, actor: Actor) -> None:

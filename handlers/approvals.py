@@ -22,6 +22,7 @@ from core.services.pending import coordinated_iap, needs_awaiting_parents, waiti
 from core.text import clean_text
 from handlers.callbacks import Menu, PlanOpen
 from handlers.filters import TYPED_TEXT, IsCoordinator
+from handlers.next_taps import Tap, menu, next_taps
 from handlers.pickers import buttons
 from handlers.plan_message import Shown, read_keyboard, status_keyboard
 from handlers.replies import answer_long, edit_or_keep, tapped
@@ -80,7 +81,9 @@ async def pending(message: Message, actor: Actor, i18n: I18n) -> None:
     plans = await waiting_plans(actor)
     needs = await needs_awaiting_parents(actor)
     if not plans and not needs:
-        await message.answer(_("Nothing is waiting for you right now."))
+        await message.answer(
+            _("Nothing is waiting for you right now."), reply_markup=next_taps(actor, menu())
+        )
         return
     if plans:
         await message.answer(
@@ -124,7 +127,14 @@ async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Act
     else:
         outcome = _("✓ Signed by you. The plan goes on to the next approver.")
     await callback.answer()
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{outcome}")
+    taps = pending_taps(actor)
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{outcome}", taps)
+
+
+def pending_taps(actor: Actor) -> InlineKeyboardMarkup | None:
+    """After a plan is signed or returned: what else waits, and the menu."""
+    waiting = Tap(_("Waiting for me"), Menu(action="pending"), IsCoordinator)
+    return next_taps(actor, waiting, menu())
 
 
 async def ask_return_comment(
@@ -156,7 +166,8 @@ async def return_comment_given(message: Message, state: FSMContext, actor: Actor
         raise
     await state.clear()
     await message.answer(
-        _("Returned to the preparer with your comment. The plan is a draft again.")
+        _("Returned to the preparer with your comment. The plan is a draft again."),
+        reply_markup=pending_taps(actor),
     )
 
 

@@ -6,6 +6,9 @@ from core.ids import Id
 
 
 class Menu(CallbackData, prefix="m"):
+    """A menu button: starts the flow of `action` (handlers/common.py MENU); "menu" shows the
+    menu itself. The taps that end a flow reuse these (handlers/next_taps.py)."""
+
     action: str
 
 

@@ -34,6 +34,9 @@ from core.i18n import LOCALES, N_, gettext
 from core.services.people import enroll_by_invite, set_locale, set_quiet_hours
 from core.services.privacy import PrivacySettings
 from handlers.callbacks import Language, Menu, Quiet
+from handlers.next_taps import MENU as MENU_ACTION
+from handlers.next_taps import menu as menu_tap
+from handlers.next_taps import next_taps
 from handlers.replies import tapped
 
 # The menu's actions per role: (action, button label msgid). Each action is also a command.
@@ -195,6 +198,12 @@ async def menu(message: Message, actor: Actor | None) -> None:
     await show_menu(message, actor)
 
 
+async def menu_tapped(callback: CallbackQuery, actor: Actor | None) -> None:
+    """The "Menu" tap under the end of a flow (handlers/next_taps.py)."""
+    await callback.answer()
+    await menu(tapped(callback), actor)
+
+
 async def help_command(message: Message, actor: Actor | None) -> None:
     lines = [_("What I can do for you:")]
     if actor is None or not actor.roles:
@@ -277,7 +286,10 @@ async def language_chosen(
     if callback.bot is not None:
         await set_person_commands(callback.bot, actor, callback_data.code)
     with i18n.use_locale(callback_data.code):
-        await tapped(callback).answer(_("Done: I will write to you in this language."))
+        await tapped(callback).answer(
+            _("Done: I will write to you in this language."),
+            reply_markup=next_taps(actor, menu_tap()),
+        )
 
 
 # Quiet-hour choices: (start, end) in minutes after midnight; equal means never quiet.
@@ -319,7 +331,9 @@ async def quiet_chosen(callback: CallbackQuery, callback_data: Quiet, actor: Act
         await tapped(callback).answer(how_to_join())
         return
     await set_quiet_hours(actor.id, *QUIET_CHOICES[callback_data.code])
-    await tapped(callback).answer(_("Saved: I will keep to these quiet hours."))
+    await tapped(callback).answer(
+        _("Saved: I will keep to these quiet hours."), reply_markup=next_taps(actor, menu_tap())
+    )
 
 
 def create_router() -> Router:
@@ -327,6 +341,7 @@ def create_router() -> Router:
     router.message.register(start_with_code, CommandStart(deep_link=True))
     router.message.register(start_without_code, CommandStart())
     router.message.register(menu, Command("menu"))
+    router.callback_query.register(menu_tapped, Menu.filter(F.action == MENU_ACTION))
     router.message.register(help_command, Command("help"))
     router.message.register(cancel, Command("cancel"))
     router.message.register(privacy, Command("privacy"))

@@ -26,7 +26,8 @@ from core.services.schools import list_classes, list_schools, list_students
 from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.pickers import class_buttons, entry_label, school_buttons
+from handlers.next_taps import another, card, menu, next_taps
+from handlers.pickers import class_buttons, entry_label, pgettext, school_buttons
 from handlers.replies import edit_or_keep, tapped
 from handlers.typed import parse_day, whole_number
 
@@ -397,9 +398,8 @@ async def save(say: Say, state: FSMContext, actor: Actor, i18n: I18n, topic: str
     lines = [_("Saved: a consultation with {name}.").format(name=student_name(student)), details]
     if consultation.topic:
         lines.append(_("Topic: {topic}").format(topic=consultation.topic))
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_("Log another"), callback_data=Menu(action="consult"))
-    await say("\n".join(lines), builder.as_markup())
+    another_one = another(pgettext("button", "Another consultation"), "consult", IsStaff)
+    await say("\n".join(lines), next_taps(actor, another_one, card(student.id), menu()))
 
 
 # Other input at any step: say what is expected, and ask again.

@@ -1,5 +1,7 @@
 """Coordinators: the weekly digest on request (/digest), for this week or the last."""
 
+from dataclasses import replace
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
@@ -17,6 +19,8 @@ from core.ids import Id
 from core.services.digests import coordinator_scope
 from handlers.callbacks import Menu
 from handlers.filters import IsCoordinator
+from handlers.next_taps import another, menu, next_taps
+from handlers.pickers import pgettext
 from handlers.replies import Outgoing, split_text, tapped
 
 
@@ -76,7 +80,10 @@ async def week_chosen(
     await callback.answer(_("Preparing the digest..."))
     scope = Scope(callback_data.kind, callback_data.scope_id)
     week = Week.current().previous(callback_data.weeks_back)
-    for outgoing in await digest_messages(actor, scope, week):
+    *before, last = await digest_messages(actor, scope, week)
+    another_week = another(pgettext("button", "Another week"), "digest", IsCoordinator)
+    taps = next_taps(actor, another_week, menu())
+    for outgoing in [*before, replace(last, keyboard=taps)]:
         await outgoing.send(bot, tapped(callback).chat.id)
 
 

@@ -25,8 +25,11 @@ class HasRole(Filter):
     def __init__(self, *roles: str) -> None:
         self.roles = set(roles)
 
+    def allows(self, actor: Actor) -> bool:
+        return bool(actor.roles & self.roles)
+
     async def __call__(self, event: TelegramObject, actor: Actor | None = None) -> bool:
-        return actor is not None and bool(actor.roles & self.roles)
+        return actor is not None and self.allows(actor)
 
 
 IsStaff = HasRole(*STAFF)

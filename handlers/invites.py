@@ -5,7 +5,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import gettext as _
 
@@ -32,7 +32,8 @@ from core.services.people import create_invite
 from core.services.schools import list_classes, list_students
 from handlers.callbacks import Menu
 from handlers.filters import IsCoordinator
-from handlers.pickers import buttons, chosen, entry_label, mark_chosen
+from handlers.next_taps import another, menu, next_taps
+from handlers.pickers import buttons, chosen, entry_label, mark_chosen, pgettext
 from handlers.replies import tapped
 
 
@@ -106,7 +107,7 @@ async def ask_school(message: Message, state: FSMContext, actor: Actor, bot: Bot
     schools = await schools_for(actor, role)
     if not schools:
         await state.clear()
-        await message.answer(_("There is no school in your scope yet."))
+        await message.answer(_("There is no school in your scope yet."), reply_markup=ended(actor))
         return
     if len(schools) == 1:
         await school_set(message, state, actor, bot, schools[0])
@@ -169,7 +170,7 @@ async def ask_class(message: Message, state: FSMContext, actor: Actor, school_id
     classes = await list_classes(actor, school_id)
     if not classes:
         await state.clear()
-        await message.answer(_("This school has no classes yet."))
+        await message.answer(_("This school has no classes yet."), reply_markup=ended(actor))
         return
     await state.set_state(InviteFlow.school_class)
     items = [(c.name, ClassChoice(class_id=c.id)) for c in classes]
@@ -187,7 +188,9 @@ async def class_chosen(
     await mark_chosen(callback, school_class.name)
     if not students:
         await state.clear()
-        await tapped(callback).answer(_("There are no students in this class yet."))
+        await tapped(callback).answer(
+            _("There are no students in this class yet."), reply_markup=ended(actor)
+        )
         return
     await state.update_data(class_id=school_class.id)
     await state.set_state(InviteFlow.student)
@@ -214,7 +217,10 @@ async def ask_ngo(message: Message, state: FSMContext, actor: Actor, bot: Bot) -
     ngos = await municipality_ngos(actor)
     if not ngos:
         await state.clear()
-        await message.answer(_("There is no youth organisation in your municipality yet."))
+        await message.answer(
+            _("There is no youth organisation in your municipality yet."),
+            reply_markup=ended(actor),
+        )
     elif len(ngos) == 1:
         await ngo_set(message, state, actor, bot, ngos[0])
     else:
@@ -255,8 +261,15 @@ async def issue(
         + "\n"
         + _("Valid until: {date}").format(date=expires)
         + "\n\n"
-        + link
+        + link,
+        reply_markup=ended(actor),
     )
+
+
+def ended(actor: Actor) -> InlineKeyboardMarkup | None:
+    """Another invite (another role, school or person), or the menu."""
+    another_one = another(pgettext("button", "Another invite"), "invite", IsCoordinator)
+    return next_taps(actor, another_one, menu())
 
 
 async def invite_not_understood(message: Message) -> None:

@@ -29,6 +29,7 @@ from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
+from handlers.next_taps import Tap, card, menu, next_taps
 from handlers.pickers import entry_label, pgettext
 from handlers.plan_message import pdf_keyboard
 from handlers.replies import answer_long, buttons_due, edit_or_keep, tapped
@@ -165,6 +166,15 @@ def plan_button(student_id: int, semester: Semester) -> ChildPlan:
     )
 
 
+def parent_taps(actor: Actor, student_id: int, semester: Semester) -> InlineKeyboardMarkup | None:
+    """After a parent's answer: the child's plan of that semester, and their support needs."""
+    return next_taps(
+        actor,
+        Tap(_("Read the plan"), plan_button(student_id, semester), IsParent),
+        Tap(_("Support needs"), Menu(action="needs"), IsParent),
+    )
+
+
 # Staff: from a student's card, ask the parent about a need.
 
 
@@ -198,7 +208,8 @@ async def support_chosen(
     except InvalidInput as error:  # no parent yet, or a forged type
         await state.clear()
         await callback.answer()
-        await edit_or_keep(tapped(callback), error.text(i18n.current_locale))
+        taps = next_taps(actor, card(student_id), menu())
+        await edit_or_keep(tapped(callback), error.text(i18n.current_locale), taps)
         return
     await state.clear()
     await callback.answer()
@@ -212,7 +223,7 @@ async def support_chosen(
         else _("I have asked the parent about: {support}. You will be told the answer.")
     )
     text = f"{told.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
-    await edit_or_keep(tapped(callback), text)
+    await edit_or_keep(tapped(callback), text, next_taps(actor, card(student_id), menu()))
 
 
 # Parent: answer the question.
@@ -247,12 +258,18 @@ async def answer_yes(
 async def answer_no(
     callback: CallbackQuery, callback_data: NeedReply, actor: Actor, state: FSMContext
 ) -> None:
-    await needs.answer_need(actor, callback_data.need_id, confirmed=False)
+    need = await needs.answer_need(actor, callback_data.need_id, confirmed=False)
     if (await state.get_data()).get("need_id") == callback_data.need_id:
         await state.clear()
     await callback.answer()
     thanks = _("Thank you! The school will be told that this support is not needed.")
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{thanks}")
+    await edit_or_keep(
+        tapped(callback), f"{tapped(callback).text}\n\n{thanks}", need_taps(actor, need)
+    )
+
+
+def need_taps(actor: Actor, need) -> InlineKeyboardMarkup | None:
+    return parent_taps(actor, need.student_id, Semester(need.school_year, need.semester))
 
 
 async def flow_need(actor: Actor, state: FSMContext):
@@ -343,28 +360,32 @@ async def save_answer(
     if not callback_data.save:
         await callback.answer()
         stopped = _("Stopped. Nothing was saved. You can answer later in /needs.")
-        await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{stopped}")
+        taps = need_taps(actor, await needs.get_need(actor, data["need_id"]))
+        await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{stopped}", taps)
         return
-    await needs.answer_need(
+    need = await needs.answer_need(
         actor, data["need_id"], confirmed=True, months=data["months"], details=data.get("route")
     )
     await callback.answer()
     thanks = _("Thank you! Your answer is saved, and the school will be told.")
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{thanks}")
+    await edit_or_keep(
+        tapped(callback), f"{tapped(callback).text}\n\n{thanks}", need_taps(actor, need)
+    )
 
 
 # Parent: consent to a plan.
 
 
 async def consent_answered(callback: CallbackQuery, callback_data: Consent, actor: Actor) -> None:
-    await iaps.record_consent(actor, callback_data.iap_id, given=callback_data.given)
+    iap = await iaps.record_consent(actor, callback_data.iap_id, given=callback_data.given)
     await callback.answer()
     result = (
         _("Thank you: your consent is recorded.")
         if callback_data.given
         else _("Your refusal is recorded. The school may contact you.")
     )
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{result}")
+    taps = parent_taps(actor, iap.student_id, Semester(iap.school_year, iap.semester))
+    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{result}", taps)
 
 
 # Parent: /needs.

@@ -14,6 +14,8 @@ from core.ids import Id
 from core.services.outcomes import plan_outcome_target, record_plan_outcome
 from handlers.callbacks import OutcomeAsk
 from handlers.filters import IsStaff
+from handlers.names import full_name
+from handlers.next_taps import card, menu, next_taps, to_plan
 from handlers.pickers import buttons, entry_label, mark_chosen
 from handlers.replies import tapped
 
@@ -35,7 +37,7 @@ async def outcome_asked(
     student, semester = await plan_outcome_target(actor, callback_data.iap_id)
     await callback.answer()
     question = _("{name}: how did the semester {semester} end?").format(
-        name=f"{student.first_name} {student.last_name}",
+        name=full_name(student),
         semester=semester_text(semester, i18n.current_locale),
     )
     items = [
@@ -78,7 +80,10 @@ async def _record(
     recorded = await record_plan_outcome(actor, iap_id, outcome, reason)
     what = outcome_text(recorded.outcome, recorded.reason, i18n.current_locale)
     await mark_chosen(callback, what)
-    await tapped(callback).answer(_("Outcome recorded: {outcome}").format(outcome=what))
+    taps = next_taps(actor, to_plan(iap_id), card(recorded.student_id), menu())
+    await tapped(callback).answer(
+        _("Outcome recorded: {outcome}").format(outcome=what), reply_markup=taps
+    )
 
 
 def create_router() -> Router:

@@ -34,6 +34,7 @@ from core.services.reminders import teaching_end
 from core.text import clean_text
 from handlers.callbacks import PlanOpen, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
+from handlers.next_taps import Tap, card, menu, next_taps, to_plan
 from handlers.pickers import buttons
 from handlers.plan_message import (
     MOVES,
@@ -44,7 +45,7 @@ from handlers.plan_message import (
     Review,
     Shown,
     plan_id,
-    status_keyboard,
+    status_buttons,
 )
 from handlers.replies import buttons_due, edit_or_keep, tapped
 
@@ -140,16 +141,17 @@ async def move_answered(
         reason = data["reason"]
     if not callback_data.yes:
         await callback.answer()
-        await edit_or_keep(tapped(callback), f"{question}\n\n" + _("Nothing was changed."))
+        taps = next_taps(actor, to_plan(callback_data.iap_id))
+        await edit_or_keep(tapped(callback), f"{question}\n\n" + _("Nothing was changed."), taps)
         return
     before, student = await plan_to_move(actor, callback_data.iap_id, callback_data.to)
     move = _move(before.status, callback_data.to)
     iap = await move_iap(actor, callback_data.iap_id, callback_data.to, reason)
     shown = Shown(iap.id, iap.status, student.school_id, iap.preparer_id)
     await callback.answer()
-    await edit_or_keep(
-        tapped(callback), f"{question}\n\n{_(move.done)}", status_keyboard(shown, actor)
-    )
+    moves = [Tap(label, data) for label, data in status_buttons(shown, actor)]
+    taps = next_taps(actor, *moves, to_plan(iap.id))
+    await edit_or_keep(tapped(callback), f"{question}\n\n{_(move.done)}", taps)
 
 
 # The review.
@@ -331,7 +333,7 @@ async def review_ended(
         return
     if callback_data.code not in ("close", "continue"):
         raise AccessDenied()
-    _plan, successor = await review_iap(
+    reviewed, successor = await review_iap(
         actor,
         callback_data.iap_id,
         risk_outcome=data["risk_outcome"],
@@ -341,16 +343,21 @@ async def review_ended(
     await state.clear()
     await callback.answer()
     await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    student = card(reviewed.student_id)
     if successor is None:
-        await tapped(callback).answer(_("✓ The review is saved. The plan is closed."))
+        taps = next_taps(actor, to_plan(reviewed.id), student, menu())
+        await tapped(callback).answer(
+            _("✓ The review is saved. The plan is closed."), reply_markup=taps
+        )
         return
+    opened = Tap(_("Open the plan"), PlanOpen(iap_id=successor.id))
     await tapped(callback).answer(
         _(
             "✓ The review is saved. The plan continues next semester as a new draft with the "
             "same measures. The parent's consent is needed again: the parents in the bot are "
             "asked for it."
         ),
-        reply_markup=buttons([(_("Open the plan"), PlanOpen(iap_id=successor.id))]),
+        reply_markup=next_taps(actor, opened, student, menu()),
     )
 
 

@@ -74,7 +74,9 @@ class Outgoing:
     async def send(self, bot: Bot, chat_id: int) -> None:
         if self.photo is not None:
             picture = BufferedInputFile(self.photo, filename="chart.png")
-            await bot.send_photo(chat_id, picture, caption=self.text or None)
+            await bot.send_photo(
+                chat_id, picture, caption=self.text or None, reply_markup=self.keyboard
+            )
         else:
             await bot.send_message(chat_id, self.text, reply_markup=self.keyboard)
 

@@ -20,6 +20,7 @@ from core.report_export import report_xlsx
 from core.report_view import render_report
 from core.reports import build_report, report_scopes, scope_name
 from handlers.filters import HasRole
+from handlers.next_taps import menu, next_taps
 from handlers.pickers import buttons
 from handlers.replies import tapped
 
@@ -88,7 +89,7 @@ async def send_report(
     await message.answer_photo(chart)
     name = f"report_{scope_name(scope)}_{semester.label.replace('/', '-')}.xlsx"
     document = BufferedInputFile(report_xlsx(report, locale), filename=name)
-    await message.answer_document(document)
+    await message.answer_document(document, reply_markup=next_taps(actor, menu()))
 
 
 def create_router() -> Router:

@@ -29,7 +29,8 @@ from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typed_lessons
 from handlers.names import full_name
-from handlers.pickers import class_buttons, school_buttons
+from handlers.next_taps import Tap, another, card, menu, next_taps
+from handlers.pickers import class_buttons, pgettext, school_buttons
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 SEARCH_RESULTS = 10
@@ -96,7 +97,9 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     await state.clear()
     schools = await list_schools(actor)
     if not schools:
-        await message.answer(_("You have no school to log risk signals in."))
+        await message.answer(
+            _("You have no school to log risk signals in."), reply_markup=next_taps(actor, menu())
+        )
         return
     if len(schools) == 1:
         await show_classes(message, state, actor, schools[0].id, edit=False)
@@ -400,10 +403,16 @@ async def edit_chosen(callback: CallbackQuery, state: FSMContext, actor: Actor) 
     await show_groups(tapped(callback), state, actor, edit=True)
 
 
-async def cancelled(callback: CallbackQuery, state: FSMContext) -> None:
+def another_signal() -> Tap:
+    return another(pgettext("button", "Another signal"), "risk", IsStaff)
+
+
+async def cancelled(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
+    student_id = (await state.get_data())["student_id"]
     await state.clear()
-    await edit_or_keep(tapped(callback), _("Cancelled. Nothing was saved."))
+    taps = next_taps(actor, another_signal(), card(student_id), menu())
+    await edit_or_keep(tapped(callback), _("Cancelled. Nothing was saved."), taps)
 
 
 async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -419,14 +428,16 @@ async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> Non
     await callback.answer()
     await state.clear()
     text = _("Saved. You can undo it within 10 minutes.") + "\n" + await summary(actor, data)
-    undo = InlineKeyboardButton(text=_("Undo"), callback_data=RsUndo(signal_id=signal.id).pack())
-    await edit_or_keep(tapped(callback), text, InlineKeyboardMarkup(inline_keyboard=[[undo]]))
+    undo = Tap(_("Undo"), RsUndo(signal_id=signal.id))
+    taps = next_taps(actor, undo, another_signal(), card(data["student_id"]), menu())
+    await edit_or_keep(tapped(callback), text, taps)
 
 
 async def undone(callback: CallbackQuery, callback_data: RsUndo, actor: Actor) -> None:
     await undo_risk_signal(actor, callback_data.signal_id)
     await callback.answer()
-    await edit_or_keep(tapped(callback), _("The risk signal was undone. Nothing is kept."))
+    taps = next_taps(actor, another_signal(), menu())
+    await edit_or_keep(tapped(callback), _("The risk signal was undone. Nothing is kept."), taps)
 
 
 def create_router() -> Router:

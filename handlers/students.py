@@ -31,6 +31,7 @@ from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
 from handlers.callbacks import Menu, PlanOpen, StudentAction
 from handlers.filters import IsStaff
+from handlers.next_taps import menu, next_taps, to_plan
 from handlers.plan_message import PlStart
 from handlers.replies import answer_long, edit_or_keep, tapped
 
@@ -125,7 +126,7 @@ async def render_list(actor: Actor, page: int) -> tuple[str, InlineKeyboardMarku
         text = _("No students at risk this semester ({semester}).").format(
             semester=semester_text(Semester.current(), get_i18n().current_locale)
         )
-        return text, None
+        return text, next_taps(actor, menu())
     pages = page_count(students)
     page = min(max(page, 0), pages - 1)
     shown = students[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
@@ -278,7 +279,10 @@ async def consent_asked(callback: CallbackQuery, callback_data: StConsent, actor
     """Send the parents the plan's consent request (through the outbox, after quiet hours)."""
     await ask_parent_for_consent(actor, callback_data.iap_id)
     await callback.answer()
-    await tapped(callback).answer(_("The parents have been asked for consent to the plan."))
+    await tapped(callback).answer(
+        _("The parents have been asked for consent to the plan."),
+        reply_markup=next_taps(actor, to_plan(callback_data.iap_id), menu()),
+    )
 
 
 def create_router() -> Router:

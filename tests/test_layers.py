@@ -55,6 +55,7 @@ SHARED = {
     "filters",
     "lessons",
     "names",
+    "next_taps",
     "pickers",
     "plan_message",
     "replies",

@@ -62,7 +62,7 @@ async def test_teacher_logs_a_session_by_buttons_in_latvian(sim, world):
         f"{short_date(yesterday, 'lv')} · 45 min · Psihologs · Attālināti\n"
         "Tēma: Mācību motivācija"
     )
-    assert labels(saved) == ["Reģistrēt vēl vienu"]
+    assert labels(saved) == ["Vēl viena konsultācija", "Skolēna kartīte", "Izvēlne"]
 
     stored = await Consultation.get()
     assert stored.student_id == world.student_a1.id
@@ -312,7 +312,7 @@ async def test_menu_starts_it_and_other_roles_cannot(sim, world):
     await teacher.press("60")
     await teacher.press("Klātienē")
     await teacher.press("Izlaist")
-    again = (await teacher.press("Reģistrēt vēl vienu"))[-1]
+    again = (await teacher.press("Vēl viena konsultācija"))[-1]
     assert "Izvēlieties klasi" in again.text
 
     parent = sim.user(108)

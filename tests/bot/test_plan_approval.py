@@ -14,7 +14,7 @@ from core.formatting import semester_text
 from core.services import iaps, people
 from core.services.reminders import queue_reminders
 from handlers.approvals import PlanAction
-from handlers.callbacks import PlanOpen
+from handlers.callbacks import PlanOpen, StudentAction
 from handlers.plan_message import PlanMove, Review
 from handlers.plan_status import MoveAnswer
 from storage.models import Iap, IapApproval, IapMeasure, OutboxItem, RiskSignal
@@ -94,7 +94,7 @@ async def test_a_plan_goes_from_submitted_to_continued_next_semester_in_latvian(
     replies = await teacher.press("Jā")
     assert replies[-1].edited
     assert replies[-1].text.endswith("✓ Plāna īstenošana ir sākta.")
-    assert labels(replies[-1]) == ["Nodot pārskatīšanai", "Apturēt"]
+    assert labels(replies[-1]) == ["Nodot pārskatīšanai", "Apturēt", "Atpakaļ uz plānu"]
     assert await status(iap) == "in_progress"
 
     replies = await teacher.press("Apturēt")
@@ -107,12 +107,13 @@ async def test_a_plan_goes_from_submitted_to_continued_next_semester_in_latvian(
     )
     replies = await teacher.press("Nē")
     assert replies[-1].text.endswith("Nekas netika mainīts.")
+    assert labels(replies[-1]) == ["Atpakaļ uz plānu"]
     assert await status(iap) == "in_progress"
     await teacher.press("Apturēt")
     await teacher.send("Ilgstoša slimība")
     replies = await teacher.press("Jā")
     assert replies[-1].text.endswith("✓ Plāns ir apturēts.")
-    assert labels(replies[-1]) == ["Atsākt"]
+    assert labels(replies[-1]) == ["Atsākt", "Atpakaļ uz plānu"]
     paused = await Iap.get(id=iap.id)
     assert (paused.status, paused.pause_reason) == ("paused", "Ilgstoša slimība")
 
@@ -125,7 +126,7 @@ async def test_a_plan_goes_from_submitted_to_continued_next_semester_in_latvian(
     assert replies[-1].text.endswith(
         "✓ Plāns nodots pārskatīšanai. Tagad izvērtējiet katru pasākumu un riska situāciju."
     )
-    assert labels(replies[-1]) == ["Izvērtēt"]
+    assert labels(replies[-1]) == ["Izvērtēt", "Atpakaļ uz plānu"]
     assert await status(iap) == "under_review"
 
     replies = await teacher.press("Izvērtēt")
@@ -170,7 +171,11 @@ async def test_a_plan_goes_from_submitted_to_continued_next_semester_in_latvian(
         following.number,
         "missing",
     )
-    assert replies[-1].buttons() == [("Atvērt plānu", PlanOpen(iap_id=successor.id).pack())]
+    assert replies[-1].buttons() == [
+        ("Atvērt plānu", PlanOpen(iap_id=successor.id).pack()),
+        ("Skolēna kartīte", StudentAction(action="card", student_id=iap.student_id).pack()),
+        ("Izvēlne", "m:menu"),
+    ]
     assert await IapMeasure.filter(iap_id=successor.id).count() == 2
     assert await deliver(sim) == 1
     consent = sim.user(108).last.text
