@@ -14,6 +14,8 @@ Run from the repository root: `.venv/bin/python -m bench.updates` (or `--quick`;
 Redis FSM storage). See bench/README.md for what it prints.
 """
 
+# ruff: noqa: E402 (aiogram is imported as `pumpurs serve` imports it: after import_aiogram)
+
 from __future__ import annotations
 
 import argparse
@@ -26,6 +28,10 @@ import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
+
+from bot.lazy_types import import_aiogram
+
+import_aiogram()
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, Update, User

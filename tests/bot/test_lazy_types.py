@@ -1,0 +1,60 @@
+"""aiogram's Telegram types built on first use (bot/lazy_types.py): `serve` with a bot idles
+at about half the memory, and every type, every method and every method's answer still builds."""
+
+import json
+import subprocess
+import sys
+
+
+def run(probe: str) -> dict:
+    """`probe` in a fresh interpreter after `import_aiogram()`; its last line printed as JSON."""
+    code = f"import json, sys\nfrom bot.lazy_types import import_aiogram\nimport_aiogram()\n{probe}"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_only_update_is_built_at_import_and_a_message_on_first_use():
+    found = run(
+        "from aiogram.types import Message, Update\n"
+        "before = [Update.__pydantic_complete__, Message.__pydantic_complete__]\n"
+        "message = Message.model_validate({'message_id': 1, 'date': 0, "
+        "'chat': {'id': 5, 'type': 'private'}, 'text': 'labdien'})\n"
+        "print(json.dumps({'before': before, 'after': Message.__pydantic_complete__, "
+        "'chat': message.chat.id, 'text': message.text}))"
+    )
+    assert found == {"before": [True, False], "after": True, "chat": 5, "text": "labdien"}
+
+
+def test_every_type_method_and_answer_builds_on_first_use():
+    # In functions: pydantic's first-use build reads the namespace five frames up, as it is
+    # in any handler, middleware or session.
+    found = run(
+        "from pydantic import BaseModel\n"
+        "from aiogram import methods, types\n"
+        "from aiogram.methods.base import Response, TelegramMethod\n"
+        "def build(cls):\n"
+        "    cls.__pydantic_validator__.validate_python  # a stand-in's attribute builds it\n"
+        "    cls.__pydantic_serializer__.to_python\n"
+        "    if issubclass(cls, TelegramMethod) and cls is not TelegramMethod:\n"
+        "        Response[cls.__returning__].__pydantic_validator__.validate_python\n"
+        "    return cls.__pydantic_complete__\n"
+        "def every():\n"
+        "    models = [getattr(m, name) for m in (types, methods) for name in m.__all__]\n"
+        "    models = [c for c in models if isinstance(c, type) and issubclass(c, BaseModel)]\n"
+        "    return len(models), sum(build(c) for c in models)\n"
+        "models, built = every()\n"
+        "print(json.dumps({'models': models, 'built': built}))"
+    )
+    assert found["models"] > 500  # the types and methods of Bot API 9
+    assert found["built"] == found["models"]
+
+
+def test_serve_with_a_bot_imports_aiogram_lazily():
+    found = run(
+        "import bot.runner, bot.running\n"
+        "from aiogram.types import ChatMemberUpdated\n"
+        "print(json.dumps({'complete': ChatMemberUpdated.__pydantic_complete__}))"
+    )
+    assert found == {"complete": False}
