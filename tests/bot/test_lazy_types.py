@@ -15,16 +15,15 @@ def run(probe: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def test_only_update_is_built_at_import_and_a_message_on_first_use():
+def test_the_hot_types_are_built_at_import_and_another_on_first_use():
     found = run(
-        "from aiogram.types import Message, Update\n"
-        "before = [Update.__pydantic_complete__, Message.__pydantic_complete__]\n"
-        "message = Message.model_validate({'message_id': 1, 'date': 0, "
-        "'chat': {'id': 5, 'type': 'private'}, 'text': 'labdien'})\n"
-        "print(json.dumps({'before': before, 'after': Message.__pydantic_complete__, "
-        "'chat': message.chat.id, 'text': message.text}))"
+        "from aiogram.types import Contact, Message, Update\n"
+        "built = lambda: [c.__pydantic_complete__ for c in (Update, Message, Contact)]\n"
+        "before = built()\n"
+        "contact = Contact.model_validate({'phone_number': '+371 2000', 'first_name': 'Anna'})\n"
+        "print(json.dumps({'before': before, 'after': built(), 'name': contact.first_name}))"
     )
-    assert found == {"before": [True, False], "after": True, "chat": 5, "text": "labdien"}
+    assert found == {"before": [True, True, False], "after": [True, True, True], "name": "Anna"}
 
 
 def test_every_type_method_and_answer_builds_on_first_use():
