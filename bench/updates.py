@@ -1,7 +1,7 @@
 """Updates per second through the real bot: teachers' conversations, the core writing to PostgreSQL.
 
 Many teachers at once (one asyncio task each, its conversations one after another, as people do)
-run bulk-absence flows (/absent) and risk-signal flows (/risk) through the real Dispatcher with a
+run absence flows (/absent) and risk-signal flows (/risk) through the real Dispatcher with a
 recording Bot API session; every update fed is timed. A bare aiogram Dispatcher with an echo
 handler is then fed the same number of updates, the same way, for a ratio measured in the same run.
 
@@ -110,7 +110,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--classes", type=int, default=4, help="classes per school")
     parser.add_argument("--students", type=int, default=25, help="students per class")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="per teacher: a bulk-absence and a risk-signal flow"
+        "--rounds", type=int, default=5, help="per teacher: an absences and a risk-signal flow"
     )
     parser.add_argument(
         "--updates", type=int, help="about how many updates in all: sets --rounds from --teachers"
@@ -586,7 +586,7 @@ async def main(options: Options) -> int:
     print(
         f"bench.updates: {options.teachers} teachers at once in {options.schools} schools "
         f"({options.classes} classes of {options.students} students each), "
-        f"{options.rounds} rounds each (a bulk-absence flow and a risk-signal flow)"
+        f"{options.rounds} rounds each (an absences flow and a risk-signal flow)"
     )
     print(f"FSM storage: {storage}")
     print(
@@ -650,7 +650,7 @@ async def main(options: Options) -> int:
         )
         kinds = sim.kinds[:]
         print(
-            f"  conversations     {measured.absence_flows:,} bulk-absence, "
+            f"  conversations     {measured.absence_flows:,} absences, "
             f"{measured.risk_flows:,} risk-signal ({measured.signals:,} signals written, "
             f"{len(measured.absence_days):,} students' days of absences)"
         )
