@@ -2,6 +2,7 @@
 at about half the memory, and every type, every method and every method's answer still builds."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -50,10 +51,26 @@ def test_every_type_method_and_answer_builds_on_first_use():
     assert found["built"] == found["models"]
 
 
-def test_serve_with_a_bot_imports_aiogram_lazily():
-    found = run(
-        "import bot.runner, bot.running\n"
-        "from aiogram.types import ChatMemberUpdated\n"
-        "print(json.dumps({'complete': ChatMemberUpdated.__pydantic_complete__}))"
+def test_serve_with_a_bot_imports_aiogram_lazily(tmp_path):
+    serve = (
+        "import asyncio, json\n"
+        "from bot import runner\n"
+        "from bot.settings import BotSettings\n"
+        "async def main():\n"
+        "    settings = BotSettings(bot_token='42:TEST', telegram_api_url='http://127.0.0.1:9')\n"
+        "    async with runner.serving(settings):\n"
+        "        from aiogram.types import Contact, Message\n"
+        "        return [Message.__pydantic_complete__, Contact.__pydantic_complete__]\n"
+        "print(json.dumps(asyncio.run(main())))"
     )
-    assert found == {"complete": False}
+    environment = {**os.environ, "DATABASE_URL": f"sqlite://{tmp_path / 'serve.db'}"}
+    environment.pop("REDIS_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", serve],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env=environment,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [True, False]
