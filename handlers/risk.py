@@ -218,12 +218,9 @@ async def show_groups(message: Message, state: FSMContext, actor: Actor, *, edit
     data = {"student_id": chosen["student_id"], "student_label": chosen["student_label"]}
     await state.set_data(data)
     await state.set_state(RiskFlow.group)
-    builder = InlineKeyboardBuilder()
-    for group in RISK_GROUPS:
-        builder.button(text=_(group.label), callback_data=RsGroup(code=group.code))
-    builder.adjust(1)
+    keyboard = buttons([(_(group.label), RsGroup(code=group.code)) for group in RISK_GROUPS])
     text = heading(data) + "\n" + _("Which risk group?")
-    await show(message, text, builder.as_markup(), edit=edit)
+    await show(message, text, keyboard, edit=edit)
 
 
 async def group_chosen(
@@ -232,14 +229,12 @@ async def group_chosen(
     await callback.answer()
     data = await state.update_data(group=callback_data.code)
     await state.set_state(RiskFlow.factor)
-    builder = InlineKeyboardBuilder()
-    for factor in RISK_FACTORS:
-        if factor.group == callback_data.code:
-            builder.button(text=_(factor.label), callback_data=RsFactor(code=factor.code))
-    builder.adjust(1)
-    builder.row(step_button(_("Back"), "groups"))
+    keyboard = buttons(
+        [(_(f.label), RsFactor(code=f.code)) for f in RISK_FACTORS if f.group == callback_data.code]
+    )
+    keyboard.inline_keyboard.append([step_button(_("Back"), "groups")])
     text = heading(data) + "\n" + _("Which factor?")
-    await edit_or_keep(tapped(callback), text, builder.as_markup())
+    await edit_or_keep(tapped(callback), text, keyboard)
 
 
 async def back_to_groups(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
