@@ -1,7 +1,7 @@
 """Updates per second through the real bot: teachers' conversations, the core writing to PostgreSQL.
 
 Many teachers at once (one asyncio task each, its conversations one after another, as people do)
-run bulk-absence flows (/absent) and risk-signal flows (/risk) through the real Dispatcher with a
+run absence flows (/absent) and risk-signal flows (/risk) through the real Dispatcher with a
 recording Bot API session; every update fed is timed. A bare aiogram Dispatcher with an echo
 handler is then fed the same number of updates, the same way, for a ratio measured in the same run.
 
@@ -13,6 +13,8 @@ port) and Bot API calls go over HTTP to a fake Bot API in a child process (bench
 Run from the repository root: `.venv/bin/python -m bench.updates` (or `--quick`; `--redis` for
 Redis FSM storage). See bench/README.md for what it prints.
 """
+
+# ruff: noqa: E402 (aiogram is imported as `pumpurs serve` imports it: after import_aiogram)
 
 from __future__ import annotations
 
@@ -26,6 +28,10 @@ import time
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from itertools import count
+
+from bot.lazy_types import import_aiogram
+
+import_aiogram()
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, Update, User
@@ -41,8 +47,10 @@ from bot.runner import settle_memory
 from bot.session import RecordingSession, Sent
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN, FakeUser, Simulator
+from handlers.absences import AbStudent
 from storage.db import tortoise_config
 from storage.models import (
+    Absence,
     Membership,
     Municipality,
     Person,
@@ -56,15 +64,18 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_bench_updates"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 TELEGRAM_IDS = 800_000_000  # fictional Telegram ids of the benchmark's teachers, from here up
 FLOOD_LIMIT = 1_000_000  # no teacher is ever slowed down
-UPDATES_PER_ROUND = 14.5  # about: one bulk-absence flow (~7 updates) and one risk flow (~7.5)
+UPDATES_PER_ROUND = 17  # about: one absence flow (~9.4 updates) and one risk flow (~7.5)
 WARM_UP_UPDATES = 200
 SOLO_ROUNDS = 5  # the lone teacher's: about 70 updates
 MUNICIPALITIES = 4
 GRADES = (5, 6, 7, 8, 9, 10, 11, 12)
 
 # Latvian labels, as a user sees them (tests/bot/test_absences.py, tests/bot/test_risk.py).
-NEXT, SKIP, SAVE = "Tālāk", "Izlaist", "Saglabāt"
-BACK = "Atpakaļ"
+SKIP, SAVE, BACK = "Izlaist", "Saglabāt", "Atpakaļ"
+ANOTHER_DAY = "Cita diena"
+RISE_HEADINGS = ("Tagad augsts risks:", "Tagad — uzmanību:")
+ANOTHER_DAY_SHARE = 0.2  # of absence flows: a day of the last two weeks instead of today
+TYPED_SHARE = 0.3  # of numbers of lessons: typed instead of tapped
 LEARNING_GROUP = "Mācību darba un izglītības iestādes riski"
 ABSENCES_FACTOR = "Neattaisnoti kavējumi"
 
@@ -99,7 +110,7 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     parser.add_argument("--classes", type=int, default=4, help="classes per school")
     parser.add_argument("--students", type=int, default=25, help="students per class")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="per teacher: a bulk-absence and a risk-signal flow"
+        "--rounds", type=int, default=5, help="per teacher: an absences and a risk-signal flow"
     )
     parser.add_argument(
         "--updates", type=int, help="about how many updates in all: sets --rounds from --teachers"
@@ -310,23 +321,60 @@ async def tap_any(user: BenchUser, rng: random.Random, but: tuple[str, ...] = ()
     return text
 
 
-async def absence_flow(user: BenchUser, rng: random.Random) -> int:
-    """/absent, a class, tick 2-4 students, Next, a number of lessons; gives back the students."""
+@dataclass
+class Tally:
+    absence_flows: int = 0
+    risk_flows: int = 0
+    signals: int = 0  # risk_signal rows the flows wrote (risk flows, absences' rises)
+    absence_days: set[tuple[int, str]] = field(default_factory=set)  # (student, day) saved
+
+    def add(self, other: Tally) -> None:
+        self.absence_flows += other.absence_flows
+        self.risk_flows += other.risk_flows
+        self.signals += other.signals
+        self.absence_days |= other.absence_days
+
+
+async def absence_flow(user: BenchUser, rng: random.Random, tally: Tally) -> None:
+    """/absent, a class, (another day), 2-4 students each with their lessons, Save."""
     await user.send("/absent")
     expect(user, "Kurā klasē atzīmēt kavējumus?", "/absent")
     await tap_any(user, rng)
-    expect(user, "atzīmējiet skolēnus", "class")
-    roster = [b for b in user.last.buttons() if b[0] != NEXT]
+    expect(user, "Nospiediet uz skolēna", "class")
+    if rng.random() < ANOTHER_DAY_SHARE:
+        await tap(user, ANOTHER_DAY)
+        expect(user, "Kura diena?", "another day")
+        label = await tap_any(user, rng, but=(BACK,))
+        expect(user, f", {label}\n", "day")
+    day = user.last.text.split("\n")[0].rpartition(", ")[2]  # as the list names it
+    roster = [b for b in user.last.buttons() if b[0] not in (ANOTHER_DAY, SAVE)]
     chosen = rng.sample(roster, rng.randint(2, 4))
-    for _, data in chosen:
+    for ticked, (_, data) in enumerate(chosen, start=1):
         await user.press_data(data, user.last)
-    expect(user, f"Izvēlēti: {len(chosen)}", "ticks")
-    await tap(user, NEXT)
-    expect(user, "Cik mācību stundas viņi šodien kavēja?", "Next")
-    await tap(user, str(rng.randint(1, 6)))
-    expect(user, f"Saglabāts: {len(chosen)} skolēn", "lessons")
+        expect(user, "Cik stundu kavētas", "student")
+        lessons = rng.randint(1, 6)
+        if rng.random() < TYPED_SHARE:
+            await user.send(str(lessons))
+        else:
+            await tap(user, str(lessons))
+        expect(user, f"Izvēlēti: {ticked}", "lessons")
+    await tap(user, SAVE)
+    expect(user, f"Saglabāts: {len(chosen)} skolēn", "Save")
+    tally.absence_days.update((AbStudent.unpack(data).student_id, day) for _, data in chosen)
+    tally.signals += risen(user.last.text)
+    tally.absence_flows += 1
     user.forget()
-    return len(chosen)
+
+
+def risen(saved: str) -> int:
+    """The students the saved absences' reply names as risen (a risk signal each)."""
+    count, under_heading = 0, False
+    for line in saved.split("\n"):
+        if line in RISE_HEADINGS:
+            under_heading = True
+        elif under_heading and line.startswith("• "):
+            count += 1
+    return count
 
 
 async def risk_flow(user: BenchUser, rng: random.Random) -> None:
@@ -347,7 +395,7 @@ async def risk_flow(user: BenchUser, rng: random.Random) -> None:
         await tap_any(user, rng, but=(BACK,))
     if "Cik mācību stundas skolēns šodien kavēja?" in user.last.text:
         lessons = rng.randint(1, 6)
-        if rng.random() < 0.3:
+        if rng.random() < TYPED_SHARE:
             await user.send(str(lessons))
         else:
             await tap(user, str(lessons))
@@ -359,18 +407,9 @@ async def risk_flow(user: BenchUser, rng: random.Random) -> None:
     user.forget()
 
 
-@dataclass
-class Tally:
-    absence_flows: int = 0
-    risk_flows: int = 0
-    signals: int = 0  # rows the flows wrote
-
-
 async def teacher_day(user: BenchUser, rounds: int, rng: random.Random, tally: Tally) -> None:
     for _ in range(rounds):
-        ticked = await absence_flow(user, rng)  # awaited first: `+=` would race the others
-        tally.signals += ticked
-        tally.absence_flows += 1
+        await absence_flow(user, rng, tally)
         await risk_flow(user, rng)
         tally.risk_flows += 1
         tally.signals += 1
@@ -509,7 +548,7 @@ async def run_paced(
         measured = Tally()
         timing = await timed(run_teachers(sim, telegram_ids, rounds, seed, measured))
         sim.unpace()
-        tally.signals += measured.signals
+        tally.add(measured)
         ms = [latency * 1000 for latency in sim.latencies]
         p50, p99 = percentile(ms, 0.5), percentile(ms, 0.99)
         verdict = "met" if p99 < 50 and p50 < 10 else "MISSED"
@@ -547,7 +586,7 @@ async def main(options: Options) -> int:
     print(
         f"bench.updates: {options.teachers} teachers at once in {options.schools} schools "
         f"({options.classes} classes of {options.students} students each), "
-        f"{options.rounds} rounds each (a bulk-absence flow and a risk-signal flow)"
+        f"{options.rounds} rounds each (an absences flow and a risk-signal flow)"
     )
     print(f"FSM storage: {storage}")
     print(
@@ -603,7 +642,7 @@ async def main(options: Options) -> int:
         timing = await timed(
             run_teachers(sim, telegram_ids, options.rounds, options.seed, measured)
         )
-        tally.signals += measured.signals
+        tally.add(measured)
         ours = report(
             f"Pumpurs dispatcher, {len(telegram_ids)} teachers at once, FSM storage: {storage}",
             sim,
@@ -611,8 +650,9 @@ async def main(options: Options) -> int:
         )
         kinds = sim.kinds[:]
         print(
-            f"  conversations     {measured.absence_flows:,} bulk-absence, "
-            f"{measured.risk_flows:,} risk-signal ({measured.signals:,} signals written)"
+            f"  conversations     {measured.absence_flows:,} absences, "
+            f"{measured.risk_flows:,} risk-signal ({measured.signals:,} signals written, "
+            f"{len(measured.absence_days):,} students' days of absences)"
         )
         print(f"  alerts shown      {len(session.alerts)} (errors and refusals; expected 0)")
         sim.reset()
@@ -665,15 +705,17 @@ async def main(options: Options) -> int:
         print(f"memory (RSS) at the end: {memory()}")
 
         rows = await RiskSignal.all().count()
-        verdict = "ok" if rows == tally.signals else "MISMATCH"
+        days = await Absence.all().count()
+        right = rows == tally.signals and days == len(tally.absence_days)
         print(
             f"risk_signal rows in PostgreSQL: {rows:,} (expected {tally.signals:,}, of which "
-            f"{measured.signals:,} in the measured run): {verdict}"
+            f"{measured.signals:,} in the measured run); absence rows: {days:,} (expected "
+            f"{len(tally.absence_days):,}): {'ok' if right else 'MISMATCH'}"
         )
         if redis is not None:
             update_ids = range(first_update, first_update + sim.updates_made)
             print(f"redis: {await clean_redis(redis, telegram_ids, update_ids):,} keys cleaned up")
-        return 0 if rows == tally.signals else 1
+        return 0 if right else 1
     finally:
         for webhook in webhooks:
             await webhook.stop()

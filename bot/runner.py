@@ -1,6 +1,7 @@
 """`pumpurs serve`: the API, and with BOT_TOKEN the bot (long polling, or a webhook), together.
 
-aiogram is imported (`bot.running`) only when there is a bot to run.
+aiogram is imported (`bot.running`) only when there is a bot to run, and then without building
+every Telegram type's validator at once (`bot.lazy_types`).
 """
 
 import contextlib
@@ -13,6 +14,7 @@ from fastapi import FastAPI
 
 from api.app import create_app
 from bot.access_log import uvicorn_log_config
+from bot.lazy_types import import_aiogram
 from bot.settings import BotSettings
 from storage.db import database
 
@@ -43,6 +45,7 @@ async def serving(settings: BotSettings) -> AsyncIterator[FastAPI]:
     async with database(), contextlib.AsyncExitStack() as stack:
         app = create_app(manage_database=False)
         if settings.bot_token:
+            import_aiogram()  # its types' validators built on first use (bot/lazy_types.py)
             from bot.running import start_bot  # aiogram: only with a bot to run
 
             start_bot(app, settings, stack)

@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -58,11 +58,11 @@ def pgettext(context: str, message: str) -> str:
 
 
 def buttons(items: Sequence[tuple[str, CallbackData]], width: int = 1) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for text, data in items:
-        builder.button(text=text, callback_data=data)
-    builder.adjust(width)
-    return builder.as_markup()
+    """`width` buttons a row. Built directly: aiogram's keyboard builder copies the whole
+    keyboard on every button, a class of 25 students about 6,000 deep copies."""
+    row = [InlineKeyboardButton(text=text, callback_data=data.pack()) for text, data in items]
+    rows = [row[start : start + width] for start in range(0, len(row), width)]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def mark_chosen(callback: CallbackQuery, label: str) -> None:

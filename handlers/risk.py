@@ -30,7 +30,7 @@ from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typed_lessons
 from handlers.names import full_name
 from handlers.next_taps import Tap, another, card, menu, next_taps
-from handlers.pickers import class_buttons, pgettext, school_buttons
+from handlers.pickers import buttons, class_buttons, pgettext, school_buttons
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 SEARCH_RESULTS = 10
@@ -119,10 +119,10 @@ async def start_for_student(
     callback: CallbackQuery, callback_data: StudentAction, state: FSMContext, actor: Actor
 ) -> None:
     """From a student's card: straight to the risk group."""
-    await workable_student(actor, callback_data.student_id)
+    label = await student_label(actor, callback_data.student_id)
     await callback.answer()
     await state.clear()
-    await state.update_data(student_id=callback_data.student_id)
+    await state.update_data(student_id=callback_data.student_id, student_label=label)
     await show_groups(tapped(callback), state, actor, edit=False)
 
 
@@ -152,13 +152,10 @@ async def class_chosen(
         raise AccessDenied()
     await callback.answer()
     students = await list_students(actor, class_id=callback_data.class_id)
-    builder = InlineKeyboardBuilder()
-    for student in students:
-        builder.button(text=full_name(student), callback_data=RsStudent(student_id=student.id))
-    builder.adjust(2)
+    keyboard = buttons([(full_name(s), RsStudent(student_id=s.id)) for s in students], width=2)
     await state.set_state(RiskFlow.student)
     text = _("{name}: choose the student.").format(name=classes[callback_data.class_id])
-    await edit_or_keep(tapped(callback), text, builder.as_markup())
+    await edit_or_keep(tapped(callback), text, keyboard)
 
 
 async def name_typed(message: Message, state: FSMContext, actor: Actor) -> None:
@@ -191,22 +188,23 @@ async def name_not_text(message: Message) -> None:
 async def student_chosen(
     callback: CallbackQuery, callback_data: RsStudent, state: FSMContext, actor: Actor
 ) -> None:
-    await workable_student(actor, callback_data.student_id)
+    label = await student_label(actor, callback_data.student_id)
     await callback.answer()
-    await state.update_data(student_id=callback_data.student_id)
+    await state.update_data(student_id=callback_data.student_id, student_label=label)
     await show_groups(tapped(callback), state, actor, edit=True)
 
 
 async def student_label(actor: Actor, student_id: int) -> str:
-    """The student's name and class, e.g. `Anna Kalnina, 7.a`."""
+    """The student's name and class, e.g. `Anna Kalnina, 7.a`: access is checked here, once a
+    flow, and the label kept in the flow's data (core checks again when the signal is saved)."""
     student = await workable_student(actor, student_id)
     classes = {c.id: c.name for c in await list_classes(actor, student.school_id)}
     return f"{full_name(student)}, {classes.get(student.school_class_id, '')}"
 
 
-async def heading(actor: Actor, data: dict) -> str:
+def heading(data: dict) -> str:
     """What the signal is about so far: the student and class, then the group or the factor."""
-    lines = [await student_label(actor, data["student_id"])]
+    lines = [data["student_label"]]
     factor, group = data.get("factor"), data.get("group")
     if factor is not None:
         lines.append(_(RISK_FACTORS[factor].label))
@@ -219,15 +217,13 @@ async def heading(actor: Actor, data: dict) -> str:
 
 
 async def show_groups(message: Message, state: FSMContext, actor: Actor, *, edit: bool) -> None:
-    data = {"student_id": (await state.get_data())["student_id"]}
+    chosen = await state.get_data()
+    data = {"student_id": chosen["student_id"], "student_label": chosen["student_label"]}
     await state.set_data(data)
     await state.set_state(RiskFlow.group)
-    builder = InlineKeyboardBuilder()
-    for group in RISK_GROUPS:
-        builder.button(text=_(group.label), callback_data=RsGroup(code=group.code))
-    builder.adjust(1)
-    text = await heading(actor, data) + "\n" + _("Which risk group?")
-    await show(message, text, builder.as_markup(), edit=edit)
+    keyboard = buttons([(_(group.label), RsGroup(code=group.code)) for group in RISK_GROUPS])
+    text = heading(data) + "\n" + _("Which risk group?")
+    await show(message, text, keyboard, edit=edit)
 
 
 async def group_chosen(
@@ -236,14 +232,12 @@ async def group_chosen(
     await callback.answer()
     data = await state.update_data(group=callback_data.code)
     await state.set_state(RiskFlow.factor)
-    builder = InlineKeyboardBuilder()
-    for factor in RISK_FACTORS:
-        if factor.group == callback_data.code:
-            builder.button(text=_(factor.label), callback_data=RsFactor(code=factor.code))
-    builder.adjust(1)
-    builder.row(step_button(_("Back"), "groups"))
-    text = await heading(actor, data) + "\n" + _("Which factor?")
-    await edit_or_keep(tapped(callback), text, builder.as_markup())
+    keyboard = buttons(
+        [(_(f.label), RsFactor(code=f.code)) for f in RISK_FACTORS if f.group == callback_data.code]
+    )
+    keyboard.inline_keyboard.append([step_button(_("Back"), "groups")])
+    text = heading(data) + "\n" + _("Which factor?")
+    await edit_or_keep(tapped(callback), text, keyboard)
 
 
 async def back_to_groups(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -279,7 +273,7 @@ async def ask_value(
     question = _(
         "How many lessons did the student miss today? Tap a number or type one from 1 to {max}."
     ).format(max=MAX_LESSONS_A_DAY)
-    text = "\n".join(filter(None, [error, await heading(actor, data), question]))
+    text = "\n".join(filter(None, [error, heading(data), question]))
     markup = InlineKeyboardMarkup(inline_keyboard=[lessons_row(RsValue, "value")])
     await show(message, text, markup, edit=edit)
 
@@ -313,7 +307,7 @@ async def ask_note(
     question = _("Add a note? Type it (at most {max} characters), or tap Skip.").format(
         max=NOTE_LIMIT
     )
-    text = "\n".join(filter(None, [error, await heading(actor, await state.get_data()), question]))
+    text = "\n".join(filter(None, [error, heading(await state.get_data()), question]))
     await show(message, text, markup, edit=edit)
 
 
@@ -348,6 +342,7 @@ async def note_not_text(message: Message, state: FSMContext, actor: Actor) -> No
 async def show_summary(message: Message, state: FSMContext, actor: Actor, *, edit: bool) -> None:
     data = await state.get_data()
     if "level" not in data:
+        await workable_student(actor, data["student_id"])  # the attendance is read: checked again
         day = today()
         data["level"] = await suggested_level(
             data["student_id"], data["factor"], data.get("value"), day
@@ -366,14 +361,14 @@ async def show_summary(message: Message, state: FSMContext, actor: Actor, *, edi
             [step_button(_("Edit"), "edit"), step_button(_("Cancel"), "cancel")],
         ]
     )
-    text = _("Please check the risk signal:") + "\n" + await summary(actor, data)
+    text = _("Please check the risk signal:") + "\n" + summary(data)
     await show(message, text, markup, edit=edit)
 
 
-async def summary(actor: Actor, data: dict) -> str:
+def summary(data: dict) -> str:
     factor = RISK_FACTORS[data["factor"]]
     lines = [
-        _("Student: {student}").format(student=await student_label(actor, data["student_id"])),
+        _("Student: {student}").format(student=data["student_label"]),
         _("Group: {group}").format(group=_(RISK_GROUPS[factor.group].label)),
         _("Factor: {factor}").format(factor=_(factor.label)),
     ]
@@ -427,7 +422,7 @@ async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> Non
     )
     await callback.answer()
     await state.clear()
-    text = _("Saved. You can undo it within 10 minutes.") + "\n" + await summary(actor, data)
+    text = _("Saved. You can undo it within 10 minutes.") + "\n" + summary(data)
     undo = Tap(_("Undo"), RsUndo(signal_id=signal.id))
     taps = next_taps(actor, undo, another_signal(), card(data["student_id"]), menu())
     await edit_or_keep(tapped(callback), text, taps)

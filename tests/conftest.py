@@ -4,11 +4,15 @@ import os
 import socket
 from urllib.parse import urlparse
 
-import pytest
-from tortoise import connections
-from tortoise.contrib.test import tortoise_test_context
+from bot.lazy_types import import_aiogram
 
-from storage.db import MODELS
+import_aiogram()  # as `pumpurs serve` does: every test sees aiogram's types built on first use
+
+import pytest  # noqa: E402
+from tortoise import connections  # noqa: E402
+from tortoise.contrib.test import tortoise_test_context  # noqa: E402
+
+from storage.db import MODELS  # noqa: E402
 
 IN_CI = os.environ.get("CI") == "true"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")

@@ -13,11 +13,13 @@ async def test_a_refusal_after_the_spinner_was_answered_comes_as_a_message(sim, 
     await teacher.send("/risk")
     await teacher.press("7.a")
     await teacher.press("Anna Kalnina")
+    await teacher.press("Mācību darba")
+    await teacher.press("Motivācijas trūkums")
     # Meanwhile the student moves to another school: the teacher may no longer see her.
     await Student.filter(id=world.student_a1.id).update(
         school_id=world.school_b.id, school_class_id=world.class_b7.id
     )
-    replies = await teacher.press("Mācību darba")  # answered at once, then refused
+    replies = await teacher.press("Izlaist")  # answered at once, refused at the summary
     assert [sent.text for sent in replies] == [NOT_FOUND_LV]
     assert teacher.alerts == []
 
