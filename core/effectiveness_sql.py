@@ -10,6 +10,11 @@ a list: Latvia's public holidays and the Cabinet's breaks, `core.school_calendar
 school's own holidays (`school_holiday`, joined here). A calendar of the span is generated in the
 query with a running count of teaching days, so a window's school days are a difference of two
 counts, less the school's own holidays inside it.
+
+The windows' sums are made in one pass: each anchor (a student and a start day) numbered, its
+absences and signals joined to it and summed by that number alone (no join back, so a misjudged
+row count cannot turn a join into a nested loop); the comparison leaves out a measure's own
+students by the list of measures each student received, not by an anti-join.
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ CONSULTATION, MATERIAL = "consultation", "material"
 SIGNAL_DAYS = 20  # signals are counted per 20 school days: about a month of school
 RATES = ("absences_before", "absences_after", "signals_before", "signals_after")
 CHANGES = ("absence_change", "signal_change")
+# an anchor's columns (a student and a start day) that its sums carry on
+CARRIED = ("risk_group", "received", "measure", "start_day", "lessons", "days_before", "days_after")
 
 
 class Sql:
@@ -95,6 +102,16 @@ class Sql:
         if self.postgres:
             return f"(SELECT MIN(CAST(m AS INTEGER)) FROM jsonb_array_elements_text({months}) m)"
         return f"(SELECT MIN(CAST(value AS INTEGER)) FROM json_each({months}))"
+
+    def joined(self, text: str) -> str:
+        """An aggregate: the group's texts, each between bars (`|a|b|`)."""
+        listed = f"string_agg({text}, '|')" if self.postgres else f"group_concat({text}, '|')"
+        return f"'|' || {listed} || '|'"
+
+    def lacks(self, texts: str, text: str) -> str:
+        """A condition: `text` is not among the bar-separated `texts` (or they are NULL)."""
+        find = "strpos" if self.postgres else "instr"
+        return f"({texts} IS NULL OR {find}({texts}, '|' || {text} || '|') = 0)"
 
     def weekday(self, day: str) -> str:
         """A condition: the day is Monday to Friday."""
@@ -254,21 +271,25 @@ def aggregates_sql(
         f"SELECT {sql.text(key)} AS measure, {sql.day(day)} AS start_day"
         for key, day in sorted(pseudo.items())
     )
+    nothing = ", ".join("NULL" for _ in CARRIED)
 
-    def sums(table: str, day: str, value: str) -> str:
+    def counted(table: str, day: str, value: str, absences: bool) -> str:
+        """An anchor's row per absence or signal in its window: (before, after) in the columns
+        of its kind, zeros in the other's."""
+        split = (
+            f"CASE WHEN {day} < x.start_day THEN {value} ELSE 0 END,"
+            f" CASE WHEN {day} >= x.start_day THEN {value} ELSE 0 END"
+        )
+        values = f"{split}, 0, 0" if absences else f"0, 0, {split}"
         return (
-            "SELECT x.student_id AS student_id, x.start_day AS start_day,"
-            f" SUM(CASE WHEN {day} < x.start_day THEN {value} ELSE 0 END) AS before,"
-            f" SUM(CASE WHEN {day} >= x.start_day THEN {value} ELSE 0 END) AS after"
-            f" FROM anchors x JOIN {table} t ON t.student_id = x.student_id"
-            f" AND {day} >= {sql.shift('x.start_day', -days)}"
+            f"SELECT x.anchor, {nothing}, {values} FROM anchors x JOIN {table} t"
+            f" ON t.student_id = x.student_id AND {day} >= {sql.shift('x.start_day', -days)}"
             f" AND {day} < {sql.shift('x.start_day', days)}"
             f" WHERE {day} >= {first} AND {day} < {stop}"
-            " GROUP BY x.student_id, x.start_day"
         )
 
     def rate(per: str, value: str, school_days: str) -> str:
-        return f"CAST({per} * COALESCE({value}, 0) AS DOUBLE PRECISION) / ({school_days})"
+        return f"CAST({per} * {value} AS DOUBLE PRECISION) / ({school_days})"
 
     window_start = sql.later(sql.shift("s.start_day", -days), first)
     window_stop = sql.earlier(sql.shift("s.start_day", days), stop)
@@ -281,50 +302,56 @@ def aggregates_sql(
         f"WITH RECURSIVE {_calendar(sql, area, semester, until, closed)},"
         f" begun AS ({starts_sql(sql, area, semester)}),"
         f" pseudo AS ({chosen}),"
-        f" people AS (SELECT st.id AS student_id, st.school_id AS school_id,"
-        f" {lessons} AS lessons, ({risk_group}) AS risk_group"
+        # every student at risk or treated: where, their lessons a day, first risk group, and
+        # the measures they received (`|a|b|`)
+        " people AS (SELECT st.id AS student_id, st.school_id AS school_id,"
+        f" {lessons} AS lessons, ({risk_group}) AS risk_group, r.received AS received"
         " FROM student st JOIN school sc ON sc.id = st.school_id"
-        f" WHERE {_in_area(sql, area)} AND ({_at_risk(sql, semester)}"
-        " OR st.id IN (SELECT student_id FROM begun))),"
-        " anchors AS (SELECT student_id, start_day FROM begun"
-        f" WHERE start_day > {first} AND start_day < {stop}"
-        " UNION SELECT p.student_id, q.start_day FROM people p"
+        f" LEFT JOIN (SELECT student_id, {sql.joined('measure')} AS received FROM begun"
+        " GROUP BY student_id) r ON r.student_id = st.id"
+        f" WHERE {_in_area(sql, area)}"
+        f" AND (r.student_id IS NOT NULL OR {_at_risk(sql, semester)})),"
+        # a treated student's own start (measure set), every student at risk at each pseudo
+        # start (measure NULL): shared by the comparisons starting that day
+        " starts AS (SELECT p.*, b.measure AS measure, b.start_day AS start_day"
+        " FROM begun b JOIN people p ON p.student_id = b.student_id"
+        f" WHERE b.start_day > {first} AND b.start_day < {stop}"
+        " UNION ALL SELECT p.*, NULL, q.start_day FROM people p"
         " CROSS JOIN (SELECT DISTINCT start_day FROM pseudo) q"
         " WHERE p.risk_group IS NOT NULL),"
-        f" absent AS ({sums('absence', 't.day', 't.unexcused')}),"
-        f" signalled AS ({sums('risk_signal', 't.observed_to', '1')}),"
-        " spans AS (SELECT DISTINCT p.school_id AS school_id, x.start_day AS start_day"
-        " FROM anchors x JOIN people p ON p.student_id = x.student_id),"
-        " periods AS (SELECT s.school_id AS school_id, s.start_day AS start_day,"
-        f" m.before - a.before - {_own_days('a.day', 's.start_day')} AS before,"
-        f" b.before - m.before - {_own_days('s.start_day', 'b.day')} AS after"
-        f" FROM spans s JOIN cal a ON a.day = {window_start}"
+        " anchors AS (SELECT ROW_NUMBER() OVER () AS anchor, s.*,"
+        f" m.before - a.before - {_own_days('a.day', 's.start_day')} AS days_before,"
+        f" b.before - m.before - {_own_days('s.start_day', 'b.day')} AS days_after"
+        f" FROM starts s JOIN cal a ON a.day = {window_start}"
         " JOIN cal m ON m.day = s.start_day"
         f" JOIN cal b ON b.day = {window_stop}),"
-        " rates AS (SELECT x.student_id AS student_id, x.start_day AS start_day,"
-        " p.risk_group AS risk_group,"
-        f" {rate('100', 'ab.before', 'p.lessons * d.before')} AS absences_before,"
-        f" {rate('100', 'ab.after', 'p.lessons * d.after')} AS absences_after,"
-        f" {rate(str(SIGNAL_DAYS), 'sg.before', 'd.before')} AS signals_before,"
-        f" {rate(str(SIGNAL_DAYS), 'sg.after', 'd.after')} AS signals_after"
-        " FROM anchors x JOIN people p ON p.student_id = x.student_id"
-        " JOIN periods d ON d.school_id = p.school_id AND d.start_day = x.start_day"
-        " LEFT JOIN absent ab ON ab.student_id = x.student_id AND ab.start_day = x.start_day"
-        " LEFT JOIN signalled sg ON sg.student_id = x.student_id AND sg.start_day = x.start_day"
-        " WHERE d.before > 0 AND d.after > 0),"
-        " windows AS (SELECT r.*, r.absences_after - r.absences_before AS absence_change,"
+        # grouped by the anchor's number alone: its other columns come from its own row
+        " sums AS (SELECT "
+        + ", ".join(f"MAX({name}) AS {name}" for name in CARRIED)
+        + ", SUM(absent_before) AS absent_before, SUM(absent_after) AS absent_after,"
+        " SUM(signals_before) AS signals_before, SUM(signals_after) AS signals_after"
+        f" FROM (SELECT anchor, {', '.join(CARRIED)}, 0 AS absent_before, 0 AS absent_after,"
+        " 0 AS signals_before, 0 AS signals_after FROM anchors"
+        f" UNION ALL {counted('absence', 't.day', 't.unexcused', absences=True)}"
+        f" UNION ALL {counted('risk_signal', 't.observed_to', '1', absences=False)}) c"
+        " GROUP BY anchor),"
+        " rates AS (SELECT risk_group, received, measure, start_day,"
+        f" {rate('100', 'absent_before', 'lessons * days_before')} AS absences_before,"
+        f" {rate('100', 'absent_after', 'lessons * days_after')} AS absences_after,"
+        f" {rate(str(SIGNAL_DAYS), 'signals_before', 'days_before')} AS signals_before,"
+        f" {rate(str(SIGNAL_DAYS), 'signals_after', 'days_after')} AS signals_after"
+        " FROM sums WHERE days_before > 0 AND days_after > 0),"
+        " windows AS (SELECT r.*,"
+        " r.absences_after - r.absences_before AS absence_change,"
         " r.signals_after - r.signals_before AS signal_change,"
         f" CASE WHEN r.absences_before >= {ABSENCE_HIGH_PERCENT} THEN 2"
         f" WHEN r.absences_before >= {ABSENCE_CAUTION_PERCENT} THEN 1 ELSE 0 END AS band"
         " FROM rates r),"
-        f" sides AS (SELECT b.measure AS measure, 1 AS treated, {columns}"
-        " FROM begun b JOIN windows w ON w.student_id = b.student_id"
-        " AND w.start_day = b.start_day"
+        f" sides AS (SELECT w.measure AS measure, 1 AS treated, {columns}"
+        " FROM windows w WHERE w.measure IS NOT NULL"
         f" UNION ALL SELECT q.measure, 0, {columns}"
-        " FROM pseudo q JOIN windows w ON w.start_day = q.start_day"
-        " AND w.risk_group IS NOT NULL"
-        " WHERE NOT EXISTS (SELECT 1 FROM begun b WHERE b.student_id = w.student_id"
-        " AND b.measure = q.measure))"
+        " FROM windows w JOIN pseudo q ON q.start_day = w.start_day"
+        f" WHERE w.measure IS NULL AND {sql.lacks('w.received', 'q.measure')})"
         " SELECT measure, treated, risk_group, band, COUNT(*) AS students, "
         + totals
         + " FROM sides GROUP BY measure, treated, risk_group, band"
