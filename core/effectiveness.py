@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -353,17 +353,15 @@ def difference_in_differences(
     return estimate
 
 
-def _side(sums: Iterable[Sums], outcomes: Outcomes, exact: bool) -> Side:
-    """Mean rates of a side's windows, and the outcomes of its students (all of them)."""
-    sums = list(sums)
-    count = sum(part.students for part in sums)
+def _side(strata: Collection[Sums], outcomes: Outcomes, exact: bool) -> Side:
+    """Mean rates of a side's windows (over its strata), and the outcomes of its students (all
+    of them)."""
+    count = sum(part.students for part in strata)
     shown = _small(count, exact)
     side = Side(shown)
     if count and shown is not None:
-        totals = [sum(part.rates[index] for part in sums) / count for index in range(len(RATES))]
-        (side.absences_before, side.absences_after, side.signals_before, side.signals_after) = (
-            totals
-        )
+        means = [sum(part.rates[i] for part in strata) / count for i in range(len(RATES))]
+        side.absences_before, side.absences_after, side.signals_before, side.signals_after = means
     cells = (outcomes.continuing, outcomes.left_early, outcomes.recorded)
     others = outcomes.recorded - outcomes.continuing - outcomes.left_early
     if exact or not any(0 < cell < SMALL_NUMBER for cell in (*cells, others)):
