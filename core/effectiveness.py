@@ -4,7 +4,8 @@ against similar students without it over the same weeks (a difference in differe
 What is measured, per student:
 - unexcused absences as lessons missed per 100 lessons: the lessons missed in a window over the
   window's school days times the school's lessons a day (`School.lessons_per_day`, else the
-  programme's default);
+  programme's default); school days are weekdays less Latvia's public holidays, the national
+  breaks and the school's own holidays (`core.school_calendar`);
 - new risk signals (by the day observed, `observed_to`) per 20 school days, about a month.
 
 Windows: the W weeks (default 6) before the day a measure started and as long from that day,
