@@ -1,15 +1,15 @@
 """Did it work? The effectiveness of each measure type over HTTP: JSON, CSV, XLSX and a chart."""
 
-import re
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from api.deps import AuthenticateFirst, CurrentActor, Locale, SemesterParam
 from api.errors import answers
+from api.scope_files import FILES, FormatParam, ScopeParam, check_scope, file_response
 from core.effectiveness import (
     BAD_SCOPE,
     DEFAULT_WEEKS,
@@ -23,22 +23,11 @@ from core.effectiveness_view import (
     effectiveness_to_dict,
     effectiveness_xlsx,
 )
-from core.errors import InvalidInput
 
 router = APIRouter(tags=["effectiveness"], route_class=AuthenticateFirst)
 
-SCOPE_PATTERN = r"^((school|municipality)-[0-9]{1,9}|country)$"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FILES: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {}, XLSX: {}}}}
 PNG: dict[int | str, dict[str, Any]] = {200: {"content": {"image/png": {}}}}
 
-ScopeParam = Annotated[
-    str,
-    Path(
-        description="school-<id>, municipality-<id>, or country (the programme administrator's)",
-        json_schema_extra={"pattern": SCOPE_PATTERN},
-    ),
-]
 WeeksParam = Annotated[
     int,
     Query(ge=1, le=MAX_WEEKS, description="weeks before and after a measure's start"),
@@ -105,8 +94,7 @@ class EffectivenessOut(BaseModel):
 
 
 async def _report(actor, scope: str, semester, weeks: int) -> EffectivenessReport:
-    if not re.fullmatch(SCOPE_PATTERN, scope):
-        raise InvalidInput(BAD_SCOPE)
+    check_scope(scope, BAD_SCOPE)
     return await build_effectiveness(actor, scope, semester, weeks)
 
 
@@ -121,27 +109,18 @@ async def read_effectiveness(
     scope: ScopeParam,
     semester: SemesterParam,
     weeks: WeeksParam = DEFAULT_WEEKS,
-    format: Annotated[
-        Literal["json", "csv", "xlsx"], Query(description="csv and xlsx: headers in the language")
-    ] = "json",
+    format: FormatParam = "json",
 ) -> Any:
     """For each measure type: before and after, against similar students without it, outcomes,
     and a plain statement of what can be concluded. Latvian unless Accept-Language asks."""
     report = await _report(actor, scope, semester, weeks)
-    name = f"effectiveness-{report.area.scope}-{report.semester.label.replace('/', '-')}"
+    if format == "json":
+        return effectiveness_to_dict(report, locale)
     if format == "csv":
-        return Response(
-            effectiveness_csv(report, locale),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if format == "xlsx":
-        return Response(
-            effectiveness_xlsx(report, locale),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-        )
-    return effectiveness_to_dict(report, locale)
+        content = effectiveness_csv(report, locale)
+    else:
+        content = effectiveness_xlsx(report, locale)
+    return file_response(content, format, "effectiveness", report.area.scope, report.semester)
 
 
 @router.get(

@@ -5,8 +5,8 @@ generator leaves out: a day's unexcused and excused lessons for the students at 
 school day in eight, less often after a student's first psychologist session) and the semester's
 outcome of every student with a plan. Then builds the country report
 (`core.effectiveness.effectiveness_of`) and times it, counts its queries and its peak memory, and
-runs the same three aggregates as plain SQL on asyncpg, without the ORM or the statistics, in the
-same run.
+runs the same three aggregates as plain SQL on asyncpg (`core.effectiveness_sql`'s text), without
+the ORM or the statistics, in the same run.
 
 Run from the repository root: `.venv/bin/python -m bench.effectiveness` (or `--scale 0.05`).
 See bench/README.md for what it prints.
@@ -45,14 +45,13 @@ from core.effectiveness import (
     COUNTRY,
     DEFAULT_WEEKS,
     Area,
-    Sql,
+    closed_days,
     effectiveness_of,
     pseudo_starts,
-    starts_sql,
-    students_sql,
-    windows_sql,
 )
+from core.effectiveness_sql import Sql, aggregates_sql, outcomes_sql, start_days_sql
 from core.effectiveness_view import effectiveness_text
+from core.school_calendar import national_days_off
 from storage import models
 from storage.query_counter import count_queries
 
@@ -89,17 +88,19 @@ def _first_psychologist_sessions(country: Country) -> dict[int, date]:
 
 
 def attendance(country: Country) -> Table:
-    """Absence rows (one a day) for the students at risk, over the semester so far."""
+    """Absence rows (one a day) for the students at risk, on the semester's school days so far
+    (no absence is recorded on a holiday or in a break)."""
     table = Table(
         models.Absence,
         ("id", "student_id", "school_id", "day", "unexcused", "excused", "source", "updated_at"),
     )
     rng = country.rng
     helped = _first_psychologist_sessions(country)
+    closed = national_days_off(country.first_day, country.last_day)
     days = [
-        country.first_day + timedelta(days=offset)
+        day
         for offset in range(country._span() + 1)
-        if (country.first_day + timedelta(days=offset)).weekday() < 5
+        if (day := country.first_day + timedelta(days=offset)).weekday() < 5 and day not in closed
     ]
     moment = datetime.now(UTC)
     for student in country.students:
@@ -196,18 +197,22 @@ class PlainSql:
         return await self.connection.fetch(text, *values)
 
     async def run(self) -> int:
-        """The three queries, the medians between them as the report takes them: rows fetched."""
+        """The three queries, the pseudo starts between them as the report takes them: rows
+        fetched."""
         semester, until = self.semester, self.until
-        students = await self.fetch(lambda sql: students_sql(sql, COUNTRY_AREA, semester))
-        begun = await self.fetch(lambda sql: starts_sql(sql, COUNTRY_AREA, semester))
-        by_measure: dict[str, list[date]] = {}
+        begun = await self.fetch(lambda sql: start_days_sql(sql, COUNTRY_AREA, semester))
+        outcomes = await self.fetch(lambda sql: outcomes_sql(sql, COUNTRY_AREA, semester))
+        by_measure: dict[str, dict[date, int]] = {}
         for row in begun:
-            by_measure.setdefault(row["measure"], []).append(row["start_day"])
-        pseudo = sorted(set(pseudo_starts(by_measure, semester, until).values()))
+            by_measure.setdefault(row["measure"], {})[row["start_day"]] = row["students"]
+        pseudo = pseudo_starts(by_measure, semester, until)
+        closed = closed_days(semester, until)
         sums = await self.fetch(
-            lambda sql: windows_sql(sql, COUNTRY_AREA, semester, DEFAULT_WEEKS, until, pseudo)
+            lambda sql: aggregates_sql(
+                sql, COUNTRY_AREA, semester, DEFAULT_WEEKS, until, pseudo, closed
+            )
         )
-        return len(students) + len(begun) + len(sums)
+        return len(begun) + len(outcomes) + len(sums)
 
 
 async def peak_memory(work: Callable[[], Awaitable[object]]) -> int:

@@ -4,7 +4,8 @@ against similar students without it over the same weeks (a difference in differe
 What is measured, per student:
 - unexcused absences as lessons missed per 100 lessons: the lessons missed in a window over the
   window's school days times the school's lessons a day (`School.lessons_per_day`, else the
-  programme's default);
+  programme's default); school days are weekdays less Latvia's public holidays, the national
+  breaks and the school's own holidays (`core.school_calendar`);
 - new risk signals (by the day observed, `observed_to`) per 20 school days, about a month.
 
 Windows: the W weeks (default 6) before the day a measure started and as long from that day,
@@ -27,20 +28,19 @@ interval exactly. Strata with fewer than two students on a side are left out.
 It is an observational comparison: it shows whether students with a measure changed differently
 from similar students without it, not that the measure caused the difference.
 
-Cost: three queries once the scope is resolved (the involved students, the start days, the
-windows' sums; two when nobody received any measure), whatever the number of schools and rows;
-resolving takes one query for a school, one or two for a municipality, none for the country. The
-sums per student and window are made in the database; Python sees one row per involved student,
-per start and per window start with any absence or signal.
+Cost: three queries once the scope is resolved (students counted per measure and start day, the
+outcomes counted per measure, the windows' aggregates; two when no measure started inside the
+semester so far), whatever the number of schools and rows; resolving takes one query for a
+school, one or two for a municipality, none for the country. School days, rates, changes and
+strata are made in the database (core.effectiveness_sql); Python receives a row per measure
+type, side and stratum, and does the statistics.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -48,34 +48,32 @@ from typing import Any
 from tortoise import connections
 
 from core.access import Actor
-from core.catalogues import (
-    ABSENCE_CAUTION_PERCENT,
-    ABSENCE_HIGH_PERCENT,
-    LESSONS_PER_SCHOOL_DAY,
-    PROGRAMME_ADMIN,
-    SPECIALIST_TYPES,
-    SUPPORT_TYPES,
+from core.catalogues import PROGRAMME_ADMIN, SPECIALIST_TYPES, SUPPORT_TYPES
+from core.clock import Semester, today
+from core.digest import SCHOOL, Scope, resolve_scope
+from core.effectiveness_sql import (
+    CONSULTATION,
+    MATERIAL,
+    RATES,
+    Sql,
+    aggregates_sql,
+    outcomes_sql,
+    start_days_sql,
 )
-from core.clock import Semester, school_days, today
-from core.digest import MUNICIPALITY, SCHOOL, Scope, resolve_scope
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
+from core.school_calendar import national_days_off
 from storage.models import Municipality, School
 
 COUNTRY = "country"
-CONSULTATION, MATERIAL, NGO = "consultation", "material", "ngo"
+NGO = "ngo"
 DEFAULT_WEEKS, MAX_WEEKS = 6, 12
 MIN_STUDENTS = 20  # on each side, to draw any conclusion
 SMALL_NUMBER = 5  # under this, municipality and country figures are not shown
-SIGNAL_DAYS = 20  # signals are counted per 20 school days: about a month of school
-CAUTION_PERCENT = ABSENCE_CAUTION_PERCENT  # absence bands of the starting level, per 100 lessons
-HIGH_PERCENT = ABSENCE_HIGH_PERCENT
 CONTINUING = ("continues", "completed")
 LEFT_EARLY = "left_early"
 BAD_SCOPE = N_("Give the scope as school-<id>, municipality-<id> or country.")
 BAD_WEEKS = N_("Give from 1 to {max} weeks.")
-
-ABSENCE_SUMS, SIGNAL_SUMS = "absence", "signal"  # the kinds of rows the windows query gives
 
 # Conclusions of one comparison.
 TOO_FEW, NO_EVIDENCE, LOWER, HIGHER = "too_few", "no_evidence", "lower", "higher"
@@ -212,201 +210,70 @@ class EffectivenessReport:
     measures: list[MeasureEffect] = field(default_factory=list)
 
 
-# --- per student ---------------------------------------------------------------------------
+# --- what the database gives back --------------------------------------------------------
 
 
-@dataclass
-class Student:
-    """An involved student of the scope: at risk this semester, or received a measure."""
-
-    id: int
-    lessons: int  # lessons a school day at their school
-    risk_group: str | None  # the group of their first signal of the semester
-    outcome: str | None
+Stratum = tuple[str | None, int]  # risk group (None: no signal), absence band before the start
 
 
 @dataclass(frozen=True)
-class Window:
-    """A student's sums in the weeks before and after one start day, and their rates."""
+class Moments:
+    """Count, sum and sum of squares of some values: enough for their mean and variance."""
 
-    absences_before: float
-    absences_after: float
-    signals_before: float
-    signals_after: float
-
-    @property
-    def absence_change(self) -> float:
-        return self.absences_after - self.absences_before
+    count: int
+    total: float
+    squares: float
 
     @property
-    def signal_change(self) -> float:
-        return self.signals_after - self.signals_before
+    def mean(self) -> float:
+        return self.total / self.count
 
     @property
-    def band(self) -> int:
-        """The starting level: 0 under 5, 1 from 5 to under 10, 2 from 10 per 100 lessons."""
-        if self.absences_before >= HIGH_PERCENT:
-            return 2
-        return 1 if self.absences_before >= CAUTION_PERCENT else 0
+    def variance(self) -> float:
+        """The sample variance (over count - 1); never below zero from rounding."""
+        return max(0.0, (self.squares - self.total**2 / self.count) / (self.count - 1))
 
 
-def count_school_days(first: date, last: date) -> int:
-    """School days from first to last inclusive: the one place a holiday calendar plugs in."""
-    return school_days(first, last) if first <= last else 0
+@dataclass(frozen=True)
+class Sums:
+    """One side's windows in one stratum: how many, the sums of their rates (RATES) and the
+    moments of their changes (absences, signals)."""
 
+    students: int
+    rates: tuple[float, ...]
+    absences: Moments
+    signals: Moments
 
-class Periods:
-    """The before and after windows of a start day, cut to the semester and to `until`."""
+    @classmethod
+    def of(cls, row: Mapping[str, Any]) -> Sums:
+        count = int(row["students"])
 
-    def __init__(self, semester: Semester, weeks: int, until: date) -> None:
-        self.semester, self.days, self.until = semester, weeks * 7, until
-        self._school_days: dict[date, tuple[int, int]] = {}
+        def moments(name: str) -> Moments:
+            return Moments(count, float(row[name]), float(row[f"{name}_squares"]))
 
-    def school_days(self, start: date) -> tuple[int, int]:
-        """School days in the window before the start and in the one from it."""
-        if start not in self._school_days:
-            first = max(start - timedelta(days=self.days), self.semester.start)
-            last = min(start + timedelta(days=self.days), self.until) - timedelta(days=1)
-            self._school_days[start] = (
-                count_school_days(first, start - timedelta(days=1)),
-                count_school_days(start, last),
-            )
-        return self._school_days[start]
-
-    def window(self, start: date, lessons: int, sums: dict[str, tuple[int, int]]) -> Window | None:
-        """A student's rates around a start, from their sums (before, after) of unexcused
-        lessons and of new signals; None if a side has no school day."""
-        before, after = self.school_days(start)
-        if not before or not after:
-            return None
-        absent_before, absent_after = sums.get(ABSENCE_SUMS, (0, 0))
-        signals_before, signals_after = sums.get(SIGNAL_SUMS, (0, 0))
-        return Window(
-            absences_before=100 * absent_before / (lessons * before),
-            absences_after=100 * absent_after / (lessons * after),
-            signals_before=SIGNAL_DAYS * signals_before / before,
-            signals_after=SIGNAL_DAYS * signals_after / after,
+        return cls(
+            count,
+            tuple(float(row[name]) for name in RATES),
+            moments("absence_change"),
+            moments("signal_change"),
         )
+
+
+@dataclass
+class MeasureData:
+    """Everything the database said about one measure type."""
+
+    received: int = 0
+    days: dict[date, int] = field(default_factory=dict)  # students by start day
+    treated: dict[Stratum, Sums] = field(default_factory=dict)
+    comparison: dict[Stratum, Sums] = field(default_factory=dict)
+    outcomes: Outcomes = field(default_factory=Outcomes)  # of its students
+    at_risk_outcomes: Outcomes = field(default_factory=Outcomes)  # of its students at risk
 
 
 def as_date(value: date | str) -> date:
     """SQLite gives dates back as text."""
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-# --- SQL -----------------------------------------------------------------------------------
-
-
-class Sql:
-    """Builds one parametrised query for the connection's dialect (PostgreSQL or SQLite).
-
-    Fragments name their parameters (`:p0`); `finish` numbers them for PostgreSQL (`$1`) or
-    lines the values up in the order SQLite's `?` are written, so fragments may be written in
-    any order and used more than once.
-    """
-
-    def __init__(self, postgres: bool) -> None:
-        self.postgres = postgres
-        self.named: list[object] = []
-
-    def __call__(self, value: object) -> str:
-        self.named.append(value)
-        return f":p{len(self.named) - 1}"
-
-    def finish(self, text: str) -> tuple[str, list[object]]:
-        """The query text with the dialect's placeholders, and its values."""
-        values: list[object] = []
-        numbers: dict[int, int] = {}
-
-        def placeholder(match: re.Match[str]) -> str:
-            name = int(match.group(1))
-            if not self.postgres:
-                values.append(self.named[name])
-                return "?"
-            if name not in numbers:
-                values.append(self.named[name])
-                numbers[name] = len(values)
-            return f"${numbers[name]}"
-
-        return re.sub(r":p(\d+)\b", placeholder, text), values
-
-    def day(self, value: date) -> str:
-        if self.postgres:
-            return f"CAST({self(value)} AS DATE)"
-        return self(value.isoformat())
-
-    def shift(self, expression: str, days: int) -> str:
-        """A date expression moved by a number of days."""
-        if self.postgres:
-            return f"({expression} + {int(days)})"
-        return f"date({expression}, '{int(days):+d} days')"
-
-    def later(self, first: str, second: str) -> str:
-        return f"GREATEST({first}, {second})" if self.postgres else f"MAX({first}, {second})"
-
-    def utc_day(self, moment: str) -> str:
-        if self.postgres:
-            return f"CAST(({moment} AT TIME ZONE 'UTC') AS DATE)"
-        return f"date({moment})"
-
-    def first_month(self, months: str) -> str:
-        """The smallest month number in a JSON list."""
-        if self.postgres:
-            return f"(SELECT MIN(CAST(m AS INTEGER)) FROM jsonb_array_elements_text({months}) m)"
-        return f"(SELECT MIN(CAST(value AS INTEGER)) FROM json_each({months}))"
-
-
-def _in_area(sql: Sql, area: Area, student: str = "st") -> str:
-    """A condition on a `student` alias: in the area."""
-    if area.kind == SCHOOL:
-        return f"{student}.school_id = {sql(area.id)}"
-    if area.kind == MUNICIPALITY:
-        schools = f"SELECT id FROM school WHERE municipality_id = {sql(area.id)}"
-        return f"{student}.school_id IN ({schools})"
-    return "1 = 1"
-
-
-def _at_risk(sql: Sql, semester: Semester, student: str = "st") -> str:
-    return (
-        f"EXISTS (SELECT 1 FROM risk_signal r WHERE r.student_id = {student}.id"
-        f" AND r.observed_to >= {sql.day(semester.start)}"
-        f" AND r.observed_to <= {sql.day(semester.end)})"
-    )
-
-
-def starts_sql(sql: Sql, area: Area, semester: Semester) -> str:
-    """Rows (student_id, measure, start_day): each student's first delivery of each measure."""
-    first_month = sql.first_month("n.months")
-    month_start = (
-        "CASE "
-        + " ".join(
-            f"WHEN {first_month} = {month} THEN {sql.day(_first_day(semester, month))}"
-            for month in semester.months()
-        )
-        + " END"
-    )
-    confirmed = sql.utc_day("n.answered_at")
-    return (
-        f"SELECT c.student_id AS student_id, '{CONSULTATION}:' || c.specialist_type AS measure,"
-        f" MIN(c.held_on) AS start_day"
-        f" FROM consultation c JOIN student st ON st.id = c.student_id"
-        f" WHERE {_in_area(sql, area)} AND c.held_on >= {sql.day(semester.start)}"
-        f" AND c.held_on <= {sql.day(semester.end)}"
-        f" GROUP BY c.student_id, c.specialist_type"
-        f" UNION ALL"
-        f" SELECT n.student_id, '{MATERIAL}:' || n.support_type,"
-        f" MIN({sql.later(confirmed, f'COALESCE({month_start}, {confirmed})')})"
-        f" FROM support_need n JOIN student st ON st.id = n.student_id"
-        f" WHERE {_in_area(sql, area)} AND n.status = 'confirmed'"
-        f" AND n.school_year = {sql(semester.school_year)} AND n.semester = {sql(semester.number)}"
-        f" AND n.answered_at IS NOT NULL"
-        f" GROUP BY n.student_id, n.support_type"
-    )
-
-
-def _first_day(semester: Semester, month: int) -> date:
-    year = semester.school_year if month >= 9 else semester.school_year + 1
-    return date(year, month, 1)
 
 
 async def _query(build: Callable[[Sql], str]) -> list[dict[str, Any]]:
@@ -416,116 +283,64 @@ async def _query(build: Callable[[Sql], str]) -> list[dict[str, Any]]:
     return rows
 
 
-def students_sql(sql: Sql, area: Area, semester: Semester) -> str:
-    """Every involved student of the area (at risk in the semester, or given a measure): their
-    school's lessons a day, their first signal's risk group, their outcome."""
-    return (
-        "SELECT st.id AS student_id, sc.lessons_per_day AS lessons, o.outcome AS outcome,"
-        ' (SELECT rs."group" FROM risk_signal rs WHERE rs.student_id = st.id'
-        f" AND rs.observed_to >= {sql.day(semester.start)}"
-        f" AND rs.observed_to <= {sql.day(semester.end)}"
-        " ORDER BY rs.observed_to, rs.id LIMIT 1) AS risk_group"
-        " FROM student st JOIN school sc ON sc.id = st.school_id"
-        " LEFT JOIN student_outcome o ON o.student_id = st.id"
-        f" AND o.school_year = {sql(semester.school_year)}"
-        f" AND o.semester = {sql(semester.number)}"
-        f" WHERE {_in_area(sql, area)} AND ({_at_risk(sql, semester)}"
-        " OR EXISTS (SELECT 1 FROM consultation c WHERE c.student_id = st.id"
-        f" AND c.held_on >= {sql.day(semester.start)} AND c.held_on <= {sql.day(semester.end)})"
-        " OR EXISTS (SELECT 1 FROM support_need n WHERE n.student_id = st.id"
-        f" AND n.status = 'confirmed' AND n.school_year = {sql(semester.school_year)}"
-        f" AND n.semester = {sql(semester.number)}))"
-    )
+def closed_days(semester: Semester, until: date) -> list[date]:
+    """Weekdays from the semester's start to `until` on which no school teaches."""
+    return sorted(national_days_off(semester.start, until))
 
 
-def windows_sql(
-    sql: Sql, area: Area, semester: Semester, weeks: int, until: date, pseudo: list[date]
-) -> str:
-    """Per student and start day with any, the unexcused lessons (`absence` rows) and the new
-    signals (`signal` rows) in the weeks before and after it; a start with none has no row.
-
-    The start days are each treated student's own, and for every student at risk the pseudo
-    start days of the comparisons. Set-based: the semester's absences and signals are joined to
-    the starts of their student and summed, in one pass over each table.
-    """
-    days = weeks * 7
-    anchors = f"SELECT DISTINCT student_id, start_day FROM ({starts_sql(sql, area, semester)}) s"
-    if pseudo:
-        chosen = " UNION ALL ".join(f"SELECT {sql.day(day)} AS start_day" for day in pseudo)
-        anchors += (
-            f" UNION SELECT st.id, d.start_day FROM student st CROSS JOIN ({chosen}) d"
-            f" WHERE {_in_area(sql, area)} AND {_at_risk(sql, semester)}"
-        )
-
-    def sums(kind: str, table: str, day: str, value: str) -> str:
-        return (
-            f"SELECT '{kind}' AS kind, x.student_id, x.start_day,"
-            f" SUM(CASE WHEN {day} < x.start_day THEN {value} ELSE 0 END) AS before,"
-            f" SUM(CASE WHEN {day} >= x.start_day THEN {value} ELSE 0 END) AS after"
-            f" FROM anchors x JOIN {table} t ON t.student_id = x.student_id"
-            f" AND {day} >= {sql.shift('x.start_day', -days)}"
-            f" AND {day} < {sql.shift('x.start_day', days)}"
-            f" WHERE {day} >= {sql.day(semester.start)} AND {day} < {sql.day(until)}"
-            " GROUP BY x.student_id, x.start_day"
-        )
-
-    return (
-        f"WITH anchors AS ({anchors}) "
-        + sums(ABSENCE_SUMS, "absence", "t.day", "t.unexcused")
-        + " UNION ALL "
-        + sums(SIGNAL_SUMS, "risk_signal", "t.observed_to", "1")
-    )
+def _count(outcomes: Outcomes, outcome: str | None, students: int) -> None:
+    if outcome is None:
+        return
+    outcomes.recorded += students
+    outcomes.continuing += students * (outcome in CONTINUING)
+    outcomes.left_early += students * (outcome == LEFT_EARLY)
 
 
-async def _students(area: Area, semester: Semester) -> dict[int, Student]:
-    rows = await _query(lambda sql: students_sql(sql, area, semester))
-    return {
-        row["student_id"]: Student(
-            row["student_id"],
-            int(row["lessons"] or LESSONS_PER_SCHOOL_DAY),
-            row["risk_group"],
-            row["outcome"],
-        )
-        for row in rows
-    }
-
-
-async def _start_days(area: Area, semester: Semester) -> dict[str, dict[int, date]]:
-    """Per measure key, each treated student's start day."""
-    rows = await _query(lambda sql: starts_sql(sql, area, semester))
-    starts: dict[str, dict[int, date]] = defaultdict(dict)
+def _take_outcomes(rows: list[dict[str, Any]], data: dict[str, MeasureData]) -> Outcomes:
+    """Each measure's outcomes into `data`; gives back those of every student at risk."""
+    everyone = Outcomes()
     for row in rows:
-        starts[row["measure"]][row["student_id"]] = as_date(row["start_day"])
-    return starts
+        measure, outcome, students = row["measure"], row["outcome"], int(row["students"])
+        if measure is None:
+            _count(everyone, outcome, students)
+            continue
+        _count(data[measure].outcomes, outcome, students)
+        if int(row["at_risk"]):
+            _count(data[measure].at_risk_outcomes, outcome, students)
+    return everyone
+
+
+def _take_sums(rows: list[dict[str, Any]], data: dict[str, MeasureData]) -> None:
+    for row in rows:
+        measure = data[row["measure"]]
+        side = measure.treated if int(row["treated"]) else measure.comparison
+        side[(row["risk_group"], int(row["band"]))] = Sums.of(row)
 
 
 # --- statistics ----------------------------------------------------------------------------
 
 
-Stratum = tuple[str, int]  # risk group, absence band before the start
-
-
 def difference_in_differences(
-    treated: dict[Stratum, list[float]], comparison: dict[Stratum, list[float]]
+    treated: Mapping[Stratum, Moments], comparison: Mapping[Stratum, Moments]
 ) -> Estimate:
     """The treated students' mean change minus the comparison's, stratum by stratum, weighted by
     the treated students in each; with a 95% interval (Welch-Satterthwaite, scipy.stats.t)."""
-    strata = [s for s in treated if len(treated[s]) >= 2 and len(comparison.get(s, ())) >= 2]
-    n_treated = sum(len(treated[s]) for s in strata)
-    n_comparison = sum(len(comparison[s]) for s in strata)
+    strata = [
+        s for s in treated if treated[s].count >= 2 and s in comparison and comparison[s].count >= 2
+    ]
+    n_treated = sum(treated[s].count for s in strata)
+    n_comparison = sum(comparison[s].count for s in strata)
     estimate = Estimate(n_treated, n_comparison)
     if n_treated < MIN_STUDENTS or n_comparison < MIN_STUDENTS:
         return estimate
     difference, variance, dof_denominator = 0.0, 0.0, 0.0
     for stratum in strata:
-        weight = len(treated[stratum]) / n_treated
-        difference += weight * (
-            statistics.fmean(treated[stratum]) - statistics.fmean(comparison[stratum])
-        )
+        weight = treated[stratum].count / n_treated
+        difference += weight * (treated[stratum].mean - comparison[stratum].mean)
         for values in (treated[stratum], comparison[stratum]):
-            term = weight**2 * statistics.variance(values) / len(values)
+            term = weight**2 * values.variance / values.count
             variance += term
-            dof_denominator += term**2 / (len(values) - 1)
+            dof_denominator += term**2 / (values.count - 1)
     margin = 0.0
     if variance > 0:
         dof = variance**2 / dof_denominator
@@ -539,22 +354,15 @@ def difference_in_differences(
     return estimate
 
 
-def _side(windows: list[Window], students: list[Student], exact: bool) -> Side:
-    """Mean rates of the students' windows, and the outcomes of the students (all of them)."""
-    shown = len(windows) if exact or not 0 < len(windows) < SMALL_NUMBER else None
+def _side(strata: Collection[Sums], outcomes: Outcomes, exact: bool) -> Side:
+    """Mean rates of a side's windows (over its strata), and the outcomes of its students (all
+    of them)."""
+    count = sum(part.students for part in strata)
+    shown = _small(count, exact)
     side = Side(shown)
-    if windows and shown is not None:
-        side.absences_before = statistics.fmean(w.absences_before for w in windows)
-        side.absences_after = statistics.fmean(w.absences_after for w in windows)
-        side.signals_before = statistics.fmean(w.signals_before for w in windows)
-        side.signals_after = statistics.fmean(w.signals_after for w in windows)
-    outcomes = Outcomes()
-    for student in students:
-        if student.outcome is None:
-            continue
-        outcomes.recorded += 1
-        outcomes.continuing += student.outcome in CONTINUING
-        outcomes.left_early += student.outcome == LEFT_EARLY
+    if count and shown is not None:
+        means = [sum(part.rates[i] for part in strata) / count for i in range(len(RATES))]
+        side.absences_before, side.absences_after, side.signals_before, side.signals_after = means
     cells = (outcomes.continuing, outcomes.left_early, outcomes.recorded)
     others = outcomes.recorded - outcomes.continuing - outcomes.left_early
     if exact or not any(0 < cell < SMALL_NUMBER for cell in (*cells, others)):
@@ -566,21 +374,26 @@ def _small(count: int, exact: bool) -> int | None:
     return count if exact or not 0 < count < SMALL_NUMBER else None
 
 
-def median_day(days: Iterable[date]) -> date:
-    """The middle start day (the earlier of the two middle ones)."""
-    ordered = sorted(days)
-    return ordered[(len(ordered) - 1) // 2]
+def median_day(days: Mapping[date, int]) -> date:
+    """The middle start day of students counted by day (the earlier of the two middle ones)."""
+    middle = (sum(days.values()) - 1) // 2
+    seen = 0
+    for day in sorted(days):
+        seen += days[day]
+        if seen > middle:
+            return day
+    raise ValueError("no start day")
 
 
 def pseudo_starts(
-    starts: Mapping[str, Iterable[date]], semester: Semester, until: date
+    starts: Mapping[str, Mapping[date, int]], semester: Semester, until: date
 ) -> dict[str, date]:
     """Per measure, the comparison's start: the Monday of the week of its students' median start
     day (of those with school days on both sides; never the semester's first day). Comparisons
     start on a few Mondays, so their sums are shared and cheap."""
     pseudo = {}
     for key, days in starts.items():
-        inside = [day for day in days if semester.start < day < until]
+        inside = {day: count for day, count in days.items() if semester.start < day < until}
         if inside:
             median = median_day(inside)
             week = median - timedelta(days=median.weekday())
@@ -607,84 +420,56 @@ async def effectiveness_of(area: Area, semester: Semester, weeks: int) -> Effect
     if semester.start >= until:
         report.measures = [_unmeasured(measure) for measure in MEASURE_TYPES]
         return report
-    students = await _students(area, semester)
-    starts = await _start_days(area, semester)
-    periods = Periods(semester, weeks, until)
-    pseudo = pseudo_starts({key: by.values() for key, by in starts.items()}, semester, until)
-    rows = []
-    if starts:
-        chosen = sorted(set(pseudo.values()))
-        rows = await _query(lambda sql: windows_sql(sql, area, semester, weeks, until, chosen))
-    sums: dict[tuple[int, date], dict[str, tuple[int, int]]] = defaultdict(dict)
-    for row in rows:
-        anchor = (row["student_id"], as_date(row["start_day"]))
-        sums[anchor][row["kind"]] = (int(row["before"]), int(row["after"]))
-
-    def windows(student: Student, start: date) -> Window | None:
-        return periods.window(start, student.lessons, sums.get((student.id, start), {}))
-
-    at_risk = [student for student in students.values() if student.risk_group]
+    data: dict[str, MeasureData] = defaultdict(MeasureData)
+    for row in await _query(lambda sql: start_days_sql(sql, area, semester)):
+        started = data[row["measure"]]
+        started.days[as_date(row["start_day"])] = int(row["students"])
+        started.received += int(row["students"])
+    at_risk = _take_outcomes(await _query(lambda sql: outcomes_sql(sql, area, semester)), data)
+    pseudo = pseudo_starts({key: m.days for key, m in data.items()}, semester, until)
+    if pseudo:
+        closed = closed_days(semester, until)
+        rows = await _query(
+            lambda sql: aggregates_sql(sql, area, semester, weeks, until, pseudo, closed)
+        )
+        _take_sums(rows, data)
     for measure in MEASURE_TYPES:
         if measure.kind == NGO:
             report.measures.append(MeasureEffect(measure, measurable=False, received=None))
             continue
+        found = data.get(measure.key, MeasureData())
         report.measures.append(
-            _effect(
-                measure,
-                starts.get(measure.key, {}),
-                pseudo.get(measure.key),
-                students,
-                at_risk,
-                windows,
-                area.exact,
-            )
+            _effect(measure, found, pseudo.get(measure.key), at_risk, area.exact)
         )
     return report
-
-
-def _strata(
-    windows: dict[int, Window], students: dict[int, Student]
-) -> dict[Stratum, list[Window]]:
-    """Windows by the student's risk group and starting absence band (none without a signal)."""
-    strata: dict[Stratum, list[Window]] = defaultdict(list)
-    for student_id, window in windows.items():
-        if (group := students[student_id].risk_group) is not None:
-            strata[(group, window.band)].append(window)
-    return strata
 
 
 def _unmeasured(measure: MeasureType) -> MeasureEffect:
     return MeasureEffect(measure, measurable=measure.kind != NGO, received=0)
 
 
+def _without(everyone: Outcomes, treated: Outcomes) -> Outcomes:
+    """The outcomes of the students at risk who did not receive the measure."""
+    return Outcomes(
+        everyone.recorded - treated.recorded,
+        everyone.continuing - treated.continuing,
+        everyone.left_early - treated.left_early,
+    )
+
+
 def _effect(
-    measure: MeasureType,
-    starts: dict[int, date],
-    pseudo: date | None,
-    students: dict[int, Student],
-    at_risk: list[Student],
-    windows: Callable[[Student, date], Window | None],
-    exact: bool,
+    measure: MeasureType, data: MeasureData, pseudo: date | None, at_risk: Outcomes, exact: bool
 ) -> MeasureEffect:
-    effect = MeasureEffect(measure, received=_small(len(starts), exact), start_day=pseudo)
-    treated = [students[sid] for sid in starts if sid in students]
-    untreated = [student for student in at_risk if student.id not in starts]
-    found = {s.id: windows(s, starts[s.id]) for s in treated}
-    treated_windows = {sid: w for sid, w in found.items() if w is not None}
-    comparison_windows: dict[int, Window] = {}
-    if pseudo is not None:
-        for student in untreated:
-            if (window := windows(student, pseudo)) is not None:
-                comparison_windows[student.id] = window
-    treated_strata = _strata(treated_windows, students)
-    comparison_strata = _strata(comparison_windows, students)
-    matched = [w for stratum in treated_strata for w in comparison_strata.get(stratum, ())]
-    effect.with_measure = _side(list(treated_windows.values()), treated, exact)
-    effect.without_measure = _side(matched, untreated, exact)
-    for name, change in (("absences", "absence_change"), ("signals", "signal_change")):
+    effect = MeasureEffect(measure, received=_small(data.received, exact), start_day=pseudo)
+    matched = {s: sums for s, sums in data.comparison.items() if s in data.treated}
+    effect.with_measure = _side(data.treated.values(), data.outcomes, exact)
+    effect.without_measure = _side(
+        matched.values(), _without(at_risk, data.at_risk_outcomes), exact
+    )
+    for name in ("absences", "signals"):
         estimate = difference_in_differences(
-            {s: [getattr(w, change) for w in ws] for s, ws in treated_strata.items()},
-            {s: [getattr(w, change) for w in ws] for s, ws in comparison_strata.items()},
+            {s: getattr(sums, name) for s, sums in data.treated.items()},
+            {s: getattr(sums, name) for s, sums in data.comparison.items()},
         )
         estimate.with_measure = _small(estimate.with_measure or 0, exact)
         estimate.without_measure = _small(estimate.without_measure or 0, exact)

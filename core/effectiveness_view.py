@@ -17,7 +17,6 @@ from core.effectiveness import (
     LOWER,
     MIN_STUDENTS,
     NO_EVIDENCE,
-    SIGNAL_DAYS,
     TOO_FEW,
     EffectivenessReport,
     Estimate,
@@ -25,6 +24,7 @@ from core.effectiveness import (
     Outcomes,
     Side,
 )
+from core.effectiveness_sql import SIGNAL_DAYS
 from core.formatting import semester_text, short_date
 from core.i18n import N_, gettext, supported
 from core.text import spreadsheet_safe

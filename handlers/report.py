@@ -1,5 +1,6 @@
 """Coordinators and the programme administrator: the semester report (/report) as a short text,
-a chart and the XLSX file; one with several scopes picks one first."""
+a chart and the XLSX file, then whether the measures worked (the effectiveness section); one
+with several scopes picks one first."""
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
@@ -12,6 +13,8 @@ from core.access import Actor
 from core.catalogues import MUNICIPALITY_COORDINATOR, PROGRAMME_ADMIN, SCHOOL_COORDINATOR
 from core.clock import Semester
 from core.digest import Scope
+from core.effectiveness import build_effectiveness
+from core.effectiveness_view import effectiveness_text
 from core.errors import InvalidInput
 from core.i18n import N_, gettext
 from core.ids import Id
@@ -22,7 +25,7 @@ from core.reports import build_report, report_scopes, scope_name
 from handlers.filters import HasRole
 from handlers.next_taps import menu, next_taps
 from handlers.pickers import buttons
-from handlers.replies import tapped
+from handlers.replies import answer_long, tapped
 
 IsReportReader = HasRole(SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR, PROGRAMME_ADMIN)
 
@@ -89,7 +92,9 @@ async def send_report(
     await message.answer_photo(chart)
     name = f"report_{scope_name(scope)}_{semester.label.replace('/', '-')}.xlsx"
     document = BufferedInputFile(report_xlsx(report, locale), filename=name)
-    await message.answer_document(document, reply_markup=next_taps(actor, menu()))
+    await message.answer_document(document)
+    effectiveness = await build_effectiveness(actor, scope_name(scope), semester)
+    await answer_long(message, effectiveness_text(effectiveness, locale), next_taps(actor, menu()))
 
 
 def create_router() -> Router:

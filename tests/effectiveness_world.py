@@ -1,8 +1,10 @@
 """Synthetic students for the effectiveness report, where the effect of a measure is known.
 
 Semester 2025/26-1; measures start on Monday 20 October 2025, so with 6 weeks the window before
-is 8 September - 19 October and the one after 20 October - 30 November: 30 school days each, 180
-lessons at the default 6 a day. A student's unexcused lessons are spread over those days.
+is 8 September - 19 October, 30 school days (180 lessons at the default 6 a day), and the one
+after 20 October - 30 November, 23 school days (138 lessons): the autumn break (20-24 October)
+and the days off of 17 and 18 November are not school days. A student's unexcused lessons are
+spread over the school days of each window.
 """
 
 import random
@@ -10,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from core.access import Actor, load_actor
 from core.clock import Semester
+from core.school_calendar import national_days_off
 from storage.models import (
     Absence,
     Consultation,
@@ -25,11 +28,17 @@ from storage.models import (
 SEMESTER = Semester(2025, 1)
 START = date(2025, 10, 20)
 BEFORE = START - timedelta(weeks=6)
-LESSONS = 180  # in each window
+LESSONS_BEFORE, LESSONS_AFTER = 180, 138  # in the windows of START
 
 
 def per_100(lessons: int) -> float:
-    return 100 * lessons / LESSONS
+    """Lessons missed in the window before START, per 100 lessons."""
+    return 100 * lessons / LESSONS_BEFORE
+
+
+def per_100_after(lessons: int) -> float:
+    """Lessons missed in the window from START, per 100 lessons."""
+    return 100 * lessons / LESSONS_AFTER
 
 
 async def admin(telegram_id: int = 900) -> Actor:
@@ -71,10 +80,13 @@ async def at_risk(students: list[Student], factor: str = "low_achievement", grou
     )
 
 
-def _weekdays(first: date, count: int) -> list[date]:
+CLOSED = national_days_off(SEMESTER.start, SEMESTER.end)
+
+
+def _school_days(first: date, count: int) -> list[date]:
     days, day = [], first
     while len(days) < count:
-        if day.weekday() < 5:
+        if day.weekday() < 5 and day not in CLOSED:
             days.append(day)
         day += timedelta(days=1)
     return days
@@ -82,7 +94,7 @@ def _weekdays(first: date, count: int) -> list[date]:
 
 def _rows(student: Student, first: date, lessons: int) -> list[Absence]:
     """`lessons` unexcused lessons over school days from `first`, at most 3 a day."""
-    days = _weekdays(first, (lessons + 2) // 3)
+    days = _school_days(first, (lessons + 2) // 3)
     rows = []
     for day in days:
         missed = min(3, lessons)

@@ -63,6 +63,9 @@ async def test_csv_has_latvian_headers_by_default(api, world, token_for):
     )
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-disposition"] == (
+        f'attachment; filename="effectiveness_municipality-{world.m1.id}_2025-26-1.csv"'
+    )
     rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Pasākuma veids"
     assert rows[1][0] == "Konsultācijas: Pedagogs"

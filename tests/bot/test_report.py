@@ -22,17 +22,29 @@ async def test_a_school_coordinator_gets_text_chart_and_spreadsheet(sim, world):
     replies = await coordinator.send("/report")
 
     kinds = [(r.photo, r.document) for r in replies]
-    assert kinds == [(False, False), (True, False), (False, True)]
+    assert kinds == [(False, False), (True, False), (False, True), (False, False)]
     text = replies[0].text
     assert text.startswith("<b>Semestra pārskats: Ezerkalnes vidusskola</b>\n")
     assert "Iesaistītie izglītojamie: 3" in text
     assert "Atbalsta plāni: 2" in text
     assert "&lt;5" not in text  # a school's own figures are exact
-    assert last(sim, SendMessage).parse_mode == "HTML"
+    first = next(call for call in sim.session.calls if isinstance(call, SendMessage))
+    assert first.parse_mode == "HTML"
     document = last(sim, SendDocument).document
     assert document.filename == f"report_school-{world.school_a.id}_2026-27-1.xlsx"
     book = load_workbook(io.BytesIO(document.data))
     assert book.worksheets[0]["A4"].value == "Ezerkalnes vidusskola"
+
+
+async def test_the_report_ends_with_whether_the_measures_worked(sim, world):
+    await busy_semester(world)  # one student of school A has seen the psychologist
+    coordinator = sim.user(104)
+
+    section = (await coordinator.send("/report"))[-1]
+
+    assert section.text.startswith("Vai pasākumi palīdzēja? Ezerkalnes vidusskola\n")
+    assert "Konsultācijas: Psihologs (1)" in section.text  # a school's exact count
+    assert "Jauniešu NVO iesaiste: no datiem nav iespējams novērtēt" in section.text
 
 
 async def test_the_programme_administrator_picks_a_scope_and_small_counts_are_hidden(sim, world):
@@ -46,6 +58,10 @@ async def test_the_programme_administrator_picks_a_scope_and_small_counts_are_hi
     assert "Iesaistītie izglītojamie: 5" in replies[0].text
     assert "&lt;5" in replies[0].text
     assert "Skaits, kas mazāks par 5, norādīts kā &lt;5." in replies[0].text
+    section = replies[-1].text  # plain text: the country's small count shown as it is
+    assert section.startswith("Vai pasākumi palīdzēja? Visa valsts\n")
+    assert "Konsultācijas: Psihologs (<5)" in section
+    assert last(sim, SendMessage).parse_mode != "HTML"
 
 
 async def test_a_teacher_has_no_report(sim, world):
@@ -90,4 +106,5 @@ async def test_a_coordinator_of_two_scopes_picks_one(sim, world):
     ]
     replies = await coordinator.press("Priedaines novads")
     assert replies[0].text.startswith("<b>Semestra pārskats: Priedaines novads</b>")
-    assert replies[-1].document
+    assert replies[-2].document
+    assert replies[-1].text.startswith("Vai pasākumi palīdzēja? Priedaines novads\n")
