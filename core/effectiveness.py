@@ -62,6 +62,7 @@ from core.effectiveness_sql import (
 )
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
+from core.kept_results import KeptResults
 from core.school_calendar import national_days_off
 from storage.models import Municipality, School
 
@@ -404,6 +405,11 @@ def pseudo_starts(
 # --- building the report -------------------------------------------------------------------
 
 
+# A report slower than this is kept for an hour: the country's, at the programme's scale. The
+# comparison runs over weeks, so an hour's new records hardly move it.
+KEPT: KeptResults[EffectivenessReport] = KeptResults(slow=5.0, keep=3600.0)
+
+
 async def build_effectiveness(
     actor: Actor, scope: str, semester: Semester, weeks: int = DEFAULT_WEEKS
 ) -> EffectivenessReport:
@@ -411,11 +417,17 @@ async def build_effectiveness(
     area = await resolve_area(actor, scope)
     if not 1 <= weeks <= MAX_WEEKS:
         raise InvalidInput(BAD_WEEKS, max=MAX_WEEKS)
-    return await effectiveness_of(area, semester, weeks)
+    key = (area, semester, weeks, measured_until(semester))
+    return await KEPT.get(key, lambda: effectiveness_of(area, semester, weeks))
+
+
+def measured_until(semester: Semester) -> date:
+    """The day after the last one measured: today, or the day after the semester ended."""
+    return min(semester.end + timedelta(days=1), today())
 
 
 async def effectiveness_of(area: Area, semester: Semester, weeks: int) -> EffectivenessReport:
-    until = min(semester.end + timedelta(days=1), today())
+    until = measured_until(semester)
     report = EffectivenessReport(area, semester, weeks, until)
     if semester.start >= until:
         report.measures = [_unmeasured(measure) for measure in MEASURE_TYPES]
