@@ -54,6 +54,7 @@ SHARED = {
     "callbacks",
     "filters",
     "lessons",
+    "markup",
     "names",
     "pickers",
     "plan_message",
