@@ -141,7 +141,7 @@ class RecordingSession(BaseSession):
         if isinstance(method, SendMessage):
             text, mode = method.text, method.parse_mode
         else:
-            text, mode = method.caption or "", method.caption_parse_mode
+            text, mode = method.caption or "", method.parse_mode
         keyboard = (
             method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
         )
