@@ -170,7 +170,7 @@ class RecordingSession(BaseSession):
             html=previous.html,
         )
         if isinstance(method, EditMessageText):
-            sent.text = method.text
+            sent.text = method.text or ""
             sent = self._formatted(bot, method, sent, method.parse_mode)
         same = (sent.text, sent.entities) == (previous.text, previous.entities)
         if same and method.reply_markup == previous.keyboard:

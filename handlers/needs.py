@@ -102,16 +102,14 @@ def question_view(need) -> tuple[str, InlineKeyboardMarkup]:
         else _("If yes, you will choose the months.")
     )
     text = html(
-        *[
-            Bold(_("A question from the school")),
-            student_line(need.student),
-            semester_text(Semester(need.school_year, need.semester), get_i18n().current_locale),
-            "",
-            _("Does your child need this support: {support}?").format(
-                support=support_label(need.support_type)
-            ),
-            next_step,
-        ]
+        Bold(_("A question from the school")),
+        student_line(need.student),
+        semester_text(Semester(need.school_year, need.semester), get_i18n().current_locale),
+        "",
+        _("Does your child need this support: {support}?").format(
+            support=support_label(need.support_type)
+        ),
+        next_step,
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Yes"), callback_data=NeedReply(need_id=need.id, yes=True))
@@ -124,12 +122,10 @@ def answered_view(need) -> str:
     support = support_label(need.support_type)
     if need.status == "declined":
         return html(
-            *[
-                _("The parent answered that this support is not needed: {support}.").format(
-                    support=support
-                ),
-                student_line(need.student),
-            ]
+            _("The parent answered that this support is not needed: {support}.").format(
+                support=support
+            ),
+            student_line(need.student),
         )
     lines: list[str | Text] = [
         _("The parent confirmed the need: {support}.").format(support=support),
@@ -144,13 +140,11 @@ def answered_view(need) -> str:
 def consent_view(iap) -> tuple[str, InlineKeyboardMarkup]:
     """The request for a parent's consent to a plan (iap with its student)."""
     text = html(
-        *[
-            Bold(_("The school has prepared a support plan (IAP) for your child.")),
-            student_line(iap.student),
-            semester_text(Semester(iap.school_year, iap.semester), get_i18n().current_locale),
-            "",
-            _("Do you consent to the support? Nothing starts without your consent."),
-        ]
+        Bold(_("The school has prepared a support plan (IAP) for your child.")),
+        student_line(iap.student),
+        semester_text(Semester(iap.school_year, iap.semester), get_i18n().current_locale),
+        "",
+        _("Do you consent to the support? Nothing starts without your consent."),
     )
     builder = InlineKeyboardBuilder()
     agree, refuse = pgettext("button", "Give consent"), pgettext("button", "Refuse")
