@@ -35,7 +35,7 @@ from core.services.reminders import teaching_end
 from core.text import clean_text
 from handlers.callbacks import PlanOpen, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.markup import html
+from handlers.markup import appended, html
 from handlers.pickers import buttons
 from handlers.plan_message import (
     MOVES,
@@ -244,7 +244,7 @@ async def measure_rated(
     await state.update_data(iap_id=data.iap_id, measure_id=data.measure_id, realised=data.code)
     await callback.answer()
     label = _(MEASURE_REALISED[data.code].label)
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await edit_or_keep(tapped(callback), appended(tapped(callback), f"→ {label}"), html=True)
     await tapped(callback).answer(
         _("Add a note about this measure if you wish: write it. Or go on."),
         reply_markup=buttons(
@@ -268,7 +268,7 @@ async def next_measure(
 ) -> None:
     await state.clear()
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     await _after_measure(
         tapped(callback), actor, callback_data.iap_id, callback_data.measure_id, i18n.current_locale
     )
@@ -285,7 +285,7 @@ async def risk_rated(
     await state.update_data(iap_id=callback_data.iap_id, risk_outcome=callback_data.code)
     await callback.answer()
     label = _(RISK_OUTCOMES[callback_data.code].label)
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await edit_or_keep(tapped(callback), appended(tapped(callback), f"→ {label}"), html=True)
     await tapped(callback).answer(
         _("Write an overall evaluation of the semester, or skip it."),
         reply_markup=buttons([(_("Skip"), Review(step="skip", iap_id=callback_data.iap_id))]),
@@ -316,7 +316,7 @@ async def evaluation_skipped(
 ) -> None:
     await state.update_data(evaluation=None)
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     text, keyboard = _close_or_continue(callback_data.iap_id)
     await tapped(callback).answer(text, reply_markup=keyboard)
 
@@ -342,7 +342,7 @@ async def review_ended(
     )
     await state.clear()
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     if successor is None:
         await tapped(callback).answer(_("✓ The review is saved. The plan is closed."))
         return
