@@ -17,6 +17,7 @@ from bot.telegram_html import HtmlError, parse_html
 from core.clock import RIGA, today
 from core.services import activities, consultations, iaps, needs, signals
 from handlers.callbacks import PlanOpen
+from handlers.replies import split_text
 from storage.models import Municipality, Ngo, OutboxItem, Person, School, SchoolClass, Student
 from tests.bot.conftest import make_simulator
 from tests.world import submitted_plan
@@ -150,6 +151,13 @@ def test_the_checker_is_as_strict_as_telegram():
     assert not is_telegram_html("&nbsp;") and not is_telegram_html("&#60;")
     text, entities = parse_html("<b>Anna &amp; 😀</b> x")
     assert text == "Anna & 😀 x" and (entities[0].offset, entities[0].length) == (0, 9)
+
+
+def test_a_line_too_long_for_one_message_is_never_cut_inside_an_entity_or_a_tag():
+    for line in ("x" * 4094 + "&amp;y", "x" * 4094 + "<b>y</b>"):
+        parts = split_text(line)
+        assert len(parts) == 2 and "".join(parts) == line
+        assert all(is_telegram_html(part) for part in parts), parts[1]
 
 
 async def test_markup_in_names_and_notes_is_shown_as_typed_everywhere(sim, world):
