@@ -138,10 +138,7 @@ class RecordingSession(BaseSession):
             self.alerts.append((int(method.callback_query_id.split(":")[0]), method.text))
 
     def _message(self, bot: Bot, method: SendMessage | SendPhoto | SendDocument) -> Message:
-        if isinstance(method, SendMessage):
-            text, mode = method.text, method.parse_mode
-        else:
-            text, mode = method.caption or "", method.parse_mode
+        text = method.text if isinstance(method, SendMessage) else (method.caption or "")
         keyboard = (
             method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
         )
@@ -153,7 +150,7 @@ class RecordingSession(BaseSession):
             photo=isinstance(method, SendPhoto),
             document=isinstance(method, SendDocument),
         )
-        self._keep(self._formatted(bot, method, sent, mode))
+        self._keep(self._formatted(bot, method, sent, method.parse_mode))
         return sent.as_message()
 
     def _edit(self, bot: Bot, method: EditMessageText | EditMessageReplyMarkup) -> Message:
