@@ -15,6 +15,7 @@ from core.digest import BAD_SCOPE, Scope, Week, build_digest, digest_history
 from core.digest_view import digest_to_dict, render_digest
 from core.errors import InvalidInput
 from core.i18n import N_
+from core.markup import plain
 
 router = APIRouter(tags=["digests"], route_class=AuthenticateFirst)
 
@@ -59,7 +60,7 @@ async def read_digest(
 ) -> dict[str, Any]:
     """The week's figures and the week before's, and the digest as text in the caller's language."""
     digest = await build_digest(actor, _scope(scope), _week(week).start)
-    return digest_to_dict(digest) | {"text": render_digest(digest, locale)}
+    return digest_to_dict(digest) | {"text": plain(render_digest(digest, locale))}
 
 
 @router.get(

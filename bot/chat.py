@@ -50,7 +50,7 @@ class Transcript:
             self.shown[number] = message
             typer.echo("")
             edited = " (edited)" if message.edited else ""
-            typer.secho(f"[{number}]{edited} {message.text}", fg="cyan")
+            typer.echo(typer.style(f"[{number}]{edited} ", fg="cyan") + styled(message))
             for position, (text, _) in enumerate(message.buttons(), start=1):
                 typer.echo(f"  #{number}.{position}  {text}")
 
@@ -70,6 +70,24 @@ class Transcript:
 
     def _newest_with_buttons(self) -> int | None:
         return next((n for n in sorted(self.shown, reverse=True) if self.shown[n].keyboard), None)
+
+
+def styled(message: Sent) -> str:
+    """The text as Telegram shows it (its HTML already read into text and entities): bold parts
+    in bold where the terminal has colours."""
+    units = message.text.encode("utf-16-le")  # entity offsets count UTF-16 code units
+
+    def cyan(start: int, end: int, bold: bool = False) -> str:
+        text = units[2 * start : 2 * end].decode("utf-16-le")
+        return typer.style(text, fg="cyan", bold=bold or None)
+
+    pieces, at = [], 0
+    for entity in message.entities:  # in order of their offsets
+        if entity.type == "bold" and entity.offset >= at:
+            end = entity.offset + entity.length
+            pieces += [cyan(at, entity.offset), cyan(entity.offset, end, bold=True)]
+            at = end
+    return "".join([*pieces, cyan(at, len(units) // 2)])
 
 
 def show_alerts(answers: Sequence[object]) -> None:

@@ -11,6 +11,7 @@ from itertools import count
 from typing import Any
 
 from aiogram import Bot
+from aiogram.client.default import Default
 from aiogram.client.session.base import BaseSession
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.methods import (
@@ -24,14 +25,17 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import Chat, InlineKeyboardMarkup, Message, User
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, MessageEntity, User
+
+from bot.telegram_html import HtmlError, parse_html
 
 BOT_USER = User(id=1, is_bot=True, first_name="Pumpurs", username="pumpurs_bot")
 
 
 @dataclass
 class Sent:
-    """One message the bot sent or edited, as the user sees it."""
+    """One message the bot sent or edited, as the user sees it: `text` without markup, its
+    formatting in `entities`; `markup` is the text as the bot sent it (HTML or plain)."""
 
     chat_id: int
     message_id: int
@@ -40,6 +44,19 @@ class Sent:
     edited: bool = False
     photo: bool = False
     document: bool = False
+    entities: list[MessageEntity] = field(default_factory=list)
+    markup: str = ""
+    html: bool = False  # sent with parse_mode="HTML"
+
+    def bold(self) -> list[str]:
+        """The parts of the text shown in bold."""
+        return [self.part(entity) for entity in self.entities if entity.type == "bold"]
+
+    def part(self, entity: MessageEntity) -> str:
+        """The text an entity covers (its offsets count UTF-16 code units, as Telegram's do)."""
+        units = self.text.encode("utf-16-le")
+        start, end = 2 * entity.offset, 2 * (entity.offset + entity.length)
+        return units[start:end].decode("utf-16-le")
 
     def as_message(self) -> Message:
         """The message as Telegram gives it back (and puts under a tapped button)."""
@@ -49,6 +66,7 @@ class Sent:
             chat=Chat(id=self.chat_id, type="private"),
             from_user=BOT_USER,
             text=self.text,
+            entities=self.entities or None,
             reply_markup=self.keyboard,
         )
 
@@ -103,9 +121,9 @@ class RecordingSession(BaseSession):
         if isinstance(method, GetMe):
             return BOT_USER  # type: ignore[return-value]
         if isinstance(method, SendMessage | SendPhoto | SendDocument):
-            return self._message(method)  # type: ignore[return-value]
+            return self._message(bot, method)  # type: ignore[return-value]
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
-            return self._edit(method)  # type: ignore[return-value]
+            return self._edit(bot, method)  # type: ignore[return-value]
         return True  # type: ignore[return-value]
 
     def _answer(self, method: AnswerCallbackQuery) -> None:
@@ -119,7 +137,7 @@ class RecordingSession(BaseSession):
         if method.text:
             self.alerts.append((int(method.callback_query_id.split(":")[0]), method.text))
 
-    def _message(self, method: SendMessage | SendPhoto | SendDocument) -> Message:
+    def _message(self, bot: Bot, method: SendMessage | SendPhoto | SendDocument) -> Message:
         text = method.text if isinstance(method, SendMessage) else (method.caption or "")
         keyboard = (
             method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None
@@ -132,24 +150,49 @@ class RecordingSession(BaseSession):
             photo=isinstance(method, SendPhoto),
             document=isinstance(method, SendDocument),
         )
-        self._keep(sent)
+        self._keep(self._formatted(bot, method, sent, method.parse_mode))
         return sent.as_message()
 
-    def _edit(self, method: EditMessageText | EditMessageReplyMarkup) -> Message:
+    def _edit(self, bot: Bot, method: EditMessageText | EditMessageReplyMarkup) -> Message:
         chat = self.chats[int(method.chat_id or 0)]
         previous = next(s for s in reversed(chat) if s.message_id == method.message_id)
-        text = (method.text if isinstance(method, EditMessageText) else None) or previous.text
-        if text == previous.text and method.reply_markup == previous.keyboard:
-            raise TelegramBadRequest(method, "Bad Request: message is not modified")
         sent = Sent(
             chat_id=previous.chat_id,
             message_id=previous.message_id,
-            text=text,
+            text=previous.text,
             keyboard=method.reply_markup,
             edited=True,
+            entities=previous.entities,
+            markup=previous.markup,
+            html=previous.html,
         )
+        if isinstance(method, EditMessageText):
+            sent.text = method.text or ""
+            sent = self._formatted(bot, method, sent, method.parse_mode)
+        same = (sent.text, sent.entities) == (previous.text, previous.entities)
+        if same and method.reply_markup == previous.keyboard:
+            raise TelegramBadRequest(method, "Bad Request: message is not modified")
         self._keep(sent)
         return sent.as_message()
+
+    @staticmethod
+    def _formatted(bot: Bot, method: TelegramMethod[Any], sent: Sent, mode: object) -> Sent:
+        """The text as Telegram reads it in its parse mode (the bot's default unless given);
+        refused as Telegram refuses HTML it cannot parse."""
+        if isinstance(mode, Default):
+            mode = bot.default[mode.name]
+        sent.markup = sent.text
+        sent.html = mode == "HTML"
+        if sent.html:
+            try:
+                sent.text, sent.entities = parse_html(sent.markup)
+            except HtmlError as error:
+                raise TelegramBadRequest(
+                    method, f"Bad Request: can't parse entities: {error}"
+                ) from None
+        else:
+            sent.entities = []
+        return sent
 
     def _keep(self, sent: Sent) -> None:
         """In order overall (`sent`), and per chat (`chats`: a user's inbox without a search)."""

@@ -9,6 +9,7 @@ from core.catalogues import IAP_STATUSES, RISK_GROUPS, SPECIALIST_TYPES, Entry
 from core.digest import Activities, Digest, Figures, Week
 from core.formatting import date_range, number, semester_text
 from core.i18n import gettext, supported, translations
+from core.markup import bold, html_lines
 
 MAX_NAMES = 10  # unreachable people named in the text; the rest are counted
 
@@ -37,28 +38,29 @@ def week_text(week: Week, locale: str) -> str:
 
 
 def render_digest(digest: Digest, locale: str) -> str:
-    """The digest as a message: what needs the reader first, then the week, then each school."""
+    """The digest as a message in Telegram HTML: what needs the reader first, then the week,
+    then each school; its title and headings in bold, names escaped."""
     _ = partial(gettext, locale=locale)
     semester = semester_text(digest.semester, locale)
     urgent = _urgent_lines(digest, locale)
     lines = [
-        _("Weekly digest: {name}", name=digest.name),
+        bold(_("Weekly digest: {name}", name=digest.name)),
         _("Week: {dates}", dates=week_text(digest.week, locale)),
         _("Semester: {semester}", semester=semester),
         "",
-        _("Needs your attention:"),
+        bold(_("Needs your attention:")),
         *(urgent or ["• " + _("Nothing urgent.")]),
         "",
-        _("The week, with the change since the week before:"),
+        bold(_("The week, with the change since the week before:")),
         *_week_lines(digest.figures, digest.previous, locale),
     ]
     if digest.schools:
-        lines += ["", _("By school:")]
+        lines += ["", bold(_("By school:"))]
         lines += [
             _school_line(school.name, school.figures, school.previous, locale)
             for school in digest.schools
         ]
-    return "\n".join(lines)
+    return html_lines(lines)
 
 
 def _urgent_lines(digest: Digest, locale: str) -> list[str]:

@@ -30,6 +30,7 @@ from core.formatting import (
 )
 from core.i18n import N_, gettext, ngettext
 from core.iap import AssembledIap, Gap, MeasureLine, RiskLine
+from core.markup import bold, html_lines
 
 GAP_TEXTS = {
     "no_plan": N_("At risk, but no plan this semester"),
@@ -251,14 +252,15 @@ def measure_text(measure: MeasureLine, locale: str) -> str:
 
 
 def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = None) -> str:
-    """The plan as a readable message, in sections, in the reader's language.
+    """The plan as a readable message in Telegram HTML, in sections, in the reader's language:
+    the student's name and the section headings in bold, every stored text escaped.
 
     Given `blockers` (for the preparer of a draft), what stops sending it for approval is
     listed, numbered, in place of what is missing.
     """
     _ = partial(gettext, locale=locale)
     lines = [
-        _("Support plan (IAP): {name}", name=f"{plan.first_name} {plan.last_name}"),
+        bold(_("Support plan (IAP): {name}", name=f"{plan.first_name} {plan.last_name}")),
         _("Class {name}, {school}", name=plan.class_name, school=plan.school_name),
         _("Semester: {semester}", semester=semester_text(plan.semester, locale)),
     ]
@@ -278,17 +280,17 @@ def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = Non
         outcome = outcome_text(plan.outcome, plan.outcome_reason, locale)
         lines.append(_("Outcome of the semester: {outcome}", outcome=outcome))
 
-    lines += ["", _("Identified risks:")]
+    lines += ["", bold(_("Identified risks:"))]
     if not plan.risks:
         lines.append("  " + _("none recorded this semester"))
     lines += [risk_text(risk, locale) for risk in plan.risks]
     if plan.justifications:
-        lines += ["", _("Justification by risk group:")]
+        lines += ["", bold(_("Justification by risk group:"))]
     for group, text in _in_group_order(plan.justifications):
         lines.append(f"• {RISK_GROUPS[group].text(locale)}: {text}")
 
     if plan.measures:
-        lines += ["", _("Measures (planned / realised):")]
+        lines += ["", bold(_("Measures (planned / realised):"))]
     for measure in plan.measures:
         lines.append(measure_text(measure, locale))
         if measure.rating:
@@ -297,7 +299,7 @@ def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = Non
             lines.append(f"  {rating}{note}")
 
     if plan.sessions:
-        lines += ["", _("Consultations this semester:")]
+        lines += ["", bold(_("Consultations this semester:"))]
     for line in plan.sessions:
         lines.append(
             "• "
@@ -308,7 +310,7 @@ def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = Non
         )
 
     if plan.needs:
-        lines += ["", _("Material support:")]
+        lines += ["", bold(_("Material support:"))]
     for need in plan.needs:
         text = f"• {SUPPORT_TYPES[need.support_type].text(locale)}: "
         text += NEED_STATUSES[need.status].text(locale)
@@ -317,19 +319,19 @@ def render_iap(plan: AssembledIap, locale: str, blockers: list[Gap] | None = Non
         lines.append(text)
 
     if blockers is not None:
-        lines += ["", _("Before it can be sent for approval:")]
+        lines += ["", bold(_("Before it can be sent for approval:"))]
         lines += [f"{n}. {gap_text(gap, locale)}" for n, gap in enumerate(blockers, 1)]
         if not blockers:
             lines.append("  " + _("nothing is missing: it can be sent for approval."))
     elif plan.gaps:
-        lines += ["", _("What is missing:")]
+        lines += ["", bold(_("What is missing:"))]
         lines += [f"• {gap_text(gap, locale)}" for gap in plan.gaps]
 
     if plan.history:
-        lines += ["", _("History:")]
+        lines += ["", bold(_("History:"))]
     for step in plan.history:
         text = f"• {date_time(step.at, locale)}: {IAP_STATUSES[step.to_status].text(locale)}"
         if step.comment:
             text += f" ({step.comment})"
         lines.append(text)
-    return "\n".join(lines)
+    return html_lines(lines)

@@ -3,12 +3,12 @@ and a short text for a phone."""
 
 from decimal import Decimal
 from functools import partial
-from html import escape
 from typing import Any
 
 from core.catalogues import IAP_STATUSES
 from core.formatting import number, semester_text
 from core.i18n import gettext
+from core.markup import bold, html_lines
 from core.reports import COUNTRY, Cell, Report, Table, scope_name
 from core.suppression import HIDDEN
 
@@ -99,5 +99,4 @@ def render_report(report: Report, locale: str) -> str:
     ]
     if report.suppressed:
         lines += ["", _("Counts under 5 are shown as {hidden}.", hidden=HIDDEN)]
-    title = f"<b>{escape(report_title(report, locale))}</b>"
-    return "\n".join([title, *(escape(line) for line in lines)])
+    return html_lines([bold(report_title(report, locale)), *lines])

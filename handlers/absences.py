@@ -27,6 +27,7 @@ from core.services.schools import list_classes, list_schools, list_students
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
+from handlers.markup import bold_name, filled
 from handlers.names import Named, full_name
 from handlers.next_taps import another, card, menu, next_taps
 from handlers.pickers import class_buttons, pgettext, school_buttons
@@ -372,20 +373,22 @@ def share_text(change: LevelChange) -> str:
 
 
 def absence_high_view(student: Named, payload: dict) -> tuple[str, None]:
-    """The early warning sent when a student's absences rise to high (outbox kind absence_high)."""
+    """The early warning sent when a student's absences rise to high (outbox kind absence_high),
+    in HTML: the name in bold."""
     locale = get_i18n().current_locale
-    text = _(
-        "Early warning: {name} missed {missed} of {lessons} lessons without excuse from {start} "
-        "to {end} ({percent}%), a high risk of leaving school early. A talk with the family "
-        "and a support plan may help."
-    ).format(
-        name=full_name(student),
+    text = filled(
+        _(
+            "Early warning: {name} missed {missed} of {lessons} lessons without excuse from "
+            "{start} to {end} ({percent}%), a high risk of leaving school early. A talk with the "
+            "family and a support plan may help."
+        ),
+        name=bold_name(student),
         missed=payload["unexcused"],
         lessons=payload["lessons"],
         start=short_date(date.fromordinal(payload["window_from"]), locale),
         end=short_date(date.fromordinal(payload["window_to"]), locale),
         percent=f"{payload['share_tenths'] / 10:.1f}",
-    )
+    ).as_html()
     return text, None
 
 

@@ -11,6 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -33,6 +34,7 @@ from core.services.pending import own_activities, volunteer_ngos
 from core.text import clean_line, clean_text
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsVolunteer
+from handlers.markup import appended, html
 from handlers.next_taps import another, menu, next_taps
 from handlers.pickers import entry_label, pgettext
 from handlers.replies import answer_long, edit_or_keep, tapped
@@ -160,8 +162,8 @@ async def show_summary(message: Message, actor: Actor, data: dict[str, Any]) -> 
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Save"), callback_data=Step(action="save"))
     builder.button(text=_("Cancel"), callback_data=Step(action="cancel"))
-    text = _("Please check the activity:") + "\n" + await summary(actor, data)
-    await answer_long(message, text, builder.as_markup())
+    text = html(Bold(_("Please check the activity:"))) + "\n" + await summary(actor, data)
+    await answer_long(message, text, builder.as_markup(), html=True)
 
 
 ASK: dict[str | None, Ask] = {
@@ -180,7 +182,7 @@ BUTTON_STEPS = {ActivityFlow.ngo.state, ActivityFlow.place.state, ActivityFlow.f
 
 
 async def summary(actor: Actor, data: dict[str, Any]) -> str:
-    """The activity as it will be saved, line by line."""
+    """The activity as it will be saved, line by line, in HTML (every name and text escaped)."""
     locale = actor.locale
     ngo = next(n for n in await volunteer_ngos(actor) if n.id == data["ngo_id"])
     place = _("the whole municipality ({name})").format(name=ngo.municipality.name)
@@ -200,7 +202,7 @@ async def summary(actor: Actor, data: dict[str, Any]) -> str:
     ]
     if data.get("description"):
         lines.append(_("Description: {text}").format(text=data["description"]))
-    return "\n".join(lines)
+    return html(*lines)
 
 
 async def go_to(
@@ -215,7 +217,7 @@ async def go_to(
 async def mark_chosen(callback: CallbackQuery, label: str) -> None:
     """Answer the tap and keep the choice in the question, without its buttons."""
     await callback.answer()
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await edit_or_keep(tapped(callback), appended(tapped(callback), f"→ {label}"), html=True)
 
 
 # ---- the conversation --------------------------------------------------------------------------
@@ -380,7 +382,7 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
     )
     await state.clear()
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     await tapped(callback).answer(
         _("Saved: '{title}' ({date}). Thank you! See all in /activities.").format(
             title=activity.title, date=short_date(activity.held_on, actor.locale)
@@ -397,7 +399,7 @@ def ended_taps(actor: Actor) -> InlineKeyboardMarkup | None:
 async def cancel(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await state.clear()
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     await tapped(callback).answer(_("Stopped. Nothing was saved."), reply_markup=ended_taps(actor))
 
 
@@ -421,7 +423,7 @@ async def list_activities(message: Message, actor: Actor, i18n: I18n) -> None:
             _("You have not registered any activities yet. Register one with /activity.")
         )
         return
-    lines = [_("Your activities:")]
+    lines: list[str | Text] = [Bold(_("Your activities:"))]
     for activity in activities:
         lines.append(
             _("• {date} {title}: participants {count}, at risk {at_risk}, hours {hours}").format(
@@ -432,7 +434,7 @@ async def list_activities(message: Message, actor: Actor, i18n: I18n) -> None:
                 hours=number(activity.hours, i18n.current_locale),
             )
         )
-    await answer_long(message, "\n".join(lines))
+    await answer_long(message, html(*lines), html=True)
 
 
 async def list_from_menu(callback: CallbackQuery, actor: Actor, i18n: I18n) -> None:

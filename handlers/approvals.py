@@ -6,6 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
@@ -22,6 +23,7 @@ from core.services.pending import coordinated_iap, needs_awaiting_parents, waiti
 from core.text import clean_text
 from handlers.callbacks import Menu, PlanOpen
 from handlers.filters import TYPED_TEXT, IsCoordinator
+from handlers.markup import appended, bold_name, filled, html
 from handlers.next_taps import Tap, menu, next_taps
 from handlers.pickers import buttons
 from handlers.plan_message import Shown, read_keyboard, status_keyboard
@@ -40,10 +42,10 @@ class PlanAction(CallbackData, prefix="crd_iap"):
 
 
 def plan_text(plan) -> str:
+    """A plan waiting for approval, in HTML: the student's name in bold, where, who prepared it."""
     student = plan.student
-    lines = [
-        f"{student.first_name} {student.last_name}, {student.school_class.name}, "
-        f"{student.school.name}",
+    lines: list[str | Text] = [
+        Text(bold_name(student), f", {student.school_class.name}, {student.school.name}"),
         _("Semester: {semester}").format(
             semester=semester_text(
                 Semester(plan.school_year, plan.semester), get_i18n().current_locale
@@ -54,7 +56,7 @@ def plan_text(plan) -> str:
         lines.append(_("Prepared by: {name}").format(name=plan.preparer.display_name))
     signed = [_(APPROVAL_STEPS[a.step].label) for a in plan.approvals if a.step in APPROVAL_STEPS]
     lines.append(_("Signed by: {steps}").format(steps=", ".join(signed)))
-    return "\n".join(lines)
+    return html(*lines)
 
 
 def plan_buttons(iap_id: int) -> InlineKeyboardMarkup:
@@ -66,10 +68,11 @@ def plan_buttons(iap_id: int) -> InlineKeyboardMarkup:
     return buttons(items, 3)
 
 
-def need_line(need, locale: str) -> str:
+def need_line(need, locale: str) -> Text:
     student = need.student
-    return _("• {name} ({class_name}, {school}): {support}, asked on {date}").format(
-        name=f"{student.first_name} {student.last_name}",
+    return filled(
+        _("• {name} ({class_name}, {school}): {support}, asked on {date}"),
+        name=bold_name(student),
         class_name=student.school_class.name,
         school=student.school.name,
         support=_(SUPPORT_TYPES[need.support_type].label),
@@ -90,7 +93,9 @@ async def pending(message: Message, actor: Actor, i18n: I18n) -> None:
             _("Support plans waiting for your approval: {count}").format(count=len(plans))
         )
         for plan in plans[:PLANS_SHOWN]:
-            await message.answer(plan_text(plan), reply_markup=plan_buttons(plan.id))
+            await message.answer(
+                plan_text(plan), reply_markup=plan_buttons(plan.id), parse_mode="HTML"
+            )
         if len(plans) > PLANS_SHOWN:
             await message.answer(
                 _("The oldest {shown} are shown. Approve or return them to see the rest.").format(
@@ -98,9 +103,9 @@ async def pending(message: Message, actor: Actor, i18n: I18n) -> None:
                 )
             )
     if needs:
-        lines = [_("Support needs still awaiting the parents: {count}").format(count=len(needs))]
-        lines += [need_line(need, i18n.current_locale) for need in needs]
-        await answer_long(message, "\n".join(lines))
+        heading = _("Support needs still awaiting the parents: {count}").format(count=len(needs))
+        lines = [need_line(need, i18n.current_locale) for need in needs]
+        await answer_long(message, html(Bold(heading), *lines), html=True)
 
 
 async def pending_from_menu(callback: CallbackQuery, actor: Actor, i18n: I18n) -> None:
@@ -117,7 +122,7 @@ async def read_plan(
     )
     await callback.answer()
     text = render_iap(plan, i18n.current_locale)
-    await answer_long(tapped(callback), text, read_keyboard(plan, actor))
+    await answer_long(tapped(callback), text, read_keyboard(plan, actor), html=True)
 
 
 async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Actor) -> None:
@@ -128,7 +133,7 @@ async def approve(callback: CallbackQuery, callback_data: PlanAction, actor: Act
         outcome = _("✓ Signed by you. The plan goes on to the next approver.")
     await callback.answer()
     taps = pending_taps(actor)
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{outcome}", taps)
+    await edit_or_keep(tapped(callback), appended(tapped(callback), "", outcome), taps, html=True)
 
 
 def pending_taps(actor: Actor) -> InlineKeyboardMarkup | None:
@@ -148,10 +153,9 @@ async def ask_return_comment(
     await state.set_state(ReturnFlow.comment)
     await state.update_data(iap_id=iap.id)
     await callback.answer()
+    question = _("What should change in the plan of {name}? Write a comment for the preparer.")
     await tapped(callback).answer(
-        _("What should change in the plan of {name}? Write a comment for the preparer.").format(
-            name=f"{iap.student.first_name} {iap.student.last_name}"
-        )
+        filled(question, name=bold_name(iap.student)).as_html(), parse_mode="HTML"
     )
 
 
@@ -177,26 +181,25 @@ async def return_comment_missing(message: Message) -> None:
 
 def returned_view(student, comment: str | None, iap_id: int) -> tuple[str, InlineKeyboardMarkup]:
     """Told to the preparer when an approver returns their plan to draft: a button to fix it."""
-    text = _("The support plan for {name} was returned to draft.").format(
-        name=f"{student.first_name} {student.last_name}"
-    )
+    lines: list[str | Text] = [
+        filled(_("The support plan for {name} was returned to draft."), name=bold_name(student))
+    ]
     if comment:
-        text += "\n" + _("Comment: {comment}").format(comment=comment)
-    text += "\n" + _("Correct the plan and send it for approval again.")
-    return text, buttons([(_("Edit the plan"), PlanOpen(iap_id=iap_id))])
+        lines.append(_("Comment: {comment}").format(comment=comment))
+    lines.append(_("Correct the plan and send it for approval again."))
+    return html(*lines), buttons([(_("Edit the plan"), PlanOpen(iap_id=iap_id))])
 
 
 def waiting_view(plan) -> tuple[str, InlineKeyboardMarkup]:
     """Told to an approver when a plan starts waiting for their signature."""
-    text = _("A support plan is waiting for your approval.") + "\n\n" + plan_text(plan)
+    text = f"{html(_('A support plan is waiting for your approval.'))}\n\n{plan_text(plan)}"
     return text, plan_buttons(plan.id)
 
 
 def approved_view(iap, student, actor: Actor) -> tuple[str, InlineKeyboardMarkup | None]:
     """Told to the preparer when the last approver signs their plan: what they may do next."""
-    text = _("The support plan for {name} is approved. It can now be put into action.").format(
-        name=f"{student.first_name} {student.last_name}"
-    )
+    done = _("The support plan for {name} is approved. It can now be put into action.")
+    text = filled(done, name=bold_name(student)).as_html()
     shown = Shown(iap.id, iap.status, student.school_id, iap.preparer_id)
     return text, status_keyboard(shown, actor)
 
@@ -208,7 +211,7 @@ def waiting_long_view(count: int) -> tuple[str, InlineKeyboardMarkup]:
         "{n} support plans have been waiting for your approval for more than five school days.",
         count,
     ).format(n=count)
-    return text, buttons([(_("Waiting for me"), Menu(action="pending"))])
+    return html(text), buttons([(_("Waiting for me"), Menu(action="pending"))])
 
 
 def create_router() -> Router:

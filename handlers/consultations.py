@@ -1,8 +1,9 @@
 """Logging a consultation session: student, specialist, date, minutes, mode, topic, saved."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from datetime import date, timedelta
 from functools import partial
+from typing import Protocol
 
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
@@ -10,6 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -26,15 +28,22 @@ from core.services.schools import list_classes, list_schools, list_students
 from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
+from handlers.markup import filled, html
 from handlers.next_taps import another, card, menu, next_taps
 from handlers.pickers import class_buttons, entry_label, pgettext, school_buttons
-from handlers.replies import edit_or_keep, tapped
+from handlers.replies import edit_or_keep, show, tapped
 from handlers.typed import parse_day, whole_number
 
 MINUTE_CHOICES = (30, 45, 60, 90)
 SEARCH_LIMIT = 10
 
-Say = Callable[[str, InlineKeyboardMarkup | None], Awaitable[object]]
+
+class Say(Protocol):
+    """Answer the way the flow goes on (see `say_to`); the text in Telegram HTML if `html`."""
+
+    def __call__(
+        self, text: str, markup: InlineKeyboardMarkup | None, *, html: bool = False
+    ) -> Awaitable[object]: ...
 
 
 class ConsultFlow(StatesGroup):
@@ -87,7 +96,7 @@ def say_to(event: Message | CallbackQuery) -> Say:
     """Typed answers get a new message; a tapped button turns its message into the next step."""
     if isinstance(event, CallbackQuery):
         return partial(edit_or_keep, tapped(event))
-    return lambda text, markup: event.answer(text, reply_markup=markup)
+    return partial(show, event, edit=False)
 
 
 def with_problem(problem: str | None, prompt: str) -> str:
@@ -395,11 +404,13 @@ async def save(say: Say, state: FSMContext, actor: Actor, i18n: I18n, topic: str
             _(CONSULTATION_MODES[consultation.mode].label),
         ]
     )
-    lines = [_("Saved: a consultation with {name}.").format(name=student_name(student)), details]
+    saved = _("Saved: a consultation with {name}.")
+    lines: list[str | Text] = [filled(saved, name=Bold(student_name(student))), details]
     if consultation.topic:
         lines.append(_("Topic: {topic}").format(topic=consultation.topic))
     another_one = another(pgettext("button", "Another consultation"), "consult", IsStaff)
-    await say("\n".join(lines), next_taps(actor, another_one, card(student.id), menu()))
+    taps = next_taps(actor, another_one, card(student.id), menu())
+    await say(html(*lines), taps, html=True)
 
 
 # Other input at any step: say what is expected, and ask again.

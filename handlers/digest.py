@@ -6,6 +6,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, Message
+from aiogram.utils.formatting import Text
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -39,7 +40,7 @@ async def digest_messages(actor: Actor, scope: Scope, week: Week) -> list[Outgoi
     history = await digest_history(actor, scope, until=week.start)
     chart = await chart_png(history, locale)
     texts = [Outgoing(part) for part in split_text(render_digest(digest, locale))]
-    return [*texts, Outgoing(_("The last eight weeks"), photo=chart)]
+    return [*texts, Outgoing(Text(_("The last eight weeks")).as_html(), photo=chart)]
 
 
 def scopes_of(actor: Actor) -> list[Scope]:

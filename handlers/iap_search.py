@@ -63,7 +63,7 @@ async def match_chosen(
 async def show_plan(message: Message, actor: Actor, i18n: I18n, student_id: int) -> None:
     plan = await assemble_for_student(actor, student_id, Semester.current())
     text = render_iap(plan, i18n.current_locale)
-    await answer_long(message, text, read_keyboard(plan, actor))
+    await answer_long(message, text, read_keyboard(plan, actor), html=True)
 
 
 async def name_missing(message: Message) -> None:

@@ -13,6 +13,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n, get_i18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -29,6 +30,7 @@ from core.ids import Id
 from core.services import iaps, needs
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import IsParent, IsStaff
+from handlers.markup import appended, bold_name, filled, html
 from handlers.next_taps import Tap, card, menu, next_taps
 from handlers.pickers import entry_label, pgettext
 from handlers.plan_message import pdf_keyboard
@@ -80,8 +82,9 @@ class AnswerNeed(StatesGroup):
 # Views, also used by the sender outside any handler (within the recipient's locale).
 
 
-def student_line(student) -> str:
-    return _("Student: {student}").format(student=f"{student.first_name} {student.last_name}")
+def student_line(student) -> Text:
+    """`Student: Anna Kalnina`, the name in bold."""
+    return filled(_("Student: {student}"), student=bold_name(student))
 
 
 def support_label(code: str) -> str:
@@ -99,17 +102,15 @@ def question_view(need) -> tuple[str, InlineKeyboardMarkup]:
         if need.support_type in needs.TRANSPORT_TYPES
         else _("If yes, you will choose the months.")
     )
-    text = "\n".join(
-        [
-            _("A question from the school"),
-            student_line(need.student),
-            semester_text(Semester(need.school_year, need.semester), get_i18n().current_locale),
-            "",
-            _("Does your child need this support: {support}?").format(
-                support=support_label(need.support_type)
-            ),
-            next_step,
-        ]
+    text = html(
+        Bold(_("A question from the school")),
+        student_line(need.student),
+        semester_text(Semester(need.school_year, need.semester), get_i18n().current_locale),
+        "",
+        _("Does your child need this support: {support}?").format(
+            support=support_label(need.support_type)
+        ),
+        next_step,
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Yes"), callback_data=NeedReply(need_id=need.id, yes=True))
@@ -121,34 +122,30 @@ def answered_view(need) -> str:
     """What the one who asked is told (need with its student)."""
     support = support_label(need.support_type)
     if need.status == "declined":
-        return "\n".join(
-            [
-                _("The parent answered that this support is not needed: {support}.").format(
-                    support=support
-                ),
-                student_line(need.student),
-            ]
+        return html(
+            _("The parent answered that this support is not needed: {support}.").format(
+                support=support
+            ),
+            student_line(need.student),
         )
-    lines = [
+    lines: list[str | Text] = [
         _("The parent confirmed the need: {support}.").format(support=support),
         student_line(need.student),
         _("Months: {months}").format(months=month_names(need.months)),
     ]
     if need.details:
         lines.append(_("Route: {route}").format(route=need.details))
-    return "\n".join(lines)
+    return html(*lines)
 
 
 def consent_view(iap) -> tuple[str, InlineKeyboardMarkup]:
     """The request for a parent's consent to a plan (iap with its student)."""
-    text = "\n".join(
-        [
-            _("The school has prepared a support plan (IAP) for your child."),
-            student_line(iap.student),
-            semester_text(Semester(iap.school_year, iap.semester), get_i18n().current_locale),
-            "",
-            _("Do you consent to the support? Nothing starts without your consent."),
-        ]
+    text = html(
+        Bold(_("The school has prepared a support plan (IAP) for your child.")),
+        student_line(iap.student),
+        semester_text(Semester(iap.school_year, iap.semester), get_i18n().current_locale),
+        "",
+        _("Do you consent to the support? Nothing starts without your consent."),
     )
     builder = InlineKeyboardBuilder()
     agree, refuse = pgettext("button", "Give consent"), pgettext("button", "Refuse")
@@ -195,7 +192,7 @@ async def start_asking(
     await callback.answer()
     prompt = _("Which support should I ask the parent about?")
     await tapped(callback).answer(
-        f"{student_line(student)}\n{prompt}", reply_markup=support_keyboard()
+        html(student_line(student), prompt), reply_markup=support_keyboard(), parse_mode="HTML"
     )
 
 
@@ -222,8 +219,10 @@ async def support_chosen(
         if asked.already_open
         else _("I have asked the parent about: {support}. You will be told the answer.")
     )
-    text = f"{told.format(support=support_label(need.support_type))}\n{student_line(need.student)}"
-    await edit_or_keep(tapped(callback), text, next_taps(actor, card(student_id), menu()))
+    text = html(told.format(support=support_label(need.support_type)), student_line(need.student))
+    await edit_or_keep(
+        tapped(callback), text, next_taps(actor, card(student_id), menu()), html=True
+    )
 
 
 # Parent: answer the question.
@@ -264,7 +263,7 @@ async def answer_no(
     await callback.answer()
     thanks = _("Thank you! The school will be told that this support is not needed.")
     await edit_or_keep(
-        tapped(callback), f"{tapped(callback).text}\n\n{thanks}", need_taps(actor, need)
+        tapped(callback), appended(tapped(callback), "", thanks), need_taps(actor, need), html=True
     )
 
 
@@ -334,8 +333,8 @@ async def months_not_pressed(message: Message) -> None:
 async def ask_to_confirm(message: Message, actor: Actor, state: FSMContext) -> None:
     data = await state.get_data()
     need = await needs.get_need(actor, data["need_id"])
-    lines = [
-        _("Please check your answer:"),
+    lines: list[str | Text] = [
+        Bold(_("Please check your answer:")),
         student_line(need.student),
         _("Support: {support}").format(support=support_label(need.support_type)),
         _("Months: {months}").format(months=month_names(data["months"])),
@@ -345,7 +344,7 @@ async def ask_to_confirm(message: Message, actor: Actor, state: FSMContext) -> N
     builder = InlineKeyboardBuilder()
     builder.button(text=_("Save"), callback_data=NeedSave(save=True))
     builder.button(text=_("Cancel"), callback_data=NeedSave(save=False))
-    await message.answer("\n".join(lines), reply_markup=builder.as_markup())
+    await message.answer(html(*lines), reply_markup=builder.as_markup(), parse_mode="HTML")
 
 
 async def confirm_pressed(message: Message) -> None:
@@ -361,7 +360,9 @@ async def save_answer(
         await callback.answer()
         stopped = _("Stopped. Nothing was saved. You can answer later in /needs.")
         taps = need_taps(actor, await needs.get_need(actor, data["need_id"]))
-        await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{stopped}", taps)
+        await edit_or_keep(
+            tapped(callback), appended(tapped(callback), "", stopped), taps, html=True
+        )
         return
     need = await needs.answer_need(
         actor, data["need_id"], confirmed=True, months=data["months"], details=data.get("route")
@@ -369,7 +370,7 @@ async def save_answer(
     await callback.answer()
     thanks = _("Thank you! Your answer is saved, and the school will be told.")
     await edit_or_keep(
-        tapped(callback), f"{tapped(callback).text}\n\n{thanks}", need_taps(actor, need)
+        tapped(callback), appended(tapped(callback), "", thanks), need_taps(actor, need), html=True
     )
 
 
@@ -385,7 +386,7 @@ async def consent_answered(callback: CallbackQuery, callback_data: Consent, acto
         else _("Your refusal is recorded. The school may contact you.")
     )
     taps = parent_taps(actor, iap.student_id, Semester(iap.school_year, iap.semester))
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n\n{result}", taps)
+    await edit_or_keep(tapped(callback), appended(tapped(callback), "", result), taps, html=True)
 
 
 # Parent: /needs.
@@ -407,16 +408,16 @@ async def child_needs_text(actor: Actor, student_id: int) -> tuple[str, list]:
     """The child's needs by semester, and the questions still open."""
     student = await visible_student(actor, student_id)
     child_needs = await needs.list_needs(actor, student.id)
-    lines = [_("Support needs"), student_line(student)]
+    lines: list[str | Text] = [Bold(_("Support needs")), student_line(student)]
     if not child_needs:
         lines.append(_("No support needs are recorded yet."))
     semester = None
     for need in child_needs:
         if (need.school_year, need.semester) != semester:
             semester = (need.school_year, need.semester)
-            lines += ["", semester_text(Semester(*semester), get_i18n().current_locale)]
+            lines += ["", Bold(semester_text(Semester(*semester), get_i18n().current_locale))]
         lines.append(need_line(need))
-    return "\n".join(lines), [n for n in child_needs if n.status == "asked"]
+    return html(*lines), [n for n in child_needs if n.status == "asked"]
 
 
 async def show_needs(message: Message, actor: Actor) -> None:
@@ -426,10 +427,10 @@ async def show_needs(message: Message, actor: Actor) -> None:
         builder.button(
             text=_("Read the plan"), callback_data=plan_button(student_id, Semester.current())
         )
-        await answer_long(message, text, builder.as_markup())
+        await answer_long(message, text, builder.as_markup(), html=True)
         for need in reversed(open_questions):
             question, keyboard = question_view(need)
-            await message.answer(question, reply_markup=keyboard)
+            await message.answer(question, reply_markup=keyboard, parse_mode="HTML")
 
 
 async def show_child_plan(
@@ -440,7 +441,10 @@ async def show_child_plan(
     plan = await assemble_for_student(actor, callback_data.student_id, semester)
     await callback.answer()
     await answer_long(
-        tapped(callback), render_iap(plan, i18n.current_locale), pdf_keyboard(plan.iap_id)
+        tapped(callback),
+        render_iap(plan, i18n.current_locale),
+        pdf_keyboard(plan.iap_id),
+        html=True,
     )
 
 

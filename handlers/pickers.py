@@ -11,6 +11,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from core import i18n
 from core.catalogues import Entry
 from core.errors import AccessDenied
+from handlers.markup import appended
 from handlers.replies import edit_or_keep, tapped
 
 CLASSES_PER_ROW = 4
@@ -68,7 +69,7 @@ def buttons(items: Sequence[tuple[str, CallbackData]], width: int = 1) -> Inline
 async def mark_chosen(callback: CallbackQuery, label: str) -> None:
     """Answer the tap and keep the choice in the question, without its buttons."""
     await callback.answer()
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await edit_or_keep(tapped(callback), appended(tapped(callback), f"→ {label}"), html=True)
 
 
 def chosen(items: list, wanted: int):

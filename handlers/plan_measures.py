@@ -385,7 +385,7 @@ async def measure_edit(
     await callback.answer()
     if what == "drop":
         await remove_measure(actor, iap_id, measure.id)
-        await edit_or_keep(tapped(callback), tapped(callback).text or "")
+        await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
         await send_plan(tapped(callback), actor, iap_id, _("Deleted: the measure."))
         return
     if what == "delete":

@@ -24,6 +24,7 @@ from core.iap_view import render_iap
 from core.ids import Id
 from core.services.iaps import may_edit
 from handlers.callbacks import OutcomeAsk, PlanOpen, PlanPdf
+from handlers.markup import html
 from handlers.pickers import buttons, entry_label
 from handlers.replies import answer_long
 
@@ -270,8 +271,8 @@ async def send_plan(message: Message, actor: Actor, iap_id: int, lead: str | Non
     found = blockers(plan) if may_edit(actor, plan) else None
     text = render_iap(plan, locale(), found)
     if lead:
-        text = f"{lead}\n\n{text}"
-    await answer_long(message, text, plan_keyboard(actor, plan, found))
+        text = f"{html(lead)}\n\n{text}"
+    await answer_long(message, text, plan_keyboard(actor, plan, found), html=True)
 
 
 async def finish(message: Message, state: FSMContext, actor: Actor, lead: str) -> None:

@@ -11,6 +11,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
@@ -34,6 +35,7 @@ from core.services.reminders import teaching_end
 from core.text import clean_text
 from handlers.callbacks import PlanOpen, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
+from handlers.markup import appended, html
 from handlers.next_taps import Tap, card, menu, next_taps, to_plan
 from handlers.pickers import buttons
 from handlers.plan_message import (
@@ -244,7 +246,7 @@ async def measure_rated(
     await state.update_data(iap_id=data.iap_id, measure_id=data.measure_id, realised=data.code)
     await callback.answer()
     label = _(MEASURE_REALISED[data.code].label)
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await edit_or_keep(tapped(callback), appended(tapped(callback), f"→ {label}"), html=True)
     await tapped(callback).answer(
         _("Add a note about this measure if you wish: write it. Or go on."),
         reply_markup=buttons(
@@ -268,7 +270,7 @@ async def next_measure(
 ) -> None:
     await state.clear()
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     await _after_measure(
         tapped(callback), actor, callback_data.iap_id, callback_data.measure_id, i18n.current_locale
     )
@@ -285,7 +287,7 @@ async def risk_rated(
     await state.update_data(iap_id=callback_data.iap_id, risk_outcome=callback_data.code)
     await callback.answer()
     label = _(RISK_OUTCOMES[callback_data.code].label)
-    await edit_or_keep(tapped(callback), f"{tapped(callback).text}\n→ {label}")
+    await edit_or_keep(tapped(callback), appended(tapped(callback), f"→ {label}"), html=True)
     await tapped(callback).answer(
         _("Write an overall evaluation of the semester, or skip it."),
         reply_markup=buttons([(_("Skip"), Review(step="skip", iap_id=callback_data.iap_id))]),
@@ -316,7 +318,7 @@ async def evaluation_skipped(
 ) -> None:
     await state.update_data(evaluation=None)
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     text, keyboard = _close_or_continue(callback_data.iap_id)
     await tapped(callback).answer(text, reply_markup=keyboard)
 
@@ -342,7 +344,7 @@ async def review_ended(
     )
     await state.clear()
     await callback.answer()
-    await edit_or_keep(tapped(callback), tapped(callback).text or "")
+    await edit_or_keep(tapped(callback), tapped(callback).html_text, html=True)
     student = card(reviewed.student_id)
     if successor is None:
         taps = next_taps(actor, to_plan(reviewed.id), student, menu())
@@ -366,21 +368,26 @@ async def review_ended(
 
 def plan_start_view(students: list, semester: Semester) -> tuple[str, InlineKeyboardMarkup]:
     """To a teacher at a semester's start: students they signalled at high risk, with no plan."""
-    lines = [
+    lines: list[str | Text] = [
         ngettext(
             "The semester has begun. {n} student you noted at high risk has no support plan yet:",
             "The semester has begun. {n} students you noted at high risk have no support plan yet:",
             len(students),
         ).format(n=len(students))
     ]
-    lines += [f"• {_name(s)}, {s.school_class.name}" for s in students[:STUDENTS_SHOWN]]
+    lines += [student_item(s, s.school_class.name) for s in students[:STUDENTS_SHOWN]]
     if len(students) > STUDENTS_SHOWN:
         lines.append(_("The others are in /students."))
     lines.append(_("Open a student's card to prepare a plan."))
     items = [
         (_name(s), StudentAction(action="card", student_id=s.id)) for s in students[:STUDENTS_SHOWN]
     ]
-    return "\n".join(lines), buttons(items)
+    return html(*lines), buttons(items)
+
+
+def student_item(student, class_name: str) -> Text:
+    """`• Anna Kalnina, 7.a`, the name in bold."""
+    return Text("• ", Bold(_name(student)), f", {class_name}")
 
 
 def review_due_view(
@@ -394,9 +401,9 @@ def review_due_view(
         "them for review and evaluate them.",
         len(plans),
     ).format(n=len(plans), date=long_date(teaching_end(semester), locale))
-    lines = [text] + [f"• {_name(p.student)}, {p.student.school_class.name}" for p in plans]
+    lines = [text] + [student_item(p.student, p.student.school_class.name) for p in plans]
     items = [(_name(p.student), PlanOpen(iap_id=p.id)) for p in plans[:STUDENTS_SHOWN]]
-    return "\n".join(lines), buttons(items)
+    return html(*lines), buttons(items)
 
 
 def create_router() -> Router:

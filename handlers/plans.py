@@ -49,6 +49,7 @@ from core.services.iaps import (
 from core.services.needs import ask_parent_for_consent
 from handlers.callbacks import PlanOpen
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
+from handlers.markup import appended
 from handlers.pickers import buttons, entry_label, pgettext
 from handlers.plan_message import (
     PlAddGroup,
@@ -169,7 +170,9 @@ async def semester_chosen(callback: CallbackQuery, callback_data: PlNew, actor: 
         return
     await callback.answer()
     await edit_or_keep(
-        tapped(callback), f"{tapped(callback).text}\n→ {semester_text(semester, locale())}"
+        tapped(callback),
+        appended(tapped(callback), f"→ {semester_text(semester, locale())}"),
+        html=True,
     )
     await open_for(tapped(callback), actor, callback_data.student_id, semester)
 

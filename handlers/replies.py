@@ -1,13 +1,34 @@
-"""Replying well: long texts split under Telegram's limit, unchanged edits are not sent."""
+"""Replying well: long texts split under Telegram's limit, unchanged edits are not sent.
+
+A text is plain unless `html=True` is given: then it is Telegram HTML, every stored or typed text
+in it escaped (core.markup in the views, aiogram.utils.formatting in the flows).
+"""
 
 from dataclasses import dataclass
 
 from aiogram import Bot
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 
 TELEGRAM_LIMIT = 4096
+
+
+def mode(html: bool) -> ParseMode | None:
+    return ParseMode.HTML if html else None
+
+
+def cut(line: str, limit: int) -> int:
+    """Where to cut a line too long for one message: at the limit, but never inside an HTML
+    entity or tag (`&amp;`, `<b>`), so each part of a valid HTML line stays valid."""
+    head = line[:limit]
+    at = limit
+    if (entity := head.rfind("&")) >= 0 and ";" not in head[entity:]:
+        at = entity
+    if (tag := head.rfind("<")) > head.rfind(">"):
+        at = min(at, tag)
+    return at if at > 0 else limit
 
 
 def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
@@ -19,8 +40,9 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
+            at = cut(line, limit)
+            parts.append(line[:at])
+            line = line[at:]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)
@@ -33,26 +55,44 @@ def split_text(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
 
 
 async def answer_long(
-    message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    message: Message,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    *,
+    html: bool = False,
 ) -> None:
     """Send a text of any length; the keyboard goes with the last part."""
     parts = split_text(text)
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
-        await message.answer(part, reply_markup=reply_markup if last else None)
+        await message.answer(
+            part, reply_markup=reply_markup if last else None, parse_mode=mode(html)
+        )
+
+
+def shown_text(message: Message, html: bool) -> str | None:
+    """What a message shows, as HTML (its entities written as tags) or as plain text."""
+    if message.text is None:
+        return None
+    return message.html_text if html else message.text
 
 
 async def edit_or_keep(
-    message: Message, text: str, reply_markup: InlineKeyboardMarkup | None = None
+    message: Message,
+    text: str,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    *,
+    html: bool = False,
 ) -> None:
     """Edit a message in place; one already showing this text and keyboard is left alone.
 
     `message` is the one under the tapped button, as Telegram gave it: it carries what it shows.
     """
-    if message.text == text and _dumped(message.reply_markup) == _dumped(reply_markup):
+    unchanged = shown_text(message, html) == text
+    if unchanged and _dumped(message.reply_markup) == _dumped(reply_markup):
         return
     try:
-        await message.edit_text(text, reply_markup=reply_markup)
+        await message.edit_text(text, reply_markup=reply_markup, parse_mode=mode(html))
     except TelegramBadRequest as error:
         if "message is not modified" not in str(error):
             raise
@@ -65,7 +105,8 @@ def _dumped(markup: InlineKeyboardMarkup | None) -> dict | None:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One Bot API call of a delivery: a text (with buttons) or a photo."""
+    """One Bot API call of a delivery: a text (with buttons) or a photo with a caption, both in
+    Telegram HTML."""
 
     text: str = ""
     keyboard: InlineKeyboardMarkup | None = None
@@ -74,21 +115,33 @@ class Outgoing:
     async def send(self, bot: Bot, chat_id: int) -> None:
         if self.photo is not None:
             picture = BufferedInputFile(self.photo, filename="chart.png")
+            caption = self.text or None
             await bot.send_photo(
-                chat_id, picture, caption=self.text or None, reply_markup=self.keyboard
+                chat_id,
+                picture,
+                caption=caption,
+                reply_markup=self.keyboard,
+                parse_mode=ParseMode.HTML,
             )
         else:
-            await bot.send_message(chat_id, self.text, reply_markup=self.keyboard)
+            await bot.send_message(
+                chat_id, self.text, reply_markup=self.keyboard, parse_mode=ParseMode.HTML
+            )
 
 
 async def show(
-    message: Message, text: str, markup: InlineKeyboardMarkup | None, *, edit: bool
+    message: Message,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    edit: bool,
+    html: bool = False,
 ) -> None:
     """Edit the flow's message after a tap; answer with a new one after typing."""
     if edit:
-        await edit_or_keep(message, text, markup)
+        await edit_or_keep(message, text, markup, html=html)
     else:
-        await message.answer(text, reply_markup=markup)
+        await message.answer(text, reply_markup=markup, parse_mode=mode(html))
 
 
 async def buttons_due(message: Message) -> None:

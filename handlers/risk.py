@@ -6,6 +6,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -28,6 +29,7 @@ from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typed_lessons
+from handlers.markup import filled, html
 from handlers.names import full_name
 from handlers.next_taps import Tap, another, card, menu, next_taps
 from handlers.pickers import buttons, class_buttons, pgettext, school_buttons
@@ -361,14 +363,15 @@ async def show_summary(message: Message, state: FSMContext, actor: Actor, *, edi
             [step_button(_("Edit"), "edit"), step_button(_("Cancel"), "cancel")],
         ]
     )
-    text = _("Please check the risk signal:") + "\n" + summary(data)
-    await show(message, text, markup, edit=edit)
+    text = html(Bold(_("Please check the risk signal:"))) + "\n" + summary(data)
+    await show(message, text, markup, edit=edit, html=True)
 
 
 def summary(data: dict) -> str:
+    """The signal in HTML: the student in bold, the note escaped."""
     factor = RISK_FACTORS[data["factor"]]
-    lines = [
-        _("Student: {student}").format(student=data["student_label"]),
+    lines: list[str | Text] = [
+        filled(_("Student: {student}"), student=Bold(data["student_label"])),
         _("Group: {group}").format(group=_(RISK_GROUPS[factor.group].label)),
         _("Factor: {factor}").format(factor=_(factor.label)),
     ]
@@ -383,7 +386,7 @@ def summary(data: dict) -> str:
     lines.append(_("Level: {level}").format(level=_(level.label)))
     if data.get("note"):
         lines.append(_("Note: {note}").format(note=data["note"]))
-    return "\n".join(lines)
+    return html(*lines)
 
 
 async def level_toggled(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
@@ -422,10 +425,10 @@ async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> Non
     )
     await callback.answer()
     await state.clear()
-    text = _("Saved. You can undo it within 10 minutes.") + "\n" + summary(data)
+    text = html(_("Saved. You can undo it within 10 minutes.")) + "\n" + summary(data)
     undo = Tap(_("Undo"), RsUndo(signal_id=signal.id))
     taps = next_taps(actor, undo, another_signal(), card(data["student_id"]), menu())
-    await edit_or_keep(tapped(callback), text, taps)
+    await edit_or_keep(tapped(callback), text, taps, html=True)
 
 
 async def undone(callback: CallbackQuery, callback_data: RsUndo, actor: Actor) -> None:

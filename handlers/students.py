@@ -8,6 +8,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import I18n, get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -31,6 +32,7 @@ from core.services.needs import ask_parent_for_consent
 from core.services.overview import StudentAtRisk, students_at_risk
 from handlers.callbacks import Menu, PlanOpen, StudentAction
 from handlers.filters import IsStaff
+from handlers.markup import bold_name, html
 from handlers.next_taps import menu, next_taps, to_plan
 from handlers.plan_message import PlStart
 from handlers.replies import answer_long, edit_or_keep, tapped
@@ -205,30 +207,31 @@ def consent_text(plan: AssembledIap, locale: str) -> list[str]:
 
 
 def card_text(plan: AssembledIap, locale: str) -> str:
-    lines = [
-        f"{plan.first_name} {plan.last_name}",
+    """The card in HTML: the name and the section headings in bold."""
+    lines: list[str | Text] = [
+        bold_name(plan),
         _("Class {name}, {school}").format(name=plan.class_name, school=plan.school_name),
         status_line(plan),
         *consent_text(plan, locale),
         "",
-        _("Identified risks:"),
+        Bold(_("Identified risks:")),
         *risk_lines(plan),
     ]
     if plan.measures:
-        lines += ["", _("Measures (planned / realised):")]
+        lines += ["", Bold(_("Measures (planned / realised):"))]
         lines += [measure_line(measure, locale) for measure in plan.measures]
     if plan.sessions:
-        lines += ["", _("Consultations this semester:")]
+        lines += ["", Bold(_("Consultations this semester:"))]
         for line in plan.sessions:
             specialist = _(SPECIALIST_TYPES[line.specialist_type].label)
             lines.append(f"• {specialist}: {sessions_text(line.sessions, line.hours, locale)}")
     if plan.needs:
-        lines += ["", _("Support needs:")]
+        lines += ["", Bold(_("Support needs:"))]
         lines += [
             f"• {_(SUPPORT_TYPES[need.support_type].label)}: {_(NEED_STATUSES[need.status].label)}"
             for need in plan.needs
         ]
-    return "\n".join(lines)
+    return html(*lines)
 
 
 def card_keyboard(plan: AssembledIap, page: int) -> InlineKeyboardMarkup:
@@ -259,7 +262,7 @@ async def show_card(
     """The card as new message(s) below, so the list stays where it was."""
     plan = await assemble_for_student(actor, student_id, Semester.current())
     text = card_text(plan, i18n.current_locale)
-    await answer_long(tapped(callback), text, card_keyboard(plan, page))
+    await answer_long(tapped(callback), text, card_keyboard(plan, page), html=True)
     await callback.answer()
 
 

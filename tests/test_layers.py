@@ -54,6 +54,7 @@ SHARED = {
     "callbacks",
     "filters",
     "lessons",
+    "markup",
     "names",
     "next_taps",
     "pickers",

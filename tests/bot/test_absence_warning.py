@@ -31,13 +31,15 @@ async def test_the_warning_names_the_student_the_share_and_the_window(db, world,
     assert set(items) == {world.teacher_a.id, world.coordinator_a.id}
     assert "Anna" not in str(items[world.teacher_a.id].payload)  # ids and numbers only
     [latvian] = await render(items[world.teacher_a.id], create_i18n())
-    assert latvian.text.startswith("Agrīnais brīdinājums: Anna Kalnina no 31.01.2026. līdz")
+    assert latvian.text.startswith(  # Telegram HTML: the name in bold
+        "Agrīnais brīdinājums: <b>Anna Kalnina</b> no 31.01.2026. līdz"
+    )
     assert "12 no 120 mācību stundām (10.0%)" in latvian.text
     coordinator = await OutboxItem.get(id=items[world.coordinator_a.id].id).select_related(
         "recipient"
     )
     [russian] = await render(coordinator, create_i18n())
-    assert russian.text.startswith("Раннее предупреждение: Anna Kalnina")
+    assert russian.text.startswith("Раннее предупреждение: <b>Anna Kalnina</b>")
 
 
 async def test_a_warning_is_not_sent_once_the_level_fell(db, world, monkeypatch):

@@ -84,7 +84,8 @@ async def test_a_queued_digest_arrives_as_text_and_chart_in_the_readers_language
     assert await sender.drain() == COORDINATORS
     school = sim.user(104)
     texts = [s.text for s in school.inbox if not s.photo]
-    assert texts[0].startswith("Nedēļas kopsavilkums: Ezerkalnes vidusskola")
+    assert texts[0].startswith("Nedēļas kopsavilkums: Ezerkalnes vidusskola\n")
+    assert school.inbox[0].bold()[0] == "Nedēļas kopsavilkums: Ezerkalnes vidusskola"
     assert [s.photo for s in school.inbox][-1] is True
     municipality = sim.user(106)
     assert municipality.inbox[0].text.startswith("Недельная сводка: Ezerkalnes novads")
@@ -138,7 +139,7 @@ async def test_digest_on_request_through_the_bot(sim, world):
     await coordinator.press("Pagājusī nedēļa")
     calls = sim.session.calls[before:]
     texts = [c.text for c in calls if isinstance(c, SendMessage)]
-    assert texts[0].startswith("Nedēļas kopsavilkums: Ezerkalnes vidusskola")
+    assert texts[0].startswith("<b>Nedēļas kopsavilkums: Ezerkalnes vidusskola</b>\n")
     assert any(isinstance(c, SendPhoto) for c in calls)
     teacher = await sim.user(101).send("/digest")
     assert "/help" in teacher[-1].text  # not for a teacher

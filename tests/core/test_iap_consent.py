@@ -9,6 +9,7 @@ from core.clock import Semester, today
 from core.errors import AccessDenied, InvalidInput
 from core.iap import assemble_for_student
 from core.iap_view import iap_to_dict, render_iap
+from core.markup import plain
 from core.services import iaps, signals
 from storage.models import Iap, Membership
 from tests.world import teacher_at
@@ -112,7 +113,7 @@ async def test_the_plan_shows_how_when_and_by_whom_consent_was_recorded(world):
     await iaps.record_consent(world.teacher_a, iap.id, given=True, method="paper", signed_on=signed)
     plan = await assemble_for_student(world.coordinator_a, world.student_a1.id, Semester.current())
 
-    text = render_iap(plan, "lv")
+    text = plain(render_iap(plan, "lv"))
     assert "Piekrišana sniegta" in text
     assert (
         f"Kā: uz papīra veidlapas, ko parakstījis vecāks; veidlapas datums: {signed:%d.%m.%Y}."
