@@ -192,7 +192,7 @@ def returned_view(student, comment: str | None, iap_id: int) -> tuple[str, Inlin
 
 def waiting_view(plan) -> tuple[str, InlineKeyboardMarkup]:
     """Told to an approver when a plan starts waiting for their signature."""
-    text = f"{html(_('A support plan is waiting for your approval.'))}\n\n{plan_text(plan)}"
+    text = html(_("A support plan is waiting for your approval.")) + "\n\n" + plan_text(plan)
     return text, plan_buttons(plan.id)
 
 

@@ -417,3 +417,33 @@ def test_the_semester_line_names_the_semester_once(locale):
         "Semester: {semester}", locale, semester=semester_text(Semester(2026, 1), locale)
     )
     assert len(re.findall(r"semest|семестр", line, re.IGNORECASE)) == 1, line
+
+
+SOURCE_DIRS = ("api", "bot", "core", "handlers", "storage")
+# A message written as a literal inside an f-string, e.g. f"{_('Saved.')}": the extractor cannot
+# see it, so it is never translated.
+LITERAL_IN_FSTRING = re.compile(
+    r"""\bf(["'])(?:(?!\1).)*?\b(?:_|gettext|ngettext|pgettext|N_)\(\s*["']"""
+)
+
+
+def literals_in_fstrings(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if LITERAL_IN_FSTRING.search(line)]
+
+
+def test_no_message_hides_inside_an_f_string():
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}: {line}"
+        for folder in SOURCE_DIRS
+        for path in sorted((root / folder).rglob("*.py"))
+        for line in literals_in_fstrings(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_f_string_pattern_catches_what_it_is_for():
+    assert literals_in_fstrings("""text = f"{html(_('A plan waits.'))}\\n{body}\"""")
+    assert not literals_in_fstrings('text = f"{_(ROLES[role].label)}, {school.name}"')
+    assert not literals_in_fstrings('text = _("Saved.") + f"{name}"')
+    assert not literals_in_fstrings('text = f"{question}\\n" + _("Nothing was changed.")')
