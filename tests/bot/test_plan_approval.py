@@ -135,7 +135,7 @@ async def test_a_plan_goes_from_submitted_to_continued_next_semester_in_latvian(
     assert labels(replies[1]) == ["Īstenots pilnībā", "Īstenots daļēji", "Nav īstenots"]
     replies = await teacher.press("Īstenots pilnībā")
     assert replies[0].text.endswith("→ Īstenots pilnībā")
-    assert replies[-1].text.startswith("Ja vēlaties, pievienojiet piezīmi")
+    assert replies[-1].text.startswith("Ja vēlaties, uzrakstiet piezīmi")
     replies = await teacher.send("Notika visas konsultācijas")
     assert replies[0].text == "Piezīme saglabāta."
     assert replies[1].text.startswith("Pasākums 2 no 2: Sociālais pedagogs")
