@@ -8,8 +8,9 @@ from aiogram.methods import SendMessage, SendPhoto
 from redis.asyncio import Redis
 
 from bot.i18n import create_i18n
+from bot.pacing import Pacer
 from bot.scheduler import create_scheduler, digest_trigger, queue_last_weeks_digests
-from bot.sender import Pacer, Sender
+from bot.sender import Sender
 from core.clock import RIGA
 from core.digest import Week
 from core.services import outbox, signals
