@@ -49,7 +49,8 @@ from bench.iap import (
 )
 from bot.factory import create_bot
 from bot.i18n import create_i18n
-from bot.sender import BATCH, GLOBAL_PER_SECOND, IN_FLIGHT, PREPARERS, Sender
+from bot.pacing import GLOBAL_PER_SECOND
+from bot.sender import BATCH, IN_FLIGHT, PREPARERS, Sender
 from bot.settings import BotSettings
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
 from core.clock import Semester

@@ -129,7 +129,7 @@ class PacedReplies(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if _from_outbox.get() or not isinstance(method, MESSAGES):
+        if _from_outbox.get() or type(method) not in MESSAGES:
             return await make_request(bot, method)
         await self.pacer.reply_slot()
         try:
