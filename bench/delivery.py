@@ -481,8 +481,8 @@ def _replies(delivery: Delivery) -> str:
         return "none (the drain ended before the teacher wrote)"
     late = sum(1 for s in latencies if s >= REPLY_TARGET_SECONDS)
     return (
-        f"{len(latencies)} (/help {TALK_EVERY_SECONDS:g} s after each answer), {len(delivery.replies)} "
-        f"accepted; from the update to Telegram's answer p50 "
+        f"{len(latencies)} (/help {TALK_EVERY_SECONDS:g} s after each answer), "
+        f"{len(delivery.replies)} accepted; from the update to Telegram's answer p50 "
         f"{1000 * statistics.median(latencies):.0f} ms, max {1000 * max(latencies):.0f} ms; "
         f"{late} of {len(latencies)} at or over {REPLY_TARGET_SECONDS:g} s"
     )
