@@ -193,8 +193,9 @@ class Sender:
         """Send what is due, batch after batch, until nothing is; how many items were sent.
 
         PREPARERS tasks claim and render items while up to IN_FLIGHT are being sent, so building
-        digests and charts overlaps with waiting for Telegram's pace. `still_leader`, asked after
-        each batch, ends the drain when this instance no longer holds the sender's lease.
+        digests overlaps with waiting for Telegram's pace (their charts were drawn when they were
+        queued: `core.chart`). `still_leader`, asked after each batch, ends the drain when this
+        instance no longer holds the sender's lease.
         """
         due: asyncio.Queue[OutboxItem | None] = asyncio.Queue(maxsize=PREPARERS)
         in_flight = asyncio.Semaphore(IN_FLIGHT)
