@@ -1,41 +1,43 @@
 """Weekly digests delivered through a fake Telegram Bot API that answers 429 like Telegram.
 
 Builds the country of `bench.digest` (600 schools in 43 municipalities, a coordinator for each:
-643 digests), gives every coordinator a Telegram id of their own and no quiet hours, queues the
-last complete week's digests (`enqueue_weekly_digests`) and drains the outbox with the real
-`bot.sender.Sender` over the real aiogram `AiohttpSession`, pointed at a fake Bot API served on
-127.0.0.1 by a child process (`python -m bench.delivery --serve-fake-api`). The fake API allows 30
-messages in any rolling second and one a second per chat; beyond that it answers HTTP 429 with
-`retry_after`. It records every message it accepts, so each outbox item can be checked: delivered
-once, lost or sent twice.
+643 digests), gives every coordinator a Telegram id of their own and no quiet hours, runs the
+weekly job (`enqueue_weekly_digests`: every chart drawn, then the digests queued) while the real
+`bot.sender.Sender` drains the outbox as `pumpurs serve` does, over the real aiogram
+`AiohttpSession`, pointed at `bench.fake_bot_api` with Telegram's limits (30 messages in any
+rolling second, one a second per chat; beyond that HTTP 429 with `retry_after`). Meanwhile a
+teacher writes `/help` to the bot every 2 seconds through the real dispatcher and the same Bot,
+so the outbox shares Telegram's 30 a second with the replies. The fake API records every message
+it accepts, so each outbox item can be checked: delivered once, lost or sent twice.
 
-Run from the repository root: `.venv/bin/python -m bench.delivery` (or `--scale 0.05`).
-See bench/README.md for what it prints.
+Run from the repository root: `.venv/bin/python -m bench.delivery` (or `--scale 0.05`;
+`--busy-core` keeps one core busy in another process meanwhile). See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import math
+import os
 import statistics
+import subprocess
 import sys
 import time
-from collections import Counter, deque
-from collections.abc import Callable, Sequence
-from contextlib import contextmanager
+from collections import Counter
+from collections.abc import Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import wraps
 from itertools import count
-from typing import Any
 
-from aiogram import Bot
-from aiohttp import ClientSession, web
+from aiogram import Bot, Dispatcher
+from aiogram.types import Chat, Message, Update, User
 from tortoise import Tortoise
 
 import handlers.digest as digest_module
 from bench.digest import add_page_cost_option, build_country, page_cost_in_use, set_page_cost
+from bench.fake_bot_api import TELEGRAM_PER_SECOND, Accepted, FakeApiProcess
 from bench.iap import (
     Options,
     add_country_options,
@@ -47,9 +49,10 @@ from bench.iap import (
     recreate_database,
     reusable_counts,
 )
-from bot.factory import create_bot
+from bot.factory import create_bot, create_dispatcher
 from bot.i18n import create_i18n
-from bot.sender import BATCH, GLOBAL_PER_SECOND, IN_FLIGHT, PREPARERS, Sender
+from bot.pacing import GLOBAL_PER_SECOND
+from bot.sender import BATCH, IN_FLIGHT, PREPARERS, Sender
 from bot.settings import BotSettings
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
 from core.clock import Semester
@@ -57,27 +60,34 @@ from core.digest import Week
 from core.services import outbox
 from core.services.digests import enqueue_weekly_digests
 from storage.db import connect
-from storage.models import Membership, OutboxItem
+from storage.models import DigestChart, Membership, OutboxItem, Person
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_bench_delivery"
-HOST = "127.0.0.1"
 TOKEN = "123456789:AAbench-delivery-fake-bot-api-token"
-TELEGRAM_PER_SECOND = 30  # what Telegram allows overall, and the benchmark's yardstick
-TELEGRAM_CHAT_INTERVAL = 1.0  # one message a second to one chat
 TELEGRAM_ID_BASE = 7_000_000_000  # coordinator n gets TELEGRAM_ID_BASE + person id
+TALKER_TELEGRAM_ID = TELEGRAM_ID_BASE - 1  # the teacher who writes to the bot meanwhile
+TALK_EVERY_SECONDS = 2.0
+REPLY_TARGET_SECONDS = 1.0
 NO_PROGRESS_SECONDS = 300  # give up if nothing is accepted for this long
-IDLE_PAUSE = 0.05  # between passes when nothing was due
+IDLE_PAUSE = 0.05  # between passes when nothing was due (serve pauses 1 s; the bench less)
+BUSY_LOOP = "while True: pass"
 
 
 # --- options -------------------------------------------------------------------------------
 
 
-def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, float | None] | None:
-    """The benchmark's options and page cost, or None when asked to serve the fake Bot API."""
+@dataclass
+class BenchOptions:
+    country: Options
+    page_cost: float | None
+    busy_core: bool
+
+
+def parse_args(argv: Sequence[str] | None = None) -> BenchOptions:
     parser = argparse.ArgumentParser(
         prog="python -m bench.delivery",
         description="Deliver every coordinator's weekly digest through a rate-limited fake "
-        "Telegram Bot API on 127.0.0.1.",
+        "Telegram Bot API on 127.0.0.1, while a teacher writes to the bot.",
     )
     add_country_options(
         parser,
@@ -85,210 +95,13 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Options, float | None
         keep="reuse the data of an earlier --keep run of the same size; keep the database",
     )
     add_page_cost_option(parser)
-    parser.add_argument("--serve-fake-api", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--busy-core",
+        action="store_true",
+        help="keep one core busy in another process during the delivery",
+    )
     args = parser.parse_args(argv)
-    if args.serve_fake_api:
-        return None
-    return country_options(args), args.random_page_cost
-
-
-# --- the fake Bot API (runs in a child process) --------------------------------------------
-
-
-@dataclass
-class Accepted:
-    chat_id: int
-    at: float  # time.time() when accepted
-    kind: str  # "text" | "photo"
-    key: str  # what identifies the content: a hash of the text, or of the picture and caption
-    first_line: str
-
-
-@dataclass
-class FakeTelegram:
-    """Telegram's limits: `per_second` messages in any rolling second, one per chat a second."""
-
-    token: str = TOKEN
-    per_second: int = TELEGRAM_PER_SECOND
-    chat_interval: float = TELEGRAM_CHAT_INTERVAL
-    clock: Callable[[], float] = time.time
-    accepted: list[Accepted] = field(default_factory=list)
-    refused: Counter[str] = field(default_factory=Counter)
-    chat_gaps: list[float] = field(default_factory=list)  # refused: since the chat's last one
-    _recent: deque[float] = field(default_factory=deque)
-    _chat_last: dict[int, float] = field(default_factory=dict)
-    _ids: count = field(default_factory=lambda: count(1))
-
-    def wait(self, chat_id: int, now: float) -> tuple[str, float] | None:
-        """Why and how long a message to this chat must wait, or None if it may go now."""
-        while self._recent and self._recent[0] <= now - 1.0:
-            self._recent.popleft()
-        if len(self._recent) >= self.per_second:
-            return "overall", self._recent[0] + 1.0 - now
-        last = self._chat_last.get(chat_id)
-        if last is not None and now - last < self.chat_interval:
-            return "chat", last + self.chat_interval - now
-        return None
-
-    def admit(self, chat_id: int, now: float) -> None:
-        self._recent.append(now)
-        self._chat_last[chat_id] = now
-
-    async def handle(self, request: web.Request) -> web.Response:
-        if request.match_info["token"] != self.token:
-            return _error(401, "Unauthorized")
-        method = request.match_info["method"].lower()
-        if method not in ("sendmessage", "sendphoto"):
-            return _error(404, "Not Found: method not found")
-        form = await read_form(request)
-        try:
-            chat_id = int(form["chat_id"])
-        except (KeyError, ValueError):
-            return _error(400, "Bad Request: chat not found")
-        now = self.clock()
-        if (refusal := self.wait(chat_id, now)) is not None:
-            reason, seconds = refusal
-            self.refused[reason] += 1
-            if reason == "chat":
-                self.chat_gaps.append(now - self._chat_last[chat_id])
-            retry_after = max(1, math.ceil(seconds))
-            return _error(
-                429,
-                f"Too Many Requests: retry after {retry_after}",
-                {"retry_after": retry_after},
-            )
-        self.admit(chat_id, now)
-        message: dict[str, Any] = {
-            "message_id": next(self._ids),
-            "date": int(now),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Bench"},
-            "from": {"id": int(self.token.split(":")[0]), "is_bot": True, "first_name": "Bot"},
-        }
-        if method == "sendphoto":
-            picture = form.get("photo", b"")
-            caption = form.get("caption", b"").decode()
-            key = hashlib.sha1(picture + caption.encode()).hexdigest()
-            self.accepted.append(Accepted(chat_id, now, "photo", key, caption.split("\n")[0]))
-            message["photo"] = [
-                {
-                    "file_id": f"photo-{message['message_id']}",
-                    "file_unique_id": f"u{message['message_id']}",
-                    "width": 800,
-                    "height": 450,
-                    "file_size": len(picture),
-                }
-            ]
-            if caption:
-                message["caption"] = caption
-        else:
-            text = form.get("text", b"").decode()
-            key = hashlib.sha1(text.encode()).hexdigest()
-            self.accepted.append(Accepted(chat_id, now, "text", key, text.split("\n")[0]))
-            message["text"] = text
-        return web.json_response({"ok": True, "result": message})
-
-    async def records(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {
-                "accepted": [vars(a) for a in self.accepted],
-                "refused": dict(self.refused),
-                "chat_gaps": self.chat_gaps,
-            }
-        )
-
-    async def reset(self, request: web.Request) -> web.Response:
-        self.accepted.clear()
-        self.refused.clear()
-        self.chat_gaps.clear()
-        self._recent.clear()
-        self._chat_last.clear()
-        return web.json_response({"ok": True})
-
-    def app(self) -> web.Application:
-        app = web.Application(client_max_size=20 * 1024 * 1024)
-        app.router.add_post("/bot{token}/{method}", self.handle)
-        app.router.add_get("/_records", self.records)
-        app.router.add_post("/_reset", self.reset)
-        return app
-
-
-async def read_form(request: web.Request) -> dict[str, bytes]:
-    """The request's fields, in memory (aiohttp's `post()` would spool a photo to a file)."""
-    if request.content_type != "multipart/form-data":
-        return {name: str(value).encode() for name, value in (await request.post()).items()}
-    fields = {}
-    reader = await request.multipart()
-    while (part := await reader.next()) is not None:
-        fields[str(part.name)] = await part.read()  # type: ignore[union-attr]
-    return fields
-
-
-def _error(code: int, description: str, parameters: dict | None = None) -> web.Response:
-    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
-    if parameters:
-        body["parameters"] = parameters
-    return web.json_response(body, status=code)
-
-
-async def serve_fake_api() -> None:
-    """Serve on a free port of 127.0.0.1, print `PORT n`, run until stdin closes.
-
-    The benchmark holds the other end of stdin: if it dies, however, this server stops too.
-    """
-    runner = web.AppRunner(FakeTelegram().app(), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"PORT {port}", flush=True)
-    await asyncio.to_thread(sys.stdin.read)
-
-
-@dataclass
-class FakeApi:
-    """The child process serving the fake Bot API, and how to reach it."""
-
-    process: asyncio.subprocess.Process
-    port: int
-    http: ClientSession
-
-    @property
-    def url(self) -> str:
-        return f"http://{HOST}:{self.port}"
-
-    @classmethod
-    async def start(cls) -> FakeApi:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.delivery",
-            "--serve-fake-api",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().strip()
-        if not line.startswith("PORT "):
-            process.terminate()
-            await process.wait()
-            raise RuntimeError(f"the fake Bot API did not start: {line!r}")
-        return cls(process, int(line.split()[1]), ClientSession())
-
-    async def records(self) -> tuple[list[Accepted], Counter[str], list[float]]:
-        async with self.http.get(f"{self.url}/_records") as response:
-            data = await response.json()
-        accepted = [Accepted(**a) for a in data["accepted"]]
-        return accepted, Counter(data["refused"]), data["chat_gaps"]
-
-    async def reset(self) -> None:
-        async with self.http.post(f"{self.url}/_reset") as response:
-            response.raise_for_status()
-
-    async def stop(self) -> None:
-        await self.http.close()
-        if self.process.returncode is None:
-            self.process.terminate()
-            await self.process.wait()
+    return BenchOptions(country_options(args), args.random_page_cost, args.busy_core)
 
 
 # --- the world -----------------------------------------------------------------------------
@@ -323,6 +136,7 @@ async def prepare_world(options: Options, semester: Semester) -> World:
         await analyze(url)
     await OutboxItem.all().delete()
     telegram_ids = await _reachable_coordinators()
+    await _talking_teacher()
     rows = await _row_total()
     return World(
         rows, time.perf_counter() - started, reused, await _coordinator_count(), telegram_ids
@@ -346,6 +160,18 @@ async def _reachable_coordinators() -> int:
         "SELECT count(DISTINCT telegram_id) AS n FROM person WHERE telegram_id IS NOT NULL"
     )
     return rows[0]["n"]
+
+
+async def _talking_teacher() -> None:
+    """The first person who is no coordinator (a teacher) writes to the bot during the drain."""
+    membership = (
+        await Membership.exclude(role__in=(SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR))
+        .order_by("id")
+        .first()
+    )
+    assert membership is not None, "the country has no teacher"
+    await Person.filter(telegram_id=TALKER_TELEGRAM_ID).update(telegram_id=None)
+    await Person.filter(id=membership.person_id).update(telegram_id=TALKER_TELEGRAM_ID)
 
 
 async def _row_total() -> int:
@@ -448,17 +274,59 @@ def timed_digest_parts(timings: Timings):
             setattr(digest_module, name, function)
 
 
+# --- a teacher writing to the bot meanwhile ------------------------------------------------
+
+
+@dataclass
+class Talker:
+    """Writes /help through the real dispatcher every TALK_EVERY_SECONDS; times each reply."""
+
+    dispatcher: Dispatcher
+    bot: Bot
+    latencies: list[float] = field(default_factory=list)  # from the update to Telegram's answer
+    _ids: count = field(default_factory=lambda: count(1))
+
+    def update(self) -> Update:
+        n = next(self._ids)
+        teacher = User(id=TALKER_TELEGRAM_ID, is_bot=False, first_name="Bench", language_code="lv")
+        message = Message(
+            message_id=n,
+            date=datetime.now(UTC),
+            chat=Chat(id=TALKER_TELEGRAM_ID, type="private"),
+            from_user=teacher,
+            text="/help",
+        )
+        return Update(update_id=n, message=message)
+
+    async def talk(self, stop: asyncio.Event) -> None:
+        """From the first digest queued until `stop`: /help, and TALK_EVERY_SECONDS after each
+        answer the next (a person reads the answer before writing again)."""
+        while not stop.is_set() and not await OutboxItem.exists():  # noqa: ASYNC110 (a table)
+            await asyncio.sleep(IDLE_PAUSE)
+        while not stop.is_set():
+            asked = time.perf_counter()
+            await self.dispatcher.feed_update(self.bot, self.update())  # returns once answered
+            self.latencies.append(time.perf_counter() - asked)
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), TALK_EVERY_SECONDS)
+
+
 # --- one delivery --------------------------------------------------------------------------
 
 
 @dataclass
 class Delivery:
     digests: int
-    accepted: list[Accepted]
+    accepted: list[Accepted]  # the outbox's messages, oldest first (not the replies)
     refused: Counter[str]
     statuses: Counter[str]
     timings: Timings
-    drained_seconds: float = 0.0  # from the first pass to an empty outbox
+    job_started: float  # time.time() when the weekly job started (drawing the charts first)
+    first_queued: float  # time.time() of the first digest queued
+    charts_drawn: int
+    replies: list[Accepted]  # what the bot answered the teacher
+    latencies: list[float]  # the teacher's replies, each from the update to Telegram's answer
+    drained_seconds: float = 0.0  # from the job's start to an empty outbox
     passes: int = 0  # calls of Sender.drain
     open_after: int = 0  # items still pending or sending when the run stopped
     lost: list[int] = field(default_factory=list)
@@ -474,50 +342,82 @@ class Delivery:
         return len(self.accepted)
 
     @property
-    def seconds(self) -> float:
-        if len(self.accepted) < 2:
-            return 0.0
-        return self.accepted[-1].at - self.accepted[0].at
+    def last_accepted(self) -> float:
+        return self.accepted[-1].at if self.accepted else self.first_queued
 
-    @property
-    def rate(self) -> float:
-        return self.messages / self.seconds if self.seconds else 0.0
+    def seconds_from(self, start: float) -> float:
+        return self.last_accepted - start
 
-    @property
-    def ratio(self) -> float:
-        return self.rate / TELEGRAM_PER_SECOND
+    def ratio_from(self, start: float) -> float:
+        seconds = self.seconds_from(start)
+        return self.messages / seconds / TELEGRAM_PER_SECOND if seconds > 0 else 0.0
 
 
-async def deliver(bot: Bot, api: FakeApi, week: Week) -> Delivery:
-    """Queue the week's digests and drain the outbox with the real Sender, as `serve` does."""
+async def deliver(bot: Bot, dispatcher: Dispatcher, api: FakeApiProcess, week: Week) -> Delivery:
+    """Run the weekly job while the real Sender drains the outbox, as `serve` does, and a
+    teacher writes to the bot."""
     await OutboxItem.all().delete()
+    await DigestChart.all().delete()
     await api.reset()
-    digests = await enqueue_weekly_digests(week)  # now: the real clock, nobody has quiet hours
-    expected = await expected_digests()
     timings = Timings()
     sender = Sender(bot, create_i18n())
-    started = last_progress = time.perf_counter()
-    passes = 0
+    talker = Talker(dispatcher, bot)
+    queued, drained = asyncio.Event(), asyncio.Event()
+    job_started = time.time()
     with timed_digest_parts(timings):
-        while True:
-            passes += 1
-            if await sender.drain():
-                last_progress = time.perf_counter()
-            still_open = await OutboxItem.filter(
-                kind=outbox.WEEKLY_DIGEST, status__in=(outbox.PENDING, outbox.SENDING)
-            ).count()
-            if not still_open or time.perf_counter() - last_progress > NO_PROGRESS_SECONDS:
-                break
-            await asyncio.sleep(IDLE_PAUSE)
-    drained = time.perf_counter() - started
+        talking = asyncio.create_task(talker.talk(drained))
+        sending = asyncio.create_task(send_until_drained(sender, queued))
+        digests = await enqueue_weekly_digests(week)  # now: the real clock, no quiet hours
+        queued.set()
+        passes, still_open = await sending
+        drained.set()
+        await talking
+    drained_seconds = time.time() - job_started
+    expected = await expected_digests()
+    first = await OutboxItem.filter(kind=outbox.WEEKLY_DIGEST).order_by("created_at").first()
+    first_queued = first.created_at.timestamp() if first else time.time()
     accepted, refused, chat_gaps = await api.records()
     accepted.sort(key=lambda a: a.at)
     statuses = dict(await OutboxItem.filter(kind=outbox.WEEKLY_DIGEST).values_list("id", "status"))
-    delivery = Delivery(digests, accepted, refused, Counter(statuses.values()), timings)
-    delivery.drained_seconds, delivery.passes, delivery.open_after = drained, passes, still_open
+    delivery = Delivery(
+        digests,
+        [a for a in accepted if a.chat_id != TALKER_TELEGRAM_ID],
+        refused,
+        Counter(statuses.values()),
+        timings,
+        job_started,
+        first_queued,
+        await DigestChart.all().count(),
+        [a for a in accepted if a.chat_id == TALKER_TELEGRAM_ID],
+        talker.latencies,
+    )
+    delivery.drained_seconds, delivery.passes, delivery.open_after = (
+        drained_seconds,
+        passes,
+        still_open,
+    )
     delivery.chat_gaps = chat_gaps
     check(delivery, expected, statuses)
     return delivery
+
+
+async def send_until_drained(sender: Sender, queued: asyncio.Event) -> tuple[int, int]:
+    """Drain again and again (as `serve` does) until the job is done and nothing is left open;
+    the passes made and the items left open."""
+    passes = 0
+    last_progress = time.perf_counter()
+    while True:
+        passes += 1
+        if await sender.drain():
+            last_progress = time.perf_counter()
+        still_open = await OutboxItem.filter(
+            kind=outbox.WEEKLY_DIGEST, status__in=(outbox.PENDING, outbox.SENDING)
+        ).count()
+        if queued.is_set() and not still_open:
+            return passes, 0
+        if queued.is_set() and time.perf_counter() - last_progress > NO_PROGRESS_SECONDS:
+            return passes, still_open
+        await asyncio.sleep(IDLE_PAUSE)
 
 
 def check(delivery: Delivery, expected: list[Expected], statuses: dict[int, str]) -> None:
@@ -542,6 +442,23 @@ def check(delivery: Delivery, expected: list[Expected], statuses: dict[int, str]
     delivery.strays = sum(1 for m in delivery.accepted if m.chat_id not in known)
 
 
+# --- another process keeping a core busy ---------------------------------------------------
+
+
+@contextmanager
+def busy_core(wanted: bool):
+    """A child process spinning on one core for as long as the block runs (if `wanted`)."""
+    if not wanted:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", BUSY_LOOP])
+    try:
+        yield
+    finally:
+        spinner.terminate()
+        spinner.wait()
+
+
 # --- reporting -----------------------------------------------------------------------------
 
 
@@ -558,6 +475,19 @@ def _gaps(gaps: list[float]) -> str:
     )
 
 
+def _replies(delivery: Delivery) -> str:
+    latencies = delivery.latencies
+    if not latencies:
+        return "none (the drain ended before the teacher wrote)"
+    late = sum(1 for s in latencies if s >= REPLY_TARGET_SECONDS)
+    return (
+        f"{len(latencies)} (/help {TALK_EVERY_SECONDS:g} s after each answer), "
+        f"{len(delivery.replies)} accepted; from the update to Telegram's answer p50 "
+        f"{1000 * statistics.median(latencies):.0f} ms, max {1000 * max(latencies):.0f} ms; "
+        f"{late} of {len(latencies)} at or over {REPLY_TARGET_SECONDS:g} s"
+    )
+
+
 def delivery_lines(delivery: Delivery) -> list[str]:
     texts = sum(1 for m in delivery.accepted if m.kind == "text")
     photos = delivery.messages - texts
@@ -570,18 +500,32 @@ def delivery_lines(delivery: Delivery) -> list[str]:
         for name in ("build", "history", "chart", "text")
         if name in parts
     )
+    first_accepted = delivery.accepted[0].at if delivery.accepted else delivery.first_queued
+    spans = {
+        "from the first queued": delivery.first_queued,
+        "from the first accepted": first_accepted,
+        "from the job's start": delivery.job_started,
+    }
     return [
         f"digests             {delivery.digests} queued; outbox: {statuses}"
         + (f"; {delivery.open_after} still open (gave up)" if delivery.open_after else ""),
+        f"charts drawn ahead  {delivery.charts_drawn} in "
+        f"{delivery.first_queued - delivery.job_started:.2f} s, before the first digest was queued",
         f"messages            {delivery.messages} accepted ({texts} texts + {photos} photos; "
-        f"texts per digest: {per_digest})",
+        f"texts per digest: {per_digest}) + {len(delivery.replies)} replies to the teacher",
         f"429s answered       {refused} (rolling second {delivery.refused['overall']}, "
         f"per chat {delivery.refused['chat']}{_gaps(delivery.chat_gaps)})",
-        f"seconds             {delivery.seconds:.2f} from the first to the last accepted message "
-        f"(outbox drained in {delivery.drained_seconds:.2f} s, {delivery.passes} drain passes)",
-        f"rendering a digest  {rendering} (means; several are rendered side by side)",
-        f"rate                {delivery.rate:.2f} messages/s",
-        f"ratio to 30/s       {delivery.ratio:.3f}",
+        f"outbox drained      {delivery.drained_seconds:.2f} s after the job started "
+        f"({delivery.passes} drain passes)",
+        f"rendering a digest  {rendering} (means; several are rendered side by side; 'chart' "
+        "is taking the one drawn ahead)",
+        *(
+            f"{name:<24}{delivery.seconds_from(start):7.2f} s to the last accepted: "
+            f"{delivery.messages / max(delivery.seconds_from(start), 1e-9):.2f} messages/s, "
+            f"ratio to 30/s {delivery.ratio_from(start):.3f}"
+            for name, start in spans.items()
+        ),
+        f"teacher's replies   {_replies(delivery)}",
         f"lost                {len(delivery.lost)}",
         f"duplicates          {len(delivery.duplicated)} items ({delivery.extra_messages} extra "
         f"messages)",
@@ -589,8 +533,21 @@ def delivery_lines(delivery: Delivery) -> list[str]:
     ]
 
 
-def report(options: Options, week: Week, world: World, api: FakeApi, delivery: Delivery) -> str:
+def _load() -> str:
+    return ", ".join(f"{n:.2f}" for n in os.getloadavg())
+
+
+def report(
+    bench: BenchOptions,
+    week: Week,
+    world: World,
+    api: FakeApiProcess,
+    delivery: Delivery,
+    loads: tuple[str, str],
+) -> str:
+    options = bench.country
     generated = "reused (--keep)" if world.reused else f"generated in {world.seconds:.1f} s"
+    busy = "another process kept one core busy" if bench.busy_core else "no extra load"
     return "\n".join(
         [
             f"PuMPuRS delivery benchmark: weekly digests of {week.start} - {week.end}; "
@@ -599,10 +556,14 @@ def report(options: Options, week: Week, world: World, api: FakeApi, delivery: D
             f"world: {world.rows:,} rows, {generated}; {world.coordinators} coordinators with "
             f"{world.telegram_ids} distinct Telegram ids, no quiet hours; "
             f"random_page_cost {world.page_cost}",
-            f"fake Bot API: {api.url} (a child process), {TELEGRAM_PER_SECOND} messages in any "
-            f"rolling second, 1 a second per chat, else HTTP 429 with retry_after",
-            f"Sender: Pacer {GLOBAL_PER_SECOND:g}/s overall and 1 s per chat, {IN_FLIGHT} items "
-            f"in flight, {PREPARERS} preparers, batches of {BATCH}; real AiohttpSession",
+            f"fake Bot API: {api.url} (bench.fake_bot_api, a child process), "
+            f"{TELEGRAM_PER_SECOND} messages in any rolling second, 1 a second per chat, else "
+            "HTTP 429 with retry_after",
+            f"Sender: Pacer {GLOBAL_PER_SECOND:g}/s overall (shared with the replies) and 1 s per "
+            f"chat, {IN_FLIGHT} items in flight, {PREPARERS} preparers, batches of {BATCH}; real "
+            "AiohttpSession",
+            f"machine: {os.cpu_count()} CPUs; {busy}; load average {loads[0]} before, "
+            f"{loads[1]} after",
             "",
             *delivery_lines(delivery),
         ]
@@ -617,20 +578,25 @@ def last_complete_week(semester: Semester) -> Week:
     return Week.current() if week.start < semester.start else week
 
 
-async def run(options: Options, page_cost: float | None) -> int:
+async def run(bench: BenchOptions) -> int:
+    options = bench.country
     semester = Semester.current()
     week = last_complete_week(semester)
-    api = await FakeApi.start()
+    api = await FakeApiProcess.start(telegram_limits=True)
     bot: Bot | None = None
     try:
         world = await prepare_world(options, semester)
-        await set_page_cost(options.database_url, page_cost)
+        await set_page_cost(options.database_url, bench.page_cost)
         await Tortoise.close_connections()  # the setting holds for new connections
         await connect(options.database_url)
         world.page_cost = await page_cost_in_use()
-        bot = create_bot(BotSettings(bot_token=TOKEN, telegram_api_url=api.url))
-        delivery = await deliver(bot, api, week)
-        print(report(options, week, world, api, delivery))
+        settings = BotSettings(bot_token=TOKEN, telegram_api_url=api.url)
+        bot = create_bot(settings)
+        dispatcher = create_dispatcher(settings)
+        before = _load()
+        with busy_core(bench.busy_core):
+            delivery = await deliver(bot, dispatcher, api, week)
+        print(report(bench, week, world, api, delivery, (before, _load())))
     finally:
         if bot is not None:
             await bot.session.close()
@@ -644,11 +610,7 @@ async def run(options: Options, page_cost: float | None) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parsed = parse_args(argv)
-    if parsed is None:
-        asyncio.run(serve_fake_api())
-        return 0
-    return asyncio.run(run(*parsed))
+    return asyncio.run(run(parse_args(argv)))
 
 
 if __name__ == "__main__":

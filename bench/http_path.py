@@ -1,20 +1,17 @@
 """bench.updates over HTTP: updates posted as JSON to the real webhook endpoint, the Bot API a
 fake one in a child process, so parsing, serialization and both HTTP hops are paid.
 
-The fake Bot API (`python -m bench.http_path`) answers as Telegram does for what the flows use:
-messages sent and edited come back as Message objects (an edit that changes nothing is refused
-with "message is not modified"); everything else is `true`. On the bot's side `HttpRecordingSession`
-is aiogram's real AiohttpSession that also files what Telegram accepted per chat, as the
-recording session does, so the simulated teachers can read their screens and tap buttons.
+The fake Bot API is `bench.fake_bot_api` (without Telegram's limits), the one `bench.delivery`
+uses too. On the bot's side `HttpRecordingSession` is aiogram's real AiohttpSession that also
+files what Telegram accepted per chat, as the recording session does, so the simulated teachers
+can read their screens and tap buttons.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import count
 from typing import Any
 
@@ -30,107 +27,15 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import InlineKeyboardMarkup, Message, Update
-from aiohttp import ClientSession, TCPConnector, web
+from aiohttp import ClientSession, TCPConnector
 from fastapi import FastAPI
 
+from bench.fake_bot_api import HOST, FakeApiProcess
 from bot.session import Sent
 from bot.webhook import WEBHOOK_PATH, webhook_router
 
-HOST = "127.0.0.1"
-BOT = {"id": 42, "is_bot": True, "first_name": "Pumpurs", "username": "pumpurs_bot"}
+__all__ = ["FakeApiProcess", "HttpRecordingSession", "Webhook"]  # bench.updates takes all three
 SECRET = "bench-secret"
-
-
-# --- the fake Bot API (child process) ------------------------------------------------------
-
-
-@dataclass
-class FakeBotApi:
-    """Keeps each message's text and keyboard to answer edits as Telegram does."""
-
-    messages: dict[tuple[int, int], tuple[str, str | None]] = field(default_factory=dict)
-    ids: count = field(default_factory=lambda: count(1000))
-
-    async def handle(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
-        form = {name: str(value) for name, value in (await request.post()).items()}
-        if method == "getMe":
-            return _ok(BOT)
-        if method == "sendMessage":
-            return _ok(self.keep(int(form["chat_id"]), next(self.ids), form))
-        if method in ("editMessageText", "editMessageReplyMarkup"):
-            key = (int(form["chat_id"]), int(form["message_id"]))
-            text, markup = self.messages.get(key, ("", None))
-            new = form.get("text", text), form.get("reply_markup")
-            if new == (text, markup):
-                return _error(400, "Bad Request: message is not modified")
-            return _ok(self.keep(key[0], key[1], {**form, "text": new[0]}))
-        return _ok(True)
-
-    def keep(self, chat_id: int, message_id: int, form: dict[str, str]) -> dict[str, Any]:
-        text, markup = form.get("text", ""), form.get("reply_markup")
-        self.messages[chat_id, message_id] = (text, markup)
-        message: dict[str, Any] = {
-            "message_id": message_id,
-            "date": 1_700_000_000,
-            "chat": {"id": chat_id, "type": "private"},
-            "from": BOT,
-            "text": text,
-        }
-        if markup:
-            message["reply_markup"] = json.loads(markup)
-        return message
-
-
-def _ok(result: Any) -> web.Response:
-    return web.json_response({"ok": True, "result": result})
-
-
-def _error(code: int, description: str) -> web.Response:
-    return web.json_response(
-        {"ok": False, "error_code": code, "description": description}, status=code
-    )
-
-
-async def serve_fake_api() -> None:
-    """Serve on a free port, print `PORT n`, run until stdin closes (the bench holds it)."""
-    app = web.Application()
-    app.router.add_post("/bot{token}/{method}", FakeBotApi().handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, HOST, 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    print(f"PORT {port}", flush=True)
-    await asyncio.to_thread(sys.stdin.read)
-
-
-@dataclass
-class FakeApiProcess:
-    process: asyncio.subprocess.Process
-    url: str
-
-    @classmethod
-    async def start(cls) -> FakeApiProcess:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.http_path",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode().strip()
-        if not line.startswith("PORT "):
-            process.terminate()
-            await process.wait()
-            raise RuntimeError(f"the fake Bot API did not start: {line!r}")
-        return cls(process, f"http://{HOST}:{line.split()[1]}")
-
-    async def stop(self) -> None:
-        if self.process.returncode is None:
-            self.process.terminate()
-            await self.process.wait()
 
 
 # --- the bot's side ------------------------------------------------------------------------
@@ -213,7 +118,3 @@ class Webhook:
         await self.http.close()
         self.server.should_exit = True
         await self.task
-
-
-if __name__ == "__main__":
-    asyncio.run(serve_fake_api())

@@ -17,6 +17,7 @@ from bot.actors import ActorCache
 from bot.i18n import PersonI18nMiddleware, create_i18n
 from bot.inline_filters import inline_sync_filters
 from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
+from bot.pacing import share_pacer
 from bot.retry import retry_replies
 from bot.settings import BotSettings
 from core.i18n import DEFAULT_LOCALE, LOCALES
@@ -29,6 +30,7 @@ def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
     retry_replies(session)
+    share_pacer(session)  # replies take turns with the outbox: see bot.pacing
     return Bot(
         token=settings.bot_token or "",
         session=session,

@@ -8,7 +8,6 @@ parent, consent already given) is not sent: it is marked failed as obsolete.
 
 import asyncio
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from aiogram.exceptions import (
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
+from bot.pacing import Pacer, outbox_sending, share_pacer
 from bot.retry import without_retry
 from core.access import Actor, actor_of
 from core.catalogues import HIGH
@@ -45,10 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH = 100
-GLOBAL_PER_SECOND = 25.0  # Telegram allows about 30: 5 a second stay free for users' replies
-CHAT_INTERVAL_SECONDS = 1.0
-TIMER_SLACK = 0.002  # asyncio wakes a sleeper up to a millisecond late: slots keep their grid
-CHATS_REMEMBERED = 1000  # the Pacer forgets chats whose second is over beyond this many
 MAX_ATTEMPTS = 5
 IN_FLIGHT = 32  # items being sent at once, each to a chat of its own
 PREPARERS = 4  # items claimed and rendered side by side
@@ -169,50 +165,12 @@ async def render(item: "OutboxItem", i18n: I18n) -> list[Outgoing]:
 
 
 @dataclass
-class Pacer:
-    """Telegram's limits: at most `per_second` messages overall, one a second to each chat.
-
-    A chat's second counts from Telegram's answer to its last message, so network delays can
-    never bring two messages closer together at Telegram's end. `clock` is monotonic seconds;
-    `sleep` waits. Both are injectable so tests can check pacing.
-    """
-
-    per_second: float = GLOBAL_PER_SECOND
-    chat_interval: float = CHAT_INTERVAL_SECONDS
-    clock: Callable[[], float] = time.monotonic
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    _next_slot: float = 0.0
-    _chat_free_at: dict[int, float] = field(default_factory=dict)
-
-    def chat_wait(self, chat_id: int) -> float:
-        """Seconds until this chat may receive another message."""
-        return max(0.0, self._chat_free_at.get(chat_id, 0.0) - self.clock())
-
-    async def slot(self, chat_id: int) -> None:
-        """Wait until both limits allow a message to this chat, then take the moment."""
-        while (wait := max(self.chat_wait(chat_id), self._next_slot - self.clock())) > 0:
-            await self.sleep(wait)  # others may take the slot meanwhile: check again
-        taken = max(self._next_slot, self.clock() - TIMER_SLACK)  # the slot's own moment
-        self._next_slot = taken + 1 / self.per_second
-
-    def answered(self, chat_id: int) -> None:
-        """Telegram answered a message to this chat: its next one waits a second from now."""
-        now = self.clock()
-        if len(self._chat_free_at) >= CHATS_REMEMBERED:  # forget the chats free again
-            self._chat_free_at = {c: t for c, t in self._chat_free_at.items() if t > now}
-        self._chat_free_at[chat_id] = now + self.chat_interval
-
-    def pause(self, seconds: float) -> None:
-        """Telegram said 429: send nothing for a while."""
-        self._next_slot = max(self._next_slot, self.clock() + seconds)
-
-
-@dataclass
 class Sender:
     """Drains the outbox within Telegram's limits; retries what may succeed later.
 
     Up to IN_FLIGHT items go at once, each to a chat of its own, so one chat's second of waiting
-    between a digest's text and its chart does not hold up the others.
+    between a digest's text and its chart does not hold up the others. Its Pacer is shared with
+    the Bot's replies (`bot.pacing`): they go first, and the outbox takes the moments they leave.
     An item of several messages records each one Telegram accepted: a retry sends the rest only.
     429: wait `retry_after` (everything pauses) and try the item again, not counted as a failure.
     403: the person blocked the bot or is gone: marked unreachable, the item failed.
@@ -226,14 +184,18 @@ class Sender:
     recipient_id: int | None = None  # only this person's items (the local simulator's own)
     _chats_in_flight: set[int] = field(default_factory=set)
 
+    def __post_init__(self) -> None:
+        share_pacer(self.bot.session, self.pacer)
+
     async def drain(
         self, limit: int = BATCH, still_leader: Callable[[], Awaitable[bool]] | None = None
     ) -> int:
         """Send what is due, batch after batch, until nothing is; how many items were sent.
 
         PREPARERS tasks claim and render items while up to IN_FLIGHT are being sent, so building
-        digests and charts overlaps with waiting for Telegram's pace. `still_leader`, asked after
-        each batch, ends the drain when this instance no longer holds the sender's lease.
+        digests overlaps with waiting for Telegram's pace (their charts were drawn when they were
+        queued: `core.chart`). `still_leader`, asked after each batch, ends the drain when this
+        instance no longer holds the sender's lease.
         """
         due: asyncio.Queue[OutboxItem | None] = asyncio.Queue(maxsize=PREPARERS)
         in_flight = asyncio.Semaphore(IN_FLIGHT)
@@ -304,7 +266,7 @@ class Sender:
             for part in range(item.parts_sent, len(messages)):
                 await self.pacer.slot(chat_id)
                 try:
-                    with without_retry():  # a 429 reschedules the item (below), all at once
+                    with without_retry(), outbox_sending():  # a 429 reschedules the item (below)
                         await messages[part].send(self.bot, chat_id)
                 finally:
                     self.pacer.answered(chat_id)

@@ -576,3 +576,19 @@ class OutboxItem(Model):
         table = "outbox"
         indexes = (("status", "next_attempt_at"),)
         unique_together = (("recipient", "kind", "dedupe_key"),)
+
+
+class DigestChart(Model):
+    """A digest's chart drawn ahead of sending, found by what it shows (`core.chart.chart_key`).
+
+    The weekly job draws each coordinator's chart before the digests are queued, so the sender
+    only sends; a chart whose figures have changed since has another key and is drawn anew.
+    Counts and dates only, in one language: nothing about a person.
+    """
+
+    key = fields.CharField(max_length=64, primary_key=True)  # sha256 of the figures and language
+    png = fields.BinaryField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "digest_chart"

@@ -1,11 +1,20 @@
-"""The weekly digest's delivery: one outbox item per coordinator and week, however often asked."""
+"""The weekly digest's delivery: one outbox item per coordinator and week, however often asked;
+each coordinator's chart drawn before the digests are queued, so the sender only sends."""
 
+import asyncio
+import logging
 from datetime import date, datetime
 
+from core.access import actor_of
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
-from core.digest import MUNICIPALITY, SCHOOL, Scope, Week
+from core.chart import CHART_WORKERS, forget_old_charts, keep_drawn
+from core.digest import MUNICIPALITY, SCHOOL, Scope, Week, digest_history
+from core.i18n import supported
 from core.services import outbox
 from storage.models import Membership
+
+log = logging.getLogger(__name__)
+CHARTS_IN_HAND = CHART_WORKERS + 2  # histories read while the workers draw: none waits idle
 
 
 def coordinator_scope(membership: Membership) -> Scope:
@@ -17,7 +26,8 @@ def coordinator_scope(membership: Membership) -> Scope:
 
 
 async def enqueue_weekly_digests(week: Week, now: datetime | None = None) -> int:
-    """Queue the digest of `week` for every coordinator; how many coordinators there are.
+    """Draw every coordinator's chart of `week`, then queue their digests; how many coordinators
+    there are.
 
     The outbox's dedupe key (week and scope) makes a second run, or a second instance running
     at the same time, add nothing.
@@ -25,6 +35,7 @@ async def enqueue_weekly_digests(week: Week, now: datetime | None = None) -> int
     memberships = await Membership.filter(
         role__in=(SCHOOL_COORDINATOR, MUNICIPALITY_COORDINATOR)
     ).order_by("id")
+    await draw_charts_ahead(memberships, week)
     for membership in memberships:
         scope = coordinator_scope(membership)
         await outbox.enqueue(
@@ -36,6 +47,28 @@ async def enqueue_weekly_digests(week: Week, now: datetime | None = None) -> int
             dedupe_key=f"{week.start.isoformat()}:{scope}",
         )
     return len(memberships)
+
+
+async def draw_charts_ahead(memberships: list[Membership], week: Week) -> int:
+    """Draw and keep the chart each coordinator's digest of `week` will carry; how many were
+    drawn. One that fails is drawn when its digest is sent."""
+    await forget_old_charts()
+    in_hand = asyncio.Semaphore(CHARTS_IN_HAND)
+
+    async def draw(membership: Membership) -> bool:
+        async with in_hand:
+            try:
+                actor = await actor_of(await membership.person)
+                history = await digest_history(
+                    actor, coordinator_scope(membership), until=week.start
+                )
+                return await keep_drawn(history, supported(actor.locale))
+            except Exception as error:  # the digest still goes; its chart is drawn then
+                log.warning("chart of membership %s: %s", membership.id, type(error).__name__)
+                return False
+
+    drawn = await asyncio.gather(*(draw(membership) for membership in memberships))
+    return sum(drawn)
 
 
 def payload_for(scope: Scope, week: Week) -> dict[str, int]:

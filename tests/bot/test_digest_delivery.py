@@ -8,14 +8,16 @@ from aiogram.methods import SendMessage, SendPhoto
 from redis.asyncio import Redis
 
 from bot.i18n import create_i18n
+from bot.pacing import Pacer
 from bot.scheduler import create_scheduler, digest_trigger, queue_last_weeks_digests
-from bot.sender import Pacer, Sender
+from bot.sender import Sender
+from core import chart
 from core.clock import RIGA
 from core.digest import Week
 from core.services import outbox, signals
 from core.services.digests import enqueue_weekly_digests
 from core.services.people import set_locale
-from storage.models import OutboxItem
+from storage.models import DigestChart, OutboxItem
 from tests.bot.virtual_time import VirtualTime
 
 COORDINATORS = 4  # coordinator_a, coordinator_v, coordinator_m1, coordinator_m2 in tests/world.py
@@ -48,7 +50,7 @@ async def test_an_instance_started_soon_after_monday_0800_queues_the_missed_dige
     scheduler = schedulers[10]
     scheduler.start()
     try:
-        for _ in range(100):
+        for _ in range(600):  # 30 s: the charts are drawn first, by a worker that starts now
             if await OutboxItem.filter(kind="weekly_digest").count() == COORDINATORS:
                 break
             await asyncio.sleep(0.05)
@@ -143,3 +145,48 @@ async def test_digest_on_request_through_the_bot(sim, world):
     assert any(isinstance(c, SendPhoto) for c in calls)
     teacher = await sim.user(101).send("/digest")
     assert "/help" in teacher[-1].text  # not for a teacher
+
+
+def cannot_draw(monkeypatch) -> None:
+    """From now on every chart drawn fails, as a worker pool would that cannot start."""
+
+    async def broken(history, locale):
+        raise AssertionError("a chart was drawn while sending")
+
+    monkeypatch.setattr(chart, "draw_png", broken)
+
+
+async def test_charts_are_drawn_when_queued_so_the_sender_only_sends(sim, world, monkeypatch):
+    await set_locale(world.coordinator_m1.id, "ru")
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+    kept = set(await DigestChart.all().values_list("png", flat=True))
+    assert len(kept) >= 2  # one a picture of figures in Latvian, one in Russian at least
+    cannot_draw(monkeypatch)
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS
+    photos = [c.photo.data for c in sim.session.calls if isinstance(c, SendPhoto)]
+    assert set(photos) == kept
+
+
+async def test_a_chart_whose_figures_changed_since_it_was_drawn_is_drawn_anew(
+    sim, world, monkeypatch
+):
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+    kept = set(await DigestChart.all().values_list("png", flat=True))
+    await signals.record_risk_signal(world.teacher_a, world.student_a1.id, "health")  # school A
+    drawing = chart.draw_png
+    drawn: list[str] = []
+
+    async def draw(history, locale):
+        drawn.append(locale)
+        return await drawing(history, locale)
+
+    monkeypatch.setattr(chart, "draw_png", draw)
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS
+    photos = {int(c.chat_id): c.photo.data for c in sim.session.calls if isinstance(c, SendPhoto)}
+    assert drawn  # school A's chart and its municipality's show the new signal
+    assert photos[104] not in kept and photos[106] not in kept
+    assert photos[105] in kept and photos[107] in kept  # the others' figures are as they were

@@ -6,7 +6,8 @@ from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, Teleg
 from aiogram.methods import SendMessage
 
 from bot.i18n import create_i18n
-from bot.sender import GLOBAL_PER_SECOND, MAX_ATTEMPTS, Pacer, Sender
+from bot.pacing import GLOBAL_PER_SECOND, Pacer
+from bot.sender import MAX_ATTEMPTS, Sender
 from core.clock import RIGA, today
 from core.services import needs, outbox
 from storage.models import Membership, OutboxItem, Person
