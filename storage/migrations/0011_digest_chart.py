@@ -1,8 +1,4 @@
-"""Digest charts drawn ahead of sending (`storage.models.DigestChart`).
-
-Numbered 0012: 0011 is another branch's. It depends on 0010 here; when both land, this one is to
-depend on 0011 instead.
-"""
+"""Digest charts drawn ahead of sending (`storage.models.DigestChart`)."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
