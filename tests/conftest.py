@@ -19,10 +19,11 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "sqlite://:memory:")
 
 
 def _per_worker(url: str) -> str:
-    """Under pytest-xdist each worker flushes a Redis database of its own: the given one + n."""
+    """Under pytest-xdist each worker flushes a Redis database of its own: the given one - n
+    (counting down, so the default 15 and 14, never the applications' usual 0)."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     base, _, number = url.rpartition("/")
-    return f"{base}/{(int(number or 0) + int(worker.removeprefix('gw'))) % 16}"
+    return f"{base}/{(int(number or 0) - int(worker.removeprefix('gw'))) % 16}"
 
 
 if "TEST_REDIS_URL" in os.environ:  # tests/bot/conftest.py reads it too
