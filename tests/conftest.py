@@ -1,7 +1,9 @@
-"""Test set-up: a fresh database per test (SQLite in memory, or PostgreSQL under CI), Redis."""
+"""Test set-up: an empty database per test (SQLite in memory, or PostgreSQL under CI), Redis."""
 
+import asyncio
 import os
 import socket
+from contextlib import asynccontextmanager
 from urllib.parse import urlparse
 
 from bot.lazy_types import import_aiogram
@@ -10,6 +12,8 @@ import_aiogram()  # as `pumpurs serve` does: every test sees aiogram's types bui
 
 import pytest  # noqa: E402
 from tortoise import connections  # noqa: E402
+from tortoise.backends.base.config_generator import generate_config  # noqa: E402
+from tortoise.context import TortoiseContext  # noqa: E402
 from tortoise.contrib.test import tortoise_test_context  # noqa: E402
 
 from storage.db import MODELS  # noqa: E402
@@ -50,30 +54,107 @@ def require_server(url: str, what: str) -> None:
     pytest.skip(message)
 
 
-def isolated(url: str) -> str:
-    """A PostgreSQL URL naming a fresh database per test; other URLs unchanged."""
-    if not url.startswith("postgres"):
-        return url
+def worker_database(url: str) -> str:
+    """The PostgreSQL database of this test worker: `test_gw0` beside `test`, say."""
     parts = urlparse(url)
-    return parts._replace(path=f"{parts.path}_{{}}").geturl()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    return parts._replace(path=f"{parts.path}_{worker}").geturl()
 
 
-async def _open_database(url: str):
-    async with tortoise_test_context(MODELS, db_url=isolated(url)) as ctx:
-        name = getattr(connections.get("default"), "database", None)
-        yield ctx
-    if url.startswith("postgres"):
-        await _drop_postgres_database(url, name)
+def _maintenance_dsn(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
 
 
 async def _drop_postgres_database(url: str, name: str) -> None:
     import asyncpg
 
-    connection = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    connection = await asyncpg.connect(_maintenance_dsn(url))
     try:
         await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await connection.close()
+
+
+# The worker's PostgreSQL database gets its schema once (creating a database and its tables
+# costs about 0.7 s, a test's worth); each test after the first starts with every table emptied
+# (DELETE, children before parents: TRUNCATE of every table costs 0.3 s) and every id counting
+# from 1 again.
+_schema_made: set[str] = set()
+_emptying: dict[str, str] = {}
+
+TABLES_AND_PARENTS = """
+    SELECT c.relname AS child, p.relname AS parent
+    FROM pg_class c
+    LEFT JOIN pg_constraint f ON f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid
+    LEFT JOIN pg_class p ON p.oid = f.confrelid
+    WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace
+"""
+RESTART_IDS = """
+    SELECT setval(c.oid, 1, false) FROM pg_class c
+    WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace
+"""
+
+
+def children_first(rows: list[dict]) -> list[str]:
+    """The tables in an order that deletes every row a foreign key points at after the rows
+    pointing at it."""
+    parents: dict[str, set[str]] = {}
+    for row in rows:
+        parents.setdefault(row["child"], set())
+        if row["parent"]:
+            parents[row["child"]].add(row["parent"])
+    order: list[str] = []
+    while parents:
+        pointed_at = set().union(*parents.values())
+        leaves = sorted(table for table in parents if table not in pointed_at)
+        assert leaves, f"foreign keys in a cycle: {sorted(parents)}"
+        order += leaves
+        for table in leaves:
+            del parents[table]
+    return order
+
+
+async def _empty_every_table(database: str) -> None:
+    connection = connections.get("default")
+    if database not in _emptying:
+        _, rows = await connection.execute_query(TABLES_AND_PARENTS)
+        deletes = [f'DELETE FROM "{table}"' for table in children_first(rows)]
+        _emptying[database] = ";\n".join(deletes)
+    await connection.execute_script(_emptying[database])
+    await connection.execute_query(RESTART_IDS)
+
+
+@asynccontextmanager
+async def _postgres_context(url: str):
+    database = worker_database(url)
+    first = database not in _schema_made
+    if first:
+        await _drop_postgres_database(url, urlparse(database).path.lstrip("/"))
+    async with TortoiseContext() as ctx:
+        config = generate_config(database, app_modules={"models": MODELS}, testing=True)
+        await ctx.init(config=config, _create_db=first, use_tz=True, timezone="UTC")
+        if first:
+            await ctx.generate_schemas(safe=False)
+            _schema_made.add(database)
+        else:
+            await _empty_every_table(database)
+        yield ctx
+
+
+async def _open_database(url: str):
+    if url.startswith("postgres"):
+        async with _postgres_context(url) as ctx:
+            yield ctx
+        return
+    async with tortoise_test_context(MODELS, db_url=url) as ctx:
+        yield ctx
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Drop the worker's PostgreSQL database."""
+    for database in _schema_made:
+        name = urlparse(database).path.lstrip("/")
+        asyncio.run(_drop_postgres_database(TEST_DATABASE_URL, name))
 
 
 @pytest.fixture
