@@ -351,7 +351,7 @@ async def absence_flow(user: BenchUser, rng: random.Random, tally: Tally) -> Non
     chosen = rng.sample(roster, rng.randint(2, 4))
     for ticked, (_, data) in enumerate(chosen, start=1):
         await user.press_data(data, user.last)
-        expect(user, "Cik stundu kavētas", "student")
+        expect(user, "Cik mācību stundu kavēts", "student")
         lessons = rng.randint(1, 6)
         if rng.random() < TYPED_SHARE:
             await user.send(str(lessons))
