@@ -57,6 +57,7 @@ from bot.settings import BotSettings
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
 from core.clock import Semester
 from core.digest import Week
+from core.markup import plain
 from core.services import outbox
 from core.services.digests import enqueue_weekly_digests
 from storage.db import connect
@@ -433,7 +434,7 @@ def check(delivery: Delivery, expected: list[Expected], statuses: dict[int, str]
         if any(n > 1 for n in copies.values()):
             delivery.duplicated.append(digest.item_id)
             delivery.extra_messages += sum(n - 1 for n in copies.values())
-        if texts and not texts[0].first_line.endswith(f": {digest.name}"):
+        if texts and not plain(texts[0].first_line).endswith(f": {digest.name}"):
             delivery.misdirected += 1
         if not texts or not photos or statuses.get(digest.item_id) != outbox.SENT:
             delivery.lost.append(digest.item_id)
