@@ -7,7 +7,7 @@ from bot.i18n import create_i18n
 from bot.pacing import GLOBAL_PER_SECOND, Pacer
 from bot.sender import Sender
 from core.services import needs
-from tests.bot.virtual_time import VirtualTime
+from tests.bot.virtual_time import NOON, VirtualTime
 
 INTERVAL = 1 / GLOBAL_PER_SECOND
 
@@ -70,7 +70,8 @@ async def test_replies_while_the_outbox_is_idle_go_at_once_and_the_outbox_counts
 async def test_a_reply_through_the_bot_takes_its_turn_from_the_senders_pacer(sim, world):
     await needs.ask_parent_about_need(world.teacher_a, world.student_a1.id, "meals")
     virtual = VirtualTime()
-    sender = Sender(sim.bot, create_i18n(), pacer=Pacer(clock=virtual.clock, sleep=virtual.sleep))
+    pacer = Pacer(clock=virtual.clock, sleep=virtual.sleep)
+    sender = Sender(sim.bot, create_i18n(), pacer=pacer, wall_clock=lambda: NOON)
     assert await sender.drain() == 1  # sent at 0: the outbox's next moment is one interval on
     await sim.user(101).send("/help")  # a teacher writes while the outbox is sending
     assert virtual.now == approx(INTERVAL)  # the reply took that moment

@@ -1,6 +1,6 @@
 """Delivery through the outbox against a fake Bot API that answers 429, 403 and 5xx."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter, TelegramServerError
 from aiogram.methods import SendMessage
@@ -8,13 +8,9 @@ from aiogram.methods import SendMessage
 from bot.i18n import create_i18n
 from bot.pacing import GLOBAL_PER_SECOND, Pacer
 from bot.sender import MAX_ATTEMPTS, Sender
-from core.clock import RIGA, today
 from core.services import needs, outbox
 from storage.models import Membership, OutboxItem, Person
-from tests.bot.virtual_time import VirtualTime
-
-# Noon tomorrow in Riga: no quiet hours, and whatever the tests queue until then is due.
-NOON = datetime.combine(today() + timedelta(days=1), time(12), tzinfo=RIGA).astimezone(UTC)
+from tests.bot.virtual_time import NOON, VirtualTime
 
 
 def sender_for(sim, wall: datetime = NOON, pacer: Pacer | None = None) -> Sender:

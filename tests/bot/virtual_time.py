@@ -1,4 +1,12 @@
-"""Time for pacing tests."""
+"""Time for pacing and delivery tests."""
+
+from datetime import UTC, datetime, time, timedelta
+
+from core.clock import RIGA, today
+
+# Noon tomorrow in Riga: no quiet hours, and whatever the tests queue until then is due. A sender
+# given this wall clock sends at any hour the tests run.
+NOON = datetime.combine(today() + timedelta(days=1), time(12), tzinfo=RIGA).astimezone(UTC)
 
 
 class VirtualTime:
