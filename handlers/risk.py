@@ -125,7 +125,7 @@ async def start_for_student(
     await callback.answer()
     await state.clear()
     await state.update_data(student_id=callback_data.student_id, student_label=label)
-    await show_groups(tapped(callback), state, actor, edit=False)
+    await show_groups(tapped(callback), state, edit=False)
 
 
 async def school_chosen(
@@ -193,7 +193,7 @@ async def student_chosen(
     label = await student_label(actor, callback_data.student_id)
     await callback.answer()
     await state.update_data(student_id=callback_data.student_id, student_label=label)
-    await show_groups(tapped(callback), state, actor, edit=True)
+    await show_groups(tapped(callback), state, edit=True)
 
 
 async def student_label(actor: Actor, student_id: int) -> str:
@@ -218,7 +218,7 @@ def heading(data: dict) -> str:
 # Step 2: the risk group and the factor.
 
 
-async def show_groups(message: Message, state: FSMContext, actor: Actor, *, edit: bool) -> None:
+async def show_groups(message: Message, state: FSMContext, *, edit: bool) -> None:
     chosen = await state.get_data()
     data = {"student_id": chosen["student_id"], "student_label": chosen["student_label"]}
     await state.set_data(data)
@@ -228,9 +228,7 @@ async def show_groups(message: Message, state: FSMContext, actor: Actor, *, edit
     await show(message, text, keyboard, edit=edit)
 
 
-async def group_chosen(
-    callback: CallbackQuery, callback_data: RsGroup, state: FSMContext, actor: Actor
-) -> None:
+async def group_chosen(callback: CallbackQuery, callback_data: RsGroup, state: FSMContext) -> None:
     await callback.answer()
     data = await state.update_data(group=callback_data.code)
     await state.set_state(RiskFlow.factor)
@@ -242,13 +240,13 @@ async def group_chosen(
     await edit_or_keep(tapped(callback), text, keyboard)
 
 
-async def back_to_groups(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+async def back_to_groups(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
-    await show_groups(tapped(callback), state, actor, edit=True)
+    await show_groups(tapped(callback), state, edit=True)
 
 
 async def factor_chosen(
-    callback: CallbackQuery, callback_data: RsFactor, state: FSMContext, actor: Actor
+    callback: CallbackQuery, callback_data: RsFactor, state: FSMContext
 ) -> None:
     factor = RISK_FACTORS[callback_data.code]
     if factor.group != (await state.get_data())["group"]:
@@ -257,16 +255,16 @@ async def factor_chosen(
     await callback.answer()
     await state.update_data(factor=factor.code)
     if factor.unit is None:
-        await ask_note(tapped(callback), state, actor, edit=True)
+        await ask_note(tapped(callback), state, edit=True)
         return
-    await ask_value(tapped(callback), state, actor, edit=True)
+    await ask_value(tapped(callback), state, edit=True)
 
 
 # Step 3: the value (for a factor that counts something) and the note.
 
 
 async def ask_value(
-    message: Message, state: FSMContext, actor: Actor, *, edit: bool, error: str | None = None
+    message: Message, state: FSMContext, *, edit: bool, error: str | None = None
 ) -> None:
     """Ask for the factor's value in its unit (lessons missed today), after an error if any."""
     data = await state.get_data()
@@ -280,29 +278,27 @@ async def ask_value(
     await show(message, text, markup, edit=edit)
 
 
-async def value_tapped(
-    callback: CallbackQuery, callback_data: RsValue, state: FSMContext, actor: Actor
-) -> None:
+async def value_tapped(callback: CallbackQuery, callback_data: RsValue, state: FSMContext) -> None:
     await callback.answer()
     await state.update_data(value=callback_data.value)
-    await ask_note(tapped(callback), state, actor, edit=True)
+    await ask_note(tapped(callback), state, edit=True)
 
 
-async def value_typed(message: Message, state: FSMContext, actor: Actor) -> None:
+async def value_typed(message: Message, state: FSMContext) -> None:
     value = typed_lessons(message.text or "")
     if isinstance(value, str):
-        await ask_value(message, state, actor, edit=False, error=value)
+        await ask_value(message, state, edit=False, error=value)
         return
     await state.update_data(value=value)
-    await ask_note(message, state, actor, edit=False)
+    await ask_note(message, state, edit=False)
 
 
-async def value_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
-    await ask_value(message, state, actor, edit=False)
+async def value_not_text(message: Message, state: FSMContext) -> None:
+    await ask_value(message, state, edit=False)
 
 
 async def ask_note(
-    message: Message, state: FSMContext, actor: Actor, *, edit: bool, error: str | None = None
+    message: Message, state: FSMContext, *, edit: bool, error: str | None = None
 ) -> None:
     await state.set_state(RiskFlow.note)
     markup = InlineKeyboardMarkup(inline_keyboard=[[step_button(_("Skip"), "skip")]])
@@ -318,11 +314,11 @@ async def note_typed(message: Message, state: FSMContext, actor: Actor) -> None:
         note = clean_text(message.text or "")
     except InvalidInput as problem:
         error = problem.text(get_i18n().current_locale)
-        await ask_note(message, state, actor, edit=False, error=error)
+        await ask_note(message, state, edit=False, error=error)
         return
     if len(note) > NOTE_LIMIT:
         error = _("The note is too long: at most {max} characters.").format(max=NOTE_LIMIT)
-        await ask_note(message, state, actor, edit=False, error=error)
+        await ask_note(message, state, edit=False, error=error)
         return
     await state.update_data(note=note or None)
     await show_summary(message, state, actor, edit=False)
@@ -334,8 +330,8 @@ async def note_skipped(callback: CallbackQuery, state: FSMContext, actor: Actor)
     await show_summary(tapped(callback), state, actor, edit=True)
 
 
-async def note_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
-    await ask_note(message, state, actor, edit=False)
+async def note_not_text(message: Message, state: FSMContext) -> None:
+    await ask_note(message, state, edit=False)
 
 
 # Step 4: the summary, with the suggested level; save, change the level, edit or cancel.
@@ -396,9 +392,9 @@ async def level_toggled(callback: CallbackQuery, state: FSMContext, actor: Actor
     await show_summary(tapped(callback), state, actor, edit=True)
 
 
-async def edit_chosen(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
+async def edit_chosen(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
-    await show_groups(tapped(callback), state, actor, edit=True)
+    await show_groups(tapped(callback), state, edit=True)
 
 
 def another_signal() -> Tap:
