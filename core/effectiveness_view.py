@@ -27,6 +27,7 @@ from core.effectiveness import (
 from core.effectiveness_sql import SIGNAL_DAYS
 from core.formatting import semester_text, short_date
 from core.i18n import N_, gettext, supported
+from core.reports import LATVIA
 from core.text import spreadsheet_safe
 
 SUPPRESSED = "<5"
@@ -99,7 +100,7 @@ def share(outcomes: Outcomes | None, part: str, locale: str) -> str:
 
 
 def area_name(report: EffectivenessReport, locale: str) -> str:
-    return report.area.name or gettext("Whole country", locale)
+    return report.area.name or gettext(LATVIA, locale)
 
 
 def measure_label(effect: MeasureEffect, locale: str) -> str:

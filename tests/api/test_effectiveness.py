@@ -21,7 +21,7 @@ async def test_the_country_report_finds_the_halving_measure(api, world, token_fo
     )
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert (body["scope"], body["name"], body["weeks"]) == ("country", "Whole country", 6)
+    assert (body["scope"], body["name"], body["weeks"]) == ("country", "Latvia", 6)
     assert body["small_numbers_suppressed"] is True
     psychologist = next(m for m in body["measures"] if m["measure"] == "consultation:psychologist")
     assert psychologist["received"] == 25

@@ -60,7 +60,7 @@ async def test_the_programme_administrator_picks_a_scope_and_small_counts_are_hi
     assert "Reģistrētie rezultāti: <5" in replies[0].text
     assert "Skaits, kas mazāks par 5, norādīts kā <5." in replies[0].text
     section = replies[-1].text  # plain text: the country's small count shown as it is
-    assert section.startswith("Vai pasākumi palīdzēja? Visa valsts\n")
+    assert section.startswith("Vai pasākumi palīdzēja? Latvija\n")
     assert "Konsultācijas: Psihologs (<5)" in section
     assert last(sim, SendMessage).parse_mode != "HTML"
 
