@@ -38,6 +38,7 @@ from storage.models import (
     StudentOutcome,
     SupportNeed,
 )
+from storage.one_of import one_of
 
 
 @dataclass
@@ -247,23 +248,14 @@ async def school_students_in_play(school_id: int, semester: Semester) -> list[in
     )
 
 
-def _stable(ids: list[int]) -> list[int]:
-    """The ids padded (with the last one repeated) to a power of two, at least 8: an `IN` list
-    then has one of a dozen lengths, so each query has a dozen shapes, not one per school size,
-    and the server's prepared statements (asyncpg caches them per connection) are reused."""
-    size = max(8, 1 << (len(ids) - 1).bit_length())
-    return ids + ids[-1:] * (size - len(ids))
-
-
 async def assemble(student_ids: list[int], semester: Semester) -> list[AssembledIap]:
     """Assemble the IAPs of these students (access already checked) in a fixed number of queries.
 
     Rows are read as values, not models: building model objects was half the time."""
     if not student_ids:
         return []
-    ids = _stable(student_ids)
     students = (
-        await Student.filter(id__in=ids)
+        await Student.filter(**one_of("id", student_ids))
         .order_by("school_class__grade", "school_class__name", "last_name", "first_name")
         .values(
             "id",
@@ -289,7 +281,9 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
         for s in students
     }
     iaps = await Iap.filter(
-        student_id__in=ids, school_year=semester.school_year, semester=semester.number
+        **one_of("student_id", student_ids),
+        school_year=semester.school_year,
+        semester=semester.number,
     ).values(
         "id",
         "student_id",
@@ -320,13 +314,15 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
         entry.pause_reason, entry.evaluation = iap["pause_reason"], iap["evaluation"]
         entry.continues, entry.continued_from_id = iap["continues"], iap["continued_from_id"]
     outcomes = await StudentOutcome.filter(
-        student_id__in=ids, school_year=semester.school_year, semester=semester.number
+        **one_of("student_id", student_ids),
+        school_year=semester.school_year,
+        semester=semester.number,
     ).values_list("student_id", "outcome", "reason")
     for student_id, outcome, reason in outcomes:
         result[student_id].outcome, result[student_id].outcome_reason = outcome, reason
     added = await _add_plan_parts(result, iap_student)
-    await _add_risks(result, ids, semester, added)
-    await _add_sessions_and_needs(result, ids, semester)
+    await _add_risks(result, student_ids, semester, added)
+    await _add_sessions_and_needs(result, student_ids, semester)
     for entry in result.values():
         entry.gaps = _gaps(entry)
     return list(result.values())
@@ -337,8 +333,8 @@ async def _add_plan_parts(
 ) -> dict[int, dict[str, date]]:
     """Measures, approvals, history and justifications; gives back the factors preparers added
     (per student: factor -> the day added)."""
-    iap_ids = _stable(list(iap_student) or [-1])
-    measures = IapMeasure.filter(iap_id__in=iap_ids).order_by("id")
+    iap_ids = list(iap_student)
+    measures = IapMeasure.filter(**one_of("iap_id", iap_ids)).order_by("id")
     for measure in await measures.values(
         "id",
         "iap_id",
@@ -364,19 +360,19 @@ async def _add_plan_parts(
                 months=sorted(measure["months"]),
             )
         )
-    approvals = IapApproval.filter(iap_id__in=iap_ids).order_by("at", "id")
+    approvals = IapApproval.filter(**one_of("iap_id", iap_ids)).order_by("at", "id")
     for approval in await approvals.values("iap_id", "step", "at", signer="person__display_name"):
         entry = result[iap_student[approval["iap_id"]]]
         entry.approvals.append((approval["step"], approval["at"]))
         if approval["signer"] is not None:
             entry.approvers[approval["step"]] = approval["signer"]
-    steps = IapTransition.filter(iap_id__in=iap_ids).order_by("at", "id")
+    steps = IapTransition.filter(**one_of("iap_id", iap_ids)).order_by("at", "id")
     for step in await steps.values("iap_id", "from_status", "to_status", "at", "comment"):
         result[iap_student[step["iap_id"]]].history.append(
             HistoryLine(step["from_status"], step["to_status"], step["at"], step["comment"])
         )
     added: dict[int, dict[str, date]] = defaultdict(dict)
-    groups = IapRiskGroup.filter(iap_id__in=iap_ids).order_by("id")
+    groups = IapRiskGroup.filter(**one_of("iap_id", iap_ids)).order_by("id")
     for group in await groups.values("iap_id", "group", "justification", "factors", "created_at"):
         student_id = iap_student[group["iap_id"]]
         if group["justification"]:
@@ -394,7 +390,7 @@ async def _lessons_missed(student_ids: list[int], semester: Semester) -> dict[in
     """
     rows = (
         await Absence.filter(
-            student_id__in=student_ids, day__gte=semester.start, day__lte=semester.end
+            **one_of("student_id", student_ids), day__gte=semester.start, day__lte=semester.end
         )
         .annotate(missed=Sum("unexcused"))
         .group_by("student_id")
@@ -411,7 +407,7 @@ async def _add_risks(
 ) -> None:
     rows = (
         await RiskSignal.filter(
-            student_id__in=student_ids,
+            **one_of("student_id", student_ids),
             observed_to__gte=semester.start,
             observed_to__lte=semester.end,
         )
@@ -482,7 +478,9 @@ async def _add_sessions_and_needs(
 ) -> None:
     rows = (
         await Consultation.filter(
-            student_id__in=student_ids, held_on__gte=semester.start, held_on__lte=semester.end
+            **one_of("student_id", student_ids),
+            held_on__gte=semester.start,
+            held_on__lte=semester.end,
         )
         .annotate(sessions=Count("id"), minutes_total=Sum("minutes"))
         .group_by("student_id", "specialist_type")
@@ -497,7 +495,9 @@ async def _add_sessions_and_needs(
                 measure.sessions, measure.hours = row["sessions"], hours
     needs = (
         await SupportNeed.filter(
-            student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
+            **one_of("student_id", student_ids),
+            school_year=semester.school_year,
+            semester=semester.number,
         )
         .order_by("created_at", "id")
         .values("id", "student_id", "support_type", "status", "months", "details")
