@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import cast
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.functions import Count, Max, Min, Sum
@@ -38,6 +38,8 @@ from storage.models import (
     StudentOutcome,
     SupportNeed,
 )
+from storage.one_of import one_of
+from storage.statements import Statement
 
 
 @dataclass
@@ -229,52 +231,52 @@ async def assemble_school(actor: Actor, school_id: int, semester: Semester) -> l
 async def school_students_in_play(school_id: int, semester: Semester) -> list[int]:
     """Students of a school with a plan, or on its lists with a signal, in the semester (two
     queries)."""
-    with_plan = Iap.filter(
-        student__school_id=school_id, school_year=semester.school_year, semester=semester.number
-    ).values_list("student_id", flat=True)
-    with_signal = (
+    values = {"school": school_id, **_semester(semester)}
+    with_plan = await _WITH_PLAN.rows(**values)
+    with_signal = await _WITH_SIGNAL.rows(**values)
+    return sorted({row["student_id"] for row in with_plan} | {r["student_id"] for r in with_signal})
+
+
+_WITH_PLAN = Statement(
+    Iap,
+    lambda v: Iap.filter(
+        student__school_id=v("school"), school_year=v("year"), semester=v("number")
+    ).values("student_id"),
+)
+_WITH_SIGNAL = Statement(
+    RiskSignal,
+    lambda v: (
         RiskSignal.filter(
-            student__school_id=school_id,
+            student__school_id=v("school"),
             student__left_at__isnull=True,  # a leaver's plans stay listed, not their signals
-            observed_to__gte=semester.start,
-            observed_to__lte=semester.end,
+            observed_to__gte=v("start"),
+            observed_to__lte=v("end"),
         )
         .distinct()
-        .values_list("student_id", flat=True)
-    )
-    return sorted(
-        set(cast("list[int]", await with_plan)) | set(cast("list[int]", await with_signal))
-    )
+        .values("student_id")
+    ),
+)
 
 
-def _stable(ids: list[int]) -> list[int]:
-    """The ids padded (with the last one repeated) to a power of two, at least 8: an `IN` list
-    then has one of a dozen lengths, so each query has a dozen shapes, not one per school size,
-    and the server's prepared statements (asyncpg caches them per connection) are reused."""
-    size = max(8, 1 << (len(ids) - 1).bit_length())
-    return ids + ids[-1:] * (size - len(ids))
+def _semester(semester: Semester) -> dict[str, Any]:
+    """The values of a semester the statements below take."""
+    return {
+        "year": semester.school_year,
+        "number": semester.number,
+        "start": semester.start,
+        "end": semester.end,
+    }
 
 
 async def assemble(student_ids: list[int], semester: Semester) -> list[AssembledIap]:
     """Assemble the IAPs of these students (access already checked) in a fixed number of queries.
 
-    Rows are read as values, not models: building model objects was half the time."""
+    Rows are read as values, not models: building model objects was half the time; and each
+    query is a `Statement`, built by the ORM once, not once a call: most of the rest."""
     if not student_ids:
         return []
-    ids = _stable(student_ids)
-    students = (
-        await Student.filter(id__in=ids)
-        .order_by("school_class__grade", "school_class__name", "last_name", "first_name")
-        .values(
-            "id",
-            "first_name",
-            "last_name",
-            "school_id",
-            class_name="school_class__name",
-            school_name="school__name",
-            state_vocational="school__state_vocational",
-        )
-    )
+    values = {"students": student_ids, **_semester(semester)}
+    students = await _STUDENTS.rows(**values)
     result = {
         s["id"]: AssembledIap(
             student_id=s["id"],
@@ -288,8 +290,50 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
         )
         for s in students
     }
-    iaps = await Iap.filter(
-        student_id__in=ids, school_year=semester.school_year, semester=semester.number
+    iaps = await _IAPS.rows(**values)
+    iap_student = {iap["id"]: iap["student_id"] for iap in iaps}
+    for iap in iaps:
+        entry = result[iap["student_id"]]
+        entry.iap_id, entry.status, entry.consent = iap["id"], iap["status"], iap["consent"]
+        entry.preparer_name = iap["preparer_name"]
+        entry.preparer_id, entry.risk_outcome = iap["preparer_id"], iap["risk_outcome"]
+        entry.consent_method = iap["consent_method"]
+        entry.consent_signed_on = iap["consent_signed_on"]
+        entry.consent_recorded_at = iap["consent_at"]
+        entry.consent_recorded_by = iap["consent_by_name"]
+        entry.pause_reason, entry.evaluation = iap["pause_reason"], iap["evaluation"]
+        entry.continues, entry.continued_from_id = iap["continues"], iap["continued_from_id"]
+    for row in await _OUTCOMES.rows(**values):
+        entry = result[row["student_id"]]
+        entry.outcome, entry.outcome_reason = row["outcome"], row["reason"]
+    added = await _add_plan_parts(result, iap_student)
+    await _add_risks(result, values, added)
+    await _add_sessions_and_needs(result, values)
+    for entry in result.values():
+        entry.gaps = _gaps(entry)
+    return list(result.values())
+
+
+_STUDENTS = Statement(
+    Student,
+    lambda v: (
+        Student.filter(**one_of("id", v("students")))
+        .order_by("school_class__grade", "school_class__name", "last_name", "first_name")
+        .values(
+            "id",
+            "first_name",
+            "last_name",
+            "school_id",
+            class_name="school_class__name",
+            school_name="school__name",
+            state_vocational="school__state_vocational",
+        )
+    ),
+)
+_IAPS = Statement(
+    Iap,
+    lambda v: Iap.filter(
+        **one_of("student_id", v("students")), school_year=v("year"), semester=v("number")
     ).values(
         "id",
         "student_id",
@@ -306,30 +350,14 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
         "continued_from_id",
         preparer_name="preparer__display_name",
         consent_by_name="consent_by__display_name",
-    )
-    iap_student = {iap["id"]: iap["student_id"] for iap in iaps}
-    for iap in iaps:
-        entry = result[iap["student_id"]]
-        entry.iap_id, entry.status, entry.consent = iap["id"], iap["status"], iap["consent"]
-        entry.preparer_name = iap["preparer_name"]
-        entry.preparer_id, entry.risk_outcome = iap["preparer_id"], iap["risk_outcome"]
-        entry.consent_method = iap["consent_method"]
-        entry.consent_signed_on = iap["consent_signed_on"]
-        entry.consent_recorded_at = iap["consent_at"]
-        entry.consent_recorded_by = iap["consent_by_name"]
-        entry.pause_reason, entry.evaluation = iap["pause_reason"], iap["evaluation"]
-        entry.continues, entry.continued_from_id = iap["continues"], iap["continued_from_id"]
-    outcomes = await StudentOutcome.filter(
-        student_id__in=ids, school_year=semester.school_year, semester=semester.number
-    ).values_list("student_id", "outcome", "reason")
-    for student_id, outcome, reason in outcomes:
-        result[student_id].outcome, result[student_id].outcome_reason = outcome, reason
-    added = await _add_plan_parts(result, iap_student)
-    await _add_risks(result, ids, semester, added)
-    await _add_sessions_and_needs(result, ids, semester)
-    for entry in result.values():
-        entry.gaps = _gaps(entry)
-    return list(result.values())
+    ),
+)
+_OUTCOMES = Statement(
+    StudentOutcome,
+    lambda v: StudentOutcome.filter(
+        **one_of("student_id", v("students")), school_year=v("year"), semester=v("number")
+    ).values("student_id", "outcome", "reason"),
+)
 
 
 async def _add_plan_parts(
@@ -337,20 +365,8 @@ async def _add_plan_parts(
 ) -> dict[int, dict[str, date]]:
     """Measures, approvals, history and justifications; gives back the factors preparers added
     (per student: factor -> the day added)."""
-    iap_ids = _stable(list(iap_student) or [-1])
-    measures = IapMeasure.filter(iap_id__in=iap_ids).order_by("id")
-    for measure in await measures.values(
-        "id",
-        "iap_id",
-        "kind",
-        "specialist_type",
-        "support_type",
-        "risk_factors",
-        "planned_quantity",
-        "realised",
-        "evaluation_note",
-        "months",
-    ):
+    iap_ids = list(iap_student)
+    for measure in await _MEASURES.rows(iaps=iap_ids):
         result[iap_student[measure["iap_id"]]].measures.append(
             MeasureLine(
                 id=measure["id"],
@@ -364,20 +380,17 @@ async def _add_plan_parts(
                 months=sorted(measure["months"]),
             )
         )
-    approvals = IapApproval.filter(iap_id__in=iap_ids).order_by("at", "id")
-    for approval in await approvals.values("iap_id", "step", "at", signer="person__display_name"):
+    for approval in await _APPROVALS.rows(iaps=iap_ids):
         entry = result[iap_student[approval["iap_id"]]]
         entry.approvals.append((approval["step"], approval["at"]))
         if approval["signer"] is not None:
             entry.approvers[approval["step"]] = approval["signer"]
-    steps = IapTransition.filter(iap_id__in=iap_ids).order_by("at", "id")
-    for step in await steps.values("iap_id", "from_status", "to_status", "at", "comment"):
+    for step in await _HISTORY.rows(iaps=iap_ids):
         result[iap_student[step["iap_id"]]].history.append(
             HistoryLine(step["from_status"], step["to_status"], step["at"], step["comment"])
         )
     added: dict[int, dict[str, date]] = defaultdict(dict)
-    groups = IapRiskGroup.filter(iap_id__in=iap_ids).order_by("id")
-    for group in await groups.values("iap_id", "group", "justification", "factors", "created_at"):
+    for group in await _RISK_GROUPS.rows(iaps=iap_ids):
         student_id = iap_student[group["iap_id"]]
         if group["justification"]:
             result[student_id].justifications[group["group"]] = group["justification"]
@@ -386,34 +399,81 @@ async def _add_plan_parts(
     return added
 
 
-async def _lessons_missed(student_ids: list[int], semester: Semester) -> dict[int, int]:
+_MEASURES = Statement(
+    IapMeasure,
+    lambda v: (
+        IapMeasure.filter(**one_of("iap_id", v("iaps")))
+        .order_by("id")
+        .values(
+            "id",
+            "iap_id",
+            "kind",
+            "specialist_type",
+            "support_type",
+            "risk_factors",
+            "planned_quantity",
+            "realised",
+            "evaluation_note",
+            "months",
+        )
+    ),
+)
+_APPROVALS = Statement(
+    IapApproval,
+    lambda v: (
+        IapApproval.filter(**one_of("iap_id", v("iaps")))
+        .order_by("at", "id")
+        .values("iap_id", "step", "at", signer="person__display_name")
+    ),
+)
+_HISTORY = Statement(
+    IapTransition,
+    lambda v: (
+        IapTransition.filter(**one_of("iap_id", v("iaps")))
+        .order_by("at", "id")
+        .values("iap_id", "from_status", "to_status", "at", "comment")
+    ),
+)
+_RISK_GROUPS = Statement(
+    IapRiskGroup,
+    lambda v: (
+        IapRiskGroup.filter(**one_of("iap_id", v("iaps")))
+        .order_by("id")
+        .values("iap_id", "group", "justification", "factors", "created_at")
+    ),
+)
+
+
+async def _lessons_missed(values: dict[str, Any]) -> dict[int, int]:
     """Unexcused lessons each student missed in the semester, from the attendance (one query).
 
     Not the absence signals' values: a signal holds its window's total, and windows overlap
     (a student with no attendance recorded falls back to their signals' sum, as logged by hand).
     """
-    rows = (
-        await Absence.filter(
-            student_id__in=student_ids, day__gte=semester.start, day__lte=semester.end
+    rows = await _MISSED.rows(**values)
+    return {row["student_id"]: int(row["missed"] or 0) for row in rows}
+
+
+_MISSED = Statement(
+    Absence,
+    lambda v: (
+        Absence.filter(
+            **one_of("student_id", v("students")), day__gte=v("start"), day__lte=v("end")
         )
         .annotate(missed=Sum("unexcused"))
         .group_by("student_id")
-        .values_list("student_id", "missed")
-    )
-    return {student_id: int(missed or 0) for student_id, missed in rows}
+        .values("student_id", "missed")
+    ),
+)
 
 
-async def _add_risks(
-    result: dict[int, AssembledIap],
-    student_ids: list[int],
-    semester: Semester,
-    added: dict[int, dict[str, date]],
-) -> None:
-    rows = (
-        await RiskSignal.filter(
-            student_id__in=student_ids,
-            observed_to__gte=semester.start,
-            observed_to__lte=semester.end,
+_SIGNALS = Statement(
+    RiskSignal,
+    lambda v: (
+        RiskSignal.filter(
+            **one_of("student_id", v("students")),
+            observed_to__gte=v("start"),
+            observed_to__lte=v("end"),
         )
         .annotate(
             signals=Count("id"),
@@ -433,8 +493,15 @@ async def _add_risks(
             "last_seen",
             "high_signals",
         )
-    )
-    missed = await _lessons_missed(student_ids, semester)
+    ),
+)
+
+
+async def _add_risks(
+    result: dict[int, AssembledIap], values: dict[str, Any], added: dict[int, dict[str, date]]
+) -> None:
+    rows = await _SIGNALS.rows(**values)
+    missed = await _lessons_missed(values)
     for row in rows:
         entry = result[row["student_id"]]
         planned_factors = {f for m in entry.measures for f in m.risk_factors}
@@ -477,17 +544,31 @@ async def _add_risks(
         entry.risks.sort(key=lambda risk: order.get(risk.factor, len(order)))
 
 
-async def _add_sessions_and_needs(
-    result: dict[int, AssembledIap], student_ids: list[int], semester: Semester
-) -> None:
-    rows = (
-        await Consultation.filter(
-            student_id__in=student_ids, held_on__gte=semester.start, held_on__lte=semester.end
+_SESSIONS = Statement(
+    Consultation,
+    lambda v: (
+        Consultation.filter(
+            **one_of("student_id", v("students")), held_on__gte=v("start"), held_on__lte=v("end")
         )
         .annotate(sessions=Count("id"), minutes_total=Sum("minutes"))
         .group_by("student_id", "specialist_type")
         .values("student_id", "specialist_type", "sessions", "minutes_total")
-    )
+    ),
+)
+_NEEDS = Statement(
+    SupportNeed,
+    lambda v: (
+        SupportNeed.filter(
+            **one_of("student_id", v("students")), school_year=v("year"), semester=v("number")
+        )
+        .order_by("created_at", "id")
+        .values("id", "student_id", "support_type", "status", "months", "details")
+    ),
+)
+
+
+async def _add_sessions_and_needs(result: dict[int, AssembledIap], values: dict[str, Any]) -> None:
+    rows = await _SESSIONS.rows(**values)
     for row in sorted(rows, key=lambda r: r["specialist_type"]):
         entry = result[row["student_id"]]
         hours = (Decimal(int(row["minutes_total"] or 0)) / 60).quantize(Decimal("0.01"))
@@ -495,14 +576,7 @@ async def _add_sessions_and_needs(
         for measure in entry.measures:
             if measure.kind == "consultation" and measure.specialist_type == row["specialist_type"]:
                 measure.sessions, measure.hours = row["sessions"], hours
-    needs = (
-        await SupportNeed.filter(
-            student_id__in=student_ids, school_year=semester.school_year, semester=semester.number
-        )
-        .order_by("created_at", "id")
-        .values("id", "student_id", "support_type", "status", "months", "details")
-    )
-    for need in needs:
+    for need in await _NEEDS.rows(**values):
         entry = result[need["student_id"]]
         entry.needs.append(
             NeedLine(
