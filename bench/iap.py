@@ -24,6 +24,7 @@ from tortoise import Tortoise
 from tortoise.models import Model
 
 from bench.iap_floor import school_rows
+from bot.runner import settle_memory
 from core.catalogues import ABSENCES, RISK_FACTORS, SUPPORT_TYPES, TRANSPORT_TICKETS
 from core.clock import Semester, today
 from core.iap import AssembledIap, assemble, school_students_in_play
@@ -871,6 +872,7 @@ class Results:
 
 
 async def run_measurements(url: str, semester: Semester) -> Results:
+    settle_memory()  # the collector as `pumpurs serve`, which assembles the plans, sets it
     school_id, students = await median_school(url)
     in_play = await school_students_in_play(school_id, semester)
     school = await measure(lambda: whole_school(school_id, semester), repeat=5)
