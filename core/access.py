@@ -176,12 +176,17 @@ async def workable_student(actor: Actor, student_id: int) -> Student:
 
 
 async def workable_class(actor: Actor, class_id: int) -> SchoolClass:
-    """A class whose students this actor may log for; NotFound for anyone else."""
-    school_class = await SchoolClass.filter(
-        Q(school_id__in=list(actor.staff_school_ids) or [-1])
-        | Q(school__municipality_id__in=list(actor.municipality_ids) or [-1]),
-        id=class_id,
-    ).first()
+    """A class whose students this actor may log for, its school read with it; NotFound for
+    anyone else."""
+    school_class = (
+        await SchoolClass.filter(
+            Q(school_id__in=list(actor.staff_school_ids) or [-1])
+            | Q(school__municipality_id__in=list(actor.municipality_ids) or [-1]),
+            id=class_id,
+        )
+        .select_related("school")
+        .first()
+    )
     if school_class is None:
         raise NotFound()
     return school_class

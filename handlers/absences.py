@@ -333,16 +333,14 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
     report = await record_absences(actor, data["class_id"], counts, day)
     await callback.answer()  # after the save: a failure is told in the alert
     await state.clear()
-    roster = await list_students(actor, class_id=data["class_id"])
-    names = {student.id: full_name(student) for student in roster}
+    names = {student.id: full_name(student) for student in report.listed}
     lines = [
         ngettext("Saved: {n} student", "Saved: {n} students", len(counts)).format(n=len(counts)),
         _("Unexcused absences, {date}").format(date=day_text(day)),
     ]
-    for student in roster:
-        if student.id in counts:
-            missed = ngettext("{n} lesson", "{n} lessons", counts[student.id])
-            lines.append(f"• {names[student.id]} — {missed.format(n=counts[student.id])}")
+    for student in report.listed:
+        missed = ngettext("{n} lesson", "{n} lessons", counts[student.id])
+        lines.append(f"• {names[student.id]} — {missed.format(n=counts[student.id])}")
     for level, heading in ((HIGH, _("Now at high risk:")), (CAUTION, _("Now at caution:"))):
         risen = [c for c in report.levels.rises if c.after == level]
         if risen:

@@ -12,6 +12,7 @@ from core.text import clean_line, clean_name
 from storage.models import School, SchoolClass, Student
 
 NAME_LIMIT = 80
+LIST_ORDER = ("last_name", "first_name", "id")  # a class's list, as everyone sees it
 
 
 async def list_schools(actor: Actor) -> list[School]:
@@ -54,7 +55,7 @@ async def list_students(
     if search:
         for word in clean_line(search).split()[:3]:
             query = query.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    return await query.order_by("last_name", "first_name", "id").limit(500)
+    return await query.order_by(*LIST_ORDER).limit(500)
 
 
 def grade_of(class_name: str) -> int:
