@@ -18,7 +18,7 @@ from core.errors import AccessDenied, InvalidInput
 from core.formatting import short_date
 from core.ids import Id
 from core.services.pending import find_students
-from core.services.schools import list_classes, list_schools, list_students
+from core.services.schools import class_list, list_classes, list_schools
 from core.services.signals import (
     NOTE_LIMIT,
     record_risk_signal,
@@ -153,7 +153,7 @@ async def class_chosen(
     if callback_data.class_id not in classes:
         raise AccessDenied()
     await callback.answer()
-    students = await list_students(actor, class_id=callback_data.class_id)
+    students = await class_list(actor, callback_data.class_id)
     keyboard = buttons([(full_name(s), RsStudent(student_id=s.id)) for s in students], width=2)
     await state.set_state(RiskFlow.student)
     text = _("{name}: choose the student.").format(name=classes[callback_data.class_id])

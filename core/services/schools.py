@@ -1,5 +1,7 @@
 """Schools, classes and students: what a person may see (roster imports: core.services.rosters)."""
 
+from dataclasses import dataclass
+
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -56,6 +58,27 @@ async def list_students(
         for word in clean_line(search).split()[:3]:
             query = query.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
     return await query.order_by(*LIST_ORDER).limit(500)
+
+
+@dataclass(slots=True)
+class Listed:
+    """A student as a class's list shows them."""
+
+    id: int
+    first_name: str
+    last_name: str
+
+
+async def class_list(actor: Actor, class_id: int) -> list[Listed]:
+    """A class's list as `list_students(actor, class_id=...)` gives it, only the names: read on
+    every tap of the everyday flows, it builds no models (half the time)."""
+    rows = (
+        await Student.filter(student_scope(actor), left_at__isnull=True, school_class_id=class_id)
+        .order_by(*LIST_ORDER)
+        .limit(500)
+        .values_list("id", "first_name", "last_name")
+    )
+    return [Listed(*row) for row in rows]
 
 
 def grade_of(class_name: str) -> int:
