@@ -67,3 +67,26 @@ async def test_a_cancelled_flow_leaves_nothing_in_redis(db, redis_url, world):
     await teacher.send("/cancel")
     assert await redis.keys("fsm:*") == []
     await redis.aclose()
+
+
+async def test_a_tap_sends_eight_redis_commands_in_all(db, redis_url, world):
+    redis = Redis.from_url(redis_url)
+    teacher = (await make_simulator(redis, flood_window_seconds=60)).user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    sent: list[str] = []
+    execute = redis.execute_command
+
+    async def counted(*args, **options):
+        sent.append(args[0])
+        return await execute(*args, **options)
+
+    redis.execute_command = counted
+    await teacher.press("Anna Kalnina")
+    # The update's mark, the actor kept, the user's lock, the flood count (INCR and EXPIRE in
+    # one script, not a MULTI/EXEC pipeline), the state and data, the two writes, the unlock.
+    assert sorted(sent) == sorted(["SET", "GET", "SET", "EVALSHA", "MGET", "SET", "SET", "EVALSHA"])
+    flood = await redis.keys("pumpurs:flood:101:*")
+    assert len(flood) == 1 and await redis.get(flood[0]) == b"3"
+    assert 0 < await redis.ttl(flood[0]) <= 120
+    await redis.aclose()
