@@ -199,9 +199,8 @@ async def student_chosen(
 async def student_label(actor: Actor, student_id: int) -> str:
     """The student's name and class, e.g. `Anna Kalnina, 7.a`: access is checked here, once a
     flow, and the label kept in the flow's data (core checks again when the signal is saved)."""
-    student = await workable_student(actor, student_id)
-    classes = {c.id: c.name for c in await list_classes(actor, student.school_id)}
-    return f"{full_name(student)}, {classes.get(student.school_class_id, '')}"
+    student = await workable_student(actor, student_id, with_class=True)
+    return f"{full_name(student)}, {student.school_class.name}"
 
 
 def heading(data: dict) -> str:
