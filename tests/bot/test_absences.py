@@ -181,3 +181,12 @@ async def test_a_rise_adds_the_level_the_signal_and_its_audit(sim, world):
     assert "Tagad — uzmanību:\n• Janis Ozols: 6 no 120" in text
     assert saved.queries == 7 + 3
     assert await RiskSignal.filter(student_id=world.student_a2.id).count() == 1
+
+
+async def test_absent_for_a_teacher_of_one_school_is_two_statements(sim, world):
+    teacher = sim.user(101)
+    await teacher.send("/help")  # the actor kept
+    with count_queries() as started:
+        classes = await teacher.send("/absent")
+    assert classes[-1].text == "Kurā klasē atzīmēt kavējumus?"
+    assert started.queries == 2  # the schools, the classes (their own school: no check read)
