@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 
 import handlers
 from bot.actors import ActorCache
+from bot.fsm import keep_fsm_per_update
 from bot.i18n import PersonI18nMiddleware, create_i18n
 from bot.inline_filters import inline_sync_filters
 from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
@@ -55,6 +56,7 @@ def create_dispatcher(
         storage.create_isolation() if isinstance(storage, RedisStorage) else SimpleEventIsolation()
     )
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
+    keep_fsm_per_update(dispatcher)
     dispatcher.update.outer_middleware(DedupeMiddleware(redis))
     dispatcher.update.outer_middleware(ActorMiddleware(ActorCache(redis)))
     PersonI18nMiddleware(i18n or create_i18n()).setup(dispatcher)

@@ -24,6 +24,7 @@ What a caller is told when refused (the same over HTTP and in the bot):
 from dataclasses import dataclass, field
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from core.catalogues import (
     MUNICIPALITY_COORDINATOR,
@@ -145,12 +146,14 @@ async def visible_student(actor: Actor, student_id: int) -> Student:
 
     An erased student is nobody's to open or write about again (school-wide counts keep them).
     """
-    student = await Student.filter(
-        student_scope(actor), id=student_id, erased_at__isnull=True
-    ).first()
+    student = await _visible(actor, student_id).first()
     if student is None:
         raise NotFound()
     return student
+
+
+def _visible(actor: Actor, student_id: int) -> QuerySet[Student]:
+    return Student.filter(student_scope(actor), id=student_id, erased_at__isnull=True)
 
 
 async def visible_school(actor: Actor, school_id: int) -> School:
@@ -166,22 +169,31 @@ def can_work_with(actor: Actor, student: Student, municipality_id: int) -> bool:
     return student.school_id in actor.staff_school_ids or municipality_id in actor.municipality_ids
 
 
-async def workable_student(actor: Actor, student_id: int) -> Student:
-    """A student this actor may log signals, sessions and plans for (not a parent's right)."""
-    student = await visible_student(actor, student_id)
-    school = await School.get(id=student.school_id)
-    if not can_work_with(actor, student, school.municipality_id):
+async def workable_student(actor: Actor, student_id: int, *, with_class: bool = False) -> Student:
+    """A student this actor may log signals, sessions and plans for (not a parent's right); one
+    query, their school (and with_class, their class) read with them. NotFound for a student the
+    actor may not see, AccessDenied for one they may see but not work with (a parent)."""
+    related = ("school", "school_class") if with_class else ("school",)
+    student = await _visible(actor, student_id).select_related(*related).first()
+    if student is None:
+        raise NotFound()
+    if not can_work_with(actor, student, student.school.municipality_id):
         raise AccessDenied()
     return student
 
 
 async def workable_class(actor: Actor, class_id: int) -> SchoolClass:
-    """A class whose students this actor may log for; NotFound for anyone else."""
-    school_class = await SchoolClass.filter(
-        Q(school_id__in=list(actor.staff_school_ids) or [-1])
-        | Q(school__municipality_id__in=list(actor.municipality_ids) or [-1]),
-        id=class_id,
-    ).first()
+    """A class whose students this actor may log for, its school read with it; NotFound for
+    anyone else."""
+    school_class = (
+        await SchoolClass.filter(
+            Q(school_id__in=list(actor.staff_school_ids) or [-1])
+            | Q(school__municipality_id__in=list(actor.municipality_ids) or [-1]),
+            id=class_id,
+        )
+        .select_related("school")
+        .first()
+    )
     if school_class is None:
         raise NotFound()
     return school_class

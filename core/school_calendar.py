@@ -13,6 +13,7 @@ day by a transferred day off is still not a school day.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 import holidays
 
@@ -81,8 +82,11 @@ def _days(span: Span, first: date, last: date) -> Iterable[date]:
         day += timedelta(days=1)
 
 
+@lru_cache(maxsize=256)
 def national_days_off(first: date, last: date) -> frozenset[date]:
-    """Weekdays between first and last on which no school in Latvia teaches."""
+    """Weekdays between first and last on which no school in Latvia teaches.
+
+    Kept (the same spans are asked for all day, and working them out takes over a millisecond)."""
     years = range(first.year, last.year + 1)
     national = holidays.LV(years=years)  # type: ignore[no-untyped-call]  # holidays is untyped
     closed: set[date] = set(day for day in national if first <= day <= last)

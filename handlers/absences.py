@@ -23,7 +23,7 @@ from core.formatting import short_date
 from core.ids import Id
 from core.services.absence_levels import LevelChange
 from core.services.attendance import loggable_days, record_absences
-from core.services.schools import list_classes, list_schools, list_students
+from core.services.schools import Listed, class_list, list_classes, list_schools
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
@@ -170,11 +170,11 @@ async def show_students(
 
 
 async def students_step(
-    actor: Actor, data: dict, roster: list | None = None
+    actor: Actor, data: dict, roster: list[Listed] | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The class's students, each with the lessons given so far; `roster` when just read."""
     if roster is None:
-        roster = await list_students(actor, class_id=data["class_id"])
+        roster = await class_list(actor, data["class_id"])
     counts = data["counts"]
     # Built directly: a keyboard builder copies itself on every button, and this one is
     # rebuilt on every tap of the everyday flow.
@@ -210,7 +210,7 @@ async def student_tapped(
     callback: CallbackQuery, callback_data: AbStudent, state: FSMContext, actor: Actor
 ) -> None:
     data = await state.get_data()
-    roster = await list_students(actor, class_id=data["class_id"])
+    roster = await class_list(actor, data["class_id"])
     student = next((s for s in roster if s.id == callback_data.student_id), None)
     if student is None:
         await stale_button(callback)
@@ -333,16 +333,14 @@ async def save(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None
     report = await record_absences(actor, data["class_id"], counts, day)
     await callback.answer()  # after the save: a failure is told in the alert
     await state.clear()
-    roster = await list_students(actor, class_id=data["class_id"])
-    names = {student.id: full_name(student) for student in roster}
+    names = {student.id: full_name(student) for student in report.listed}
     lines = [
         ngettext("Saved: {n} student", "Saved: {n} students", len(counts)).format(n=len(counts)),
         _("Unexcused absences, {date}").format(date=day_text(day)),
     ]
-    for student in roster:
-        if student.id in counts:
-            missed = ngettext("{n} lesson", "{n} lessons", counts[student.id])
-            lines.append(f"• {names[student.id]} — {missed.format(n=counts[student.id])}")
+    for student in report.listed:
+        missed = ngettext("{n} lesson", "{n} lessons", counts[student.id])
+        lines.append(f"• {names[student.id]} — {missed.format(n=counts[student.id])}")
     for level, heading in ((HIGH, _("Now at high risk:")), (CAUTION, _("Now at caution:"))):
         risen = [c for c in report.levels.rises if c.after == level]
         if risen:

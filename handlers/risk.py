@@ -18,7 +18,7 @@ from core.errors import AccessDenied, InvalidInput
 from core.formatting import short_date
 from core.ids import Id
 from core.services.pending import find_students
-from core.services.schools import list_classes, list_schools, list_students
+from core.services.schools import class_list, list_classes, list_schools
 from core.services.signals import (
     NOTE_LIMIT,
     record_risk_signal,
@@ -153,7 +153,7 @@ async def class_chosen(
     if callback_data.class_id not in classes:
         raise AccessDenied()
     await callback.answer()
-    students = await list_students(actor, class_id=callback_data.class_id)
+    students = await class_list(actor, callback_data.class_id)
     keyboard = buttons([(full_name(s), RsStudent(student_id=s.id)) for s in students], width=2)
     await state.set_state(RiskFlow.student)
     text = _("{name}: choose the student.").format(name=classes[callback_data.class_id])
@@ -199,9 +199,8 @@ async def student_chosen(
 async def student_label(actor: Actor, student_id: int) -> str:
     """The student's name and class, e.g. `Anna Kalnina, 7.a`: access is checked here, once a
     flow, and the label kept in the flow's data (core checks again when the signal is saved)."""
-    student = await workable_student(actor, student_id)
-    classes = {c.id: c.name for c in await list_classes(actor, student.school_id)}
-    return f"{full_name(student)}, {classes.get(student.school_class_id, '')}"
+    student = await workable_student(actor, student_id, with_class=True)
+    return f"{full_name(student)}, {student.school_class.name}"
 
 
 def heading(data: dict) -> str:

@@ -18,16 +18,20 @@ so the rise is one signal and one message, not two.
 """
 
 from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date
 
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.absence_rules import AbsenceRules, rose, rules_of, share_tenths
 from core.catalogues import ABSENCES, HIGH, RISK_FACTORS, SCHOOL_COORDINATOR, TEACHER
-from core.school_calendar import calendars
+from core.school_calendar import SchoolCalendar, calendars
 from core.services import outbox
 from storage.models import Absence, AuditEvent, Membership, RiskSignal, School, Student
 
@@ -68,8 +72,29 @@ class LevelCount:
         return [change for change in self.changes if change.rose]
 
 
-async def school_rules(school_ids: list[int]) -> dict[int, AbsenceRules]:
-    return {school.id: rules_of(school) for school in await School.filter(id__in=school_ids)}
+@dataclass(frozen=True)
+class Windows:
+    """Each school's rules, and its calendar and lessons over its window ending on `day`."""
+
+    day: date
+    rules: dict[int, AbsenceRules]
+    calendars: dict[int, SchoolCalendar]  # from the earliest window's first day to `day`
+    lessons: dict[int, int]
+
+
+async def windows(schools: Iterable[School], day: date) -> Windows:
+    """The schools' windows ending on `day` (one query: the schools' own holidays)."""
+    rules = {school.id: rules_of(school) for school in schools}
+    if not rules:
+        return Windows(day, {}, {}, {})
+    first = min(rule.window_start(day) for rule in rules.values())
+    calendar = await calendars(rules, first, day)
+    lessons = {
+        school_id: calendar[school_id].school_days(rule.window_start(day), day)
+        * rule.lessons_per_day
+        for school_id, rule in rules.items()
+    }
+    return Windows(day, rules, calendar, lessons)
 
 
 async def recompute_levels(
@@ -78,32 +103,24 @@ async def recompute_levels(
     *,
     student_ids: list[int] | None = None,
     actor_id: int | None = None,
+    known: Windows | None = None,
 ) -> LevelCount:
     """Recompute the level of these students (default: every current student of the schools)
-    over each school's window ending on `day`; store it, signal the rises."""
-    rules = await school_rules(school_ids)
+    over each school's window ending on `day`; store it, signal the rises.
+
+    `known`: the schools' windows ending on `day`, when the caller has read them already."""
+    if known is None:
+        known = await windows(await School.filter(id__in=school_ids), day)
+    rules, lessons = known.rules, known.lessons
     if not rules:
         return LevelCount({None: 0}, [])
-    first = min(rule.window_start(day) for rule in rules.values())
-    calendar = await calendars(rules, first, day)
-    lessons = {
-        school_id: calendar[school_id].school_days(rule.window_start(day), day)
-        * rule.lessons_per_day
-        for school_id, rule in rules.items()
-    }
     count = LevelCount(defaultdict(int), [])
     query = Student.filter(school_id__in=list(rules), erased_at__isnull=True, left_at__isnull=True)
     if student_ids is not None:
         query = query.filter(id__in=student_ids)
-    # Students are read in id order, a batch at a time (keyset paging: no OFFSET to rescan).
-    after = 0
-    while True:
-        ids = await query.filter(id__gt=after).order_by("id").limit(BATCH).values_list("id")
-        if not ids:
-            break
-        after = ids[-1][0]
-        async with in_transaction():  # a savepoint inside the caller's transaction
-            batch = await _locked(query, [student_id for (student_id,) in ids])
+    async for ids in _batches(query, student_ids):
+        async with _transaction():
+            batch = await _locked(query, ids)
             changes = await _batch_levels(batch, rules, lessons, day)
             await _store(changes, actor_id)
         for _, _, before in batch:
@@ -114,6 +131,32 @@ async def recompute_levels(
         count.changes.extend(changes)
     count.by_level = dict(count.by_level)
     return count
+
+
+async def _batches(
+    query: QuerySet[Student], student_ids: list[int] | None
+) -> AsyncIterator[list[int]]:
+    """The students' ids a batch at a time, in id order (keyset paging: no OFFSET to rescan);
+    a few students named by the caller are one batch, not read first."""
+    if student_ids is not None and len(student_ids) <= BATCH:
+        if student_ids:
+            yield sorted(set(student_ids))
+        return
+    after = 0
+    while True:
+        ids = await query.filter(id__gt=after).order_by("id").limit(BATCH).values_list("id")
+        if not ids:
+            return
+        after = ids[-1][0]
+        yield [student_id for (student_id,) in ids]
+
+
+def _transaction() -> AbstractAsyncContextManager[object]:
+    """A transaction of its own, or the caller's when there is one: a savepoint inside it would
+    cost two round trips and change nothing (no caller goes on after a failed recomputation)."""
+    if isinstance(connections.get("default"), TransactionalDBClient):
+        return nullcontext()
+    return in_transaction()
 
 
 async def _locked(query: QuerySet[Student], ids: list[int]) -> list[tuple[int, int, str | None]]:

@@ -29,7 +29,8 @@ from core.csv_import import Format, chunks_of, read_records
 from core.errors import DomainError, InvalidInput
 from core.i18n import N_, gettext
 from core.school_calendar import SchoolCalendar, school_calendar
-from core.services.absence_levels import LevelCount, recompute_levels
+from core.services.absence_levels import LevelCount, recompute_levels, windows
+from core.services.schools import LIST_ORDER
 from storage.models import Absence, School, Student
 
 BATCH = 2000
@@ -373,17 +374,22 @@ async def upsert(
     rows: list[Row],
     source: str,
     reporter_id: int | None,
+    *,
+    keep_excused: bool = False,
 ) -> None:
     """Insert the rows, or replace the stored counts of the same student and day: one query
     (on SQLite, one per 120 rows). In student and day order: two transactions writing the same
-    days lock them in the same order, one waits for the other, neither for both."""
+    days lock them in the same order, one waits for the other, neither for both.
+
+    `keep_excused`: a stored day keeps its excused count (the rows' own is for new days)."""
     if not rows:
         return
     rows = sorted(rows, key=lambda row: (row.student_id, row.day))
     moment = clock.now()
+    excused = "absence.excused" if keep_excused else "EXCLUDED.excused"
     returning = (
         "ON CONFLICT (student_id, day) DO UPDATE SET school_id = EXCLUDED.school_id, "
-        "unexcused = EXCLUDED.unexcused, excused = EXCLUDED.excused, source = EXCLUDED.source, "
+        f"unexcused = EXCLUDED.unexcused, excused = {excused}, source = EXCLUDED.source, "
         "reporter_id = EXCLUDED.reporter_id, updated_at = EXCLUDED.updated_at"
     )
     columns = "student_id, school_id, day, unexcused, excused, source, reporter_id, updated_at"
@@ -433,16 +439,23 @@ class DayReport:
     day: date
     saved: dict[int, int]  # student id -> unexcused lessons
     levels: LevelCount
+    listed: list[Student]  # the students saved who are on the class's list, in its order
 
 
 async def record_absences(
     actor: Actor, class_id: int, lessons: dict[int, int], day: date | None = None
 ) -> DayReport:
     """Unexcused lessons each student of one class missed on one day (replacing that day's
-    unexcused count; excused ones stay), and the students' levels recomputed."""
+    unexcused count; excused ones stay), and the students' levels recomputed.
+
+    Seven statements and a transaction when no one's level rises: the class and its school,
+    the students, the school's holidays over the window; then the upsert, the students' rows
+    locked, their absences summed, the audit."""
     school_class = await workable_class(actor, class_id)
     day = day or clock.today()
-    students = await Student.filter(id__in=list(lessons), school_class_id=school_class.id)
+    students = await Student.filter(id__in=list(lessons), school_class_id=school_class.id).order_by(
+        *LIST_ORDER
+    )
     if strangers := sorted(set(lessons) - {student.id for student in students}):
         raise InvalidInput(
             N_("These students are not in this class: {ids}."),
@@ -454,31 +467,24 @@ async def record_absences(
         raise InvalidInput(N_("Absences can be logged up to {days} days back."), days=BOT_DAYS_BACK)
     if not lessons:
         raise InvalidInput(N_("Choose at least one student."))
-    school = await School.get(id=school_class.school_id)
+    school = school_class.school
     rules = rules_of(school)
     if not all(1 <= count <= rules.lessons_per_day for count in lessons.values()):
         raise InvalidInput(
             N_("The number of lessons must be from 1 to {max}."), max=rules.lessons_per_day
         )
-    calendar = await school_calendar(school.id, day, day)
-    if not calendar.teaches(day):
+    known = await windows([school], day)
+    if not known.calendars[school.id].teaches(day):
         raise InvalidInput(N_("The school does not teach on {date}."), date=str(day))
+    rows = [Row(student_id, day, count, 0) for student_id, count in sorted(lessons.items())]
     async with in_transaction() as connection:
-        excused = dict(
-            await Absence.filter(student_id__in=list(lessons), day=day)
-            .using_db(connection)
-            .values_list("student_id", "excused")
-        )
-        rows = [
-            Row(student_id, day, count, excused.get(student_id, 0))
-            for student_id, count in sorted(lessons.items())
-        ]
-        await upsert(connection, school.id, rows, BOT, actor.id)
+        await upsert(connection, school.id, rows, BOT, actor.id, keep_excused=True)
         levels = await recompute_levels(
-            [school.id], day, student_ids=list(lessons), actor_id=actor.id
+            [school.id], day, student_ids=list(lessons), actor_id=actor.id, known=known
         )
         await audit.record(actor.id, "absence.record", "school_class", school_class.id)
-    return DayReport(day, dict(lessons), levels)
+    listed = [student for student in students if student.left_at is None]
+    return DayReport(day, dict(lessons), levels, listed)
 
 
 @dataclass(frozen=True)
@@ -492,7 +498,7 @@ class LoggableDays:
 
 async def loggable_days(actor: Actor, class_id: int) -> LoggableDays:
     school_class = await workable_class(actor, class_id)
-    school = await School.get(id=school_class.school_id)
+    school = school_class.school
     last = clock.today()
     first = last - timedelta(days=BOT_DAYS_BACK)
     calendar = await school_calendar(school.id, first, last)

@@ -8,6 +8,8 @@ from core import clock
 from core.services.people import set_locale
 from handlers.absences import AbClass, AbDay
 from storage.models import Absence, RiskSignal, Student
+from storage.query_counter import count_queries
+from tests.conftest import TEST_DATABASE_URL
 
 FRIDAY = date(2026, 2, 27)  # the 28 days up to it hold 20 school days: 120 lessons
 
@@ -148,3 +150,43 @@ async def test_absences_are_for_staff_only(sim, world):
     reply = await parent.send("/absent")
     assert "nav paredzēta Jūsu lomai" in reply[-1].text
     assert await Absence.all().count() == 0
+
+
+async def saving(teacher, marks: dict[str, str]):
+    """Mark these students' lessons in 7.a, then count what Save sends."""
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    for name, lessons in marks.items():
+        await teacher.press(name)
+        await teacher.press(lessons)
+    with count_queries() as saved:
+        replies = await teacher.press("Saglabāt")
+    return saved, replies[-1].text
+
+
+async def test_a_save_is_seven_statements_in_one_transaction(sim, world):
+    teacher = sim.user(101)
+    saved, text = await saving(teacher, {"Anna Kalnina": "2", "Janis Ozols": "1"})
+    assert text.startswith("Saglabāts: 2 skolēni")
+    # The class and its school, the students, the holidays; in the transaction the upsert, the
+    # students locked, their absences summed, the audit. No savepoint, no roster read again.
+    assert saved.queries == 7
+    if TEST_DATABASE_URL.startswith("postgres"):
+        assert saved.transaction == 2  # BEGIN, COMMIT
+
+
+async def test_a_rise_adds_the_level_the_signal_and_its_audit(sim, world):
+    teacher = sim.user(101)
+    saved, text = await saving(teacher, {"Janis Ozols": "6"})
+    assert "Tagad — uzmanību:\n• Janis Ozols: 6 no 120" in text
+    assert saved.queries == 7 + 3
+    assert await RiskSignal.filter(student_id=world.student_a2.id).count() == 1
+
+
+async def test_absent_for_a_teacher_of_one_school_is_two_statements(sim, world):
+    teacher = sim.user(101)
+    await teacher.send("/help")  # the actor kept
+    with count_queries() as started:
+        classes = await teacher.send("/absent")
+    assert classes[-1].text == "Kurā klasē atzīmēt kavējumus?"
+    assert started.queries == 2  # the schools, the classes (their own school: no check read)

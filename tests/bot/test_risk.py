@@ -2,11 +2,16 @@
 
 from datetime import timedelta
 
+import pytest
+
+from core.access import workable_student
 from core.clock import now, today
+from core.errors import AccessDenied, NotFound
 from core.services.people import set_locale
 from handlers.callbacks import StudentAction
 from handlers.risk import RsClass, RsStudent
 from storage.models import RiskSignal
+from storage.query_counter import count_queries
 
 
 def labels(sent) -> list[str]:
@@ -378,3 +383,22 @@ async def test_risk_is_for_staff_only(sim, world):
     await parent.press_data(StudentAction(action="risk", student_id=world.student_a1.id).pack())
     assert parent.alerts[-1].startswith("Šī poga vairs nav aktīva")
     assert await RiskSignal.all().count() == 0
+
+
+async def test_choosing_the_student_is_one_statement(sim, world):
+    teacher = sim.user(101)
+    await teacher.send("/risk")
+    await teacher.press("7.a")
+    with count_queries() as chosen:
+        groups = await teacher.press("Anna Kalnina")
+    assert groups[-1].text == "Anna Kalnina, 7.a\nKura riska grupa?"
+    assert chosen.queries == 1  # the student with their school and class: access and label
+
+
+async def test_a_parent_may_not_log_a_signal_for_their_child(world):
+    with pytest.raises(AccessDenied):
+        await workable_student(world.parent_a1, world.student_a1.id, with_class=True)
+    with pytest.raises(NotFound):
+        await workable_student(world.teacher_b, world.student_a1.id)
+    student = await workable_student(world.coordinator_m1, world.student_a1.id, with_class=True)
+    assert (student.school.name, student.school_class.name) == ("Ezerkalnes vidusskola", "7.a")

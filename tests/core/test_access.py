@@ -22,6 +22,7 @@ from core.services import (
     schools,
     signals,
 )
+from storage.models import Student
 
 ROLES = (
     "teacher_a",
@@ -191,6 +192,20 @@ async def test_student_lists_hold_only_the_scope(world):
     assert names(await schools.list_students(w.coordinator_m2)) == {w.student_c1.id}
     assert w.student_c1.id not in names(await schools.list_students(w.coordinator_m1))
     assert len(await schools.list_students(w.coordinator_m1)) == 5
+
+
+async def test_a_class_list_is_the_class_students_list_in_its_order(world):
+    w = world
+    await Student.filter(id=w.student_a2.id).update(left_at=today())  # left: on neither list
+    for role in ROLES:
+        actor = getattr(w, role)
+        for school_class in (w.class_a7, w.class_a8, w.class_b7):
+            listed = await schools.class_list(actor, school_class.id)
+            students = await schools.list_students(actor, class_id=school_class.id)
+            assert [(s.id, s.first_name, s.last_name) for s in listed] == [
+                (s.id, s.first_name, s.last_name) for s in students
+            ]
+    assert [s.id for s in await schools.class_list(w.teacher_a, w.class_a7.id)] == [w.student_a1.id]
 
 
 async def test_only_the_asked_parent_answers(world):

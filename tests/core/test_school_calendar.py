@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from core.school_calendar import calendars, national_breaks, ruled_breaks
+from core.school_calendar import calendars, national_breaks, national_days_off, ruled_breaks
 from storage.models import SchoolHoliday
 
 
@@ -46,3 +46,13 @@ def test_years_the_cabinet_has_not_set_follow_the_rule_of_past_years():
 def test_the_2027_spring_break_is_the_one_the_cabinet_set_not_the_rule():
     assert national_breaks(2026)[2] == (date(2027, 3, 8), date(2027, 3, 12))
     assert ruled_breaks(2026)[2] == (date(2027, 3, 15), date(2027, 3, 19))
+
+
+def test_the_national_days_off_of_a_span_are_worked_out_once():
+    first, last = date(2031, 11, 1), date(2031, 11, 30)  # a span no other test asks for
+    before = national_days_off.cache_info()
+    days = national_days_off(first, last)
+    assert national_days_off(first, last) is days
+    after = national_days_off.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 1)
+    assert date(2031, 11, 18) in days  # Proclamation Day, a Tuesday

@@ -1,0 +1,127 @@
+"""A user's FSM state and data in Redis read at most once an update, and not written unchanged.
+
+With Redis FSM storage every `get_state`, `get_data`, `set_state` and `set_data` is a round trip,
+and `update_data` two. A flow's step typically reads the data three or four times and writes it
+once or twice. While an update is handled its user's key is locked (the dispatcher's event
+isolation), so nothing else writes the state or data meanwhile: the context keeps what it read
+or wrote, and gives it back as Redis would have (the data as its stored JSON, decoded anew on each
+read). A write of what is stored already is skipped. Memory storage is left as it is: its reads
+and writes are a dictionary's.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.middleware import FSMContextMiddleware
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import DEFAULT_DESTINY, StateType, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+
+UNREAD: Any = object()
+
+
+class UpdateContext(FSMContext):
+    """One update's FSM context over Redis: the state and the data's JSON kept once read or
+    written."""
+
+    storage: RedisStorage
+
+    def __init__(self, storage: RedisStorage, key: StorageKey) -> None:
+        super().__init__(storage, key)
+        self._state: str | None = UNREAD
+        self._data: str | None = UNREAD  # the stored JSON; None when nothing is stored
+
+    async def get_state(self) -> str | None:
+        """The state, and the data with it (one MGET: nearly every step reads both)."""
+        if self._state is UNREAD:
+            build = self.storage.key_builder.build
+            state, data = await self.storage.redis.mget(
+                build(self.key, "state"), build(self.key, "data")
+            )
+            self._state = state.decode() if isinstance(state, bytes) else state
+            if self._data is UNREAD:
+                self._data = data.decode() if isinstance(data, bytes) else data
+        return self._state
+
+    async def set_state(self, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        if value == self._state:
+            return
+        await super().set_state(value)
+        self._state = value
+
+    async def get_data(self) -> dict[str, Any]:
+        if self._data is UNREAD:
+            stored: dict[str, Any] = await super().get_data()
+            self._data = self.storage.json_dumps(stored) if stored else None
+            return stored
+        if self._data is None:
+            return {}
+        data: dict[str, Any] = self.storage.json_loads(self._data)
+        return data
+
+    async def set_data(self, data: Mapping[str, Any]) -> None:
+        if not isinstance(data, dict):
+            await super().set_data(data)  # refused, as the storage refuses it
+            return
+        encoded = self.storage.json_dumps(data) if data else None
+        if encoded == self._data:
+            return
+        await super().set_data(data)
+        self._data = encoded
+
+    async def get_value(self, key: str, default: Any | None = None) -> Any | None:
+        return (await self.get_data()).get(key, default)
+
+    async def update_data(
+        self, data: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        if data:
+            kwargs.update(data)
+        current = await self.get_data()
+        current.update(kwargs)
+        await self.set_data(current)
+        return current.copy()
+
+
+class UpdateContextMiddleware(FSMContextMiddleware):
+    """aiogram's FSM middleware, giving each update an UpdateContext."""
+
+    storage: RedisStorage
+
+    def get_context(
+        self,
+        bot: Bot,
+        chat_id: int,
+        user_id: int,
+        thread_id: int | None = None,
+        business_connection_id: str | None = None,
+        destiny: str = DEFAULT_DESTINY,
+    ) -> FSMContext:
+        key = StorageKey(
+            bot_id=bot.id,
+            chat_id=chat_id,
+            user_id=user_id,
+            thread_id=thread_id,
+            business_connection_id=business_connection_id,
+            destiny=destiny,
+        )
+        return UpdateContext(self.storage, key)
+
+
+def keep_fsm_per_update(dispatcher: Dispatcher) -> None:
+    """With Redis FSM storage without expiry, give each update an UpdateContext (in place of
+    aiogram's FSM middleware, in its place among the update's outer middlewares)."""
+    storage = dispatcher.fsm.storage
+    if not isinstance(storage, RedisStorage) or storage.state_ttl or storage.data_ttl:
+        return  # an expiry is renewed by every write: none may be skipped
+    middleware = UpdateContextMiddleware(
+        storage, dispatcher.fsm.events_isolation, dispatcher.fsm.strategy
+    )
+    outer = dispatcher.update.outer_middleware
+    assert list(outer)[-1] is dispatcher.fsm, "aiogram's FSM middleware is registered last"
+    outer.unregister(dispatcher.fsm)
+    outer.register(middleware)
+    dispatcher.fsm = middleware

@@ -1,0 +1,92 @@
+"""With Redis FSM storage a step reads its user's state and data once (one MGET) and writes
+only what changed; the flows behave as they did."""
+
+from datetime import date
+
+import pytest
+from redis.asyncio import Redis
+
+from core import clock
+from tests.bot.conftest import make_simulator
+
+FRIDAY = date(2026, 2, 27)
+
+
+@pytest.fixture(autouse=True)
+def on_friday(monkeypatch):
+    monkeypatch.setattr(clock, "today", lambda: FRIDAY)
+
+
+def fsm_commands(redis: Redis) -> list[str]:
+    """The commands sent on the users' FSM keys (state and data), as they are sent."""
+    sent: list[str] = []
+    execute = redis.execute_command
+
+    async def counted(*args, **options):
+        keys = [str(arg) for arg in args[1:] if str(arg).startswith("fsm:")]
+        if any(key.endswith((":state", ":data")) for key in keys):  # not the update's lock
+            sent.append(args[0])
+        return await execute(*args, **options)
+
+    redis.execute_command = counted
+    return sent
+
+
+async def test_a_step_reads_state_and_data_in_one_command_and_writes_what_changed(
+    db, redis_url, world
+):
+    redis = Redis.from_url(redis_url)
+    teacher = (await make_simulator(redis)).user(101)  # world.teacher_a
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    sent = fsm_commands(redis)
+    asked = await teacher.press("Anna Kalnina")
+    assert asked[-1].text.startswith("Anna Kalnina, 27.02.2026.\nCik mācību stundu kavēts")
+    # Before: GET state, GET data (the step), GET data and SET data (update_data), SET state,
+    # GET data (the question): six round trips.
+    assert sent == ["MGET", "SET", "SET"]  # state and data; the student; the lessons step
+    sent.clear()
+    listed = await teacher.press("Atpakaļ")
+    assert [text for text, _ in listed[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
+    assert sent == ["MGET", "SET"]  # the state back to the list; the data unchanged
+    sent.clear()
+    await teacher.press("Janis Ozols")
+    listed = await teacher.send("4")
+    assert "Janis Ozols · 4" in [text for text, _ in listed[-1].buttons()]
+    saved = await teacher.press("Saglabāt")
+    assert saved[-1].text.startswith("Saglabāts: 1 skolēns")
+    await redis.aclose()
+
+
+async def test_a_cancelled_flow_leaves_nothing_in_redis(db, redis_url, world):
+    redis = Redis.from_url(redis_url)
+    teacher = (await make_simulator(redis)).user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    assert await redis.keys("fsm:*")
+    await teacher.send("/cancel")
+    assert await redis.keys("fsm:*") == []
+    await redis.aclose()
+
+
+async def test_a_tap_sends_eight_redis_commands_in_all(db, redis_url, world):
+    redis = Redis.from_url(redis_url)
+    teacher = (await make_simulator(redis, flood_window_seconds=60)).user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    sent: list[str] = []
+    execute = redis.execute_command
+
+    async def counted(*args, **options):
+        sent.append(args[0])
+        return await execute(*args, **options)
+
+    redis.execute_command = counted
+    await teacher.press("Anna Kalnina")
+    # The update's mark, the actor kept, the user's lock, the flood count (INCR and EXPIRE in
+    # one script, not a MULTI/EXEC pipeline), the state and data, the two writes, the unlock.
+    assert sorted(sent) == sorted(["SET", "GET", "SET", "EVALSHA", "MGET", "SET", "SET", "EVALSHA"])
+    flood = await redis.keys("pumpurs:flood:101:*")
+    assert len(flood) == 1 and await redis.get(flood[0]) == b"3"
+    assert 0 < await redis.ttl(flood[0]) <= 120
+    await redis.aclose()
