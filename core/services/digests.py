@@ -3,12 +3,14 @@ each coordinator's chart drawn before the digests are queued, so the sender only
 
 import asyncio
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from core.access import actor_of
 from core.catalogues import MUNICIPALITY_COORDINATOR, SCHOOL_COORDINATOR
 from core.chart import CHART_WORKERS, forget_old_charts, keep_drawn
-from core.digest import MUNICIPALITY, SCHOOL, Scope, Week, digest_history
+from core.digest import MUNICIPALITY, SCHOOL, Scope, Week, digest_history, read_ahead
 from core.i18n import supported
 from core.services import outbox
 from storage.models import Membership
@@ -79,3 +81,14 @@ def payload_for(scope: Scope, week: Week) -> dict[str, int]:
 def scope_and_week(payload: dict[str, int]) -> tuple[Scope, Week]:
     kind = SCHOOL if "school_id" in payload else MUNICIPALITY
     return Scope(kind, payload[f"{kind}_id"]), Week(date.fromordinal(payload["week"]))
+
+
+async def read_digests_ahead(payloads: Iterable[dict[str, int]]) -> None:
+    """Read the digests these outbox items carry together, a fixed number of queries a week
+    (`core.digest.read_ahead`), for those built within `digests_read_ahead`."""
+    scopes: dict[Week, list[Scope]] = defaultdict(list)
+    for payload in payloads:
+        scope, week = scope_and_week(payload)
+        scopes[week].append(scope)
+    for week, week_scopes in scopes.items():
+        await read_ahead(week_scopes, week)
