@@ -16,7 +16,7 @@ queries for the whole batch (`read_ahead`); each digest then only resolves its s
 from __future__ import annotations
 
 from collections import defaultdict, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -609,7 +609,7 @@ async def digest_history(
     data = _read_ahead.get().history_data(last, weeks, place)
     if data is None:
         data = await read_history_data(place.schools, last, weeks)
-    return data.history(place)
+    return data.history(place.schools)
 
 
 @dataclass
@@ -622,10 +622,10 @@ class HistoryData:
     def covers(self, weeks: int, place: Place) -> bool:
         return len(self.series) == weeks and all(s.id in self.per_school for s in place.schools)
 
-    def history(self, place: Place) -> History:
-        """The place's series: its schools' summed."""
+    def history(self, schools: Iterable[School]) -> History:
+        """The series of these schools summed: a place's."""
         totals: dict[str, int] = defaultdict(int)
-        for school in place.schools:
+        for school in schools:
             for name, value in self.per_school[school.id].items():
                 totals[name] += value
         count = range(len(self.series))
@@ -714,9 +714,29 @@ async def read_ahead(scopes: Sequence[Scope], week: Week) -> None:
     ahead = _read_ahead.get()
     if ahead is _OUTSIDE or not scopes:
         return
-    school_ids = stable_ids([scope.id for scope in scopes if scope.kind == SCHOOL])
-    municipality_ids = stable_ids([scope.id for scope in scopes if scope.kind == MUNICIPALITY])
-    schools = await School.filter(Q(id__in=school_ids) | Q(municipality_id__in=municipality_ids))
-    towns = {school.municipality_id for school in schools} | set(municipality_ids)
+    schools = await _schools_of(scopes)
+    towns = {school.municipality_id for school in schools}
+    towns |= {scope.id for scope in scopes if scope.kind == MUNICIPALITY}
     ahead.weeks.append((week, await read_week_data(schools, sorted(towns), week)))
     ahead.histories.append((week, await read_history_data(schools, week, HISTORY_WEEKS)))
+
+
+async def coordinators_histories(scopes: Sequence[Scope], until: date) -> dict[Scope, History]:
+    """The charts' histories of these scopes up to `until`'s week, in three queries however
+    many: for the weekly job, whose scopes are its coordinators' own (no reader to check)."""
+    schools = await _schools_of(scopes)
+    data = await read_history_data(schools, Week.of(until), HISTORY_WEEKS)
+    return {scope: data.history(_schools_in(scope, schools)) for scope in scopes}
+
+
+async def _schools_of(scopes: Sequence[Scope]) -> list[School]:
+    """The schools of these scopes, in one query."""
+    school_ids = stable_ids([scope.id for scope in scopes if scope.kind == SCHOOL])
+    municipality_ids = stable_ids([scope.id for scope in scopes if scope.kind == MUNICIPALITY])
+    return await School.filter(Q(id__in=school_ids) | Q(municipality_id__in=municipality_ids))
+
+
+def _schools_in(scope: Scope, schools: Iterable[School]) -> list[School]:
+    if scope.kind == SCHOOL:
+        return [school for school in schools if school.id == scope.id]
+    return [school for school in schools if school.municipality_id == scope.id]
