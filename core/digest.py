@@ -22,6 +22,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -51,6 +52,8 @@ SCHOOL, MUNICIPALITY = "school", "municipality"
 HISTORY_WEEKS = 8
 MAX_HISTORY_WEEKS = 52
 BAD_SCOPE = N_("Give the scope as school-<id> or municipality-<id>.")
+KEPT_BATCHES = 4  # batches read ahead kept for the digests still to build
+FRESH_SECONDS = 60.0  # a digest read ahead longer ago is read again: its "now" figures aged
 
 
 # --- weeks and scopes ----------------------------------------------------------------------
@@ -673,23 +676,34 @@ async def _weekly_rows(
 
 
 @dataclass
-class ReadAhead:
-    """What `read_ahead` read for batches of digests; the last two batches are kept."""
+class Batch:
+    """One batch's digests of a week, read together."""
 
-    weeks: deque[tuple[Week, WeekData]] = field(default_factory=lambda: deque(maxlen=2))
-    histories: deque[tuple[Week, HistoryData]] = field(default_factory=lambda: deque(maxlen=2))
+    week: Week
+    scopes: frozenset[Scope]
+    read_at: float  # monotonic seconds
+    data: WeekData
+    history: HistoryData
+
+
+@dataclass
+class ReadAhead:
+    """What `read_ahead` read for batches of digests: the last few, each used while fresh."""
+
+    batches: deque[Batch] = field(default_factory=lambda: deque(maxlen=KEPT_BATCHES))
+
+    def fresh(self, week: Week) -> list[Batch]:
+        """This week's batches read less than FRESH_SECONDS ago, the newest first."""
+        oldest = monotonic() - FRESH_SECONDS
+        return [b for b in reversed(self.batches) if b.week == week and b.read_at > oldest]
 
     def week_data(self, week: Week, place: Place) -> WeekData | None:
-        found = (data for at, data in reversed(self.weeks) if at == week and data.covers(place))
+        found = (batch.data for batch in self.fresh(week) if batch.data.covers(place))
         return next(found, None)
 
     def history_data(self, last: Week, weeks: int, place: Place) -> HistoryData | None:
-        found = (
-            data
-            for at, data in reversed(self.histories)
-            if at == last and data.covers(weeks, place)
-        )
-        return next(found, None)
+        batches = self.fresh(last)
+        return next((b.history for b in batches if b.history.covers(weeks, place)), None)
 
 
 _OUTSIDE = ReadAhead()  # never filled: outside `digests_read_ahead`, nothing is kept
@@ -710,15 +724,19 @@ def digests_read_ahead() -> Iterator[None]:
 async def read_ahead(scopes: Sequence[Scope], week: Week) -> None:
     """Read the digests of `week` for these scopes and their charts' histories in a fixed number
     of queries (14) however many scopes, kept for `build_digest` and `digest_history` within
-    `digests_read_ahead` (each still checks its reader's access and resolves its scope)."""
+    `digests_read_ahead` (each still checks its reader's access and resolves its scope). Scopes
+    read for a fresh batch already are not read again."""
     ahead = _read_ahead.get()
+    read = {scope for batch in ahead.fresh(week) for scope in batch.scopes}
+    scopes = [scope for scope in scopes if scope not in read]  # e.g. items still waiting
     if ahead is _OUTSIDE or not scopes:
         return
     schools = await _schools_of(scopes)
     towns = {school.municipality_id for school in schools}
     towns |= {scope.id for scope in scopes if scope.kind == MUNICIPALITY}
-    ahead.weeks.append((week, await read_week_data(schools, sorted(towns), week)))
-    ahead.histories.append((week, await read_history_data(schools, week, HISTORY_WEEKS)))
+    data = await read_week_data(schools, sorted(towns), week)
+    history = await read_history_data(schools, week, HISTORY_WEEKS)
+    ahead.batches.append(Batch(week, frozenset(scopes), monotonic(), data, history))
 
 
 async def coordinators_histories(scopes: Sequence[Scope], until: date) -> dict[Scope, History]:

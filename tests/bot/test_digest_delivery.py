@@ -11,7 +11,7 @@ from bot.i18n import create_i18n
 from bot.pacing import Pacer
 from bot.scheduler import create_scheduler, digest_trigger, queue_last_weeks_digests
 from bot.sender import Sender
-from core import chart
+from core import chart, digest
 from core.clock import RIGA
 from core.digest import Week
 from core.services import outbox, signals
@@ -208,3 +208,22 @@ async def test_the_weekly_job_reads_every_chart_in_a_fixed_number_of_queries(wor
     with count_queries() as again:
         assert await draw_charts_ahead(coordinators, week) == 0
     assert again.queries == 5
+
+
+async def test_the_sender_reads_a_batch_of_digests_together(sim, world, monkeypatch):
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+    reads: list[str] = []
+
+    def counting(read):
+        def counted(*args):
+            reads.append(read.__name__)
+            return read(*args)
+
+        return counted
+
+    for read in (digest.read_week_data, digest.read_history_data):
+        monkeypatch.setattr(digest, read.__name__, counting(read))
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS
+    assert sorted(reads) == ["read_history_data", "read_week_data"]  # once for the 4 digests

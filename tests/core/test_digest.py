@@ -419,6 +419,9 @@ async def test_a_batch_of_digests_is_read_ahead_in_a_fixed_number_of_queries(wee
         with digests_read_ahead():
             with count_queries() as ahead:
                 await read_ahead([scope for _, scope in batch], Week(WEEK))
+            with count_queries() as again:  # e.g. items of the batch still waiting
+                await read_ahead([scope for _, scope in batch], Week(WEEK))
+            assert again.queries == 0
             with count_queries() as each:
                 together = await built(batch)
             assert await built(readers) == alone  # those not read ahead are read as before
