@@ -78,10 +78,14 @@ def scope_and_week(payload: dict[str, int]) -> tuple[Scope, Week]:
 
 async def read_digests_ahead(payloads: Iterable[dict[str, int]]) -> None:
     """Read the digests these outbox items carry together, a fixed number of queries a week
-    (`core.digest.read_ahead`), for those built within `digests_read_ahead`."""
-    scopes: dict[Week, list[Scope]] = defaultdict(list)
-    for payload in payloads:
-        scope, week = scope_and_week(payload)
-        scopes[week].append(scope)
-    for week, week_scopes in scopes.items():
-        await read_ahead(week_scopes, week)
+    (`core.digest.read_ahead`), for those built within `digests_read_ahead`. On any failure each
+    digest is read by itself, as without: the items still go."""
+    try:
+        scopes: dict[Week, list[Scope]] = defaultdict(list)
+        for payload in payloads:
+            scope, week = scope_and_week(payload)
+            scopes[week].append(scope)
+        for week, week_scopes in scopes.items():
+            await read_ahead(week_scopes, week)
+    except Exception as error:
+        log.warning("digests not read ahead: %s", type(error).__name__)

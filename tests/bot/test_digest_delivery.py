@@ -14,7 +14,7 @@ from bot.sender import Sender
 from core import chart, digest
 from core.clock import RIGA
 from core.digest import Week
-from core.services import outbox, signals
+from core.services import digests, outbox, signals
 from core.services.digests import draw_charts_ahead, enqueue_weekly_digests
 from core.services.people import set_locale
 from storage.models import DigestChart, Membership, OutboxItem
@@ -227,3 +227,15 @@ async def test_the_sender_reads_a_batch_of_digests_together(sim, world, monkeypa
     sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
     assert await sender.drain() == COORDINATORS
     assert sorted(reads) == ["read_history_data", "read_week_data"]  # once for the 4 digests
+
+
+async def test_digests_not_read_ahead_still_go(sim, world, monkeypatch):
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+
+    async def broken(*args):
+        raise ConnectionError("the batch's read failed")
+
+    monkeypatch.setattr(digests, "read_ahead", broken)
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS  # each digest read by itself, as without
