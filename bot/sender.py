@@ -29,10 +29,11 @@ from bot.retry import without_retry
 from core.access import Actor, actor_of
 from core.catalogues import HIGH
 from core.clock import now as clock_now
+from core.digest import digests_read_ahead
 from core.errors import DomainError
 from core.i18n import supported
 from core.services import absence_levels, attendance, iaps, needs, outbox, reminders
-from core.services.digests import scope_and_week
+from core.services.digests import read_digests_ahead, scope_and_week
 from handlers.absences import absence_high_view
 from handlers.approvals import approved_view, returned_view, waiting_long_view, waiting_view
 from handlers.digest import digest_messages
@@ -194,8 +195,9 @@ class Sender:
 
         PREPARERS tasks claim and render items while up to IN_FLIGHT are being sent, so building
         digests overlaps with waiting for Telegram's pace (their charts were drawn when they were
-        queued: `core.chart`). `still_leader`, asked after each batch, ends the drain when this
-        instance no longer holds the sender's lease.
+        queued: `core.chart`); a batch's digests are read together before its items are handed
+        out (`read_digests_ahead`), so each digest only resolves its scope. `still_leader`, asked
+        after each batch, ends the drain when this instance no longer holds the sender's lease.
         """
         due: asyncio.Queue[OutboxItem | None] = asyncio.Queue(maxsize=PREPARERS)
         in_flight = asyncio.Semaphore(IN_FLIGHT)
@@ -205,6 +207,8 @@ class Sender:
             while items := await outbox.due_items(
                 limit, now=self.wall_clock(), recipient_id=self.recipient_id
             ):
+                digests = (item.payload for item in items if item.kind == outbox.WEEKLY_DIGEST)
+                await read_digests_ahead(digests)
                 for item in items:
                     await due.put(item)
                 if still_leader is not None and not await still_leader():
@@ -220,17 +224,18 @@ class Sender:
                 in_flight.release()
 
         try:
-            async with asyncio.TaskGroup() as tasks:
+            with digests_read_ahead():  # one batch's digests read together, before they go
+                async with asyncio.TaskGroup() as tasks:
 
-                async def prepare_and_send() -> None:
-                    while (item := await due.get()) is not None:
-                        if (prepared := await self.prepare(item)) is not None:
-                            await in_flight.acquire()
-                            tasks.create_task(send(prepared))
+                    async def prepare_and_send() -> None:
+                        while (item := await due.get()) is not None:
+                            if (prepared := await self.prepare(item)) is not None:
+                                await in_flight.acquire()
+                                tasks.create_task(send(prepared))
 
-                tasks.create_task(feed())
-                for _ in range(PREPARERS):
-                    tasks.create_task(prepare_and_send())
+                    tasks.create_task(feed())
+                    for _ in range(PREPARERS):
+                        tasks.create_task(prepare_and_send())
         finally:  # a drain that failed half-way must not leave chats marked busy for good
             self._chats_in_flight.clear()
         return sum(results)

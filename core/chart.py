@@ -6,25 +6,30 @@ drawing itself (`core.chart_drawing`, with matplotlib) is imported in the worker
 process that never draws never loads matplotlib (about 65 MiB).
 
 The weekly job draws every coordinator's chart before the digests are queued and keeps each
-under the key of what it shows (`keep_drawn`); `chart_png` takes a kept chart when the figures
+under the key of what it shows (`keep_all_drawn`); `chart_png` takes a kept chart when the figures
 are still the same, so the outbox's sender only sends, and draws anew when they have changed.
 """
 
 import asyncio
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
+from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from functools import cache
+from typing import cast
 
 from core.clock import now
 from core.digest import History
 from storage.models import DigestChart
 
-CHART_WORKERS = max(1, min(4, (os.cpu_count() or 2) - 1))  # a core left for the event loop
+log = logging.getLogger(__name__)
+# One a core: while the weekly job draws, its event loop mostly waits for the database.
+CHART_WORKERS = max(1, min(4, os.cpu_count() or 1))
 SIGNALS_COLOUR, SESSIONS_COLOUR, HOURS_COLOUR = "#c0392b", "#2471a3", "#a9cce3"
 MARGINS = {"left": 0.09, "right": 0.9, "bottom": 0.25, "top": 0.92}
 KEPT = timedelta(days=1)  # a chart drawn ahead is sent within hours (quiet hours, retries)
@@ -57,14 +62,29 @@ async def chart_png(history: History, locale: str) -> bytes:
     return bytes(kept[0]) if kept else await draw_png(history, locale)
 
 
-async def keep_drawn(history: History, locale: str) -> bool:
-    """Draw the chart now and keep it for `chart_png`; False if one was kept already."""
-    key = chart_key(history, locale)
-    if await DigestChart.filter(key=key).exists():
-        return False
-    png = await draw_png(history, locale)
-    await DigestChart.bulk_create([DigestChart(key=key, png=png)], ignore_conflicts=True)
-    return True
+async def keep_all_drawn(charts: Iterable[tuple[History, str]]) -> int:
+    """Draw the charts (history, locale) not kept yet, each different one once and every worker
+    at once, and keep them for `chart_png`; how many were drawn. One that fails is drawn when
+    its digest is sent."""
+    wanted = {chart_key(history, locale): (history, locale) for history, locale in charts}
+    keys = await DigestChart.filter(key__in=[*wanted, ""]).values_list("key", flat=True)
+    kept = set(cast("list[str]", keys))
+    in_hand = asyncio.Semaphore(2 * CHART_WORKERS)  # PNGs waiting to be stored: a few at most
+
+    async def keep(key: str, history: History, locale: str) -> bool:
+        async with in_hand:
+            try:
+                png = await draw_png(history, locale)
+                await DigestChart.bulk_create(
+                    [DigestChart(key=key, png=png)], ignore_conflicts=True
+                )
+            except Exception as error:  # the digest still goes; its chart is drawn then
+                log.warning("chart %s: %s", key[:12], type(error).__name__)
+                return False
+            return True
+
+    to_draw = [keep(key, *chart) for key, chart in wanted.items() if key not in kept]
+    return sum(await asyncio.gather(*to_draw))
 
 
 async def forget_old_charts() -> None:

@@ -95,7 +95,8 @@ def chart_template(locale: str, weeks: int) -> ChartTemplate:
     hours.set_ylabel(gettext("Hours", locale))
     # The axis's locator is a MaxNLocator, which takes integer=; matplotlib types it as Locator.
     counts.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
-    counts.set_title(ngettext("The last {n} week", "The last {n} weeks", weeks, locale))
+    title = ngettext("The last {n} week", "The last {n} weeks", weeks, locale)
+    counts.set_title(title, y=1.0)  # where matplotlib puts it, without measuring every tick again
     counts.legend(handles=[signals, sessions, bars], loc="upper left")  # labelled as drawn
     return ChartTemplate(figure, counts, hours, bars, signals, sessions)
 

@@ -9,15 +9,20 @@ the week ends in.
 
 Whatever the data size, a digest costs a fixed number of queries (12 for a school, 13 for a
 municipality), grouped by school (or, for the students at risk, by student); the history behind
-the chart costs three or four.
+the chart costs three or four. A batch of digests (the outbox's) is read in a fixed number of
+queries for the whole batch (`read_ahead`); each digest then only resolves its scope.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from time import monotonic
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -47,6 +52,8 @@ SCHOOL, MUNICIPALITY = "school", "municipality"
 HISTORY_WEEKS = 8
 MAX_HISTORY_WEEKS = 52
 BAD_SCOPE = N_("Give the scope as school-<id> or municipality-<id>.")
+KEPT_BATCHES = 4  # batches read ahead kept for the digests still to build
+FRESH_SECONDS = 60.0  # a digest read ahead longer ago is read again: its "now" figures aged
 
 
 # --- weeks and scopes ----------------------------------------------------------------------
@@ -120,10 +127,6 @@ class Place:
     name: str
     schools: tuple[School, ...]
     municipality_id: int
-
-    @property
-    def school_ids(self) -> list[int]:
-        return [school.id for school in self.schools] or [-1]
 
 
 async def resolve_scope(actor: Actor, scope: Scope) -> Place:
@@ -243,40 +246,88 @@ class Digest:
 Tally = dict[int, tuple[Figures, Figures]]
 
 
+@dataclass
+class WeekData:
+    """A week's figures (and the week before's) per school, its municipalities' youth activities,
+    and who is waiting or unreachable now: read for one scope or for many at once."""
+
+    tally: Tally
+    activities: dict[int, tuple[Activities, Activities]]  # per municipality
+    in_approval: list[dict[str, Any]]  # plans in approval, oldest first
+    signed: dict[int, set[str]]  # per plan in approval: the steps signed
+    unreachable: list[dict[str, Any]]  # memberships of people the bot cannot reach
+
+    def covers(self, place: Place) -> bool:
+        return place.municipality_id in self.activities and all(
+            school.id in self.tally for school in place.schools
+        )
+
+
 async def build_digest(actor: Actor, scope: Scope, week_start: date) -> Digest:
     """The digest of the week containing `week_start`, for a coordinator of the scope."""
     place = await resolve_scope(actor, scope)
     week = Week.of(week_start)
+    data = _read_ahead.get().week_data(week, place)
+    if data is None:
+        data = await read_week_data(place.schools, [place.municipality_id], week)
+    return _assemble(actor, scope, place, week, data)
+
+
+async def read_week_data(
+    schools: Sequence[School], municipality_ids: Sequence[int], week: Week
+) -> WeekData:
+    """What the digests of these schools and municipalities say about `week`, in a fixed number
+    of queries (11) however many they are."""
     weeks = (week, week.previous())
     semester = Semester.of(week.end)
-    ids = place.school_ids
-    tally: Tally = {school.id: (Figures(), Figures()) for school in place.schools}
+    ids = stable_ids([school.id for school in schools])
+    tally: Tally = {school.id: (Figures(), Figures()) for school in schools}
     await _count_signals(tally, ids, weeks)
     await _count_students(tally, ids, weeks, semester)
     await _count_plans(tally, ids, weeks, semester)
     await _count_sessions(tally, ids, weeks)
     await _count_needs(tally, ids, weeks)
+    in_approval, signed = await _in_approval(ids)
+    return WeekData(
+        tally,
+        await _count_activities(stable_ids(list(municipality_ids)), weeks),
+        in_approval,
+        signed,
+        await _unreachable_rows(ids),
+    )
+
+
+def _assemble(actor: Actor, scope: Scope, place: Place, week: Week, data: WeekData) -> Digest:
+    """The scope's digest from the figures of its schools."""
     figures, previous = Figures(), Figures()
-    for this_week, week_before in tally.values():
+    for school in place.schools:
+        this_week, week_before = data.tally[school.id]
         figures.add(this_week)
         previous.add(week_before)
-    figures.activities, previous.activities = await _count_activities(place.municipality_id, weeks)
-    waiting = await _waiting_for(actor, place)
+    figures.activities, previous.activities = data.activities[place.municipality_id]
     return Digest(
         scope=scope,
         name=place.name,
         week=week,
-        semester=semester,
+        semester=Semester.of(week.end),
         figures=figures,
         previous=previous,
-        waiting_for_approval=waiting,
-        unreachable=await _unreachable(ids),
+        waiting_for_approval=_waiting_for(actor, place, data),
+        unreachable=_unreachable(place, data),
         schools=[
-            SchoolLine(school.id, school.name, *tally[school.id])
+            SchoolLine(school.id, school.name, *data.tally[school.id])
             for school in place.schools
             if scope.kind == MUNICIPALITY
         ],
     )
+
+
+def stable_ids(ids: list[int]) -> list[int]:
+    """The ids sorted and padded (the last repeated) to a power of two, at least 8: an `IN` list
+    then has one of a dozen lengths, so the server's prepared statements are reused."""
+    ordered = sorted(set(ids)) or [-1]
+    size = max(8, 1 << (len(ordered) - 1).bit_length())
+    return ordered + ordered[-1:] * (size - len(ordered))
 
 
 def _in_week(field_name: str, week: Week) -> Q:
@@ -434,9 +485,9 @@ async def _count_needs(tally: Tally, ids: list[int], weeks: tuple[Week, Week]) -
 
 
 async def _count_activities(
-    municipality_id: int, weeks: tuple[Week, Week]
-) -> tuple[Activities, Activities]:
-    """Youth peer activities held in the municipality in each week."""
+    municipality_ids: list[int], weeks: tuple[Week, Week]
+) -> dict[int, tuple[Activities, Activities]]:
+    """Youth peer activities held in each municipality in each week."""
     this, before = weeks
     sums: dict[str, Any] = {}
     for index, week in enumerate(weeks):
@@ -449,13 +500,22 @@ async def _count_activities(
         }
     rows = (
         await PeerActivity.filter(
-            municipality_id=municipality_id, held_on__gte=before.start, held_on__lte=this.end
+            municipality_id__in=municipality_ids,
+            held_on__gte=before.start,
+            held_on__lte=this.end,
         )
         .annotate(**sums)
         .group_by("municipality_id")
-        .values(*sums)
+        .values("municipality_id", *sums)
     )
-    row = rows[0] if rows else {}
+    by_municipality = {row["municipality_id"]: row for row in rows}
+    return {
+        municipality_id: _activities(by_municipality.get(municipality_id, {}))
+        for municipality_id in municipality_ids
+    }
+
+
+def _activities(row: dict[str, Any]) -> tuple[Activities, Activities]:
     return tuple(  # type: ignore[return-value]
         Activities(
             activities=row.get(f"activities_{index}") or 0,
@@ -467,12 +527,8 @@ async def _count_activities(
     )
 
 
-async def _waiting_for(actor: Actor, place: Place) -> list[int]:
-    """Plans in approval whose next signature is this coordinator's, oldest first.
-
-    As `iaps.iaps_waiting_for` decides, within the scope only, in two queries whatever the data.
-    """
-    ids = place.school_ids
+async def _in_approval(ids: list[int]) -> tuple[list[dict[str, Any]], dict[int, set[str]]]:
+    """Plans in approval in these schools, oldest first, and the steps each has signed."""
     plans = (
         await Iap.filter(student__school_id__in=ids, status="in_approval")
         .order_by("updated_at", "id")
@@ -482,27 +538,48 @@ async def _waiting_for(actor: Actor, place: Place) -> list[int]:
     steps = IapApproval.filter(iap__student__school_id__in=ids, iap__status="in_approval")
     for iap_id, step in await steps.values_list("iap_id", "step"):
         signed[iap_id].add(step)
+    return plans, signed
+
+
+def _waiting_for(actor: Actor, place: Place, data: WeekData) -> list[int]:
+    """Plans in approval whose next signature is this coordinator's, oldest first.
+
+    As `iaps.iaps_waiting_for` decides, within the scope only.
+    """
     schools = {school.id: school for school in place.schools}
     waiting = []
-    for plan in plans:
-        school = schools[plan["student__school_id"]]
-        step = next_step(school, signed[plan["id"]])
+    for plan in data.in_approval:
+        school = schools.get(plan["student__school_id"])
+        if school is None:
+            continue
+        step = next_step(school, data.signed[plan["id"]])
         if step is not None and may_sign(actor, step, school, plan["preparer_id"]):
             waiting.append(plan["id"])
     return waiting
 
 
-async def _unreachable(ids: list[int]) -> list[str]:
-    """Staff and parents in the scope whom the bot cannot reach (they blocked it)."""
-    rows = (
+async def _unreachable_rows(ids: list[int]) -> list[dict[str, Any]]:
+    """Staff and parents in these schools whom the bot cannot reach (they blocked it)."""
+    return (
         await Membership.filter(
             Q(role__in=STAFF_ROLES, school_id__in=ids) | Q(role=PARENT, student__school_id__in=ids),
             person__unreachable=True,
         )
         .distinct()
-        .values("person_id", "person__display_name")
+        .values("role", "school_id", "student__school_id", "person_id", "person__display_name")
     )
-    return sorted({row["person_id"]: row["person__display_name"] for row in rows}.values())
+
+
+def _unreachable(place: Place, data: WeekData) -> list[str]:
+    """The names of the unreachable staff and parents in the place."""
+    ids = {school.id for school in place.schools}
+    names = {
+        row["person_id"]: row["person__display_name"]
+        for row in data.unreachable
+        if (row["role"] == PARENT and row["student__school_id"] in ids)
+        or (row["role"] in STAFF_ROLES and row["school_id"] in ids)
+    }
+    return sorted(names.values())
 
 
 def _as_datetime(value: datetime | str) -> datetime:
@@ -532,35 +609,152 @@ async def digest_history(
         raise InvalidInput(N_("Give from 1 to {max} weeks."), max=MAX_HISTORY_WEEKS)
     place = await resolve_scope(actor, scope)
     last = Week.of(until or today())
+    data = _read_ahead.get().history_data(last, weeks, place)
+    if data is None:
+        data = await read_history_data(place.schools, last, weeks)
+    return data.history(place.schools)
+
+
+@dataclass
+class HistoryData:
+    """The weekly series per school (signals, sessions, minutes), for one scope or many."""
+
+    series: list[Week]
+    per_school: dict[int, dict[str, int]]
+
+    def covers(self, weeks: int, place: Place) -> bool:
+        return len(self.series) == weeks and all(s.id in self.per_school for s in place.schools)
+
+    def history(self, schools: Iterable[School]) -> History:
+        """The series of these schools summed: a place's."""
+        totals: dict[str, int] = defaultdict(int)
+        for school in schools:
+            for name, value in self.per_school[school.id].items():
+                totals[name] += value
+        count = range(len(self.series))
+        return History(
+            weeks=[week.start for week in self.series],
+            signals=[totals[f"signals_{i}"] for i in count],
+            sessions=[totals[f"sessions_{i}"] for i in count],
+            hours=[hours_of(totals[f"minutes_{i}"]) for i in count],
+        )
+
+
+async def read_history_data(schools: Sequence[School], last: Week, weeks: int) -> HistoryData:
+    """The series of these schools, `weeks` weeks up to `last`, in two queries however many."""
     series = [last.previous(back) for back in range(weeks - 1, -1, -1)]
     first = series[0]
-    ids = place.school_ids
+    ids = stable_ids([school.id for school in schools])
     in_weeks = list(enumerate(series))
-    signals = await _weekly_sums(
+    per_school: dict[int, dict[str, int]] = {school.id: {} for school in schools}
+    await _weekly_rows(
+        per_school,
         RiskSignal.filter(
             school_id__in=ids, created_at__gte=first.since, created_at__lt=last.until
         ),
         {f"signals_{i}": Count("id", _filter=_in_week("created_at", w)) for i, w in in_weeks},
     )
-    sessions = await _weekly_sums(
+    await _weekly_rows(
+        per_school,
         Consultation.filter(school_id__in=ids, held_on__gte=first.start, held_on__lte=last.end),
         {f"sessions_{i}": Count("id", _filter=_on_days("held_on", w)) for i, w in in_weeks}
         | {f"minutes_{i}": Sum("minutes", _filter=_on_days("held_on", w)) for i, w in in_weeks},
     )
-    count = range(len(series))
-    return History(
-        weeks=[week.start for week in series],
-        signals=[signals[f"signals_{i}"] for i in count],
-        sessions=[sessions[f"sessions_{i}"] for i in count],
-        hours=[hours_of(sessions[f"minutes_{i}"]) for i in count],
-    )
+    return HistoryData(series, per_school)
 
 
-async def _weekly_sums(query: QuerySet[Any], aggregates: dict[str, Any]) -> dict[str, int]:
-    """The aggregates per school in one query, summed over the schools."""
+async def _weekly_rows(
+    per_school: dict[int, dict[str, int]], query: QuerySet[Any], aggregates: dict[str, Any]
+) -> None:
+    """The aggregates per school in one query, into `per_school`."""
     rows = await query.annotate(**aggregates).group_by("school_id").values("school_id", *aggregates)
-    totals: dict[str, int] = defaultdict(int)
     for row in rows:
-        for name in aggregates:
-            totals[name] += int(row[name] or 0)
-    return {name: totals[name] for name in aggregates}
+        per_school[row["school_id"]] |= {name: int(row[name] or 0) for name in aggregates}
+
+
+# --- reading ahead for a batch of digests --------------------------------------------------
+
+
+@dataclass
+class Batch:
+    """One batch's digests of a week, read together."""
+
+    week: Week
+    scopes: frozenset[Scope]
+    read_at: float  # monotonic seconds
+    data: WeekData
+    history: HistoryData
+
+
+@dataclass
+class ReadAhead:
+    """What `read_ahead` read for batches of digests: the last few, each used while fresh."""
+
+    batches: deque[Batch] = field(default_factory=lambda: deque(maxlen=KEPT_BATCHES))
+
+    def fresh(self, week: Week) -> list[Batch]:
+        """This week's batches read less than FRESH_SECONDS ago, the newest first."""
+        oldest = monotonic() - FRESH_SECONDS
+        return [b for b in reversed(self.batches) if b.week == week and b.read_at > oldest]
+
+    def week_data(self, week: Week, place: Place) -> WeekData | None:
+        found = (batch.data for batch in self.fresh(week) if batch.data.covers(place))
+        return next(found, None)
+
+    def history_data(self, last: Week, weeks: int, place: Place) -> HistoryData | None:
+        batches = self.fresh(last)
+        return next((b.history for b in batches if b.history.covers(weeks, place)), None)
+
+
+_OUTSIDE = ReadAhead()  # never filled: outside `digests_read_ahead`, nothing is kept
+_read_ahead: ContextVar[ReadAhead] = ContextVar("digests_read_ahead", default=_OUTSIDE)
+
+
+@contextmanager
+def digests_read_ahead() -> Iterator[None]:
+    """Within: `read_ahead` keeps what it reads for the digests built in this context (and in
+    the tasks it starts); outside, nothing is kept."""
+    token = _read_ahead.set(ReadAhead())
+    try:
+        yield
+    finally:
+        _read_ahead.reset(token)
+
+
+async def read_ahead(scopes: Sequence[Scope], week: Week) -> None:
+    """Read the digests of `week` for these scopes and their charts' histories in a fixed number
+    of queries (14) however many scopes, kept for `build_digest` and `digest_history` within
+    `digests_read_ahead` (each still checks its reader's access and resolves its scope). Scopes
+    read for a fresh batch already are not read again."""
+    ahead = _read_ahead.get()
+    read = {scope for batch in ahead.fresh(week) for scope in batch.scopes}
+    scopes = [scope for scope in scopes if scope not in read]  # e.g. items still waiting
+    if ahead is _OUTSIDE or not scopes:
+        return
+    schools = await _schools_of(scopes)
+    towns = {school.municipality_id for school in schools}
+    towns |= {scope.id for scope in scopes if scope.kind == MUNICIPALITY}
+    data = await read_week_data(schools, sorted(towns), week)
+    history = await read_history_data(schools, week, HISTORY_WEEKS)
+    ahead.batches.append(Batch(week, frozenset(scopes), monotonic(), data, history))
+
+
+async def coordinators_histories(scopes: Sequence[Scope], until: date) -> dict[Scope, History]:
+    """The charts' histories of these scopes up to `until`'s week, in three queries however
+    many: for the weekly job, whose scopes are its coordinators' own (no reader to check)."""
+    schools = await _schools_of(scopes)
+    data = await read_history_data(schools, Week.of(until), HISTORY_WEEKS)
+    return {scope: data.history(_schools_in(scope, schools)) for scope in scopes}
+
+
+async def _schools_of(scopes: Sequence[Scope]) -> list[School]:
+    """The schools of these scopes, in one query."""
+    school_ids = stable_ids([scope.id for scope in scopes if scope.kind == SCHOOL])
+    municipality_ids = stable_ids([scope.id for scope in scopes if scope.kind == MUNICIPALITY])
+    return await School.filter(Q(id__in=school_ids) | Q(municipality_id__in=municipality_ids))
+
+
+def _schools_in(scope: Scope, schools: Iterable[School]) -> list[School]:
+    if scope.kind == SCHOOL:
+        return [school for school in schools if school.id == scope.id]
+    return [school for school in schools if school.municipality_id == scope.id]

@@ -11,13 +11,14 @@ from bot.i18n import create_i18n
 from bot.pacing import Pacer
 from bot.scheduler import create_scheduler, digest_trigger, queue_last_weeks_digests
 from bot.sender import Sender
-from core import chart
+from core import chart, digest
 from core.clock import RIGA
 from core.digest import Week
-from core.services import outbox, signals
-from core.services.digests import enqueue_weekly_digests
+from core.services import digests, outbox, signals
+from core.services.digests import draw_charts_ahead, enqueue_weekly_digests
 from core.services.people import set_locale
-from storage.models import DigestChart, OutboxItem
+from storage.models import DigestChart, Membership, OutboxItem
+from storage.query_counter import count_queries
 from tests.bot.virtual_time import VirtualTime
 
 COORDINATORS = 4  # coordinator_a, coordinator_v, coordinator_m1, coordinator_m2 in tests/world.py
@@ -190,3 +191,51 @@ async def test_a_chart_whose_figures_changed_since_it_was_drawn_is_drawn_anew(
     assert drawn  # school A's chart and its municipality's show the new signal
     assert photos[104] not in kept and photos[106] not in kept
     assert photos[105] in kept and photos[107] in kept  # the others' figures are as they were
+
+
+async def test_the_weekly_job_reads_every_chart_in_a_fixed_number_of_queries(world):
+    week = Week.current().previous()
+    coordinators = await Membership.filter(
+        role__in=("school_coordinator", "municipality_coordinator")
+    ).select_related("person")
+    assert len(coordinators) == COORDINATORS
+    with count_queries() as first:
+        drawn = await draw_charts_ahead(coordinators, week)
+    # Forgetting old charts, the schools, two for the histories, the kept keys; one a chart kept.
+    assert 1 <= drawn <= COORDINATORS  # equal figures in one language: one chart
+    assert first.queries == 5 + drawn
+    assert await DigestChart.all().count() == drawn
+    with count_queries() as again:
+        assert await draw_charts_ahead(coordinators, week) == 0
+    assert again.queries == 5
+
+
+async def test_the_sender_reads_a_batch_of_digests_together(sim, world, monkeypatch):
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+    reads: list[str] = []
+
+    def counting(read):
+        def counted(*args):
+            reads.append(read.__name__)
+            return read(*args)
+
+        return counted
+
+    for read in (digest.read_week_data, digest.read_history_data):
+        monkeypatch.setattr(digest, read.__name__, counting(read))
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS
+    assert sorted(reads) == ["read_history_data", "read_week_data"]  # once for the 4 digests
+
+
+async def test_digests_not_read_ahead_still_go(sim, world, monkeypatch):
+    week = Week.current()
+    await enqueue_weekly_digests(week)
+
+    async def broken(*args):
+        raise ConnectionError("the batch's read failed")
+
+    monkeypatch.setattr(digests, "read_ahead", broken)
+    sender = Sender(sim.bot, create_i18n(), wall_clock=lambda: monday_noon(week))
+    assert await sender.drain() == COORDINATORS  # each digest read by itself, as without

@@ -17,6 +17,8 @@ from core.digest import (
     Week,
     build_digest,
     digest_history,
+    digests_read_ahead,
+    read_ahead,
 )
 from core.digest_view import digest_to_dict, render_digest
 from core.errors import AccessDenied, InvalidInput, NotFound
@@ -394,6 +396,48 @@ async def test_the_query_count_does_not_grow_with_the_data(world):
     assert (school_history, municipality_history) == (3, 4)
     digest = await build_digest(world.coordinator_m1, municipality(world, "m1"), WEEK)
     assert digest.figures.signals + digest.previous.signals > 30  # the bulk data was counted
+
+
+async def built(readers) -> list[tuple[Digest, History]]:
+    return [
+        (await build_digest(actor, scope, WEEK), await digest_history(actor, scope, until=WEEK))
+        for actor, scope in readers
+    ]
+
+
+async def test_a_batch_of_digests_is_read_ahead_in_a_fixed_number_of_queries(week_of_records):
+    world = week_of_records
+    readers = [
+        (world.coordinator_a, school(world, "a")),
+        (world.coordinator_v, school(world, "v")),
+        (world.coordinator_m1, school(world, "b")),
+        (world.coordinator_m1, municipality(world, "m1")),
+        (world.coordinator_m2, municipality(world, "m2")),
+    ]
+    alone = await built(readers)
+    for batch in (readers[:1], readers):
+        with digests_read_ahead():
+            with count_queries() as ahead:
+                await read_ahead([scope for _, scope in batch], Week(WEEK))
+            with count_queries() as again:  # e.g. items of the batch still waiting
+                await read_ahead([scope for _, scope in batch], Week(WEEK))
+            assert again.queries == 0
+            with count_queries() as each:
+                together = await built(batch)
+            assert await built(readers) == alone  # those not read ahead are read as before
+        assert ahead.queries == 14
+        assert together == alone[: len(batch)]
+        # Each digest and chart only resolves its scope: a school in 1 query, a municipality in 2.
+        resolving = sum(2 if scope.kind == "municipality" else 1 for _, scope in batch)
+        assert each.queries == 2 * resolving
+
+
+async def test_nothing_is_read_ahead_outside_its_context(week_of_records):
+    world = week_of_records
+    with count_queries() as ahead:
+        await read_ahead([school(world, "a")], Week(WEEK))
+    assert ahead.queries == 0
+    assert await queries_for(world.coordinator_a, school(world, "a")) == (12, 3)
 
 
 # --- the text -----------------------------------------------------------------------------
