@@ -47,6 +47,7 @@ from storage.models import (
     School,
     SupportNeed,
 )
+from storage.one_of import one_of
 
 SCHOOL, MUNICIPALITY = "school", "municipality"
 HISTORY_WEEKS = 8
@@ -280,7 +281,7 @@ async def read_week_data(
     of queries (11) however many they are."""
     weeks = (week, week.previous())
     semester = Semester.of(week.end)
-    ids = stable_ids([school.id for school in schools])
+    ids = [school.id for school in schools]
     tally: Tally = {school.id: (Figures(), Figures()) for school in schools}
     await _count_signals(tally, ids, weeks)
     await _count_students(tally, ids, weeks, semester)
@@ -290,7 +291,7 @@ async def read_week_data(
     in_approval, signed = await _in_approval(ids)
     return WeekData(
         tally,
-        await _count_activities(stable_ids(list(municipality_ids)), weeks),
+        await _count_activities(sorted(set(municipality_ids)), weeks),
         in_approval,
         signed,
         await _unreachable_rows(ids),
@@ -322,14 +323,6 @@ def _assemble(actor: Actor, scope: Scope, place: Place, week: Week, data: WeekDa
     )
 
 
-def stable_ids(ids: list[int]) -> list[int]:
-    """The ids sorted and padded (the last repeated) to a power of two, at least 8: an `IN` list
-    then has one of a dozen lengths, so the server's prepared statements are reused."""
-    ordered = sorted(set(ids)) or [-1]
-    size = max(8, 1 << (len(ordered) - 1).bit_length())
-    return ordered + ordered[-1:] * (size - len(ordered))
-
-
 def _in_week(field_name: str, week: Week) -> Q:
     """A filter: a DatetimeField within the week (Riga's Monday midnight to the next)."""
     bounds: dict[str, Any] = {f"{field_name}__gte": week.since, f"{field_name}__lt": week.until}
@@ -346,7 +339,7 @@ async def _count_signals(tally: Tally, ids: list[int], weeks: tuple[Week, Week])
     this, before = weeks
     rows = (
         await RiskSignal.filter(
-            school_id__in=ids, created_at__gte=before.since, created_at__lt=this.until
+            **one_of("school_id", ids), created_at__gte=before.since, created_at__lt=this.until
         )
         .annotate(
             signals_0=Count("id", _filter=_in_week("created_at", this)),
@@ -374,7 +367,7 @@ async def _count_students(
     in_semester = Q(observed_to__gte=semester.start, observed_to__lte=semester.end)
     students = (
         await RiskSignal.filter(
-            school_id__in=ids, created_at__lt=this.until, student__left_at__isnull=True
+            **one_of("school_id", ids), created_at__lt=this.until, student__left_at__isnull=True
         )
         .annotate(
             first_logged=Min("created_at"), first_in_semester=Min("created_at", _filter=in_semester)
@@ -385,7 +378,9 @@ async def _count_students(
         )
     )
     plans = await Iap.filter(
-        student__school_id__in=ids, school_year=semester.school_year, semester=semester.number
+        **one_of("student__school_id", ids),
+        school_year=semester.school_year,
+        semester=semester.number,
     ).values_list("student_id", "created_at")
     plan_opened = {student_id: _as_datetime(at) for student_id, at in plans}
     for row in students:
@@ -408,7 +403,7 @@ async def _count_plans(
     for index, week in enumerate(weeks):
         last_moves = (
             IapTransition.filter(
-                iap__student__school_id__in=ids,
+                **one_of("iap__student__school_id", ids),
                 iap__school_year=semester.school_year,
                 iap__semester=semester.number,
                 at__lt=week.until,
@@ -432,7 +427,7 @@ async def _count_sessions(tally: Tally, ids: list[int], weeks: tuple[Week, Week]
     this, before = weeks
     rows = (
         await Consultation.filter(
-            school_id__in=ids, held_on__gte=before.start, held_on__lte=this.end
+            **one_of("school_id", ids), held_on__gte=before.start, held_on__lte=this.end
         )
         .annotate(
             sessions_0=Count("id", _filter=_on_days("held_on", this)),
@@ -466,7 +461,7 @@ def _awaiting_at(moment: datetime) -> Q:
 async def _count_needs(tally: Tally, ids: list[int], weeks: tuple[Week, Week]) -> None:
     this, before = weeks
     rows = (
-        await SupportNeed.filter(student__school_id__in=ids, created_at__lt=this.until)
+        await SupportNeed.filter(**one_of("student__school_id", ids), created_at__lt=this.until)
         .annotate(
             confirmed_0=Count("id", _filter=Q(status="confirmed") & _in_week("answered_at", this)),
             confirmed_1=Count(
@@ -500,7 +495,7 @@ async def _count_activities(
         }
     rows = (
         await PeerActivity.filter(
-            municipality_id__in=municipality_ids,
+            **one_of("municipality_id", municipality_ids),
             held_on__gte=before.start,
             held_on__lte=this.end,
         )
@@ -530,12 +525,12 @@ def _activities(row: dict[str, Any]) -> tuple[Activities, Activities]:
 async def _in_approval(ids: list[int]) -> tuple[list[dict[str, Any]], dict[int, set[str]]]:
     """Plans in approval in these schools, oldest first, and the steps each has signed."""
     plans = (
-        await Iap.filter(student__school_id__in=ids, status="in_approval")
+        await Iap.filter(**one_of("student__school_id", ids), status="in_approval")
         .order_by("updated_at", "id")
         .values("id", "preparer_id", "student__school_id")
     )
     signed: dict[int, set[str]] = defaultdict(set)
-    steps = IapApproval.filter(iap__student__school_id__in=ids, iap__status="in_approval")
+    steps = IapApproval.filter(**one_of("iap__student__school_id", ids), iap__status="in_approval")
     for iap_id, step in await steps.values_list("iap_id", "step"):
         signed[iap_id].add(step)
     return plans, signed
@@ -562,7 +557,8 @@ async def _unreachable_rows(ids: list[int]) -> list[dict[str, Any]]:
     """Staff and parents in these schools whom the bot cannot reach (they blocked it)."""
     return (
         await Membership.filter(
-            Q(role__in=STAFF_ROLES, school_id__in=ids) | Q(role=PARENT, student__school_id__in=ids),
+            Q(role__in=STAFF_ROLES, **one_of("school_id", ids))
+            | Q(role=PARENT, **one_of("student__school_id", ids)),
             person__unreachable=True,
         )
         .distinct()
@@ -644,19 +640,21 @@ async def read_history_data(schools: Sequence[School], last: Week, weeks: int) -
     """The series of these schools, `weeks` weeks up to `last`, in two queries however many."""
     series = [last.previous(back) for back in range(weeks - 1, -1, -1)]
     first = series[0]
-    ids = stable_ids([school.id for school in schools])
+    ids = [school.id for school in schools]
     in_weeks = list(enumerate(series))
     per_school: dict[int, dict[str, int]] = {school.id: {} for school in schools}
     await _weekly_rows(
         per_school,
         RiskSignal.filter(
-            school_id__in=ids, created_at__gte=first.since, created_at__lt=last.until
+            **one_of("school_id", ids), created_at__gte=first.since, created_at__lt=last.until
         ),
         {f"signals_{i}": Count("id", _filter=_in_week("created_at", w)) for i, w in in_weeks},
     )
     await _weekly_rows(
         per_school,
-        Consultation.filter(school_id__in=ids, held_on__gte=first.start, held_on__lte=last.end),
+        Consultation.filter(
+            **one_of("school_id", ids), held_on__gte=first.start, held_on__lte=last.end
+        ),
         {f"sessions_{i}": Count("id", _filter=_on_days("held_on", w)) for i, w in in_weeks}
         | {f"minutes_{i}": Sum("minutes", _filter=_on_days("held_on", w)) for i, w in in_weeks},
     )
@@ -749,9 +747,11 @@ async def coordinators_histories(scopes: Sequence[Scope], until: date) -> dict[S
 
 async def _schools_of(scopes: Sequence[Scope]) -> list[School]:
     """The schools of these scopes, in one query."""
-    school_ids = stable_ids([scope.id for scope in scopes if scope.kind == SCHOOL])
-    municipality_ids = stable_ids([scope.id for scope in scopes if scope.kind == MUNICIPALITY])
-    return await School.filter(Q(id__in=school_ids) | Q(municipality_id__in=municipality_ids))
+    school_ids = [scope.id for scope in scopes if scope.kind == SCHOOL]
+    municipality_ids = [scope.id for scope in scopes if scope.kind == MUNICIPALITY]
+    return await School.filter(
+        Q(**one_of("id", school_ids)) | Q(**one_of("municipality_id", municipality_ids))
+    )
 
 
 def _schools_in(scope: Scope, schools: Iterable[School]) -> list[School]:
