@@ -21,7 +21,9 @@ What a caller is told when refused (the same over HTTP and in the bot):
   before any id is looked up, so this 403 tells nothing about which ids exist either.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
@@ -37,6 +39,8 @@ from core.catalogues import (
 )
 from core.errors import AccessDenied, NotFound
 from storage.models import Membership, Ngo, Person, School, SchoolClass, Student
+from storage.one_of import one_of
+from storage.statements import ModelStatement
 
 STAFF_ROLES = (TEACHER, SPECIALIST, SCHOOL_COORDINATOR)
 
@@ -133,6 +137,25 @@ def student_scope(actor: Actor) -> Q:
     return scope
 
 
+def scope_values(actor: Actor) -> dict[str, list[int]]:
+    """The values `slotted_student_scope` and `slotted_school_scope` take, for this actor."""
+    return {
+        "children": sorted(actor.child_ids),
+        "schools": sorted(actor.staff_school_ids),
+        "municipalities": sorted(actor.municipality_ids),
+    }
+
+
+def slotted_student_scope(value: Callable[[str], Any], to_student: str = "") -> Q:
+    """`student_scope` for a query built once (`storage.statements`), its ids given at each run
+    (`scope_values`); `to_student` leads from the query's model to Student (`student__`)."""
+    return (
+        Q(**one_of(f"{to_student}id", value("children")))
+        | Q(**one_of(f"{to_student}school_id", value("schools")))
+        | Q(**one_of(f"{to_student}school__municipality_id", value("municipalities")))
+    )
+
+
 def school_scope(actor: Actor) -> Q:
     """A filter on School: the schools whose staff data this actor may see."""
     scope = Q(id__in=list(actor.staff_school_ids)) if actor.staff_school_ids else Q(id=-1)
@@ -173,8 +196,8 @@ async def workable_student(actor: Actor, student_id: int, *, with_class: bool = 
     """A student this actor may log signals, sessions and plans for (not a parent's right); one
     query, their school (and with_class, their class) read with them. NotFound for a student the
     actor may not see, AccessDenied for one they may see but not work with (a parent)."""
-    related = ("school", "school_class") if with_class else ("school",)
-    student = await _visible(actor, student_id).select_related(*related).first()
+    found = _WORKABLE_WITH_CLASS if with_class else _WORKABLE
+    student = await found.first(**scope_values(actor), student=student_id)
     if student is None:
         raise NotFound()
     if not can_work_with(actor, student, student.school.municipality_id):
@@ -182,21 +205,41 @@ async def workable_student(actor: Actor, student_id: int, *, with_class: bool = 
     return student
 
 
+def _workable(*related: str) -> ModelStatement[Student]:
+    """`_visible(...).select_related(*related)`, built once."""
+    return ModelStatement(
+        Student,
+        lambda v: Student.filter(
+            slotted_student_scope(v), id=v("student"), erased_at__isnull=True
+        ).select_related(*related),
+    )
+
+
+_WORKABLE = _workable("school")
+_WORKABLE_WITH_CLASS = _workable("school", "school_class")
+
+
 async def workable_class(actor: Actor, class_id: int) -> SchoolClass:
     """A class whose students this actor may log for, its school read with it; NotFound for
     anyone else."""
-    school_class = (
-        await SchoolClass.filter(
-            Q(school_id__in=list(actor.staff_school_ids) or [-1])
-            | Q(school__municipality_id__in=list(actor.municipality_ids) or [-1]),
-            id=class_id,
-        )
-        .select_related("school")
-        .first()
+    school_class = await _WORKABLE_CLASS.first(
+        schools=sorted(actor.staff_school_ids),
+        municipalities=sorted(actor.municipality_ids),
+        school_class=class_id,
     )
     if school_class is None:
         raise NotFound()
     return school_class
+
+
+_WORKABLE_CLASS = ModelStatement(
+    SchoolClass,
+    lambda v: SchoolClass.filter(
+        Q(**one_of("school_id", v("schools")))
+        | Q(**one_of("school__municipality_id", v("municipalities"))),
+        id=v("school_class"),
+    ).select_related("school"),
+)
 
 
 async def coordinated_school(actor: Actor, school_id: int) -> School:

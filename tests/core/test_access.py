@@ -1,12 +1,19 @@
 """Every role against every resource: who is let through, who is denied."""
 
+from collections.abc import Awaitable
 from datetime import date, timedelta
 from unittest.mock import patch
 
 import pytest
 
 from core import clock
-from core.access import visible_student
+from core.access import (
+    can_work_with,
+    student_scope,
+    visible_student,
+    workable_class,
+    workable_student,
+)
 from core.clock import Semester, today
 from core.csv_import import chunks_of
 from core.errors import AccessDenied, Conflict, NotFound
@@ -22,7 +29,8 @@ from core.services import (
     schools,
     signals,
 )
-from storage.models import Student
+from storage.models import SchoolClass, Student
+from storage.query_counter import count_queries
 
 ROLES = (
     "teacher_a",
@@ -206,6 +214,60 @@ async def test_a_class_list_is_the_class_students_list_in_its_order(world):
                 (s.id, s.first_name, s.last_name) for s in students
             ]
     assert [s.id for s in await schools.class_list(w.teacher_a, w.class_a7.id)] == [w.student_a1.id]
+
+
+async def _outcome(call: Awaitable):
+    """What a check gave, in one query: the record's ids and its related names, or the refusal."""
+    with count_queries() as counted:
+        try:
+            found = await call
+        except (AccessDenied, NotFound) as refused:
+            found = type(refused)
+    assert counted.queries == 1
+    return found
+
+
+async def test_workable_students_and_classes_are_those_of_the_scope(world):
+    w = world
+    erased = await Student.create(
+        school_id=w.school_a.id, school_class=w.class_a7, first_name="Zane", last_name="Roze"
+    )
+    await Student.filter(id=erased.id).update(erased_at=clock.now())
+    students = [w.student_a1, w.student_a2, w.student_b1, w.student_c1, w.student_v1, erased]
+    for role in ROLES:
+        actor = getattr(w, role)
+        for student in students:
+            expected = (
+                await Student.filter(id=student.id, erased_at__isnull=True)
+                .select_related("school", "school_class")
+                .first()
+            )
+            seen = await Student.filter(student_scope(actor), id=student.id).exists()
+            if expected is None or not seen:
+                wanted = NotFound
+            elif not can_work_with(actor, expected, expected.school.municipality_id):
+                wanted = AccessDenied
+            else:
+                wanted = (expected.id, expected.school.name, expected.school_class.name)
+            found = await _outcome(workable_student(actor, student.id, with_class=True))
+            got = (
+                found
+                if isinstance(found, type)
+                else (found.id, found.school.name, found.school_class.name)
+            )
+            assert got == wanted, (role, student.id)
+            plain = await _outcome(workable_student(actor, student.id))
+            assert (plain if isinstance(plain, type) else plain.id) == (
+                wanted if isinstance(wanted, type) else wanted[0]
+            )
+        for school_class in await SchoolClass.all().select_related("school"):
+            may = (
+                school_class.school_id in actor.staff_school_ids
+                or school_class.school.municipality_id in actor.municipality_ids
+            )
+            found = await _outcome(workable_class(actor, school_class.id))
+            got = found if isinstance(found, type) else (found.id, found.school.name)
+            assert got == ((school_class.id, school_class.school.name) if may else NotFound)
 
 
 async def test_only_the_asked_parent_answers(world):
