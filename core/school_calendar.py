@@ -18,6 +18,8 @@ from functools import lru_cache
 import holidays
 
 from storage.models import SchoolHoliday
+from storage.one_of import one_of
+from storage.statements import Statement
 
 Span = tuple[date, date]  # first and last day, inclusive
 
@@ -122,20 +124,26 @@ class SchoolCalendar:
 async def calendars(
     school_ids: Iterable[int], first: date, last: date
 ) -> dict[int, SchoolCalendar]:
-    """Each school's calendar from first to last, in one query however many schools."""
+    """Each school's calendar from first to last, in one query however many schools (built
+    once a process: every class tap and every Save asks)."""
     ids = sorted(set(school_ids))
     national = national_days_off(first, last)
     own: dict[int, set[date]] = {school_id: set() for school_id in ids}
     if ids:
-        rows = await SchoolHoliday.filter(
-            school_id__in=ids, first_day__lte=last, last_day__gte=first
-        ).values_list("school_id", "first_day", "last_day")
-        for school_id, first_day, last_day in rows:
-            own[school_id].update(_days((first_day, last_day), first, last))
+        for row in await _HOLIDAYS.rows(schools=ids, first=first, last=last):
+            own[row["school_id"]].update(_days((row["first_day"], row["last_day"]), first, last))
     return {
         school_id: SchoolCalendar(first, last, national | frozenset(own[school_id]))
         for school_id in ids
     }
+
+
+_HOLIDAYS = Statement(
+    SchoolHoliday,
+    lambda v: SchoolHoliday.filter(
+        **one_of("school_id", v("schools")), first_day__lte=v("last"), last_day__gte=v("first")
+    ).values("school_id", "first_day", "last_day"),
+)
 
 
 async def school_calendar(school_id: int, first: date, last: date) -> SchoolCalendar:

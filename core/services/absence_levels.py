@@ -34,6 +34,8 @@ from core.catalogues import ABSENCES, HIGH, RISK_FACTORS, SCHOOL_COORDINATOR, TE
 from core.school_calendar import SchoolCalendar, calendars
 from core.services import outbox
 from storage.models import Absence, AuditEvent, Membership, RiskSignal, School, Student
+from storage.one_of import one_of
+from storage.statements import ModelStatement, Statement
 
 BATCH = 5000
 ABSENCE_HIGH = "absence_high"  # the outbox kind
@@ -120,7 +122,7 @@ async def recompute_levels(
         query = query.filter(id__in=student_ids)
     async for ids in _batches(query, student_ids):
         async with _transaction():
-            batch = await _locked(query, ids)
+            batch = await _locked(list(rules), ids)
             changes = await _batch_levels(batch, rules, lessons, day)
             await _store(changes, actor_id)
         for _, _, before in batch:
@@ -159,21 +161,33 @@ def _transaction() -> AbstractAsyncContextManager[object]:
     return in_transaction()
 
 
-async def _locked(query: QuerySet[Student], ids: list[int]) -> list[tuple[int, int, str | None]]:
-    """The students' stored levels, read once their rows are locked (until the transaction
-    ends; in id order, so two recomputations never wait on each other in a circle).
+async def _locked(school_ids: list[int], ids: list[int]) -> list[tuple[int, int, str | None]]:
+    """The stored levels of the students of a batch (those of these schools still on their
+    lists), read once their rows are locked (until the transaction ends; in id order, so two
+    recomputations never wait on each other in a circle).
 
     Two transactions recomputing one student at once (two imports, an import and a teacher's
     absences) take turns: the second reads the level, and the absences, the first committed, so
     a rise is signalled once. FOR NO KEY UPDATE: a lock that absences being written (whose
     foreign key shares the student's row) do not wait for, nor deadlock with."""
-    locked = (
-        await query.filter(id__in=ids)
+    locked = await _LOCKED.models(schools=school_ids, students=ids)
+    return [(student.id, student.school_id, student.absence_level) for student in locked]
+
+
+_LOCKED = ModelStatement(
+    Student,
+    lambda v: (
+        Student.filter(
+            **one_of("school_id", v("schools")),
+            **one_of("id", v("students")),
+            erased_at__isnull=True,
+            left_at__isnull=True,
+        )
         .order_by("id")
         .select_for_update(no_key=True)
         .only("id", "school_id", "absence_level")
-    )
-    return [(student.id, student.school_id, student.absence_level) for student in locked]
+    ),
+)
 
 
 async def _batch_levels(
@@ -189,13 +203,11 @@ async def _batch_levels(
     missed: dict[int, tuple[int, int]] = {}
     for window_days, ids in by_window.items():
         start = AbsenceRules(window_days=window_days).window_start(day)
-        rows = (
-            await Absence.filter(student_id__in=ids, day__gte=start, day__lte=day)
-            .annotate(unexcused_sum=Sum("unexcused"), excused_sum=Sum("excused"))
-            .group_by("student_id")
-            .values_list("student_id", "unexcused_sum", "excused_sum")
-        )
-        missed.update({row[0]: (int(row[1] or 0), int(row[2] or 0)) for row in rows})
+        for row in await _MISSED.rows(students=ids, start=start, end=day):
+            missed[row["student_id"]] = (
+                int(row["unexcused_sum"] or 0),
+                int(row["excused_sum"] or 0),
+            )
     changes = []
     for student_id, school_id, before in batch:
         unexcused, excused = missed.get(student_id, (0, 0))
@@ -216,6 +228,19 @@ async def _batch_levels(
                 )
             )
     return changes
+
+
+_MISSED = Statement(
+    Absence,
+    lambda v: (
+        Absence.filter(
+            **one_of("student_id", v("students")), day__gte=v("start"), day__lte=v("end")
+        )
+        .annotate(unexcused_sum=Sum("unexcused"), excused_sum=Sum("excused"))
+        .group_by("student_id")
+        .values("student_id", "unexcused_sum", "excused_sum")
+    ),
+)
 
 
 async def _store(changes: list[LevelChange], actor_id: int | None) -> None:

@@ -32,6 +32,8 @@ from core.school_calendar import SchoolCalendar, school_calendar
 from core.services.absence_levels import LevelCount, recompute_levels, windows
 from core.services.schools import LIST_ORDER
 from storage.models import Absence, School, Student
+from storage.one_of import one_of
+from storage.statements import ModelStatement
 
 BATCH = 2000
 SQLITE_ROWS = 120  # rows a statement, 8 parameters each
@@ -453,9 +455,7 @@ async def record_absences(
     locked, their absences summed, the audit."""
     school_class = await workable_class(actor, class_id)
     day = day or clock.today()
-    students = await Student.filter(id__in=list(lessons), school_class_id=school_class.id).order_by(
-        *LIST_ORDER
-    )
+    students = await _CLASS_STUDENTS.models(students=list(lessons), school_class=school_class.id)
     if strangers := sorted(set(lessons) - {student.id for student in students}):
         raise InvalidInput(
             N_("These students are not in this class: {ids}."),
@@ -485,6 +485,14 @@ async def record_absences(
         await audit.record(actor.id, "absence.record", "school_class", school_class.id)
     listed = [student for student in students if student.left_at is None]
     return DayReport(day, dict(lessons), levels, listed)
+
+
+_CLASS_STUDENTS = ModelStatement(
+    Student,
+    lambda v: Student.filter(
+        **one_of("id", v("students")), school_class_id=v("school_class")
+    ).order_by(*LIST_ORDER),
+)
 
 
 @dataclass(frozen=True)
