@@ -156,6 +156,13 @@ def slotted_student_scope(value: Callable[[str], Any], to_student: str = "") -> 
     )
 
 
+def slotted_school_scope(value: Callable[[str], Any]) -> Q:
+    """`school_scope` for a query built once, its ids given at each run (`scope_values`)."""
+    return Q(**one_of("id", value("schools"))) | Q(
+        **one_of("municipality_id", value("municipalities"))
+    )
+
+
 def school_scope(actor: Actor) -> Q:
     """A filter on School: the schools whose staff data this actor may see."""
     scope = Q(id__in=list(actor.staff_school_ids)) if actor.staff_school_ids else Q(id=-1)

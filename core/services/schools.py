@@ -9,8 +9,8 @@ from core import audit
 from core.access import (
     Actor,
     coordinated_school,
-    school_scope,
     scope_values,
+    slotted_school_scope,
     slotted_student_scope,
     student_scope,
     visible_school,
@@ -27,7 +27,11 @@ LIST_ORDER = ("last_name", "first_name", "id")  # a class's list, as everyone se
 
 
 async def list_schools(actor: Actor) -> list[School]:
-    return await School.filter(school_scope(actor)).order_by("name")
+    values = scope_values(actor)
+    return await _SCHOOLS.models(schools=values["schools"], municipalities=values["municipalities"])
+
+
+_SCHOOLS = ModelStatement(School, lambda v: School.filter(slotted_school_scope(v)).order_by("name"))
 
 
 async def list_classes(actor: Actor, school_id: int) -> list[SchoolClass]:

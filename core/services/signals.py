@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+from tortoise.exceptions import DoesNotExist
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -13,8 +14,8 @@ from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
 from core.school_calendar import school_calendar
 from core.text import optional_text
-from storage.columns import column
 from storage.models import Absence, RiskSignal, Student
+from storage.statements import ModelStatement, Statement
 
 NOTE_LIMIT = 1000
 MAX_LESSONS = 200
@@ -24,18 +25,29 @@ UNDO_WINDOW = timedelta(minutes=10)
 async def suggested_level(student_id: int, factor: str, value: int | None, day: date) -> str:
     """The level to suggest for a new signal: for absences, the EWIMS rule over the school's
     window up to `day`, counting these lessons with those already in the attendance; caution
-    at least (a signal someone chose to log is never below it)."""
+    at least (a signal someone chose to log is never below it). Its queries built once."""
     if factor != ABSENCES or value is None:
         return CAUTION
-    student = await Student.get(id=student_id).select_related("school")
+    student = await _WITH_SCHOOL.first(student=student_id)
+    if student is None:
+        raise DoesNotExist(Student)
     rules = rules_of(student.school)
     start = rules.window_start(day)
-    logged = await column(
-        Absence.filter(student_id=student_id, day__gte=start, day__lte=day), "unexcused"
-    )
+    logged = await _LOGGED.rows(student=student_id, start=start, end=day)
     calendar = await school_calendar(student.school_id, start, day)
     lessons = calendar.school_days(start, day) * rules.lessons_per_day
-    return rules.level(value + sum(logged), lessons) or CAUTION
+    return rules.level(value + sum(row["unexcused"] for row in logged), lessons) or CAUTION
+
+
+_WITH_SCHOOL = ModelStatement(
+    Student, lambda v: Student.filter(id=v("student")).select_related("school")
+)
+_LOGGED = Statement(
+    Absence,
+    lambda v: Absence.filter(
+        student_id=v("student"), day__gte=v("start"), day__lte=v("end")
+    ).values("unexcused"),
+)
 
 
 def _check_period(observed_from: date, observed_to: date) -> None:

@@ -9,6 +9,7 @@ import pytest
 from core import clock
 from core.access import (
     can_work_with,
+    school_scope,
     student_scope,
     visible_student,
     workable_class,
@@ -29,7 +30,7 @@ from core.services import (
     schools,
     signals,
 )
-from storage.models import SchoolClass, Student
+from storage.models import School, SchoolClass, Student
 from storage.query_counter import count_queries
 
 ROLES = (
@@ -268,6 +269,14 @@ async def test_workable_students_and_classes_are_those_of_the_scope(world):
             found = await _outcome(workable_class(actor, school_class.id))
             got = found if isinstance(found, type) else (found.id, found.school.name)
             assert got == ((school_class.id, school_class.school.name) if may else NotFound)
+
+
+async def test_every_role_s_schools_are_those_of_its_scope_in_order(world):
+    for role in ROLES:
+        actor = getattr(world, role)
+        expected = await School.filter(school_scope(actor)).order_by("name")
+        listed = await _outcome(schools.list_schools(actor))
+        assert [(s.id, s.name) for s in listed] == [(s.id, s.name) for s in expected], role
 
 
 async def test_only_the_asked_parent_answers(world):
