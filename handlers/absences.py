@@ -5,6 +5,7 @@ last two weeks. Tapping a student asks how many lessons they missed; the list sh
 so far; Save stores them all at once, and the reply names who rose to caution or high risk.
 """
 
+from collections.abc import Sequence
 from datetime import date
 
 from aiogram import F, Router
@@ -30,7 +31,14 @@ from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
 from handlers.markup import bold_name, filled
 from handlers.names import Named, full_name
 from handlers.next_taps import another, card, menu, next_taps
-from handlers.pickers import class_buttons, pgettext, school_buttons
+from handlers.pickers import (
+    Data,
+    button_rows,
+    class_buttons,
+    pgettext,
+    school_buttons,
+    student_data,
+)
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 
@@ -92,7 +100,7 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     if len(schools) == 1:
         await show_classes(message, state, actor, schools[0].id, edit=False)
         return
-    keyboard = school_buttons(schools, lambda pk: AbSchool(school_id=pk)).as_markup()
+    keyboard = school_buttons(schools, lambda pk: AbSchool(school_id=pk))
     await state.set_state(AbsenceFlow.school)
     await message.answer(_("Mark absences in which school?"), reply_markup=keyboard)
 
@@ -123,7 +131,7 @@ async def show_classes(
     if len(classes) == 1:
         await show_students(message, state, actor, classes[0].id, edit=edit)
         return
-    keyboard = class_buttons(classes, lambda pk: AbClass(class_id=pk)).as_markup()
+    keyboard = class_buttons(classes, lambda pk: AbClass(class_id=pk))
     await state.set_state(AbsenceFlow.school_class)
     await show(message, _("Mark absences in which class?"), keyboard, edit=edit)
 
@@ -176,26 +184,22 @@ async def students_step(
     if roster is None:
         roster = await class_list(actor, data["class_id"])
     counts = data["counts"]
-    # Built directly: a keyboard builder copies itself on every button, and this one is
-    # rebuilt on every tap of the everyday flow.
     buttons = [
-        button(
+        (
             full_name(student)
             + (f" · {counts[str(student.id)]}" if str(student.id) in counts else ""),
-            AbStudent(student_id=student.id),
+            student_data(AbStudent, student.id),
         )
         for student in roster
     ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append(
-        [button(_("Another day"), AbStep(action="day")), button(_("Save"), AbStep(action="save"))]
-    )
+    rows: list[Sequence[tuple[str, Data]]] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([(_("Another day"), AbStep(action="day")), (_("Save"), AbStep(action="save"))])
     text = _("{name}, {date}\nTap a student who missed lessons without excuse, then Save.").format(
         name=data["class_name"], date=day_text(date.fromordinal(data["day"]))
     )
     if counts:
         text += "\n" + _("Chosen: {count}").format(count=len(counts))
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+    return text, button_rows(rows)
 
 
 async def back_to_students(

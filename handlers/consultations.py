@@ -119,7 +119,7 @@ async def ask_student(say: Say, actor: Actor, problem: str | None = None) -> Non
     if len(schools) == 1:
         await ask_class(say, actor, schools[0].id, problem)
         return
-    keyboard = school_buttons(schools, lambda pk: CoSchool(school_id=pk)).as_markup()
+    keyboard = school_buttons(schools, lambda pk: CoSchool(school_id=pk))
     prompt = _("Log a consultation. Choose the school, or type part of the student's name.")
     await say(with_problem(problem, prompt), keyboard)
 
@@ -128,11 +128,13 @@ async def ask_class(
     say: Say, actor: Actor, school_id: int, problem: str | None = None, *, back: bool = False
 ) -> None:
     classes = await list_classes(actor, school_id)
-    builder = class_buttons(classes, lambda pk: CoClass(school_id=school_id, class_id=pk))
+    keyboard = class_buttons(classes, lambda pk: CoClass(school_id=school_id, class_id=pk))
     if back:
-        builder.row(back_button(CoSchools()))
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[*keyboard.inline_keyboard, [back_button(CoSchools())]]
+        )
     prompt = _("Log a consultation. Choose the class, or type part of the student's name.")
-    await say(with_problem(problem, prompt), builder.as_markup())
+    await say(with_problem(problem, prompt), keyboard)
 
 
 def students_keyboard(

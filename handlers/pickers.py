@@ -1,12 +1,12 @@
 """Buttons that pick something (a school, a class, an item of a list), shared by the flows."""
 
 from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
 from typing import Protocol
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.i18n import get_i18n
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core import i18n
 from core.catalogues import Entry
@@ -24,26 +24,29 @@ class Named(Protocol):
     name: str
 
 
+Data = CallbackData | str  # a button's callback data, or it already packed
+
+
 def school_buttons(
     schools: Iterable[Named], data: Callable[[int], CallbackData]
-) -> InlineKeyboardBuilder:
+) -> InlineKeyboardMarkup:
     """A school a row; `data` makes each button's callback from the school's id."""
-    builder = InlineKeyboardBuilder()
-    for school in schools:
-        builder.button(text=school.name, callback_data=data(school.id))
-    builder.adjust(1)
-    return builder
+    return buttons([(school.name, data(school.id)) for school in schools])
 
 
 def class_buttons(
     classes: Iterable[Named], data: Callable[[int], CallbackData]
-) -> InlineKeyboardBuilder:
+) -> InlineKeyboardMarkup:
     """Classes four a row; `data` makes each button's callback from the class's id."""
-    builder = InlineKeyboardBuilder()
-    for school_class in classes:
-        builder.button(text=school_class.name, callback_data=data(school_class.id))
-    builder.adjust(CLASSES_PER_ROW)
-    return builder
+    items = [(school_class.name, data(school_class.id)) for school_class in classes]
+    return buttons(items, CLASSES_PER_ROW)
+
+
+@lru_cache(maxsize=8192)
+def student_data(kind: Callable[..., CallbackData], student_id: int) -> str:
+    """`kind(student_id=student_id).pack()`, kept: a class's list packs each of its students'
+    again on every tap of the everyday flows (a few microseconds each)."""
+    return kind(student_id=student_id).pack()
 
 
 def entry_label(entry: Entry) -> str:
@@ -58,12 +61,26 @@ def pgettext(context: str, message: str) -> str:
     return i18n.pgettext(context, message, get_i18n().current_locale)
 
 
-def buttons(items: Sequence[tuple[str, CallbackData]], width: int = 1) -> InlineKeyboardMarkup:
-    """`width` buttons a row. Built directly: aiogram's keyboard builder copies the whole
-    keyboard on every button, a class of 25 students about 6,000 deep copies."""
-    row = [InlineKeyboardButton(text=text, callback_data=data.pack()) for text, data in items]
-    rows = [row[start : start + width] for start in range(0, len(row), width)]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+def buttons(items: Sequence[tuple[str, Data]], width: int = 1) -> InlineKeyboardMarkup:
+    """`width` buttons a row."""
+    return button_rows([items[start : start + width] for start in range(0, len(items), width)])
+
+
+def button_rows(rows: Iterable[Sequence[tuple[str, Data]]]) -> InlineKeyboardMarkup:
+    """Rows of (text, callback data) buttons. Built directly: aiogram's keyboard builder copies
+    the whole keyboard on every button, a class of 25 students about 6,000 deep copies; and
+    validated in one call, a class's list in half the time of a button at a time."""
+    return InlineKeyboardMarkup.model_validate(
+        {
+            "inline_keyboard": [
+                [
+                    {"text": text, "callback_data": data if isinstance(data, str) else data.pack()}
+                    for text, data in row
+                ]
+                for row in rows
+            ]
+        }
+    )
 
 
 async def mark_chosen(callback: CallbackQuery, label: str) -> None:

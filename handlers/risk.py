@@ -32,7 +32,7 @@ from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typ
 from handlers.markup import filled, html
 from handlers.names import full_name
 from handlers.next_taps import Tap, another, card, menu, next_taps
-from handlers.pickers import buttons, class_buttons, pgettext, school_buttons
+from handlers.pickers import buttons, class_buttons, pgettext, school_buttons, student_data
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 SEARCH_RESULTS = 10
@@ -106,7 +106,7 @@ async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     if len(schools) == 1:
         await show_classes(message, state, actor, schools[0].id, edit=False)
         return
-    keyboard = school_buttons(schools, lambda pk: RsSchool(school_id=pk)).as_markup()
+    keyboard = school_buttons(schools, lambda pk: RsSchool(school_id=pk))
     await state.set_state(RiskFlow.school)
     text = _("Whom is the risk signal about? Choose a school, or type part of the student's name.")
     await message.answer(text, reply_markup=keyboard)
@@ -141,7 +141,7 @@ async def show_classes(
     classes = await list_classes(actor, school_id)
     await state.update_data(school_id=school_id)
     await state.set_state(RiskFlow.school_class)
-    keyboard = class_buttons(classes, lambda pk: RsClass(class_id=pk)).as_markup()
+    keyboard = class_buttons(classes, lambda pk: RsClass(class_id=pk))
     await show(message, who_prompt(), keyboard, edit=edit)
 
 
@@ -154,7 +154,7 @@ async def class_chosen(
         raise AccessDenied()
     await callback.answer()
     students = await class_list(actor, callback_data.class_id)
-    keyboard = buttons([(full_name(s), RsStudent(student_id=s.id)) for s in students], width=2)
+    keyboard = buttons([(full_name(s), student_data(RsStudent, s.id)) for s in students], width=2)
     await state.set_state(RiskFlow.student)
     text = _("{name}: choose the student.").format(name=classes[callback_data.class_id])
     await edit_or_keep(tapped(callback), text, keyboard)
