@@ -19,11 +19,11 @@ from aiogram.utils.i18n import gettext as _
 
 from core.access import Actor
 from core.catalogues import CAUTION, HIGH
-from core.errors import AccessDenied
+from core.errors import AccessDenied, NotFound
 from core.formatting import short_date
 from core.ids import Id
 from core.services.absence_levels import LevelChange
-from core.services.attendance import loggable_days, record_absences
+from core.services.attendance import LoggableDays, loggable_days, record_absences
 from core.services.schools import Listed, class_list, list_classes, list_schools
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
@@ -143,12 +143,16 @@ async def class_chosen(
     await callback.answer()
 
 
-async def class_name(actor: Actor, data: dict, class_id: int) -> str:
-    """The class's name, if it is one of the chosen school's classes; AccessDenied otherwise."""
-    for school_class in await list_classes(actor, data["school_id"]):
-        if school_class.id == class_id:
-            return school_class.name
-    raise AccessDenied()
+async def class_days(actor: Actor, data: dict, class_id: int) -> LoggableDays:
+    """The class's days and name, if it is one of the chosen school's classes; AccessDenied
+    otherwise (one the actor may not log for at all too, as for any class of another school)."""
+    try:
+        loggable = await loggable_days(actor, class_id)
+    except NotFound:
+        raise AccessDenied() from None
+    if loggable.school_id != data["school_id"]:
+        raise AccessDenied()
+    return loggable
 
 
 # Step 2: the class list with the counts given so far; a student's count, another day, Save.
@@ -157,8 +161,7 @@ async def class_name(actor: Actor, data: dict, class_id: int) -> str:
 async def show_students(
     message: Message, state: FSMContext, actor: Actor, class_id: int, *, edit: bool
 ) -> None:
-    name = await class_name(actor, await state.get_data(), class_id)  # refuses one out of scope
-    loggable = await loggable_days(actor, class_id)
+    loggable = await class_days(actor, await state.get_data(), class_id)  # refuses a stranger
     if not loggable.days:
         await state.clear()
         nothing = _("There was no school day in the last two weeks.")
@@ -166,7 +169,7 @@ async def show_students(
         return
     await state.update_data(
         class_id=class_id,
-        class_name=name,
+        class_name=loggable.class_name,
         day=loggable.days[0].toordinal(),
         days=[day.toordinal() for day in loggable.days],
         most=loggable.lessons_per_day,

@@ -498,10 +498,12 @@ _CLASS_STUDENTS = ModelStatement(
 @dataclass(frozen=True)
 class LoggableDays:
     """What a teacher may log for a class: its school's school days of the last two weeks
-    (newest first) and the most lessons a day can have."""
+    (newest first) and the most lessons a day can have; the class's name and school."""
 
     days: list[date]
     lessons_per_day: int
+    class_name: str
+    school_id: int
 
 
 async def loggable_days(actor: Actor, class_id: int) -> LoggableDays:
@@ -512,7 +514,10 @@ async def loggable_days(actor: Actor, class_id: int) -> LoggableDays:
     calendar = await school_calendar(school.id, first, last)
     days = [last - timedelta(days=back) for back in range(BOT_DAYS_BACK + 1)]
     return LoggableDays(
-        [day for day in days if calendar.teaches(day)], rules_of(school).lessons_per_day
+        [day for day in days if calendar.teaches(day)],
+        rules_of(school).lessons_per_day,
+        school_class.name,
+        school.id,
     )
 
 

@@ -7,7 +7,7 @@ import pytest
 from core import clock
 from core.services.people import set_locale
 from handlers.absences import AbClass, AbDay
-from storage.models import Absence, RiskSignal, Student
+from storage.models import Absence, RiskSignal, SchoolClass, Student
 from storage.query_counter import count_queries
 from tests.conftest import TEST_DATABASE_URL
 
@@ -143,6 +143,29 @@ async def test_a_municipality_coordinator_picks_the_school_first(sim, world):
     assert schools[-1].text == "Kurā skolā atzīmēt kavējumus?"
     classes = await coordinator.press("Ezerkalnes vidusskola")
     assert [t for t, _ in classes[-1].buttons()] == ["7.a", "8.b"]
+
+
+async def test_a_class_tap_is_three_statements(sim, world):
+    for telegram_id, school in ((101, None), (106, "Ezerkalnes vidusskola")):  # teacher A, m1
+        user = sim.user(telegram_id)
+        await user.send("/absent")
+        if school:
+            await user.press(school)
+        with count_queries() as tapped:
+            roster = await user.press("7.a")
+        assert [t for t, _ in roster[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
+        assert tapped.queries == 3  # the class with its school, the holidays, the class's list
+
+
+async def test_a_coordinator_s_class_of_another_school_is_refused(sim, world):
+    coordinator = sim.user(106)  # world.coordinator_m1: schools A, B and V
+    await coordinator.send("/absent")
+    await coordinator.press("Ezerkalnes vidusskola")
+    await coordinator.press_data(AbClass(class_id=world.class_b7.id).pack())  # school B's
+    assert coordinator.alerts[-1] == "Jums tam nav piekļuves."
+    not_theirs = await SchoolClass.get(name="9.a")  # school C, another municipality
+    await coordinator.press_data(AbClass(class_id=not_theirs.id).pack())
+    assert coordinator.alerts[-1] == "Jums tam nav piekļuves."
 
 
 async def test_absences_are_for_staff_only(sim, world):
