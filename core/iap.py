@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Max, Min, Sum
 
 from core import audit
@@ -229,31 +229,37 @@ async def assemble_school(actor: Actor, school_id: int, semester: Semester) -> l
 
 
 async def school_students_in_play(school_id: int, semester: Semester) -> list[int]:
-    """Students of a school with a plan, or on its lists with a signal, in the semester (two
-    queries)."""
-    values = {"school": school_id, **_semester(semester)}
-    with_plan = await _WITH_PLAN.rows(**values)
-    with_signal = await _WITH_SIGNAL.rows(**values)
-    return sorted({row["student_id"] for row in with_plan} | {r["student_id"] for r in with_signal})
+    """Students of a school with a plan, or on its lists with a signal, in the semester (one
+    query), by id."""
+    rows = await _IN_PLAY.rows(school=school_id, **_semester(semester))
+    return [row["id"] for row in rows]
 
 
-_WITH_PLAN = Statement(
-    Iap,
-    lambda v: Iap.filter(
-        student__school_id=v("school"), school_year=v("year"), semester=v("number")
-    ).values("student_id"),
-)
-_WITH_SIGNAL = Statement(
-    RiskSignal,
+_IN_PLAY = Statement(
+    Student,
     lambda v: (
-        RiskSignal.filter(
-            student__school_id=v("school"),
-            student__left_at__isnull=True,  # a leaver's plans stay listed, not their signals
-            observed_to__gte=v("start"),
-            observed_to__lte=v("end"),
+        Student.filter(
+            Q(
+                id__in=Subquery(
+                    Iap.filter(
+                        student__school_id=v("school"), school_year=v("year"), semester=v("number")
+                    ).values("student_id")
+                )
+            )
+            | Q(
+                left_at__isnull=True,  # a leaver's plans stay listed, not their signals
+                id__in=Subquery(
+                    RiskSignal.filter(
+                        student__school_id=v("school"),
+                        observed_to__gte=v("start"),
+                        observed_to__lte=v("end"),
+                    ).values("student_id")
+                ),
+            ),
+            school_id=v("school"),
         )
-        .distinct()
-        .values("student_id")
+        .order_by("id")
+        .values("id")
     ),
 )
 
