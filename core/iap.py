@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -508,28 +509,28 @@ async def _add_risks(
 ) -> None:
     rows = await _SIGNALS.rows(**values)
     missed = await _lessons_missed(values)
+    planned = {
+        student_id: {f for m in entry.measures for f in m.risk_factors}
+        for student_id, entry in result.items()
+    }  # per student: the factors some measure is linked to
     for row in rows:
-        entry = result[row["student_id"]]
-        planned_factors = {f for m in entry.measures for f in m.risk_factors}
-        entry.risks.append(
+        student_id, factor = row["student_id"], row["factor"]
+        result[student_id].risks.append(
             RiskLine(
                 group=row["group"],
-                factor=row["factor"],
+                factor=factor,
                 level=HIGH if row["high_signals"] else CAUTION,
                 first_seen=_as_date(row["first_seen"]),
                 last_seen=_as_date(row["last_seen"]),
                 signals=row["signals"],
                 lessons_missed=(
-                    missed.get(row["student_id"], int(row["lessons"] or 0))
-                    if row["factor"] == ABSENCES
-                    else None
+                    missed.get(student_id, int(row["lessons"] or 0)) if factor == ABSENCES else None
                 ),
-                addressed=row["factor"] in planned_factors,
+                addressed=factor in planned[student_id],
             )
         )
     order = {code: index for index, code in enumerate(RISK_FACTORS.codes())}
     for student_id, entry in result.items():
-        planned_factors = {f for m in entry.measures for f in m.risk_factors}
         logged = {risk.factor for risk in entry.risks}
         for factor, day in added.get(student_id, {}).items():
             if factor in logged or factor not in RISK_FACTORS:
@@ -543,7 +544,7 @@ async def _add_risks(
                     last_seen=day,
                     signals=0,
                     lessons_missed=None,
-                    addressed=factor in planned_factors,
+                    addressed=factor in planned[student_id],
                     from_signals=False,
                 )
             )
@@ -574,31 +575,45 @@ _NEEDS = Statement(
 
 
 async def _add_sessions_and_needs(result: dict[int, AssembledIap], values: dict[str, Any]) -> None:
+    measures = _measures_by_type(result)
     rows = await _SESSIONS.rows(**values)
     for row in sorted(rows, key=lambda r: r["specialist_type"]):
-        entry = result[row["student_id"]]
-        hours = (Decimal(int(row["minutes_total"] or 0)) / 60).quantize(Decimal("0.01"))
-        entry.sessions.append(SessionsLine(row["specialist_type"], row["sessions"], hours))
-        for measure in entry.measures:
-            if measure.kind == "consultation" and measure.specialist_type == row["specialist_type"]:
-                measure.sessions, measure.hours = row["sessions"], hours
+        student_id, specialist_type = row["student_id"], row["specialist_type"]
+        hours = _hours(int(row["minutes_total"] or 0))
+        result[student_id].sessions.append(SessionsLine(specialist_type, row["sessions"], hours))
+        for measure in measures.get((student_id, "consultation", specialist_type), ()):
+            measure.sessions, measure.hours = row["sessions"], hours
     for need in await _NEEDS.rows(**values):
-        entry = result[need["student_id"]]
-        entry.needs.append(
+        student_id, support_type = need["student_id"], need["support_type"]
+        result[student_id].needs.append(
             NeedLine(
-                need["id"],
-                need["support_type"],
-                need["status"],
-                list(need["months"]),
-                need["details"],
+                need["id"], support_type, need["status"], list(need["months"]), need["details"]
             )
         )
         if need["status"] != "confirmed":
             continue
+        for measure in measures.get((student_id, "material", support_type), ()):
+            months = set(measure.months_confirmed) | set(need["months"])
+            measure.months_confirmed = sorted(months)
+
+
+def _measures_by_type(
+    result: dict[int, AssembledIap],
+) -> dict[tuple[int, str, str | None], list[MeasureLine]]:
+    """Each student's measures by kind and type: the specialist's, or the support's."""
+    found: dict[tuple[int, str, str | None], list[MeasureLine]] = defaultdict(list)
+    for student_id, entry in result.items():
         for measure in entry.measures:
-            if measure.kind == "material" and measure.support_type == need["support_type"]:
-                months = set(measure.months_confirmed) | set(need["months"])
-                measure.months_confirmed = sorted(months)
+            kind = measure.kind
+            code = measure.specialist_type if kind == "consultation" else measure.support_type
+            found[student_id, kind, code].append(measure)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _hours(minutes: int) -> Decimal:
+    """Minutes as hours, to the hundredth (kept: a few hundred distinct totals recur)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
 def _gaps(entry: AssembledIap) -> list[Gap]:
