@@ -40,7 +40,7 @@ from storage.models import (
     SupportNeed,
 )
 from storage.one_of import one_of
-from storage.statements import Statement
+from storage.statements import Statement, one_connection
 
 
 @dataclass
@@ -279,9 +279,19 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
     """Assemble the IAPs of these students (access already checked) in a fixed number of queries.
 
     Rows are read as values, not models: building model objects was half the time; and each
-    query is a `Statement`, built by the ORM once, not once a call: most of the rest."""
+    query is a `Statement`, built by the ORM once, not once a call: most of the rest. They run
+    on one connection, taken from the pool once."""
     if not student_ids:
         return []
+    async with one_connection(Student):
+        result = await _assemble(student_ids, semester)
+    for entry in result.values():
+        entry.gaps = _gaps(entry)
+    return list(result.values())
+
+
+async def _assemble(student_ids: list[int], semester: Semester) -> dict[int, AssembledIap]:
+    """The students' plans by student, all but their gaps."""
     values = {"students": student_ids, **_semester(semester)}
     students = await _STUDENTS.rows(**values)
     result = {
@@ -316,9 +326,7 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
     added = await _add_plan_parts(result, iap_student)
     await _add_risks(result, values, added)
     await _add_sessions_and_needs(result, values)
-    for entry in result.values():
-        entry.gaps = _gaps(entry)
-    return list(result.values())
+    return result
 
 
 _STUDENTS = Statement(

@@ -6,14 +6,23 @@ for its values, need not pay it each time. The values a run changes are `Slot`s:
 the query is built once with them in place and each run sends the same SQL with the run's
 values, its rows converted as `values()` converts them. On SQLite (in-process: nothing to save)
 the query is built with the run's values every time.
+
+Statements run one after another inside `one_connection()` share one connection of the pool:
+taking a connection from asyncpg's pool and giving it back costs about 0.1 ms of CPU, as much as
+a small statement's own share.
 """
 
 import types
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
+from asyncpg import Connection
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.terms import Term
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.base_postgres.client import translate_exceptions
 from tortoise.models import Model
 from tortoise.queryset import ValuesQuery
 
@@ -35,6 +44,27 @@ class Slot(Term):
 
 Converter = Callable[[Any], Any]
 
+_held: ContextVar[tuple[BaseDBAsyncClient, Connection] | None] = ContextVar("held", default=None)
+
+
+@asynccontextmanager
+async def one_connection(model: type[Model]) -> AsyncIterator[None]:
+    """Statements on the model's database run in the block on one connection, taken once.
+
+    For a block whose statements run one at a time (not gathered). A transaction opened inside
+    the block keeps its own connection: a statement uses the held one only when it would
+    otherwise run on the very client that gave it."""
+    db = model._choose_db()
+    if db.capabilities.dialect != "postgres":
+        yield
+        return
+    async with db.acquire_connection() as connection:
+        token = _held.set((db, connection))
+        try:
+            yield
+        finally:
+            _held.reset(token)
+
 
 class Statement:
     """A query whose values change from run to run, not its shape: `build(value)` gives the
@@ -51,9 +81,12 @@ class Statement:
         if db.capabilities.dialect != "postgres":
             return await self.build(values.__getitem__)
         sql, params, columns = self.rendered or self._render(self.build(Slot))
-        rows: list[dict[str, Any]] = await db.execute_query_dict(
-            sql, [values[p.name] if isinstance(p, Slot) else p for p in params]
-        )
+        args = [values[p.name] if isinstance(p, Slot) else p for p in params]
+        held = _held.get()
+        if held is not None and held[0] is db:
+            rows = [dict(row) for row in await _fetch(db, held[1], sql, args)]
+        else:
+            rows = await db.execute_query_dict(sql, args)
         for row in rows:
             for column, convert in columns:
                 row[column] = convert(row[column])
@@ -76,3 +109,9 @@ class Statement:
         ]
         self.rendered = sql, params, columns
         return self.rendered
+
+
+@translate_exceptions
+async def _fetch(db: BaseDBAsyncClient, connection: Connection, sql: str, args: list[Any]) -> Any:
+    """A statement's rows on a held connection, errors translated as the client's own are."""
+    return await connection.fetch(sql, *args)

@@ -1,11 +1,12 @@
 """`Statement`: a query built once, run with new values, gives what the query itself gives."""
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from storage.models import Municipality, School
 from storage.one_of import one_of
 from storage.query_counter import count_queries
-from storage.statements import Statement
+from storage.statements import Statement, one_connection
 
 SCHOOLS = Statement(
     School,
@@ -48,6 +49,36 @@ async def test_a_statement_gives_the_rows_of_its_query_for_each_run_s_values(db)
 
 async def test_a_statement_runs_in_the_transaction_it_is_called_in(db):
     async with in_transaction():
+        town = await Municipality.create(name="Pilsēta")
+        await School.create(name="D skola", kind="general", municipality=town)
+        rows = await SCHOOLS.rows(municipalities=[town.id], kind="general")
+    assert [row["name"] for row in rows] == ["D skola"]
+
+
+async def test_statements_in_one_connection_take_it_from_the_pool_once(db, monkeypatch):
+    town = await Municipality.create(name="Pilsēta")
+    await School.create(name="D skola", kind="general", municipality=town)
+    client = connections.get("default")
+    taken = []
+    acquire = client.acquire_connection
+
+    def counted():
+        taken.append(1)
+        return acquire()
+
+    monkeypatch.setattr(client, "acquire_connection", counted)
+    async with one_connection(School):
+        first = await SCHOOLS.rows(municipalities=[town.id], kind="general")
+        second = await SCHOOLS.rows(municipalities=[town.id], kind="vocational")
+    after = await SCHOOLS.rows(municipalities=[town.id], kind="general")
+
+    assert [row["name"] for row in first] == ["D skola"] and second == [] and after == first
+    on_postgres = client.capabilities.dialect == "postgres"
+    assert len(taken) == (2 if on_postgres else 3)  # the block's one, then the run after it
+
+
+async def test_a_transaction_inside_one_connection_keeps_its_own(db):
+    async with one_connection(School), in_transaction():
         town = await Municipality.create(name="Pilsēta")
         await School.create(name="D skola", kind="general", municipality=town)
         rows = await SCHOOLS.rows(municipalities=[town.id], kind="general")
