@@ -12,10 +12,14 @@ taking a connection from asyncpg's pool and giving it back costs about 0.1 ms of
 a small statement's own share.
 """
 
+import json
 import types
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
+from datetime import date
+from functools import partial
+from json.scanner import make_scanner
 from typing import Any
 
 from asyncpg import Connection
@@ -23,6 +27,7 @@ from pypika_tortoise.context import SqlContext
 from pypika_tortoise.terms import Term
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.backends.base_postgres.client import translate_exceptions
+from tortoise.fields import DateField, Field, JSONField
 from tortoise.models import Model
 from tortoise.queryset import ValuesQuery
 
@@ -43,6 +48,43 @@ class Slot(Term):
 
 
 Converter = Callable[[Any], Any]
+Column = tuple[str, Converter, type | None]  # its name, its converter, the type it leaves as is
+
+
+def _column(name: str, convert: Converter) -> Column:
+    """A column's conversion, cheaper where that gives the same values as Tortoise's own.
+
+    The plain field's and the date field's converters give back a value of their type as it
+    is, so such a value (most of them: asyncpg decodes to the right type) is not passed to them.
+    A JSON field's text is decoded by the C scanner directly, without `json.loads`'s checks for
+    whitespace around the value (PostgreSQL sends none); any other text still goes to Tortoise.
+    """
+    field: Any = getattr(convert, "__self__", None)
+    method = getattr(type(field), "to_python_value", None)
+    if method is Field.to_python_value and isinstance(field.field_type, type):
+        return name, convert, field.field_type
+    if method is DateField.to_python_value:
+        return name, convert, date
+    if method is JSONField.to_python_value and field.decoder is json.loads:
+        return name, partial(_json, convert), None
+    return name, convert, None
+
+
+# as `json.loads`'s own decoder scans (typeshed types its argument as the scanner itself)
+_scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def _json(convert: Converter, value: Any) -> Any:
+    """JSON text as `json.loads` decodes it, when the scanner reads it whole from its start."""
+    if type(value) is str:
+        try:
+            decoded, end = _scan(value, 0)
+        except (StopIteration, ValueError):  # nothing to read, or not JSON
+            end = -1
+        if end == len(value):
+            return decoded
+    return convert(value)
+
 
 _held: ContextVar[tuple[BaseDBAsyncClient, Connection] | None] = ContextVar("held", default=None)
 
@@ -73,7 +115,7 @@ class Statement:
     def __init__(self, model: type[Model], build: Builder) -> None:
         self.model = model
         self.build = build
-        self.rendered: tuple[str, list[Any], list[tuple[str, Converter]]] | None = None
+        self.rendered: tuple[str, list[Any], list[Column]] | None = None
 
     async def rows(self, **values: Any) -> list[dict[str, Any]]:
         """The query's rows, as `values()` gives them, for these values."""
@@ -84,17 +126,21 @@ class Statement:
         args = [values[p.name] if isinstance(p, Slot) else p for p in params]
         held = _held.get()
         if held is not None and held[0] is db:
-            rows = [dict(row) for row in await _fetch(db, held[1], sql, args)]
+            records = await _fetch(db, held[1], sql, args)
         else:
-            rows = await db.execute_query_dict(sql, args)
+            records = (await db.execute_query(sql, args))[1]
+        if not records:
+            return []
+        names = tuple(records[0].keys())
+        rows = [dict(zip(names, record, strict=True)) for record in records]
         for row in rows:
-            for column, convert in columns:
-                row[column] = convert(row[column])
+            for column, convert, kept in columns:
+                value = row[column]
+                if kept is None or (value is not None and type(value) is not kept):
+                    row[column] = convert(value)
         return rows
 
-    def _render(
-        self, query: ValuesQuery[Any]
-    ) -> tuple[str, list[Any], list[tuple[str, Converter]]]:
+    def _render(self, query: ValuesQuery[Any]) -> tuple[str, list[Any], list[Column]]:
         """The SQL with its parameters (slots among them), and the columns to convert."""
         query._choose_db_if_not_chosen()
         query._make_query()
@@ -105,7 +151,9 @@ class Statement:
         )
         # as `values()` does: plain functions are Tortoise's `lambda x: x`, nothing to convert
         columns = [
-            (a, convert) for a, convert in converters if not isinstance(convert, types.LambdaType)
+            _column(a, convert)
+            for a, convert in converters
+            if not isinstance(convert, types.LambdaType)
         ]
         self.rendered = sql, params, columns
         return self.rendered
