@@ -1,9 +1,10 @@
 """IAP assembly: one structure per student and semester, built from what was logged.
 
-Whatever a student's history, assembling costs the same fixed number of queries (ten), and a
-whole school's plans come back from one call (`assemble_school`) for two more. What was realised
-is what the semester holds: sessions of a measure's specialist type, confirmed months of its
-support type (a plan has at most one measure of each). A parent reads the `for_parent` projection.
+Whatever a student's history, assembling costs the same fixed number of queries (eleven, on one
+connection), and a whole school's plans come back from one call (`assemble_school`) for one more
+(its students in play), besides the access check and the audit. What was realised is what the
+semester holds: sessions of a measure's specialist type, confirmed months of its support type (a
+plan has at most one measure of each). A parent reads the `for_parent` projection.
 
 A plan's risks are those its student's signals show in the semester, and the factors its preparer
 added (`from_signals` False, dated when added, at the caution level); the preparer justifies each
