@@ -1,9 +1,10 @@
 """IAP assembly: one structure per student and semester, built from what was logged.
 
-Whatever a student's history, assembling costs the same fixed number of queries (ten), and a
-whole school's plans come back from one call (`assemble_school`) for two more. What was realised
-is what the semester holds: sessions of a measure's specialist type, confirmed months of its
-support type (a plan has at most one measure of each). A parent reads the `for_parent` projection.
+Whatever a student's history, assembling costs the same fixed number of queries (eleven, on one
+connection), and a whole school's plans come back from one call (`assemble_school`) for one more
+(its students in play), besides the access check and the audit. What was realised is what the
+semester holds: sessions of a measure's specialist type, confirmed months of its support type (a
+plan has at most one measure of each). A parent reads the `for_parent` projection.
 
 A plan's risks are those its student's signals show in the semester, and the factors its preparer
 added (`from_signals` False, dated when added, at the caution level); the preparer justifies each
@@ -14,9 +15,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count, Max, Min, Sum
 
 from core import audit
@@ -39,7 +41,7 @@ from storage.models import (
     SupportNeed,
 )
 from storage.one_of import one_of
-from storage.statements import Statement
+from storage.statements import Statement, one_connection
 
 
 @dataclass
@@ -229,31 +231,37 @@ async def assemble_school(actor: Actor, school_id: int, semester: Semester) -> l
 
 
 async def school_students_in_play(school_id: int, semester: Semester) -> list[int]:
-    """Students of a school with a plan, or on its lists with a signal, in the semester (two
-    queries)."""
-    values = {"school": school_id, **_semester(semester)}
-    with_plan = await _WITH_PLAN.rows(**values)
-    with_signal = await _WITH_SIGNAL.rows(**values)
-    return sorted({row["student_id"] for row in with_plan} | {r["student_id"] for r in with_signal})
+    """Students of a school with a plan, or on its lists with a signal, in the semester (one
+    query), by id."""
+    rows = await _IN_PLAY.rows(school=school_id, **_semester(semester))
+    return [row["id"] for row in rows]
 
 
-_WITH_PLAN = Statement(
-    Iap,
-    lambda v: Iap.filter(
-        student__school_id=v("school"), school_year=v("year"), semester=v("number")
-    ).values("student_id"),
-)
-_WITH_SIGNAL = Statement(
-    RiskSignal,
+_IN_PLAY = Statement(
+    Student,
     lambda v: (
-        RiskSignal.filter(
-            student__school_id=v("school"),
-            student__left_at__isnull=True,  # a leaver's plans stay listed, not their signals
-            observed_to__gte=v("start"),
-            observed_to__lte=v("end"),
+        Student.filter(
+            Q(
+                id__in=Subquery(
+                    Iap.filter(
+                        student__school_id=v("school"), school_year=v("year"), semester=v("number")
+                    ).values("student_id")
+                )
+            )
+            | Q(
+                left_at__isnull=True,  # a leaver's plans stay listed, not their signals
+                id__in=Subquery(
+                    RiskSignal.filter(
+                        student__school_id=v("school"),
+                        observed_to__gte=v("start"),
+                        observed_to__lte=v("end"),
+                    ).values("student_id")
+                ),
+            ),
+            school_id=v("school"),
         )
-        .distinct()
-        .values("student_id")
+        .order_by("id")
+        .values("id")
     ),
 )
 
@@ -272,9 +280,19 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
     """Assemble the IAPs of these students (access already checked) in a fixed number of queries.
 
     Rows are read as values, not models: building model objects was half the time; and each
-    query is a `Statement`, built by the ORM once, not once a call: most of the rest."""
+    query is a `Statement`, built by the ORM once, not once a call: most of the rest. They run
+    on one connection, taken from the pool once."""
     if not student_ids:
         return []
+    async with one_connection(Student):
+        result = await _assemble(student_ids, semester)
+    for entry in result.values():
+        entry.gaps = _gaps(entry)
+    return list(result.values())
+
+
+async def _assemble(student_ids: list[int], semester: Semester) -> dict[int, AssembledIap]:
+    """The students' plans by student, all but their gaps."""
     values = {"students": student_ids, **_semester(semester)}
     students = await _STUDENTS.rows(**values)
     result = {
@@ -309,9 +327,7 @@ async def assemble(student_ids: list[int], semester: Semester) -> list[Assembled
     added = await _add_plan_parts(result, iap_student)
     await _add_risks(result, values, added)
     await _add_sessions_and_needs(result, values)
-    for entry in result.values():
-        entry.gaps = _gaps(entry)
-    return list(result.values())
+    return result
 
 
 _STUDENTS = Statement(
@@ -502,28 +518,28 @@ async def _add_risks(
 ) -> None:
     rows = await _SIGNALS.rows(**values)
     missed = await _lessons_missed(values)
+    planned = {
+        student_id: {f for m in entry.measures for f in m.risk_factors}
+        for student_id, entry in result.items()
+    }  # per student: the factors some measure is linked to
     for row in rows:
-        entry = result[row["student_id"]]
-        planned_factors = {f for m in entry.measures for f in m.risk_factors}
-        entry.risks.append(
+        student_id, factor = row["student_id"], row["factor"]
+        result[student_id].risks.append(
             RiskLine(
                 group=row["group"],
-                factor=row["factor"],
+                factor=factor,
                 level=HIGH if row["high_signals"] else CAUTION,
                 first_seen=_as_date(row["first_seen"]),
                 last_seen=_as_date(row["last_seen"]),
                 signals=row["signals"],
                 lessons_missed=(
-                    missed.get(row["student_id"], int(row["lessons"] or 0))
-                    if row["factor"] == ABSENCES
-                    else None
+                    missed.get(student_id, int(row["lessons"] or 0)) if factor == ABSENCES else None
                 ),
-                addressed=row["factor"] in planned_factors,
+                addressed=factor in planned[student_id],
             )
         )
     order = {code: index for index, code in enumerate(RISK_FACTORS.codes())}
     for student_id, entry in result.items():
-        planned_factors = {f for m in entry.measures for f in m.risk_factors}
         logged = {risk.factor for risk in entry.risks}
         for factor, day in added.get(student_id, {}).items():
             if factor in logged or factor not in RISK_FACTORS:
@@ -537,7 +553,7 @@ async def _add_risks(
                     last_seen=day,
                     signals=0,
                     lessons_missed=None,
-                    addressed=factor in planned_factors,
+                    addressed=factor in planned[student_id],
                     from_signals=False,
                 )
             )
@@ -568,31 +584,45 @@ _NEEDS = Statement(
 
 
 async def _add_sessions_and_needs(result: dict[int, AssembledIap], values: dict[str, Any]) -> None:
+    measures = _measures_by_type(result)
     rows = await _SESSIONS.rows(**values)
     for row in sorted(rows, key=lambda r: r["specialist_type"]):
-        entry = result[row["student_id"]]
-        hours = (Decimal(int(row["minutes_total"] or 0)) / 60).quantize(Decimal("0.01"))
-        entry.sessions.append(SessionsLine(row["specialist_type"], row["sessions"], hours))
-        for measure in entry.measures:
-            if measure.kind == "consultation" and measure.specialist_type == row["specialist_type"]:
-                measure.sessions, measure.hours = row["sessions"], hours
+        student_id, specialist_type = row["student_id"], row["specialist_type"]
+        hours = _hours(int(row["minutes_total"] or 0))
+        result[student_id].sessions.append(SessionsLine(specialist_type, row["sessions"], hours))
+        for measure in measures.get((student_id, "consultation", specialist_type), ()):
+            measure.sessions, measure.hours = row["sessions"], hours
     for need in await _NEEDS.rows(**values):
-        entry = result[need["student_id"]]
-        entry.needs.append(
+        student_id, support_type = need["student_id"], need["support_type"]
+        result[student_id].needs.append(
             NeedLine(
-                need["id"],
-                need["support_type"],
-                need["status"],
-                list(need["months"]),
-                need["details"],
+                need["id"], support_type, need["status"], list(need["months"]), need["details"]
             )
         )
         if need["status"] != "confirmed":
             continue
+        for measure in measures.get((student_id, "material", support_type), ()):
+            months = set(measure.months_confirmed) | set(need["months"])
+            measure.months_confirmed = sorted(months)
+
+
+def _measures_by_type(
+    result: dict[int, AssembledIap],
+) -> dict[tuple[int, str, str | None], list[MeasureLine]]:
+    """Each student's measures by kind and type: the specialist's, or the support's."""
+    found: dict[tuple[int, str, str | None], list[MeasureLine]] = defaultdict(list)
+    for student_id, entry in result.items():
         for measure in entry.measures:
-            if measure.kind == "material" and measure.support_type == need["support_type"]:
-                months = set(measure.months_confirmed) | set(need["months"])
-                measure.months_confirmed = sorted(months)
+            kind = measure.kind
+            code = measure.specialist_type if kind == "consultation" else measure.support_type
+            found[student_id, kind, code].append(measure)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _hours(minutes: int) -> Decimal:
+    """Minutes as hours, to the hundredth (kept: a few hundred distinct totals recur)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
 def _gaps(entry: AssembledIap) -> list[Gap]:

@@ -6,8 +6,9 @@ from decimal import Decimal
 import pytest
 
 from core.clock import Semester, today
-from core.iap import assemble_for_student, assemble_school
+from core.iap import assemble_for_student, assemble_school, school_students_in_play
 from core.services import consultations, iaps, needs, signals
+from storage.models import Student
 from storage.query_counter import count_queries
 
 SEMESTER = Semester.current()
@@ -137,12 +138,30 @@ async def test_assembly_costs_a_fixed_number_of_queries(world):
         plans = await assemble_school(actor, world.school_a.id, SEMESTER)
 
     assert small.queries == large.queries <= 13  # the plan, its parts, attendance, outcome
-    assert school.queries <= small.queries + 3
+    assert school.queries <= small.queries + 2
     assert [p.student_id for p in plans] == [world.student_a1.id, world.student_a2.id]
     assert {p.student_id: p.measures[0].sessions for p in plans} == {
         world.student_a1.id: 1,
         world.student_a2.id: 25,
     }
+
+
+async def test_students_in_play_in_one_query_a_leaver_by_their_plan_only(world):
+    teacher = world.teacher_a
+    a1, a2, a3 = world.student_a1.id, world.student_a2.id, world.student_a3.id
+    await iaps.open_iap(teacher, a1, SEMESTER)
+    await signals.record_risk_signal(teacher, a2, "health")
+    await signals.record_risk_signal(teacher, a3, "health")
+    await signals.record_risk_signal(world.teacher_b, world.student_b1.id, "health")
+
+    with count_queries() as counted:
+        before = await school_students_in_play(world.school_a.id, SEMESTER)
+    await Student.filter(id__in=[a1, a2]).update(left_at=today())
+    after = await school_students_in_play(world.school_a.id, SEMESTER)
+
+    assert counted.queries == 1
+    assert before == sorted([a1, a2, a3])
+    assert after == [a1, a3]  # a leaver's plan stays listed, not their signals
 
 
 async def test_signals_of_another_semester_stay_out(world):

@@ -1,11 +1,20 @@
 """`Statement`: a query built once, run with new values, gives what the query itself gives."""
 
+import json
+
+import pytest
+from tortoise import connections
+from tortoise.exceptions import FieldError
+from tortoise.fields import JSONField
+from tortoise.functions import Max, Min, Sum
 from tortoise.transactions import in_transaction
 
-from storage.models import Municipality, School, SchoolClass, Student
+from core.clock import Semester
+from core.services import needs, signals
+from storage.models import Municipality, RiskSignal, School, SchoolClass, Student, SupportNeed
 from storage.one_of import one_of
 from storage.query_counter import count_queries
-from storage.statements import ModelStatement, Statement
+from storage.statements import ModelStatement, Statement, _column, one_connection
 
 SCHOOLS = Statement(
     School,
@@ -52,6 +61,101 @@ async def test_a_statement_runs_in_the_transaction_it_is_called_in(db):
         await School.create(name="D skola", kind="general", municipality=town)
         rows = await SCHOOLS.rows(municipalities=[town.id], kind="general")
     assert [row["name"] for row in rows] == ["D skola"]
+
+
+async def test_statements_in_one_connection_take_it_from_the_pool_once(db, monkeypatch):
+    town = await Municipality.create(name="Pilsēta")
+    await School.create(name="D skola", kind="general", municipality=town)
+    client = connections.get("default")
+    taken = []
+    acquire = client.acquire_connection
+
+    def counted():
+        taken.append(1)
+        return acquire()
+
+    monkeypatch.setattr(client, "acquire_connection", counted)
+    async with one_connection(School):
+        first = await SCHOOLS.rows(municipalities=[town.id], kind="general")
+        second = await SCHOOLS.rows(municipalities=[town.id], kind="vocational")
+    after = await SCHOOLS.rows(municipalities=[town.id], kind="general")
+
+    assert [row["name"] for row in first] == ["D skola"] and second == [] and after == first
+    on_postgres = client.capabilities.dialect == "postgres"
+    assert len(taken) == (2 if on_postgres else 3)  # the block's one, then the run after it
+
+
+async def test_a_transaction_inside_one_connection_keeps_its_own(db):
+    async with one_connection(School), in_transaction():
+        town = await Municipality.create(name="Pilsēta")
+        await School.create(name="D skola", kind="general", municipality=town)
+        rows = await SCHOOLS.rows(municipalities=[town.id], kind="general")
+    assert [row["name"] for row in rows] == ["D skola"]
+
+
+NEEDS = Statement(
+    SupportNeed,
+    lambda v: (
+        SupportNeed.filter(student_id=v("student"))
+        .order_by("id")
+        .values("id", "months", "details", "created_at", "school_year")
+    ),
+)
+SIGNALS = Statement(
+    RiskSignal,
+    lambda v: (
+        RiskSignal.filter(student_id=v("student"))
+        .annotate(total=Sum("value"), first=Min("observed_from"), last=Max("observed_to"))
+        .group_by("factor")
+        .order_by("factor")
+        .values("factor", "total", "first", "last")
+    ),
+)
+
+
+async def test_json_dates_times_and_sums_come_as_the_query_gives_them(world):
+    a1 = world.student_a1.id
+    semester = Semester.current()
+    await needs.ask_parent_about_need(world.teacher_a, a1, "transport_tickets", semester)
+    need = await needs.ask_parent_about_need(world.teacher_a, a1, "meals", semester)
+    await needs.answer_need(
+        world.parent_a1, need.id, confirmed=True, months=semester.months()[:2], details="x"
+    )
+    await signals.record_risk_signal(world.teacher_a, a1, "unexcused_absences", value=3)
+    await signals.record_risk_signal(world.teacher_a, a1, "unexcused_absences", value=4)
+    await signals.record_risk_signal(world.teacher_a, a1, "health")
+
+    need_rows = await NEEDS.rows(student=a1)
+    signal_rows = await SIGNALS.rows(student=a1)
+
+    assert need_rows == await NEEDS.build({"student": a1}.__getitem__)
+    assert [row["months"] for row in need_rows] == [[], semester.months()[:2]]
+    assert [row["created_at"].tzinfo for row in need_rows] == [
+        row.created_at.tzinfo for row in await SupportNeed.filter(student_id=a1).order_by("id")
+    ]
+    assert signal_rows == await SIGNALS.build({"student": a1}.__getitem__)
+    assert [row["total"] for row in signal_rows] == [None, 7]
+
+
+@pytest.mark.parametrize("text", ["[1, 2]", '{"a": [true, null, "b"]}', '""', "3.5", "[]"])
+def test_json_text_is_decoded_as_json_loads_decodes_it(text):
+    _, convert, _ = _column("months", JSONField().to_python_value)
+
+    assert convert(text) == json.loads(text)
+
+
+@pytest.mark.parametrize("text", [" [1]", "[1] ", "[1", "[1] [2]", ""])
+def test_json_text_the_scanner_does_not_read_whole_goes_to_tortoise(text):
+    field = JSONField()
+    _, convert, _ = _column("months", field.to_python_value)
+
+    try:
+        expected = field.to_python_value(text)
+    except FieldError:
+        with pytest.raises(FieldError):
+            convert(text)
+    else:
+        assert convert(text) == expected
 
 
 STUDENTS = ModelStatement(
