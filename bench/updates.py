@@ -37,6 +37,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, Update, User
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from redis.utils import HIREDIS_AVAILABLE
 from tortoise import Tortoise, connections
 
 from api.app import create_app
@@ -582,7 +583,12 @@ async def clean_redis(redis: Redis, telegram_ids: list[int], update_ids: range) 
 
 
 async def main(options: Options) -> int:
-    storage = f"Redis ({options.redis_url})" if options.redis_url else "memory"
+    parser = "hiredis, in C" if HIREDIS_AVAILABLE else "redis-py's own, in Python"
+    storage = (
+        f"Redis ({options.redis_url}; replies parsed by {parser})"
+        if options.redis_url
+        else "memory"
+    )
     print(
         f"bench.updates: {options.teachers} teachers at once in {options.schools} schools "
         f"({options.classes} classes of {options.students} students each), "
