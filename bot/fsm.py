@@ -5,12 +5,13 @@ and `update_data` two. A flow's step typically reads the data three or four time
 once or twice. While an update is handled its user's key is locked (the dispatcher's event
 isolation), so nothing else writes the state or data meanwhile: the context keeps what it read
 or wrote, and gives it back as Redis would have (the data as its stored JSON, decoded anew on each
-read). A write of what is stored already is skipped. Memory storage is left as it is: its reads
-and writes are a dictionary's.
+read). A write of what is stored already is skipped, and the writes of an update are sent
+together, in one pipeline, when its handler is done (and before its user's key is unlocked). Memory
+storage is left as it is: its reads and writes are a dictionary's.
 """
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal, cast
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.context import FSMContext
@@ -18,13 +19,14 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import DEFAULT_DESTINY, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.types import TelegramObject
 
 UNREAD: Any = object()
 
 
 class UpdateContext(FSMContext):
     """One update's FSM context over Redis: the state and the data's JSON kept once read or
-    written."""
+    written, the writes held until `flush`."""
 
     storage: RedisStorage
 
@@ -32,6 +34,27 @@ class UpdateContext(FSMContext):
         super().__init__(storage, key)
         self._state: str | None = UNREAD
         self._data: str | None = UNREAD  # the stored JSON; None when nothing is stored
+        self._unsent: dict[str, str | None] = {}  # Redis key -> value to set (None: delete)
+        self._held = True  # writes wait for `flush` (until the update's handler is done)
+
+    async def flush(self) -> None:
+        """Send the writes held, in one round trip; later writes are sent as they come."""
+        self._held = False
+        if not self._unsent:
+            return
+        unsent, self._unsent = self._unsent, {}
+        async with self.storage.redis.pipeline(transaction=False) as pipe:
+            for key, value in unsent.items():
+                if value is None:
+                    pipe.delete(key)
+                else:
+                    pipe.set(key, value)
+            await pipe.execute()
+
+    async def _write(self, part: Literal["state", "data"], value: str | None) -> None:
+        self._unsent[self.storage.key_builder.build(self.key, part)] = value
+        if not self._held:
+            await self.flush()
 
     async def get_state(self) -> str | None:
         """The state, and the data with it (one MGET: nearly every step reads both)."""
@@ -49,8 +72,8 @@ class UpdateContext(FSMContext):
         value = state.state if isinstance(state, State) else state
         if value == self._state:
             return
-        await super().set_state(value)
         self._state = value
+        await self._write("state", value)
 
     async def get_data(self) -> dict[str, Any]:
         if self._data is UNREAD:
@@ -69,8 +92,8 @@ class UpdateContext(FSMContext):
         encoded = self.storage.json_dumps(data) if data else None
         if encoded == self._data:
             return
-        await super().set_data(data)
         self._data = encoded
+        await self._write("data", encoded)
 
     async def get_value(self, key: str, default: Any | None = None) -> Any | None:
         return (await self.get_data()).get(key, default)
@@ -90,6 +113,24 @@ class UpdateContextMiddleware(FSMContextMiddleware):
     """aiogram's FSM middleware, giving each update an UpdateContext."""
 
     storage: RedisStorage
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """As aiogram's, the update's writes sent when its handler is done, its key still locked."""
+        context = self.resolve_event_context(cast(Bot, data["bot"]), data)
+        data["fsm_storage"] = self.storage
+        if context is None:
+            return await handler(event, data)
+        async with self.events_isolation.lock(key=context.key):
+            data.update({"state": context, "raw_state": await context.get_state()})
+            try:
+                return await handler(event, data)
+            finally:
+                await cast(UpdateContext, context).flush()
 
     def get_context(
         self,
