@@ -6,8 +6,9 @@ once or twice. While an update is handled its user's key is locked (the dispatch
 isolation), so nothing else writes the state or data meanwhile: the context keeps what it read
 or wrote, and gives it back as Redis would have (the data as its stored JSON, decoded anew on each
 read). A write of what is stored already is skipped, and the writes of an update are sent
-together, in one pipeline, when its handler is done (and before its user's key is unlocked). Memory
-storage is left as it is: its reads and writes are a dictionary's.
+together, in one pipeline, when its handler is done (and before its user's key is unlocked); the
+read goes with the taking of the key's lock, in the same round trip. Memory storage is left as it
+is: its reads and writes are a dictionary's.
 """
 
 from collections.abc import Awaitable, Callable, Mapping
@@ -18,8 +19,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import DEFAULT_DESTINY, StateType, StorageKey
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import TelegramObject
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterPipeline
+from redis.asyncio.lock import Lock
 
 UNREAD: Any = object()
 
@@ -56,16 +60,25 @@ class UpdateContext(FSMContext):
         if not self._held:
             await self.flush()
 
+    def _keys(self) -> tuple[str, str]:
+        build = self.storage.key_builder.build
+        return build(self.key, "state"), build(self.key, "data")
+
+    def read_in(self, pipe: Pipeline | ClusterPipeline) -> None:
+        """Queue the read of the state and the data (one MGET: nearly every step reads both)."""
+        pipe.mget(*self._keys())
+
+    def keep_read(self, values: list[bytes | str | None]) -> None:
+        """Keep the state and the data read (their MGET's reply)."""
+        state, data = values
+        self._state = state.decode() if isinstance(state, bytes) else state
+        if self._data is UNREAD:
+            self._data = data.decode() if isinstance(data, bytes) else data
+
     async def get_state(self) -> str | None:
-        """The state, and the data with it (one MGET: nearly every step reads both)."""
+        """The state, and the data with it."""
         if self._state is UNREAD:
-            build = self.storage.key_builder.build
-            state, data = await self.storage.redis.mget(
-                build(self.key, "state"), build(self.key, "data")
-            )
-            self._state = state.decode() if isinstance(state, bytes) else state
-            if self._data is UNREAD:
-                self._data = data.decode() if isinstance(data, bytes) else data
+            self.keep_read(await self.storage.redis.mget(*self._keys()))
         return self._state
 
     async def set_state(self, state: StateType = None) -> None:
@@ -109,10 +122,28 @@ class UpdateContext(FSMContext):
         return current.copy()
 
 
+class ReadingLock(Lock):
+    """The isolation lock of aiogram (redis-py's), the update's FSM read sent with each try to
+    take it: read after the SET NX on the same connection, so under the lock when it is taken."""
+
+    context: UpdateContext
+
+    async def do_acquire(self, token: str | bytes) -> bool:
+        timeout = int(self.timeout * 1000) if self.timeout else None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(self.name, token, nx=True, px=timeout)
+            self.context.read_in(pipe)
+            taken, values = await pipe.execute()
+        if taken:
+            self.context.keep_read(values)
+        return bool(taken)
+
+
 class UpdateContextMiddleware(FSMContextMiddleware):
     """aiogram's FSM middleware, giving each update an UpdateContext."""
 
     storage: RedisStorage
+    events_isolation: RedisEventIsolation
 
     async def __call__(
         self,
@@ -125,12 +156,20 @@ class UpdateContextMiddleware(FSMContextMiddleware):
         data["fsm_storage"] = self.storage
         if context is None:
             return await handler(event, data)
-        async with self.events_isolation.lock(key=context.key):
+        async with self._lock(cast(UpdateContext, context)):
             data.update({"state": context, "raw_state": await context.get_state()})
             try:
                 return await handler(event, data)
             finally:
                 await cast(UpdateContext, context).flush()
+
+    def _lock(self, context: UpdateContext) -> ReadingLock:
+        """The lock aiogram's RedisEventIsolation takes, its taking reading the context."""
+        isolation = self.events_isolation
+        name = isolation.key_builder.build(context.key, "lock")
+        lock = ReadingLock(isolation.redis, name, **isolation.lock_kwargs)
+        lock.context = context
+        return lock
 
     def get_context(
         self,
@@ -155,12 +194,12 @@ class UpdateContextMiddleware(FSMContextMiddleware):
 def keep_fsm_per_update(dispatcher: Dispatcher) -> None:
     """With Redis FSM storage without expiry, give each update an UpdateContext (in place of
     aiogram's FSM middleware, in its place among the update's outer middlewares)."""
-    storage = dispatcher.fsm.storage
+    storage, isolation = dispatcher.fsm.storage, dispatcher.fsm.events_isolation
     if not isinstance(storage, RedisStorage) or storage.state_ttl or storage.data_ttl:
         return  # an expiry is renewed by every write: none may be skipped
-    middleware = UpdateContextMiddleware(
-        storage, dispatcher.fsm.events_isolation, dispatcher.fsm.strategy
-    )
+    if not isinstance(isolation, RedisEventIsolation) or isolation.redis is not storage.redis:
+        return  # the read goes with the lock's taking, on the same Redis
+    middleware = UpdateContextMiddleware(storage, isolation, dispatcher.fsm.strategy)
     outer = dispatcher.update.outer_middleware
     assert list(outer)[-1] is dispatcher.fsm, "aiogram's FSM middleware is registered last"
     outer.unregister(dispatcher.fsm)

@@ -1,11 +1,15 @@
 """With Redis FSM storage a step reads its user's state and data once (one MGET) and writes
 only what changed; the flows behave as they did."""
 
+import asyncio
 from datetime import date
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
 from redis.asyncio import Redis
 
+from bot.fsm import ReadingLock, UpdateContext
 from core import clock
 from tests.bot.conftest import make_simulator
 
@@ -61,12 +65,14 @@ async def test_a_step_reads_state_and_data_in_one_command_and_writes_what_change
     asked = await teacher.press("Anna Kalnina")
     assert asked[-1].text.startswith("Anna Kalnina, 27.02.2026.\nCik mācību stundu kavēts")
     # Before: GET state, GET data (the step), GET data and SET data (update_data), SET state,
-    # GET data (the question): six round trips; then MGET, SET, SET: three.
-    assert sent == ["MGET", "SET+SET"]  # state and data; the student and the lessons step
+    # GET data (the question): six round trips; then MGET, SET, SET: three. Now the state and
+    # data read with the taking of the user's lock (SET NX), and the student and the lessons
+    # step written together.
+    assert sent == ["SET+MGET", "SET+SET"]
     sent.clear()
     listed = await teacher.press("Atpakaļ")
     assert [text for text, _ in listed[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
-    assert sent == ["MGET", "SET"]  # the state back to the list; the data unchanged
+    assert sent == ["SET+MGET", "SET"]  # the state back to the list; the data unchanged
     sent.clear()
     await teacher.press("Janis Ozols")
     listed = await teacher.send("4")
@@ -87,18 +93,39 @@ async def test_a_cancelled_flow_leaves_nothing_in_redis(db, redis_url, world):
     await redis.aclose()
 
 
-async def test_a_tap_takes_seven_round_trips_to_redis_in_all(db, redis_url, world):
+async def test_a_tap_takes_six_round_trips_to_redis_in_all(db, redis_url, world):
     redis = Redis.from_url(redis_url)
     teacher = (await make_simulator(redis, flood_window_seconds=60)).user(101)
     await teacher.send("/absent")
     await teacher.press("7.a")
     sent = round_trips(redis)
     await teacher.press("Anna Kalnina")
-    # The update's mark, the actor kept, the user's lock, the flood count (INCR and EXPIRE in
-    # one script, not a MULTI/EXEC pipeline), the state and data, the two writes in one
-    # pipeline (they were two round trips), the unlock.
-    assert sorted(sent) == sorted(["SET", "GET", "SET", "EVALSHA", "MGET", "SET+SET", "EVALSHA"])
+    # The update's mark, the actor kept, the user's lock with the state and data read (they
+    # were two round trips), the flood count (INCR and EXPIRE in one script, not a MULTI/EXEC
+    # pipeline), the two writes in one pipeline (they were two round trips), the unlock.
+    assert sorted(sent) == sorted(["SET", "GET", "SET+MGET", "EVALSHA", "SET+SET", "EVALSHA"])
     flood = await redis.keys("pumpurs:flood:101:*")
     assert len(flood) == 1 and await redis.get(flood[0]) == b"3"
     assert 0 < await redis.ttl(flood[0]) <= 120
+    await redis.aclose()
+
+
+async def test_the_state_is_read_only_once_the_users_lock_is_taken(redis_url):
+    redis = Redis.from_url(redis_url)
+    storage = RedisStorage(redis)
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    context = UpdateContext(storage, key)
+    name = storage.key_builder.build(key, "lock")
+    await redis.set(name, "another update")
+    lock = ReadingLock(redis, name, timeout=60, sleep=0.01)
+    lock.context = context
+    taking = asyncio.create_task(lock.acquire())
+    await asyncio.sleep(0.05)
+    assert not taking.done()  # read with each try, kept by none
+    await storage.set_state(key, "written by the other update")
+    await redis.delete(name)
+    assert await taking
+    assert await context.get_state() == "written by the other update"
+    await lock.release()
+    assert await redis.get(name) is None
     await redis.aclose()
