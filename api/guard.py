@@ -47,11 +47,14 @@ class BodyLimit:
             return
         headers = Headers(scope=scope)
         limit = body_limit(headers)
-        too_large = error_response(
-            TooLarge(limit), from_accept_language(headers.get("accept-language"))
-        )
+
+        async def too_large() -> None:
+            """The 413, built only when sent (translated and rendered: not on every request)."""
+            locale = from_accept_language(headers.get("accept-language"))
+            await error_response(TooLarge(limit), locale)(scope, receive, send)
+
         if (declared_length(headers) or 0) > limit:
-            await too_large(scope, receive, send)
+            await too_large()
             return
         read = 0
         exceeded = False
@@ -72,6 +75,6 @@ class BodyLimit:
             if not exceeded:
                 await send(message)
             elif message["type"] == "http.response.start":
-                await too_large(scope, receive, send)
+                await too_large()
 
         await self.app(scope, counted, answer)

@@ -32,7 +32,7 @@ from fastapi import FastAPI
 
 from bench.fake_bot_api import HOST, FakeApiProcess
 from bot.session import Sent
-from bot.webhook import WEBHOOK_PATH, webhook_router
+from bot.webhook import WEBHOOK_PATH, serve_webhook
 
 __all__ = ["FakeApiProcess", "HttpRecordingSession", "Webhook"]  # bench.updates takes all three
 SECRET = "bench-secret"
@@ -94,7 +94,7 @@ class Webhook:
 
     @classmethod
     async def start(cls, app: FastAPI, dispatcher: Dispatcher, bot: Bot, clients: int) -> Webhook:
-        app.include_router(webhook_router(dispatcher, bot, SECRET))
+        serve_webhook(app, dispatcher, bot, SECRET)
         config = uvicorn.Config(app, host=HOST, port=0, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         task = asyncio.create_task(server.serve())

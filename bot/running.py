@@ -20,7 +20,7 @@ from bot.i18n import create_i18n
 from bot.scheduler import create_scheduler
 from bot.sender import Sender
 from bot.settings import BotSettings
-from bot.webhook import WEBHOOK_PATH, webhook_router, webhook_secret
+from bot.webhook import WEBHOOK_PATH, serve_webhook, webhook_secret
 from storage.redis import Lease, connect_redis
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def start_bot(app: FastAPI, settings: BotSettings, stack: contextlib.AsyncExitSt
     stack.callback(scheduler.shutdown, wait=False)
     if settings.webhook_url:
         secret = webhook_secret(settings.bot_token or "", settings.webhook_secret)
-        app.include_router(webhook_router(dispatcher, bot, secret))
+        serve_webhook(app, dispatcher, bot, secret)
     status = bot_status(app)
     status.state = STARTING
     running = run_bot(bot, dispatcher, i18n, redis, settings, status)

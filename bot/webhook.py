@@ -2,13 +2,14 @@
 
 import hashlib
 import hmac
-from typing import Annotated
 
 from aiogram import Bot, Dispatcher
 from aiogram.types import Update
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
+from pydantic import ValidationError
 
 WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def webhook_secret(bot_token: str, configured: str | None) -> str:
@@ -16,19 +17,22 @@ def webhook_secret(bot_token: str, configured: str | None) -> str:
     return configured or hashlib.sha256(f"pumpurs-webhook:{bot_token}".encode()).hexdigest()
 
 
-def webhook_router(dispatcher: Dispatcher, bot: Bot, secret: str) -> APIRouter:
-    router = APIRouter()
+def serve_webhook(app: FastAPI, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+    """The webhook as a plain route matched first: every update skips the API's routes, each
+    otherwise tried before it, and FastAPI's parameter machinery (it needs only the body)."""
+    expected = secret.encode()
 
-    @router.post(WEBHOOK_PATH, include_in_schema=False)
-    async def telegram_webhook(
-        request: Request,
-        secret_token: Annotated[str | None, Header(alias="X-Telegram-Bot-Api-Secret-Token")] = None,
-    ) -> Response:
+    async def telegram_webhook(request: Request) -> Response:
         """Answer 200 only once the update is handled: if we crash first, Telegram resends it."""
-        if not hmac.compare_digest((secret_token or "").encode(), secret.encode()):
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, expected):
             raise HTTPException(status_code=403, detail="wrong secret token")
-        update = Update.model_validate(await request.json(), context={"bot": bot})
+        try:
+            update = Update.model_validate_json(await request.body(), context={"bot": bot})
+        except ValidationError:  # not JSON, or not an update: a 400, not an unexpected 500
+            raise HTTPException(status_code=400, detail="not a Telegram update") from None
         await dispatcher.feed_update(bot, update)
         return Response(status_code=200)
 
-    return router
+    app.router.add_route(WEBHOOK_PATH, telegram_webhook, methods=["POST"], include_in_schema=False)
+    app.router.routes.insert(0, app.router.routes.pop())

@@ -1,4 +1,5 @@
-"""The webhook: checked secret, each update handled before the 2xx, a redelivery handled once."""
+"""The webhook: checked secret, each update handled before the 2xx, a redelivery handled once,
+a body that is not an update refused with a 400."""
 
 import httpx
 
@@ -7,7 +8,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.session import RecordingSession
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN
-from bot.webhook import WEBHOOK_PATH, webhook_router, webhook_secret
+from bot.webhook import WEBHOOK_PATH, serve_webhook, webhook_secret
 
 
 def start_update(update_id: int, user_id: int) -> dict:
@@ -30,7 +31,7 @@ async def test_webhook_checks_the_secret_and_handles_each_update_once(db, redis)
     dispatcher = create_dispatcher(settings, redis=redis)
     secret = webhook_secret(TEST_TOKEN, None)
     app = create_app(manage_database=False)
-    app.include_router(webhook_router(dispatcher, bot, secret))
+    serve_webhook(app, dispatcher, bot, secret)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         forged = await client.post(WEBHOOK_PATH, json=start_update(1, 7001))
@@ -41,3 +42,20 @@ async def test_webhook_checks_the_secret_and_handles_each_update_once(db, redis)
     assert first.status_code == again.status_code == 200
     assert [s.chat_id for s in session.sent] == [7001]
     assert "ielūguma saiti" in session.sent[0].text
+
+
+async def test_webhook_refuses_a_body_that_is_not_an_update(db, redis):
+    settings = BotSettings(bot_token=TEST_TOKEN)
+    session = RecordingSession()
+    bot = create_bot(settings, session)
+    app = create_app(manage_database=False)
+    secret = webhook_secret(TEST_TOKEN, None)
+    serve_webhook(app, create_dispatcher(settings, redis=redis), bot, secret)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for body in (b"{not json", b'{"message": 1}'):
+            answer = await client.post(WEBHOOK_PATH, content=body, headers=headers)
+            assert answer.status_code == 400
+            assert answer.json()["detail"]
+    assert session.sent == []
