@@ -129,7 +129,7 @@ class PacedReplies(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
-        if _from_outbox.get() or type(method) not in MESSAGES:
+        if sent_by_the_outbox() or type(method) not in MESSAGES:
             return await make_request(bot, method)
         await self.pacer.reply_slot()
         try:
@@ -154,9 +154,15 @@ def share_pacer(session: BaseSession, pacer: Pacer | None = None) -> Pacer:
 
 @contextmanager
 def outbox_sending() -> Iterator[None]:
-    """Calls made inside are the outbox's own: they took their turn with `Pacer.slot`."""
+    """Calls made inside are the outbox's own: they took their turn with `Pacer.slot`, and a 429
+    reschedules their item instead of being waited out (bot/retry.py)."""
     token = _from_outbox.set(True)
     try:
         yield
     finally:
         _from_outbox.reset(token)
+
+
+def sent_by_the_outbox() -> bool:
+    """Whether the call under way is the outbox's (made inside `outbox_sending()`)."""
+    return _from_outbox.get()

@@ -1,13 +1,12 @@
 """A reply Telegram refused with 429 for a short while is sent once more after the wait.
 
 Registered on the Bot's session, so it covers every reply the handlers make. The outbox sender
-paces itself and reschedules an item on 429 on its own: it sends `without_retry()`.
+paces itself and reschedules an item on 429 on its own: its calls (`outbox_sending()`) are left
+alone here.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -20,8 +19,9 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 
+from bot.pacing import sent_by_the_outbox
+
 MAX_WAIT_SECONDS = 5  # longer waits are not worth holding the user's update for
-_retrying: ContextVar[bool] = ContextVar("retry_after_429", default=True)
 
 
 class RetryAfterOnce(BaseRequestMiddleware):
@@ -43,7 +43,7 @@ class RetryAfterOnce(BaseRequestMiddleware):
         try:
             return await make_request(bot, method)
         except TelegramRetryAfter as error:
-            if not _retrying.get() or error.retry_after > self.max_wait:
+            if sent_by_the_outbox() or error.retry_after > self.max_wait:
                 raise
             await self.sleep(error.retry_after)
         return await make_request(bot, method)
@@ -53,13 +53,3 @@ def retry_replies(session: BaseSession) -> None:
     """Give the session the retry, once (a session shared by several bots has one)."""
     if not any(isinstance(middleware, RetryAfterOnce) for middleware in session.middleware):
         session.middleware(RetryAfterOnce())
-
-
-@contextmanager
-def without_retry() -> Iterator[None]:
-    """Calls made inside (and in tasks started inside) are not retried here."""
-    token = _retrying.set(False)
-    try:
-        yield
-    finally:
-        _retrying.reset(token)

@@ -25,7 +25,6 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 
 from bot.pacing import Pacer, outbox_sending, share_pacer
-from bot.retry import without_retry
 from core.access import Actor, actor_of
 from core.catalogues import HIGH
 from core.clock import now as clock_now
@@ -271,7 +270,7 @@ class Sender:
             for part in range(item.parts_sent, len(messages)):
                 await self.pacer.slot(chat_id)
                 try:
-                    with without_retry(), outbox_sending():  # a 429 reschedules the item (below)
+                    with outbox_sending():  # paced already; a 429 reschedules the item (below)
                         await messages[part].send(self.bot, chat_id)
                 finally:
                     self.pacer.answered(chat_id)
