@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
 
 from core.catalogues import (
     MUNICIPALITY_COORDINATOR,
@@ -129,12 +128,7 @@ async def actor_of(person: Person) -> Actor:
 
 def student_scope(actor: Actor) -> Q:
     """A filter on Student: the students this actor may see (none for a volunteer)."""
-    scope = Q(id__in=list(actor.child_ids)) if actor.child_ids else Q(id=-1)
-    if actor.staff_school_ids:
-        scope |= Q(school_id__in=list(actor.staff_school_ids))
-    if actor.municipality_ids:
-        scope |= Q(school__municipality_id__in=list(actor.municipality_ids))
-    return scope
+    return slotted_student_scope(scope_values(actor).__getitem__)
 
 
 def scope_values(actor: Actor) -> dict[str, list[int]]:
@@ -147,8 +141,9 @@ def scope_values(actor: Actor) -> dict[str, list[int]]:
 
 
 def slotted_student_scope(value: Callable[[str], Any], to_student: str = "") -> Q:
-    """`student_scope` for a query built once (`storage.statements`), its ids given at each run
-    (`scope_values`); `to_student` leads from the query's model to Student (`student__`)."""
+    """The students an actor may see (`student_scope`), with its ids given by `value`: at each
+    run for a query built once (`storage.statements`), or from `scope_values` at once;
+    `to_student` leads from the query's model to Student (`student__`)."""
     return (
         Q(**one_of(f"{to_student}id", value("children")))
         | Q(**one_of(f"{to_student}school_id", value("schools")))
@@ -157,7 +152,7 @@ def slotted_student_scope(value: Callable[[str], Any], to_student: str = "") -> 
 
 
 def slotted_school_scope(value: Callable[[str], Any]) -> Q:
-    """`school_scope` for a query built once, its ids given at each run (`scope_values`)."""
+    """The schools an actor may see (`school_scope`), with its ids given by `value`."""
     return Q(**one_of("id", value("schools"))) | Q(
         **one_of("municipality_id", value("municipalities"))
     )
@@ -165,10 +160,7 @@ def slotted_school_scope(value: Callable[[str], Any]) -> Q:
 
 def school_scope(actor: Actor) -> Q:
     """A filter on School: the schools whose staff data this actor may see."""
-    scope = Q(id__in=list(actor.staff_school_ids)) if actor.staff_school_ids else Q(id=-1)
-    if actor.municipality_ids:
-        scope |= Q(municipality_id__in=list(actor.municipality_ids))
-    return scope
+    return slotted_school_scope(scope_values(actor).__getitem__)
 
 
 async def visible_student(actor: Actor, student_id: int) -> Student:
@@ -176,14 +168,12 @@ async def visible_student(actor: Actor, student_id: int) -> Student:
 
     An erased student is nobody's to open or write about again (school-wide counts keep them).
     """
-    student = await _visible(actor, student_id).first()
+    student = await Student.filter(
+        student_scope(actor), id=student_id, erased_at__isnull=True
+    ).first()
     if student is None:
         raise NotFound()
     return student
-
-
-def _visible(actor: Actor, student_id: int) -> QuerySet[Student]:
-    return Student.filter(student_scope(actor), id=student_id, erased_at__isnull=True)
 
 
 async def visible_school(actor: Actor, school_id: int) -> School:
@@ -213,7 +203,7 @@ async def workable_student(actor: Actor, student_id: int, *, with_class: bool = 
 
 
 def _workable(*related: str) -> ModelStatement[Student]:
-    """`_visible(...).select_related(*related)`, built once."""
+    """`visible_student`'s query with these related models read too, built once."""
     return ModelStatement(
         Student,
         lambda v: Student.filter(
