@@ -725,9 +725,11 @@ async def read_ahead(scopes: Sequence[Scope], week: Week) -> None:
     `digests_read_ahead` (each still checks its reader's access and resolves its scope). Scopes
     read for a fresh batch already are not read again."""
     ahead = _read_ahead.get()
+    if ahead is _OUTSIDE:
+        return
     read = {scope for batch in ahead.fresh(week) for scope in batch.scopes}
     scopes = [scope for scope in scopes if scope not in read]  # e.g. items still waiting
-    if ahead is _OUTSIDE or not scopes:
+    if not scopes:
         return
     schools = await _schools_of(scopes)
     towns = {school.municipality_id for school in schools}
