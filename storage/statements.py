@@ -125,7 +125,7 @@ class Statement:
         if db.capabilities.dialect != "postgres":
             return await self.build(values.__getitem__)
         sql, params, columns = self.rendered or self._render(self.build(Slot))
-        args = [values[p.name] if isinstance(p, Slot) else p for p in params]
+        args = _arguments(params, values)
         held = _held.get()
         if held is not None and held[0] is db:
             records = await _fetch(db, held[1], sql, args)
@@ -141,9 +141,7 @@ class Statement:
 
     def _render(self, query: ValuesQuery[Any]) -> tuple[str, list[Any], list[Column]]:
         """The SQL with its parameters (slots among them), and the columns to convert."""
-        query._choose_db_if_not_chosen()
-        query._make_query()
-        sql, params = query.query.get_parameterized_sql()
+        sql, params = _parameterized(query)
         converters = (
             (alias, query.resolve_to_python_value(query.model, field))
             for alias, field in query._fields_for_select.items()
@@ -174,9 +172,7 @@ class ModelStatement(Generic[M]):
             return await self.build(values.__getitem__)
         sql, params, related = self.rendered or self._render(self.build(Slot))
         executor = db.executor_class(model=self.model, db=db, select_related_idx=related)
-        found: list[M] = await executor.execute_select(
-            sql, [values[p.name] if isinstance(p, Slot) else p for p in params]
-        )
+        found: list[M] = await executor.execute_select(sql, _arguments(params, values))
         return found
 
     async def first(self, **values: Any) -> M | None:
@@ -187,11 +183,21 @@ class ModelStatement(Generic[M]):
         """The SQL with its parameters (slots among them), and how its related models are read."""
         if query._prefetch_map or query._prefetch_queries or query._annotations:
             raise ValueError("a ModelStatement takes no prefetches or annotations")
-        query._choose_db_if_not_chosen()
-        query._make_query()
-        sql, params = query.query.get_parameterized_sql()
+        sql, params = _parameterized(query)
         self.rendered = sql, params, query._select_related_idx
         return self.rendered
+
+
+def _parameterized(query: QuerySet[Any] | ValuesQuery[Any]) -> tuple[str, list[Any]]:
+    """The query's SQL as Tortoise renders it, with its parameters (slots among them)."""
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    return query.query.get_parameterized_sql()
+
+
+def _arguments(params: list[Any], values: dict[str, Any]) -> list[Any]:
+    """The parameters of one run: each slot's value from `values`, the others as rendered."""
+    return [values[p.name] if isinstance(p, Slot) else p for p in params]
 
 
 @translate_exceptions
