@@ -22,6 +22,7 @@ from redis.asyncio import Redis
 from tortoise.fields import DatetimeField
 from tortoise.models import Model
 
+from bot.arrival import AnyPipeline
 from core.access import Actor
 from core.person_changes import on_person_change
 from core.services.people import person_for_telegram
@@ -29,6 +30,7 @@ from storage.models import Membership, Person
 
 Payload = dict[str, Any]
 M = TypeVar("M", bound=Model)
+UNREAD: Any = object()  # an entry not read yet
 
 
 class ActorCache:
@@ -57,10 +59,11 @@ class ActorCache:
         self.telegram_of: dict[int, int] = {}
         on_person_change(self.forget)
 
-    async def actor(self, telegram_id: int) -> Actor | None:
-        """The person writing from this Telegram id with their roles, or None for a stranger."""
+    async def actor(self, telegram_id: int, entry: bytes | None = UNREAD) -> Actor | None:
+        """The person writing from this Telegram id with their roles, or None for a stranger;
+        `entry` is their entry in Redis when it was read already (`queue_get`)."""
         started = time.time()
-        cached = await self._get(telegram_id)
+        cached = await self._get(telegram_id) if entry is UNREAD else self._decoded(entry)
         if cached is not None:
             return _actor(cached)
         actor = await person_for_telegram(telegram_id)
@@ -86,17 +89,28 @@ class ActorCache:
         for tid in ids:
             self.memory[tid] = (time.time() + self.FORGET_SECONDS, None)
 
+    def queue_get(self, pipe: AnyPipeline, telegram_id: int) -> bool:
+        """Queue reading the entry of this Telegram id (for `actor`); False without Redis."""
+        if self.redis is None:
+            return False
+        pipe.get(self.KEY.format(telegram_id))
+        return True
+
     async def _get(self, telegram_id: int) -> Payload | None:
         if self.redis is not None:
-            raw = await self.redis.get(self.KEY.format(telegram_id))
-            assert not isinstance(raw, str), "the client is made without decode_responses"
-            if raw is None or raw.startswith(self.FORGOTTEN.encode()):
-                return None
-            return json.loads(raw)
+            return self._decoded(await self.redis.get(self.KEY.format(telegram_id)))
         entry = self.memory.get(telegram_id)
         if entry is None or entry[0] <= time.time():
             return None
         return entry[1]
+
+    def _decoded(self, entry: bytes | str | None) -> Payload | None:
+        """The rows kept in a Redis entry; None for none, or for a mark of a change."""
+        assert not isinstance(entry, str), "the client is made without decode_responses"
+        if entry is None or entry.startswith(self.FORGOTTEN.encode()):
+            return None
+        payload: Payload = json.loads(entry)
+        return payload
 
     async def _put(self, telegram_id: int, payload: Payload, started: float) -> None:
         person_id = payload["person"]["id"]

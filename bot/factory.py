@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 
 import handlers
 from bot.actors import ActorCache
-from bot.fsm import keep_fsm_per_update
+from bot.fsm import keep_fsm_per_update, read_on_arrival
 from bot.i18n import PersonI18nMiddleware, create_i18n
 from bot.inline_filters import inline_sync_filters
 from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
@@ -57,13 +57,15 @@ def create_dispatcher(
     )
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation)
     keep_fsm_per_update(dispatcher)
-    dispatcher.update.outer_middleware(DedupeMiddleware(redis))
-    dispatcher.update.outer_middleware(ActorMiddleware(ActorCache(redis)))
+    dedupe, actors = DedupeMiddleware(redis), ActorMiddleware(ActorCache(redis))
+    dispatcher.update.outer_middleware(dedupe)
+    dispatcher.update.outer_middleware(actors)
     PersonI18nMiddleware(i18n or create_i18n()).setup(dispatcher)
     PrivateChatsOnly(redis).setup(dispatcher)
     flood = FloodMiddleware(settings.flood_limit, settings.flood_window_seconds, redis)
     dispatcher.message.outer_middleware(flood)
     dispatcher.callback_query.outer_middleware(flood)
+    read_on_arrival(dispatcher, dedupe, actors, flood)
     dispatcher.include_router(handlers.root_router())
     inline_sync_filters(dispatcher)
     return dispatcher

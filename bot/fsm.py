@@ -5,13 +5,13 @@ and `update_data` two. A flow's step typically reads the data three or four time
 once or twice. While an update is handled its user's key is locked (the dispatcher's event
 isolation), so nothing else writes the state or data meanwhile: the context keeps what it read
 or wrote, and gives it back as Redis would have (the data as its stored JSON, decoded anew on each
-read). A write of what is stored already is skipped, and the writes of an update are sent
-together, in one pipeline, when its handler is done (and before its user's key is unlocked); the
-read goes with the taking of the key's lock, in the same round trip. Memory storage is left as it
-is: its reads and writes are a dictionary's.
+read). A write of what is stored already is skipped. An update takes two round trips: the first
+takes the key's lock and reads the state and data, with what the other middlewares read on arrival
+(`bot.arrival`); the second, when its handler is done, sends its writes and gives the lock back.
+Memory storage is left as it is: its reads and writes are a dictionary's.
 """
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, cast
 
 from aiogram import Bot, Dispatcher
@@ -20,10 +20,11 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import DEFAULT_DESTINY, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-from aiogram.types import TelegramObject
-from redis.asyncio.client import Pipeline
-from redis.asyncio.cluster import ClusterPipeline
+from aiogram.types import TelegramObject, Update
 from redis.asyncio.lock import Lock
+from redis.exceptions import LockError, LockNotOwnedError
+
+from bot.arrival import AnyPipeline, Keep, ReadsOnArrival
 
 UNREAD: Any = object()
 
@@ -41,10 +42,11 @@ class UpdateContext(FSMContext):
         self._unsent: dict[str, str | None] = {}  # Redis key -> value to set (None: delete)
         self._held = True  # writes wait for `flush` (until the update's handler is done)
 
-    async def flush(self) -> None:
-        """Send the writes held, in one round trip; later writes are sent as they come."""
+    async def flush(self, unlock: "ReadingLock | None" = None) -> None:
+        """Send the writes held, and give back the lock `unlock`, in one round trip; later writes
+        are sent as they come."""
         self._held = False
-        if not self._unsent:
+        if not self._unsent and unlock is None:
             return
         unsent, self._unsent = self._unsent, {}
         async with self.storage.redis.pipeline(transaction=False) as pipe:
@@ -53,7 +55,11 @@ class UpdateContext(FSMContext):
                     pipe.delete(key)
                 else:
                     pipe.set(key, value)
-            await pipe.execute()
+            if unlock is not None:
+                unlock.release_in(pipe)
+            replies = await pipe.execute()
+        if unlock is not None:
+            unlock.released(replies[-1])
 
     async def _write(self, part: Literal["state", "data"], value: str | None) -> None:
         self._unsent[self.storage.key_builder.build(self.key, part)] = value
@@ -64,7 +70,7 @@ class UpdateContext(FSMContext):
         build = self.storage.key_builder.build
         return build(self.key, "state"), build(self.key, "data")
 
-    def read_in(self, pipe: Pipeline | ClusterPipeline) -> None:
+    def read_in(self, pipe: AnyPipeline) -> None:
         """Queue the read of the state and the data (one MGET: nearly every step reads both)."""
         pipe.mget(*self._keys())
 
@@ -124,26 +130,55 @@ class UpdateContext(FSMContext):
 
 class ReadingLock(Lock):
     """The isolation lock of aiogram (redis-py's), the update's FSM read sent with each try to
-    take it: read after the SET NX on the same connection, so under the lock when it is taken."""
+    take it: read after the SET NX on the same connection, so under the lock when it is taken.
+    The first try carries the middlewares' reads on arrival too; giving the lock back goes with
+    the update's writes (`UpdateContext.flush`)."""
 
     context: UpdateContext
+    arrival: Sequence[tuple[ReadsOnArrival, Update, dict[str, Any]]] = ()
 
     async def do_acquire(self, token: str | bytes) -> bool:
         timeout = int(self.timeout * 1000) if self.timeout else None
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.name, token, nx=True, px=timeout)
             self.context.read_in(pipe)
-            taken, values = await pipe.execute()
+            keeps = self._read_arrival(pipe)
+            taken, values, *replies = await pipe.execute()
+        for keep, reply in zip(keeps, replies, strict=True):
+            keep(reply)
         if taken:
             self.context.keep_read(values)
         return bool(taken)
 
+    def _read_arrival(self, pipe: AnyPipeline) -> list[Keep]:
+        """Queue the reads on arrival (on the first try only)."""
+        arrival, self.arrival = self.arrival, ()
+        keeps = (reader.read_on_arrival(pipe, update, data) for reader, update, data in arrival)
+        return [keep for keep in keeps if keep is not None]
+
+    def release_in(self, pipe: AnyPipeline) -> None:
+        """Queue giving the lock back, as `release` would send it."""
+        if self.local.token is None:
+            raise LockError("Cannot release a lock that's not owned")
+        pipe.eval(self.LUA_RELEASE_SCRIPT, 1, self.name, self.local.token)
+
+    def released(self, reply: Any) -> None:
+        """The lock given back (its script's reply): as `release` and leaving `async with`."""
+        self.local.token = None
+        if not reply and self.raise_on_release_error:
+            raise LockNotOwnedError("Cannot release a lock that's no longer owned")
+
 
 class UpdateContextMiddleware(FSMContextMiddleware):
-    """aiogram's FSM middleware, giving each update an UpdateContext."""
+    """aiogram's FSM middleware, giving each update an UpdateContext, the update's lock taken with
+    the reads of `on_arrival`'s middlewares."""
 
     storage: RedisStorage
     events_isolation: RedisEventIsolation
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.on_arrival: list[ReadsOnArrival] = []
 
     async def __call__(
         self,
@@ -151,24 +186,29 @@ class UpdateContextMiddleware(FSMContextMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        """As aiogram's, the update's writes sent when its handler is done, its key still locked."""
+        """As aiogram's, the update's writes sent with the unlock when its handler is done."""
         context = self.resolve_event_context(cast(Bot, data["bot"]), data)
         data["fsm_storage"] = self.storage
         if context is None:
             return await handler(event, data)
-        async with self._lock(cast(UpdateContext, context)):
+        context = cast(UpdateContext, context)
+        lock = self._lock(context, cast(Update, event), data)
+        if not await lock.acquire():
+            raise LockError("Unable to acquire lock within the time specified")
+        try:
             data.update({"state": context, "raw_state": await context.get_state()})
-            try:
-                return await handler(event, data)
-            finally:
-                await cast(UpdateContext, context).flush()
+            return await handler(event, data)
+        finally:
+            await context.flush(unlock=lock)
 
-    def _lock(self, context: UpdateContext) -> ReadingLock:
-        """The lock aiogram's RedisEventIsolation takes, its taking reading the context."""
+    def _lock(self, context: UpdateContext, update: Update, data: dict[str, Any]) -> ReadingLock:
+        """The lock aiogram's RedisEventIsolation takes, its taking reading the context and what
+        the middlewares read on arrival."""
         isolation = self.events_isolation
         name = isolation.key_builder.build(context.key, "lock")
         lock = ReadingLock(isolation.redis, name, **isolation.lock_kwargs)
         lock.context = context
+        lock.arrival = [(reader, update, data) for reader in self.on_arrival]
         return lock
 
     def get_context(
@@ -205,3 +245,10 @@ def keep_fsm_per_update(dispatcher: Dispatcher) -> None:
     outer.unregister(dispatcher.fsm)
     outer.register(middleware)
     dispatcher.fsm = middleware
+
+
+def read_on_arrival(dispatcher: Dispatcher, *readers: ReadsOnArrival) -> None:
+    """Send these middlewares' reads with the taking of each update's lock, where the dispatcher
+    keeps an UpdateContext (elsewhere they send their own)."""
+    if isinstance(dispatcher.fsm, UpdateContextMiddleware):
+        dispatcher.fsm.on_arrival.extend(readers)

@@ -25,7 +25,8 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.actors import ActorCache
+from bot.actors import UNREAD, ActorCache
+from bot.arrival import AnyPipeline, Keep
 from core.services.people import mark_reachable
 from handlers.replies import stale_button
 
@@ -39,16 +40,32 @@ class ActorMiddleware(BaseMiddleware):
     A person once marked unreachable (they had blocked the bot) who writes again is reachable.
     """
 
+    ARRIVED = "actor_entry"  # the cache's entry, read on arrival
+
     def __init__(self, actors: ActorCache | None = None) -> None:
         self.actors = actors or ActorCache()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: User | None = data.get("event_from_user")
-        actor = await self.actors.actor(user.id) if user else None
+        entry = data.pop(self.ARRIVED, UNREAD)
+        actor = await self.actors.actor(user.id, entry) if user else None
         if actor is not None and actor.person.unreachable:
             await mark_reachable(actor.id)
         data["actor"] = actor
         return await handler(event, data)
+
+    def read_on_arrival(
+        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
+    ) -> Keep | None:
+        """The sender's entry in the cache (Redis only)."""
+        user: User | None = data.get("event_from_user")
+        if user is None or not self.actors.queue_get(pipe, user.id):
+            return None
+
+        def keep(entry: bytes | None) -> None:
+            data[self.ARRIVED] = entry
+
+        return keep
 
 
 class DedupeMiddleware(BaseMiddleware):
@@ -58,6 +75,7 @@ class DedupeMiddleware(BaseMiddleware):
     """
 
     KEY = "pumpurs:update:{}"
+    ARRIVED = "update_claimed"  # whether the mark was taken on arrival
     TTL_SECONDS = 24 * 3600
     MEMORY_SIZE = 10_000
 
@@ -67,7 +85,10 @@ class DedupeMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        if not await self._claim(event.update_id):
+        claimed = data.pop(self.ARRIVED, None)
+        if claimed is None:
+            claimed = await self._claim(event.update_id)
+        if not claimed:
             log.info("update %s seen before: skipped", event.update_id)
             return None
         try:
@@ -75,6 +96,19 @@ class DedupeMiddleware(BaseMiddleware):
         except BaseException:
             await self._release(event.update_id)
             raise
+
+    def read_on_arrival(
+        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
+    ) -> Keep | None:
+        """The update's mark, taken (Redis only)."""
+        if self.redis is None:
+            return None
+        pipe.set(self.KEY.format(update.update_id), 1, nx=True, ex=self.TTL_SECONDS)
+
+        def keep(taken: bool | None) -> None:
+            data[self.ARRIVED] = bool(taken)
+
+        return keep
 
     async def _claim(self, update_id: int) -> bool:
         if self.redis is not None:
@@ -190,6 +224,7 @@ class FloodMiddleware(BaseMiddleware):
     button does not spin until Telegram gives up."""
 
     KEY = "pumpurs:flood:{}:{}"
+    ARRIVED = "flood_count"  # the sender's count, taken on arrival
     # INCR and EXPIRE at once, as MULTI/EXEC would: one command, half a pipeline's CPU here.
     COUNT = """
         local count = redis.call('INCR', KEYS[1])
@@ -206,7 +241,9 @@ class FloodMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        count = await self._count(user.id)
+        count = data.pop(self.ARRIVED, None)
+        if count is None:
+            count = await self._count(user.id)
         if count <= self.limit:
             return await handler(event, data)
         first = count == self.limit + 1
@@ -217,14 +254,32 @@ class FloodMiddleware(BaseMiddleware):
             await event.answer(notice)
         return None
 
+    def read_on_arrival(
+        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
+    ) -> Keep | None:
+        """The sender's count, taken, for a message or a tap (the updates counted; Redis only)."""
+        user: User | None = data.get("event_from_user")
+        counted = update.message is not None or update.callback_query is not None
+        if self.redis is None or user is None or not counted:
+            return None
+        # EVAL with the script, not EVALSHA: a script in a pipeline would cost a SCRIPT EXISTS.
+        pipe.eval(self.COUNT, 1, self._key(user.id), self.window * 2)
+
+        def keep(count: int) -> None:
+            data[self.ARRIVED] = int(count)
+
+        return keep
+
     async def _count(self, user_id: int) -> int:
         """How many updates this user sent in the current window, this one included."""
         if self.counter is not None:
-            key = self.KEY.format(user_id, int(time.time()) // self.window)
-            return int(await self.counter(keys=[key], args=[self.window * 2]))
+            return int(await self.counter(keys=[self._key(user_id)], args=[self.window * 2]))
         now = time.monotonic()
         stamps = self.recent[user_id]
         while stamps and stamps[0] <= now - self.window:
             stamps.popleft()
         stamps.append(now)
         return len(stamps)
+
+    def _key(self, user_id: int) -> str:
+        return self.KEY.format(user_id, int(time.time()) // self.window)

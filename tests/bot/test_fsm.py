@@ -67,12 +67,13 @@ async def test_a_step_reads_state_and_data_in_one_command_and_writes_what_change
     # Before: GET state, GET data (the step), GET data and SET data (update_data), SET state,
     # GET data (the question): six round trips; then MGET, SET, SET: three. Now the state and
     # data read with the taking of the user's lock (SET NX), and the student and the lessons
-    # step written together.
-    assert sent == ["SET+MGET", "SET+SET"]
+    # step written together with the unlock (EVAL of redis-py's release script).
+    taking = "SET+MGET+SET+GET+EVAL"  # with the update's mark, the actor, the flood count
+    assert sent == [taking, "SET+SET+EVAL"]
     sent.clear()
     listed = await teacher.press("Atpakaļ")
     assert [text for text, _ in listed[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
-    assert sent == ["SET+MGET", "SET"]  # the state back to the list; the data unchanged
+    assert sent == [taking, "SET+EVAL"]  # the state back to the list; the data unchanged
     sent.clear()
     await teacher.press("Janis Ozols")
     listed = await teacher.send("4")
@@ -93,17 +94,21 @@ async def test_a_cancelled_flow_leaves_nothing_in_redis(db, redis_url, world):
     await redis.aclose()
 
 
-async def test_a_tap_takes_six_round_trips_to_redis_in_all(db, redis_url, world):
+async def test_a_tap_takes_two_round_trips_to_redis_in_all(db, redis_url, world):
     redis = Redis.from_url(redis_url)
     teacher = (await make_simulator(redis, flood_window_seconds=60)).user(101)
     await teacher.send("/absent")
     await teacher.press("7.a")
+    marks = len(await redis.keys("pumpurs:update:*"))
     sent = round_trips(redis)
     await teacher.press("Anna Kalnina")
-    # The update's mark, the actor kept, the user's lock with the state and data read (they
-    # were two round trips), the flood count (INCR and EXPIRE in one script, not a MULTI/EXEC
-    # pipeline), the two writes in one pipeline (they were two round trips), the unlock.
-    assert sorted(sent) == sorted(["SET", "GET", "SET+MGET", "EVALSHA", "SET+SET", "EVALSHA"])
+    # Eight round trips once, then six: the update's mark, the actor kept, the user's lock with
+    # the state and data read, the flood count, the writes, the unlock. Now two: the lock taken
+    # with the state and data read, the update's mark taken, the actor kept read and the flood
+    # count taken (INCR and EXPIRE in one script); then the writes with the unlock.
+    assert sent == ["SET+MGET+SET+GET+EVAL", "SET+SET+EVAL"]
+    assert await redis.keys("fsm:*:lock") == []
+    assert len(await redis.keys("pumpurs:update:*")) == marks + 1
     flood = await redis.keys("pumpurs:flood:101:*")
     assert len(flood) == 1 and await redis.get(flood[0]) == b"3"
     assert 0 < await redis.ttl(flood[0]) <= 120
@@ -128,4 +133,26 @@ async def test_the_state_is_read_only_once_the_users_lock_is_taken(redis_url):
     assert await context.get_state() == "written by the other update"
     await lock.release()
     assert await redis.get(name) is None
+    await redis.aclose()
+
+
+async def test_an_update_waiting_for_its_users_lock_is_marked_and_counted_once(
+    db, redis_url, world
+):
+    redis = Redis.from_url(redis_url)
+    sim = await make_simulator(redis, flood_window_seconds=60)
+    teacher = sim.user(101)
+    await teacher.send("/absent")
+    key = StorageKey(bot_id=sim.bot.id, chat_id=101, user_id=101)
+    lock = sim.dispatcher.fsm.events_isolation.key_builder.build(key, "lock")
+    await redis.set(lock, "another update of this user")
+    tapping = asyncio.create_task(teacher.press("7.a"))
+    await asyncio.sleep(0.35)  # the lock is tried every 0.1 s
+    assert not tapping.done()
+    await redis.delete(lock)
+    listed = await tapping
+    assert [text for text, _ in listed[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
+    (flood,) = await redis.keys("pumpurs:flood:101:*")
+    assert await redis.get(flood) == b"2"  # the /absent and the tap, however many tries
+    assert len(await redis.keys("pumpurs:update:*")) == 2
     await redis.aclose()

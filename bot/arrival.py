@@ -1,0 +1,28 @@
+"""What the middlewares read from Redis as an update arrives, in the round trip that takes its
+user's lock.
+
+Each update used to cost a round trip apiece for its mark (a redelivery is skipped), its sender's
+cached actor and its sender's flood count, on top of taking the lock. A middleware that reads on
+arrival queues one command on the lock's first try (`bot.fsm.ReadingLock`) and is handed the reply
+in the update's data under its own key; where no lock is taken (memory storage, an update without
+a user) nothing is there, and the middleware sends its command itself.
+"""
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from aiogram.types import Update
+from redis.asyncio.client import Pipeline
+from redis.asyncio.cluster import ClusterPipeline
+
+AnyPipeline = Pipeline | ClusterPipeline
+Keep = Callable[[Any], None]
+
+
+class ReadsOnArrival(Protocol):
+    def read_on_arrival(
+        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
+    ) -> Keep | None:
+        """Queue this middleware's one command for the update; give what keeps its reply in
+        `data`, or None when the update needs nothing of it."""
+        ...
