@@ -11,7 +11,9 @@ takes the key's lock and reads the state and data, with what the other middlewar
 Memory storage is left as it is: its reads and writes are a dictionary's.
 """
 
+import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal, cast
 
 from aiogram import Bot, Dispatcher
@@ -20,23 +22,41 @@ from aiogram.fsm.middleware import FSMContextMiddleware
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import DEFAULT_DESTINY, StateType, StorageKey
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.fsm.strategy import FSMStrategy
 from aiogram.types import TelegramObject, Update
 from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, LockNotOwnedError
 
+import handlers
 from bot.arrival import AnyPipeline, Keep, ReadsOnArrival
 
 UNREAD: Any = object()
+VERSION_MARK = "|"  # between the flows' version and the state, in the stored state
+
+
+def flows_version() -> str:
+    """A fingerprint of the flows' code (the modules of `handlers`)."""
+    digest = hashlib.sha256()
+    for module in sorted(Path(handlers.__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 class UpdateContext(FSMContext):
     """One update's FSM context over Redis: the state and the data's JSON kept once read or
-    written, the writes held until `flush`."""
+    written, the writes held until `flush`.
+
+    A flow's state and data outlive a deploy in Redis. The state is stored with the version of
+    the flows' code that set it (`flows_version`); a flow left half-way by other code is read as
+    no flow at all (and its keys are deleted), so its buttons are answered as stale, not with an
+    error of a step that no longer reads its data so.
+    """
 
     storage: RedisStorage
 
-    def __init__(self, storage: RedisStorage, key: StorageKey) -> None:
+    def __init__(self, storage: RedisStorage, key: StorageKey, version: str) -> None:
         super().__init__(storage, key)
+        self.version = version
         self._state: str | None = UNREAD
         self._data: str | None = UNREAD  # the stored JSON; None when nothing is stored
         self._unsent: dict[str, str | None] = {}  # Redis key -> value to set (None: delete)
@@ -76,10 +96,17 @@ class UpdateContext(FSMContext):
 
     def keep_read(self, values: list[bytes | str | None]) -> None:
         """Keep the state and the data read (their MGET's reply)."""
-        state, data = values
-        self._state = state.decode() if isinstance(state, bytes) else state
+        stored, data = (value.decode() if isinstance(value, bytes) else value for value in values)
+        if stored is None:
+            self._state = None
+        else:
+            version, _, self._state = stored.partition(VERSION_MARK)
+            if version != self.version:  # a flow of other code: none
+                self._state = self._data = None
+                self._unsent.update(dict.fromkeys(self._keys()))
+                return
         if self._data is UNREAD:
-            self._data = data.decode() if isinstance(data, bytes) else data
+            self._data = data
 
     async def get_state(self) -> str | None:
         """The state, and the data with it."""
@@ -92,13 +119,11 @@ class UpdateContext(FSMContext):
         if value == self._state:
             return
         self._state = value
-        await self._write("state", value)
+        await self._write("state", None if value is None else self.version + VERSION_MARK + value)
 
     async def get_data(self) -> dict[str, Any]:
         if self._data is UNREAD:
-            stored: dict[str, Any] = await super().get_data()
-            self._data = self.storage.json_dumps(stored) if stored else None
-            return stored
+            await self.get_state()
         if self._data is None:
             return {}
         data: dict[str, Any] = self.storage.json_loads(self._data)
@@ -176,8 +201,11 @@ class UpdateContextMiddleware(FSMContextMiddleware):
     storage: RedisStorage
     events_isolation: RedisEventIsolation
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, storage: RedisStorage, isolation: RedisEventIsolation, strategy: FSMStrategy
+    ) -> None:
+        super().__init__(storage, isolation, strategy)
+        self.version = flows_version()
         self.on_arrival: list[ReadsOnArrival] = []
 
     async def __call__(
@@ -228,7 +256,7 @@ class UpdateContextMiddleware(FSMContextMiddleware):
             business_connection_id=business_connection_id,
             destiny=destiny,
         )
-        return UpdateContext(self.storage, key)
+        return UpdateContext(self.storage, key, self.version)
 
 
 def keep_fsm_per_update(dispatcher: Dispatcher) -> None:

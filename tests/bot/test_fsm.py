@@ -119,7 +119,7 @@ async def test_the_state_is_read_only_once_the_users_lock_is_taken(redis_url):
     redis = Redis.from_url(redis_url)
     storage = RedisStorage(redis)
     key = StorageKey(bot_id=1, chat_id=5, user_id=5)
-    context = UpdateContext(storage, key)
+    context = UpdateContext(storage, key, version="1")
     name = storage.key_builder.build(key, "lock")
     await redis.set(name, "another update")
     lock = ReadingLock(redis, name, timeout=60, sleep=0.01)
@@ -127,7 +127,7 @@ async def test_the_state_is_read_only_once_the_users_lock_is_taken(redis_url):
     taking = asyncio.create_task(lock.acquire())
     await asyncio.sleep(0.05)
     assert not taking.done()  # read with each try, kept by none
-    await storage.set_state(key, "written by the other update")
+    await storage.set_state(key, "1|written by the other update")
     await redis.delete(name)
     assert await taking
     assert await context.get_state() == "written by the other update"
@@ -155,4 +155,23 @@ async def test_an_update_waiting_for_its_users_lock_is_marked_and_counted_once(
     (flood,) = await redis.keys("pumpurs:flood:101:*")
     assert await redis.get(flood) == b"2"  # the /absent and the tap, however many tries
     assert len(await redis.keys("pumpurs:update:*")) == 2
+    await redis.aclose()
+
+
+async def test_a_flow_left_half_way_by_other_code_is_answered_as_stale_and_gone(
+    db, redis_url, world
+):
+    redis = Redis.from_url(redis_url)
+    before = await make_simulator(redis)
+    await before.user(101).send("/absent")
+    await before.user(101).press("7.a")
+    after = await make_simulator(redis, session=before.session)  # the bot deployed anew
+    after.dispatcher.fsm.version = "other code"
+    teacher = after.user(101)
+    await teacher.press("Anna Kalnina")  # a button of the flow begun before
+    assert teacher.alerts[-1] == "Šī poga vairs nav aktīva. Sāciet no jauna izvēlnē /menu."
+    assert await redis.keys("fsm:*") == []
+    await teacher.send("/absent")
+    asked = await teacher.press("7.a")
+    assert [text for text, _ in asked[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
     await redis.aclose()
