@@ -3,12 +3,13 @@
 Builds the country of `bench.digest` (600 schools in 43 municipalities, a coordinator for each:
 643 digests), gives every coordinator a Telegram id of their own and no quiet hours, runs the
 weekly job (`enqueue_weekly_digests`: every chart drawn, then the digests queued) while the real
-`bot.sender.Sender` drains the outbox as `pumpurs serve` does, over the real aiogram
-`AiohttpSession`, pointed at `bench.fake_bot_api` with Telegram's limits (30 messages in any
-rolling second, one a second per chat; beyond that HTTP 429 with `retry_after`). Meanwhile a
-teacher writes `/help` to the bot every 2 seconds through the real dispatcher and the same Bot,
-so the outbox shares Telegram's 30 a second with the replies. The fake API records every message
-it accepts, so each outbox item can be checked: delivered once, lost or sent twice.
+`bot.sender.Sender` drains the outbox as `pumpurs serve` does, over the bot's real session
+(`bot.json_session.JsonSession`: aiogram's `AiohttpSession` sending JSON), pointed at
+`bench.fake_bot_api` with Telegram's limits (30 messages in any rolling second, one a second per
+chat; beyond that HTTP 429 with `retry_after`). Meanwhile a teacher writes `/help` to the bot
+every 2 seconds through the real dispatcher and the same Bot, so the outbox shares Telegram's 30 a
+second with the replies. The fake API records every message it accepts, so each outbox item can
+be checked: delivered once, lost or sent twice.
 
 Run from the repository root: `.venv/bin/python -m bench.delivery` (or `--scale 0.05`;
 `--busy-core` keeps one core busy in another process meanwhile). See bench/README.md.
@@ -562,7 +563,7 @@ def report(
             "HTTP 429 with retry_after",
             f"Sender: Pacer {GLOBAL_PER_SECOND:g}/s overall (shared with the replies) and 1 s per "
             f"chat, {IN_FLIGHT} items in flight, {PREPARERS} preparers, batches of {BATCH}; real "
-            "AiohttpSession",
+            "JsonSession",
             f"machine: {os.cpu_count()} CPUs; {busy}; load average {loads[0]} before, "
             f"{loads[1]} after",
             "",

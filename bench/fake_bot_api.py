@@ -184,7 +184,11 @@ class FakeBotApi:
 
 
 async def read_form(request: web.Request) -> dict[str, bytes]:
-    """The request's fields, in memory (aiohttp's `post()` would spool a photo to a file)."""
+    """The request's fields, in memory (aiohttp's `post()` would spool a photo to a file), from
+    a form or a JSON body (values that are not strings as JSON text, as the Bot API reads them)."""
+    if request.content_type == "application/json":
+        body = await request.json()
+        return {k: (v if isinstance(v, str) else json.dumps(v)).encode() for k, v in body.items()}
     if request.content_type != "multipart/form-data":
         return {name: str(value).encode() for name, value in (await request.post()).items()}
     fields = {}

@@ -2,9 +2,9 @@
 fake one in a child process, so parsing, serialization and both HTTP hops are paid.
 
 The fake Bot API is `bench.fake_bot_api` (without Telegram's limits), the one `bench.delivery`
-uses too. On the bot's side `HttpRecordingSession` is aiogram's real AiohttpSession that also
-files what Telegram accepted per chat, as the recording session does, so the simulated teachers
-can read their screens and tap buttons.
+uses too. On the bot's side `HttpRecordingSession` is the bot's real session (`JsonSession`:
+aiogram's AiohttpSession sending JSON bodies) that also files what Telegram accepted per chat, as
+the recording session does, so the simulated teachers can read their screens and tap buttons.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 
 import uvicorn
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.methods import (
     AnswerCallbackQuery,
@@ -31,6 +30,7 @@ from aiohttp import ClientSession, TCPConnector
 from fastapi import FastAPI
 
 from bench.fake_bot_api import HOST, FakeApiProcess
+from bot.json_session import JsonSession
 from bot.session import Sent
 from bot.webhook import WEBHOOK_PATH, serve_webhook
 
@@ -41,8 +41,8 @@ SECRET = "bench-secret"
 # --- the bot's side ------------------------------------------------------------------------
 
 
-class HttpRecordingSession(AiohttpSession):
-    """aiogram's HTTP session to the fake Bot API, filing what it accepted per chat."""
+class HttpRecordingSession(JsonSession):
+    """The bot's HTTP session to the fake Bot API, filing what it accepted per chat."""
 
     def __init__(self, api_url: str) -> None:
         super().__init__()

@@ -2,7 +2,6 @@
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseStorage
@@ -17,6 +16,7 @@ from bot.actors import ActorCache
 from bot.fsm import keep_fsm_per_update, read_on_arrival
 from bot.i18n import PersonI18nMiddleware, create_i18n
 from bot.inline_filters import inline_sync_filters
+from bot.json_session import JsonSession
 from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, PrivateChatsOnly
 from bot.pacing import share_pacer
 from bot.retry import retry_replies
@@ -27,7 +27,7 @@ from handlers.common import BOT_DESCRIPTION, BOT_SHORT_DESCRIPTION, command_list
 
 def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot:
     if session is None:
-        session = AiohttpSession()
+        session = JsonSession()
         if settings.telegram_api_url:
             session.api = TelegramAPIServer.from_base(settings.telegram_api_url)
     retry_replies(session)

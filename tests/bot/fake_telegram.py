@@ -1,6 +1,7 @@
 """A Bot API on 127.0.0.1 for fault tests: it can be down, answer errors, and serve updates."""
 
 import asyncio
+import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,8 +20,10 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def error(code: int, description: str) -> web.Response:
-    body = {"ok": False, "error_code": code, "description": description}
+def error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
     return web.json_response(body, status=code)
 
 
@@ -29,7 +32,8 @@ class FakeTelegram:
     """Answers every method, on a port of its own that refuses connections until `start()`.
 
     `fail(method)` may give an error response instead; `updates` are served to getUpdates as
-    Telegram does, from the offset on; `sent` has (chat id, text) of each message accepted.
+    Telegram does, from the offset on; `sent` has (chat id, text) of each message accepted,
+    `bodies` the content type and fields of every call, `files` (name, content) of each upload.
     """
 
     port: int = field(default_factory=free_port)
@@ -37,6 +41,8 @@ class FakeTelegram:
     updates: list[dict[str, Any]] = field(default_factory=list)
     methods: list[str] = field(default_factory=list)
     sent: list[tuple[int, str]] = field(default_factory=list)
+    bodies: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    files: list[tuple[str, bytes]] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _ids: count = field(default_factory=lambda: count(1))
 
@@ -58,7 +64,7 @@ class FakeTelegram:
 
     async def handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        form = {name: str(value) for name, value in (await request.post()).items()}
+        form = await self.read_fields(request)
         if self.fail is not None and (failure := self.fail(method)) is not None:
             return failure
         self.methods.append(method)
@@ -68,7 +74,25 @@ class FakeTelegram:
             return web.json_response({"ok": True, "result": BOT})
         if method == "sendMessage":
             return web.json_response({"ok": True, "result": self.message(form)})
+        if method == "sendDocument":
+            return web.json_response({"ok": True, "result": self.document(form)})
         return web.json_response({"ok": True, "result": True})
+
+    async def read_fields(self, request: web.Request) -> dict[str, str]:
+        """The call's fields as the Bot API reads them, from a JSON body or a form: values that
+        are not strings as JSON text, an upload as `attach://` its part, kept in `files`."""
+        if request.content_type == "application/json":
+            body = await request.json()
+            fields = {k: v if isinstance(v, str) else json.dumps(v) for k, v in body.items()}
+        else:
+            fields = {}
+            for name, value in (await request.post()).items():
+                if isinstance(value, web.FileField):
+                    self.files.append((value.filename, value.file.read()))
+                    value = f"attach://{name}"
+                fields[name] = str(value)
+        self.bodies.append((request.content_type, fields))
+        return fields
 
     async def get_updates(self, offset: int) -> web.Response:
         pending = [update for update in self.updates if update["update_id"] >= offset]
@@ -79,10 +103,26 @@ class FakeTelegram:
     def message(self, form: dict[str, str]) -> dict[str, Any]:
         chat_id = int(form["chat_id"])
         self.sent.append((chat_id, form.get("text", "")))
-        return {
+        message = {
             "message_id": next(self._ids),
             "date": 1_700_000_000,
             "chat": {"id": chat_id, "type": "private"},
             "from": BOT,
             "text": form.get("text", ""),
         }
+        if "inline_keyboard" in (markup := json.loads(form.get("reply_markup", "{}"))):
+            message["reply_markup"] = markup
+        return message
+
+    def document(self, form: dict[str, str]) -> dict[str, Any]:
+        name, content = self.files[-1]
+        message = self.message({"chat_id": form["chat_id"], "text": form.get("caption", "")})
+        del message["text"]
+        message["caption"] = form.get("caption", "")
+        message["document"] = {
+            "file_id": f"document-{message['message_id']}",
+            "file_unique_id": f"u{message['message_id']}",
+            "file_name": name,
+            "file_size": len(content),
+        }
+        return message
