@@ -50,6 +50,7 @@ class HttpRecordingSession(JsonSession):
         self.chats: defaultdict[int, list[Sent]] = defaultdict(list)
         self.alerts: list[tuple[int, str]] = []
         self.api_calls = 0
+        self.webhook_replies = 0  # calls carried in the webhook's answers instead
         self._update_ids = count(1)
 
     def next_update_id(self) -> int:
@@ -113,6 +114,19 @@ class Webhook:
         async with self.http.post(self.url, data=body, headers=headers) as response:
             if response.status != 200:
                 raise RuntimeError(f"webhook answered {response.status}: {await response.text()}")
+            if response.content_type == "application/json":  # a call for Telegram to make
+                self.replied(await response.json())
+
+    def replied(self, call: dict[str, Any]) -> None:
+        """A call in the webhook's answer, as Telegram takes it: a tap's answer (its alert
+        filed, as the session files those it sends)."""
+        if call.get("method") != "answerCallbackQuery":
+            raise RuntimeError(f"unexpected call in the webhook's answer: {call.get('method')}")
+        session = self.bot.session
+        assert isinstance(session, HttpRecordingSession)
+        session.webhook_replies += 1
+        if call.get("text"):
+            session.alerts.append((int(call["callback_query_id"].split(":")[0]), call["text"]))
 
     async def stop(self) -> None:
         await self.http.close()

@@ -25,9 +25,11 @@ import random
 import resource
 import sys
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Any
 
 from bot.lazy_types import import_aiogram
 
@@ -37,6 +39,7 @@ from aiogram import Bot, Dispatcher, Router
 from aiogram.types import CallbackQuery, Message, Update, User
 from fastapi import FastAPI
 from redis.asyncio import Redis
+from redis.asyncio.connection import AbstractConnection
 from redis.utils import HIREDIS_AVAILABLE
 from tortoise import Tortoise, connections
 
@@ -60,6 +63,7 @@ from storage.models import (
     SchoolClass,
     Student,
 )
+from storage.query_counter import count_queries
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_bench_updates"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -527,7 +531,9 @@ def report(title: str, sim: BenchSimulator, timing: Timing) -> float:
         some = [t for t, k in zip(sim.latencies, sim.kinds, strict=True) if k == kind]
         if some:
             print(latency_line(f"  {label}", some))
-    print(f"  Bot API calls     {sim.session.api_calls:,}")
+    carried = getattr(sim.session, "webhook_replies", 0)
+    in_answers = f" (and {carried:,} carried in the webhook's answers)" if carried else ""
+    print(f"  Bot API calls     {sim.session.api_calls:,}{in_answers}")
     return rate
 
 
@@ -563,6 +569,23 @@ async def run_paced(
 
 
 # --- the run -------------------------------------------------------------------------------
+
+
+@contextmanager
+def count_redis_round_trips() -> Iterator[list[int]]:
+    """Count what the process sends to Redis (a command, or a pipeline's commands together)."""
+    sent = [0]
+    send = AbstractConnection.send_packed_command
+
+    async def counted(self: AbstractConnection, *args: Any, **kwargs: Any) -> None:
+        sent[0] += 1
+        await send(self, *args, **kwargs)
+
+    AbstractConnection.send_packed_command = counted  # type: ignore[method-assign]
+    try:
+        yield sent
+    finally:
+        AbstractConnection.send_packed_command = send  # type: ignore[method-assign]
 
 
 async def clean_redis(redis: Redis, telegram_ids: list[int], update_ids: range) -> int:
@@ -644,6 +667,8 @@ async def main(options: Options) -> int:
         await run_teachers(sim, warm_up, 1, options.seed + 1, tally)
         sim.reset()
         session.api_calls = 0
+        if isinstance(session, HttpRecordingSession):
+            session.webhook_replies = 0
         measured = Tally()
         timing = await timed(
             run_teachers(sim, telegram_ids, options.rounds, options.seed, measured)
@@ -662,10 +687,18 @@ async def main(options: Options) -> int:
         )
         print(f"  alerts shown      {len(session.alerts)} (errors and refusals; expected 0)")
         sim.reset()
-        await run_teachers(sim, telegram_ids[:1], SOLO_ROUNDS, options.seed + 2, tally)
+        with count_queries() as database, count_redis_round_trips() as redis_trips:
+            await run_teachers(sim, telegram_ids[:1], SOLO_ROUNDS, options.seed + 2, tally)
         solo = sim.latencies[:]
         print(f"  then one teacher alone, {len(solo)} updates one after another:")
         print(latency_line("  latency/update", solo))
+        print(
+            f"    round trips   database {database.round_trips / len(solo):.2f} an update "
+            f"({database.queries / len(solo):.2f} statements, "
+            f"{database.transaction / len(solo):.2f} BEGIN/COMMIT, "
+            f"{(database.prepares + database.resets) / len(solo):.2f} prepares and pool resets); "
+            f"Redis {redis_trips[0] / len(solo):.2f} an update"
+        )
         print(f"  memory (RSS)      {memory()}")
         print()
         if options.paced:
@@ -683,6 +716,8 @@ async def main(options: Options) -> int:
         await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
         bare.reset()
         bare_session.api_calls = 0
+        if isinstance(bare_session, HttpRecordingSession):
+            bare_session.webhook_replies = 0
         bare_timing = await timed(run_bare(bare, len(telegram_ids), kinds, options.seed))
         base = report(
             f"bare aiogram Dispatcher(), echo handler, {len(telegram_ids)} users at once",
