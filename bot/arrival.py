@@ -9,11 +9,13 @@ a user) nothing is there, and the middleware sends its command itself.
 """
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from aiogram.types import Update
 from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterPipeline
+
+if TYPE_CHECKING:  # aiogram is loaded by the bot alone (bot.actors, which imports this, is not)
+    from aiogram.types import Update
 
 AnyPipeline = Pipeline | ClusterPipeline
 Keep = Callable[[Any], None]
@@ -21,7 +23,7 @@ Keep = Callable[[Any], None]
 
 class ReadsOnArrival(Protocol):
     def read_on_arrival(
-        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
+        self, pipe: AnyPipeline, update: "Update", data: dict[str, Any]
     ) -> Keep | None:
         """Queue this middleware's one command for the update; give what keeps its reply in
         `data`, or None when the update needs nothing of it."""
