@@ -12,6 +12,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.session import RecordingSession
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN, Simulator
+from tests.bot.fake_telegram import FakeTelegram
 from tests.conftest import require_server
 
 FSM_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -42,3 +43,12 @@ async def redis():
 @pytest.fixture
 async def sim(db, redis):
     return await make_simulator(redis)
+
+
+@pytest.fixture
+async def telegram():
+    """A fake Bot API over HTTP on a local port (tests/bot/fake_telegram.py)."""
+    fake = FakeTelegram()
+    await fake.start()
+    yield fake
+    await fake.stop()

@@ -41,14 +41,6 @@ def bad_gateway_page() -> web.Response:
     return web.Response(status=502, text=page, content_type="text/html")
 
 
-@pytest.fixture
-async def telegram():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
 async def next_due(after: datetime) -> datetime | None:
     """When the sender's loop next finds an unsent item claimable, or None if all are done."""
     moments = [

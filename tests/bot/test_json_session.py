@@ -32,14 +32,6 @@ KEYBOARD = InlineKeyboardMarkup(
 
 
 @pytest.fixture
-async def telegram():
-    fake = FakeTelegram()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def bot(telegram):
     bot = create_bot(BotSettings(bot_token=TEST_TOKEN, telegram_api_url=telegram.url))
     yield bot
