@@ -3,7 +3,8 @@
 Many teachers at once (one asyncio task each, its conversations one after another, as people do)
 run absence flows (/absent) and risk-signal flows (/risk) through the real Dispatcher with a
 recording Bot API session; every update fed is timed. A bare aiogram Dispatcher with an echo
-handler is then fed the same number of updates, the same way, for a ratio measured in the same run.
+handler is then fed the same number of updates, the same way, for a ratio measured in the same run
+(at once after ours: a machine whose speed drifts over minutes drifts little in between).
 
 With `--paced 50,100,200` each teacher then also follows a schedule at those offered rates, and
 the latency of each update is measured from the time it was due, not from when it could be sent.
@@ -701,8 +702,6 @@ async def main(options: Options) -> int:
         )
         print(f"  memory (RSS)      {memory()}")
         print()
-        if options.paced:
-            await run_paced(sim, telegram_ids, options, tally)
 
         bare_session = HttpRecordingSession(api.url) if api else BenchSession()
         bare = BenchSimulator(
@@ -743,6 +742,9 @@ async def main(options: Options) -> int:
             f"       CPU per update {cpu_ours / cpu_bare:,.1f}x the bare one's; "
             f"p50 latency of one user alone {solo_p50:,.1f}x"
         )
+        print()
+        if options.paced:
+            await run_paced(sim, telegram_ids, options, tally)
         print(f"memory (RSS) at the end: {memory()}")
 
         rows = await RiskSignal.all().count()
