@@ -26,8 +26,9 @@ Span = tuple[date, date]  # first and last day, inclusive
 # Autumn, winter, spring and summer breaks as the Cabinet set them, by the calendar year the
 # school year starts in. Sources: the Cabinet's regulations for 2024/25 (adopted 2023) and
 # 2025/26 (adopted 17 December 2024), as published on likumi.lv and announced by the ministry;
-# 2026/27 as the Cabinet decided in December 2025 (reported by LETA, 23 December 2025: spring a
-# week earlier than the rule below gives): to check against the regulation on likumi.lv.
+# 2026/27 as the Cabinet approved it on 16 December 2025 (reported by LETA on 23 December and by
+# jauns.lv on 16 December 2025, the same four breaks; spring a week earlier than the rule below
+# gives); the regulation's number on likumi.lv is still to add.
 NATIONAL_BREAKS: dict[int, tuple[Span, ...]] = {
     2024: (
         (date(2024, 10, 21), date(2024, 10, 25)),
