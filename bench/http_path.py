@@ -56,13 +56,18 @@ class HttpRecordingSession(JsonSession):
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
+    def answered(self, callback_query_id: str, text: str | None) -> None:
+        """A tap answered, by a request or in the webhook's answer: its alert filed."""
+        if text:
+            self.alerts.append((int(callback_query_id.split(":")[0]), text))
+
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout=None):  # noqa: ASYNC109
         self.api_calls += 1
         result = await super().make_request(bot, method, timeout)
         if isinstance(method, SendMessage | EditMessageText | EditMessageReplyMarkup):
             self._keep(method, result)
-        elif isinstance(method, AnswerCallbackQuery) and method.text:
-            self.alerts.append((int(method.callback_query_id.split(":")[0]), method.text))
+        elif isinstance(method, AnswerCallbackQuery):
+            self.answered(method.callback_query_id, method.text)
         return result
 
     def _keep(self, method, result: Message | bool) -> None:
@@ -125,8 +130,7 @@ class Webhook:
         session = self.bot.session
         assert isinstance(session, HttpRecordingSession)
         session.webhook_replies += 1
-        if call.get("text"):
-            session.alerts.append((int(call["callback_query_id"].split(":")[0]), call["text"]))
+        session.answered(call["callback_query_id"], call.get("text"))
 
     async def stop(self) -> None:
         await self.http.close()

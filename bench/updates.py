@@ -219,6 +219,7 @@ class BenchSession(RecordingSession):
     """
 
     api_calls: int = 0
+    webhook_replies: int = 0  # as HttpRecordingSession's: none here (no webhook in the process)
 
     async def make_request(self, bot, method, timeout=None):  # noqa: ASYNC109 (aiogram's)
         self.api_calls += 1
@@ -532,7 +533,7 @@ def report(title: str, sim: BenchSimulator, timing: Timing) -> float:
         some = [t for t, k in zip(sim.latencies, sim.kinds, strict=True) if k == kind]
         if some:
             print(latency_line(f"  {label}", some))
-    carried = getattr(sim.session, "webhook_replies", 0)
+    carried = sim.session.webhook_replies
     in_answers = f" (and {carried:,} carried in the webhook's answers)" if carried else ""
     print(f"  Bot API calls     {sim.session.api_calls:,}{in_answers}")
     return rate
@@ -667,9 +668,7 @@ async def main(options: Options) -> int:
         warm_up = telegram_ids[: max(1, round(WARM_UP_UPDATES / UPDATES_PER_ROUND))]
         await run_teachers(sim, warm_up, 1, options.seed + 1, tally)
         sim.reset()
-        session.api_calls = 0
-        if isinstance(session, HttpRecordingSession):
-            session.webhook_replies = 0
+        session.api_calls = session.webhook_replies = 0
         measured = Tally()
         timing = await timed(
             run_teachers(sim, telegram_ids, options.rounds, options.seed, measured)
@@ -714,9 +713,7 @@ async def main(options: Options) -> int:
             webhooks.append(bare.webhook)
         await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
         bare.reset()
-        bare_session.api_calls = 0
-        if isinstance(bare_session, HttpRecordingSession):
-            bare_session.webhook_replies = 0
+        bare_session.api_calls = bare_session.webhook_replies = 0
         bare_timing = await timed(run_bare(bare, len(telegram_ids), kinds, options.seed))
         base = report(
             f"bare aiogram Dispatcher(), echo handler, {len(telegram_ids)} users at once",
