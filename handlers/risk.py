@@ -339,11 +339,9 @@ async def note_not_text(message: Message, state: FSMContext) -> None:
 async def show_summary(message: Message, state: FSMContext, actor: Actor, *, edit: bool) -> None:
     data = await state.get_data()
     if "level" not in data:
-        await workable_student(actor, data["student_id"])  # the attendance is read: checked again
-        day = today()
-        data["level"] = await suggested_level(
-            data["student_id"], data["factor"], data.get("value"), day
-        )
+        # the attendance is read: access checked again
+        student = await workable_student(actor, data["student_id"])
+        data["level"] = await suggested_level(student, data["factor"], data.get("value"), today())
         await state.update_data(level=data["level"])
     await state.set_state(RiskFlow.summary)
     other = CAUTION if data["level"] == HIGH else HIGH

@@ -2,7 +2,6 @@
 
 from datetime import date, timedelta
 
-from tortoise.exceptions import DoesNotExist
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -15,33 +14,28 @@ from core.i18n import N_
 from core.school_calendar import school_calendar
 from core.text import optional_text
 from storage.models import Absence, RiskSignal, Student
-from storage.statements import ModelStatement, Statement
+from storage.statements import Statement
 
 NOTE_LIMIT = 1000
 MAX_LESSONS = 200
 UNDO_WINDOW = timedelta(minutes=10)
 
 
-async def suggested_level(student_id: int, factor: str, value: int | None, day: date) -> str:
+async def suggested_level(student: Student, factor: str, value: int | None, day: date) -> str:
     """The level to suggest for a new signal: for absences, the EWIMS rule over the school's
     window up to `day`, counting these lessons with those already in the attendance; caution
-    at least (a signal someone chose to log is never below it). Its queries built once."""
+    at least (a signal someone chose to log is never below it). `student` comes with their
+    school, as `workable_student` gives them. Its query built once."""
     if factor != ABSENCES or value is None:
         return CAUTION
-    student = await _WITH_SCHOOL.first(student=student_id)
-    if student is None:
-        raise DoesNotExist(Student)
     rules = rules_of(student.school)
     start = rules.window_start(day)
-    logged = await _LOGGED.rows(student=student_id, start=start, end=day)
+    logged = await _LOGGED.rows(student=student.id, start=start, end=day)
     calendar = await school_calendar(student.school_id, start, day)
     lessons = calendar.school_days(start, day) * rules.lessons_per_day
     return rules.level(value + sum(row["unexcused"] for row in logged), lessons) or CAUTION
 
 
-_WITH_SCHOOL = ModelStatement(
-    Student, lambda v: Student.filter(id=v("student")).select_related("school")
-)
 _LOGGED = Statement(
     Absence,
     lambda v: Absence.filter(
@@ -91,7 +85,7 @@ async def record_risk_signal(
     observed_from = observed_from or observed_to
     _check_period(observed_from, observed_to)
     _check_value(factor, value)
-    level = level or await suggested_level(student.id, factor, value, observed_to)
+    level = level or await suggested_level(student, factor, value, observed_to)
     async with in_transaction():
         signal = await RiskSignal.create(
             student_id=student.id,

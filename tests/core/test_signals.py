@@ -8,7 +8,7 @@ from core import clock
 from core.clock import today
 from core.errors import AccessDenied, InvalidInput
 from core.services import signals
-from storage.models import Absence, RiskSignal
+from storage.models import Absence, RiskSignal, Student
 
 
 async def test_a_manual_absence_signal_is_suggested_a_level_counting_the_attendance(
@@ -16,11 +16,11 @@ async def test_a_manual_absence_signal_is_suggested_a_level_counting_the_attenda
 ):
     friday = date(2026, 2, 27)  # the 28 days up to it hold 20 school days: 120 lessons
     monkeypatch.setattr(clock, "today", lambda: friday)
-    a1 = world.student_a1.id
+    a1 = await Student.get(id=world.student_a1.id).select_related("school")
     assert await signals.suggested_level(a1, "unexcused_absences", 5, friday) == "caution"
     assert await signals.suggested_level(a1, "unexcused_absences", 12, friday) == "high"
     await Absence.create(
-        student_id=a1, school=world.school_a, day=date(2026, 2, 2), unexcused=6, source="import"
+        student_id=a1.id, school=world.school_a, day=date(2026, 2, 2), unexcused=6, source="import"
     )
     assert await signals.suggested_level(a1, "unexcused_absences", 6, friday) == "high"
     assert await signals.suggested_level(a1, "behaviour", None, friday) == "caution"
