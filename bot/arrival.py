@@ -5,11 +5,13 @@ Each update used to cost a round trip apiece for its mark (a redelivery is skipp
 cached actor and its sender's flood count, on top of taking the lock. A middleware that reads on
 arrival queues one command on the lock's first try (`bot.fsm.ReadingLock`) and is handed the reply
 in the update's data under its own key; where no lock is taken (memory storage, an update without
-a user) nothing is there, and the middleware sends its command itself.
+a user) nothing is there, and the middleware sends its command itself. Should the update not be
+handled after all (waiting for the lock, or sending the update's writes, failed), each is told
+(`not_handled`): a mark taken on arrival is given back, so Telegram's redelivery is handled.
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from redis.asyncio.client import Pipeline
 from redis.asyncio.cluster import ClusterPipeline
@@ -21,10 +23,15 @@ AnyPipeline = Pipeline | ClusterPipeline
 Keep = Callable[[Any], None]
 
 
-class ReadsOnArrival(Protocol):
+class ReadsOnArrival:
+    """A middleware whose Redis command goes with the taking of the update's lock."""
+
     def read_on_arrival(
         self, pipe: AnyPipeline, update: "Update", data: dict[str, Any]
     ) -> Keep | None:
         """Queue this middleware's one command for the update; give what keeps its reply in
         `data`, or None when the update needs nothing of it."""
-        ...
+        raise NotImplementedError
+
+    async def not_handled(self, update: "Update", data: dict[str, Any]) -> None:
+        """The update was not handled after all: undo what the read on arrival took."""

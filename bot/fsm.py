@@ -13,6 +13,7 @@ Memory storage is left as it is: its reads and writes are a dictionary's.
 
 import hashlib
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -25,7 +26,7 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.fsm.strategy import FSMStrategy
 from aiogram.types import TelegramObject, Update
 from redis.asyncio.lock import Lock
-from redis.exceptions import LockError, LockNotOwnedError
+from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 import handlers
 from bot.arrival import AnyPipeline, Keep, ReadsOnArrival
@@ -219,15 +220,31 @@ class UpdateContextMiddleware(FSMContextMiddleware):
         data["fsm_storage"] = self.storage
         if context is None:
             return await handler(event, data)
-        context = cast(UpdateContext, context)
-        lock = self._lock(context, cast(Update, event), data)
-        if not await lock.acquire():
-            raise LockError("Unable to acquire lock within the time specified")
+        context, update = cast(UpdateContext, context), cast(Update, event)
+        lock = self._lock(context, update, data)
+        try:
+            if not await lock.acquire():
+                raise LockError("Unable to acquire lock within the time specified")
+        except BaseException:
+            await self._not_handled(update, data)
+            raise
         try:
             data.update({"state": context, "raw_state": await context.get_state()})
             return await handler(event, data)
         finally:
-            await context.flush(unlock=lock)
+            try:
+                await context.flush(unlock=lock)
+            except LockError:  # held past its timeout: the update was handled, however slowly
+                raise
+            except RedisError:  # the writes not sent: Telegram's redelivery is to be handled
+                with suppress(RedisError):
+                    await lock.release()  # on its own: the next update need not wait it out
+                await self._not_handled(update, data)
+                raise
+
+    async def _not_handled(self, update: Update, data: dict[str, Any]) -> None:
+        for reader in self.on_arrival:
+            await reader.not_handled(update, data)
 
     def _lock(self, context: UpdateContext, update: Update, data: dict[str, Any]) -> ReadingLock:
         """The lock aiogram's RedisEventIsolation takes, its taking reading the context and what

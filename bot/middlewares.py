@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.actors import UNREAD, ActorCache
-from bot.arrival import AnyPipeline, Keep
+from bot.arrival import AnyPipeline, Keep, ReadsOnArrival
 from core.services.people import mark_reachable
 from handlers.replies import stale_button
 
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class ActorMiddleware(BaseMiddleware):
+class ActorMiddleware(BaseMiddleware, ReadsOnArrival):
     """Puts the known person (with their roles) into `actor`, or None for a stranger.
 
     A person once marked unreachable (they had blocked the bot) who writes again is reachable.
@@ -68,7 +68,7 @@ class ActorMiddleware(BaseMiddleware):
         return keep
 
 
-class DedupeMiddleware(BaseMiddleware):
+class DedupeMiddleware(BaseMiddleware, ReadsOnArrival):
     """An update seen twice (Telegram redelivers what was not acknowledged) has its effect once.
 
     The mark is taken before handling and given back if handling fails, so a crash loses nothing.
@@ -85,7 +85,7 @@ class DedupeMiddleware(BaseMiddleware):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        claimed = data.pop(self.ARRIVED, None)
+        claimed = data.get(self.ARRIVED)  # kept: `not_handled` may need it
         if claimed is None:
             claimed = await self._claim(event.update_id)
         if not claimed:
@@ -109,6 +109,12 @@ class DedupeMiddleware(BaseMiddleware):
             data[self.ARRIVED] = bool(taken)
 
         return keep
+
+    async def not_handled(self, update: Update, data: dict[str, Any]) -> None:
+        """The mark taken on arrival given back (best effort: Redis may be what failed)."""
+        if data.get(self.ARRIVED):
+            with suppress(RedisError):
+                await self._release(update.update_id)
 
     async def _claim(self, update_id: int) -> bool:
         if self.redis is not None:
@@ -218,7 +224,7 @@ def _someone_wrote_in_group(event: TelegramObject, user: User | None, chat: Chat
     )
 
 
-class FloodMiddleware(BaseMiddleware):
+class FloodMiddleware(BaseMiddleware, ReadsOnArrival):
     """A user sending more than `limit` updates in `window` seconds is told once, then ignored
     until the window passes; other users are not slowed. An ignored tap is still answered, so its
     button does not spin until Telegram gives up."""

@@ -175,3 +175,25 @@ async def test_a_flow_left_half_way_by_other_code_is_answered_as_stale_and_gone(
     asked = await teacher.press("7.a")
     assert [text for text, _ in asked[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
     await redis.aclose()
+
+
+async def test_an_update_given_up_while_waiting_for_its_users_lock_is_handled_when_redelivered(
+    db, redis_url, world
+):
+    redis = Redis.from_url(redis_url)
+    sim = await make_simulator(redis)
+    teacher = sim.user(101)
+    await teacher.send("/absent")
+    key = StorageKey(bot_id=sim.bot.id, chat_id=101, user_id=101)
+    lock = sim.dispatcher.fsm.events_isolation.key_builder.build(key, "lock")
+    await redis.set(lock, "another update of this user")
+    tapping = asyncio.create_task(teacher.press("7.a"))
+    await asyncio.sleep(0.25)
+    tapping.cancel()  # the instance stops while the tap waits its turn
+    with pytest.raises(asyncio.CancelledError):
+        await tapping
+    await redis.delete(lock)
+    await sim.feed(sim.updates[-1])  # Telegram sends the tap again
+    listed = teacher.last
+    assert [text for text, _ in listed.buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
+    await redis.aclose()
