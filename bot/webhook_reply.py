@@ -5,9 +5,11 @@ bot had sent it ("Making requests when getting updates" in the Bot API); the bot
 how it went. Most updates are taps, and each tap is answered (answerCallbackQuery: the button
 stops spinning, sometimes with an alert), a call whose result is always True. While the webhook
 handles an update, its first such answer is kept and sent back in the webhook's answer instead of
-as a request of its own; the spinner stops when the update is handled, milliseconds later. A
-second answer to the tap (an error's alert after the tap was answered) goes as a request: it
-reaches Telegram first and is shown, and the kept one then finds the tap answered.
+as a request of its own; the spinner stops when the update is handled (milliseconds later for
+a step; a slow one, such as a PDF, spins until it is sent). A toast (a text, not an alert:
+"Preparing the report...") announces work under way, so it goes at once. A second answer to the
+tap (an error's alert after the tap was answered) goes as a request: it reaches Telegram first
+and is shown, and the kept one then finds the tap answered.
 """
 
 import json
@@ -74,6 +76,7 @@ class AnswerInWebhookReply(BaseRequestMiddleware):
             or not kept.open
             or kept.method is not None
             or not isinstance(method, AnswerCallbackQuery)
+            or (method.text and not method.show_alert)  # a toast: "Preparing the report..."
         ):
             return await make_request(bot, method)
         kept.method = method

@@ -111,3 +111,13 @@ async def test_only_the_first_answer_is_kept_and_only_while_the_update_is_handle
     assert kept.method is not None and kept.method.callback_query_id == "7003:1"
     assert session.answered == {"7003:2", "7003:3"}  # an error's alert, and one after the update
     assert session.alerts == [(7003, "Kļūda")]
+
+
+async def test_a_toast_announcing_work_under_way_is_sent_at_once_not_kept():
+    session = RecordingSession()
+    bot = create_bot(BotSettings(bot_token=TEST_TOKEN), session)
+    bot.session.middleware(AnswerInWebhookReply())
+    with keeping_the_answer() as kept:
+        await bot.answer_callback_query("7004:1", text="Gatavoju pārskatu...")
+        assert session.alerts == [(7004, "Gatavoju pārskatu...")]  # before the work is done
+    assert kept.method is None
