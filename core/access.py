@@ -140,14 +140,13 @@ def scope_values(actor: Actor) -> dict[str, list[int]]:
     }
 
 
-def slotted_student_scope(value: Callable[[str], Any], to_student: str = "") -> Q:
+def slotted_student_scope(value: Callable[[str], Any]) -> Q:
     """The students an actor may see (`student_scope`), with its ids given by `value`: at each
-    run for a query built once (`storage.statements`), or from `scope_values` at once;
-    `to_student` leads from the query's model to Student (`student__`)."""
+    run for a query built once (`storage.statements`), or from `scope_values` at once."""
     return (
-        Q(**one_of(f"{to_student}id", value("children")))
-        | Q(**one_of(f"{to_student}school_id", value("schools")))
-        | Q(**one_of(f"{to_student}school__municipality_id", value("municipalities")))
+        Q(**one_of("id", value("children")))
+        | Q(**one_of("school_id", value("schools")))
+        | Q(**one_of("school__municipality_id", value("municipalities")))
     )
 
 

@@ -21,10 +21,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import timedelta
 from functools import cache
-from typing import cast
 
 from core.clock import now
 from core.digest import History
+from storage.columns import column
 from storage.models import DigestChart
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,7 @@ async def keep_all_drawn(charts: Iterable[tuple[History, str]]) -> int:
     at once, and keep them for `chart_png`; how many were drawn. One that fails is drawn when
     its digest is sent."""
     wanted = {chart_key(history, locale): (history, locale) for history, locale in charts}
-    keys = await DigestChart.filter(key__in=[*wanted, ""]).values_list("key", flat=True)
-    kept = set(cast("list[str]", keys))
+    kept = set(await column(DigestChart.filter(key__in=list(wanted)), "key"))
     in_hand = asyncio.Semaphore(2 * CHART_WORKERS)  # PNGs waiting to be stored: a few at most
 
     async def keep(key: str, history: History, locale: str) -> bool:

@@ -33,6 +33,7 @@ from core.access import STAFF_ROLES, Actor, coordinated_school
 from core.catalogues import PARENT
 from core.clock import RIGA, Semester, today
 from core.errors import InvalidInput, NotFound
+from core.formatting import hours_of
 from core.i18n import N_
 from core.services.iaps import may_sign, next_step
 from storage.models import (
@@ -147,10 +148,6 @@ async def resolve_scope(actor: Actor, scope: Scope) -> Place:
 
 
 # --- figures -------------------------------------------------------------------------------
-
-
-def hours_of(minutes: int) -> Decimal:
-    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
 @dataclass

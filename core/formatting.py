@@ -12,6 +12,11 @@ from core.i18n import gettext, supported
 SHORT_DATE = {"lv": "dd.MM.yyyy.", "ru": "dd.MM.yyyy", "uk": "dd.MM.yyyy", "en": "dd/MM/yyyy"}
 
 
+def hours_of(minutes: int) -> Decimal:
+    """Minutes as hours to the hundredth (a plan's and a digest's hours of support)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
+
+
 def short_date(day: date, locale: str) -> str:
     locale = supported(locale)
     return format_date(day, SHORT_DATE[locale], locale=locale)

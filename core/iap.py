@@ -15,7 +15,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from tortoise.expressions import Q, Subquery
@@ -26,6 +25,7 @@ from core.access import Actor, can_work_with, student_scope, visible_school, vis
 from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
 from core.clock import RIGA, Semester
 from core.errors import AccessDenied, NotFound
+from core.formatting import hours_of
 from storage.models import (
     Absence,
     Consultation,
@@ -588,7 +588,7 @@ async def _add_sessions_and_needs(result: dict[int, AssembledIap], values: dict[
     rows = await _SESSIONS.rows(**values)
     for row in sorted(rows, key=lambda r: r["specialist_type"]):
         student_id, specialist_type = row["student_id"], row["specialist_type"]
-        hours = _hours(int(row["minutes_total"] or 0))
+        hours = hours_of(int(row["minutes_total"] or 0))
         result[student_id].sessions.append(SessionsLine(specialist_type, row["sessions"], hours))
         for measure in measures.get((student_id, "consultation", specialist_type), ()):
             measure.sessions, measure.hours = row["sessions"], hours
@@ -617,12 +617,6 @@ def _measures_by_type(
             code = measure.specialist_type if kind == "consultation" else measure.support_type
             found[student_id, kind, code].append(measure)
     return found
-
-
-@lru_cache(maxsize=1024)
-def _hours(minutes: int) -> Decimal:
-    """Minutes as hours, to the hundredth (kept: a few hundred distinct totals recur)."""
-    return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
 def _gaps(entry: AssembledIap) -> list[Gap]:

@@ -25,8 +25,8 @@ class _Any(Term):
         return f"ANY({ValueWrapper(self.values).get_sql(ctx)})"
 
 
-def one_of(field: str, ids: list[int], connection: str = "default") -> dict[str, Any]:
+def one_of(field: str, ids: list[int]) -> dict[str, Any]:
     """Filter keywords: `field` is one of `ids`, as in `Model.filter(**one_of("id", ids))`."""
-    if connections.get(connection).capabilities.dialect == "postgres":
+    if connections.get("default").capabilities.dialect == "postgres":
         return {field: _Any(ids)}
     return {f"{field}__in": ids}
