@@ -24,7 +24,7 @@ from core.formatting import short_date
 from core.ids import Id
 from core.services.consultations import MAX_MINUTES, TOPIC_LIMIT, log_consultation
 from core.services.pending import find_students
-from core.services.schools import list_classes, list_schools, list_students
+from core.services.schools import class_list, list_classes, list_schools
 from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
@@ -166,7 +166,7 @@ async def class_chosen(callback: CallbackQuery, callback_data: CoClass, actor: A
     school_class = next((c for c in classes if c.id == callback_data.class_id), None)
     if school_class is None:
         raise NotFound()
-    students = await list_students(actor, class_id=school_class.id)
+    students = await class_list(actor, school_class.id)
     builder = students_keyboard(students)
     builder.row(back_button(CoSchool(school_id=callback_data.school_id)))
     text = (

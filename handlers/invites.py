@@ -29,7 +29,7 @@ from core.services.pending import (
     municipality_schools,
 )
 from core.services.people import create_invite
-from core.services.schools import list_classes, list_students
+from core.services.schools import class_list, list_classes
 from handlers.callbacks import Menu
 from handlers.filters import IsCoordinator
 from handlers.next_taps import another, menu, next_taps
@@ -184,7 +184,7 @@ async def class_chosen(
 ) -> None:
     school_id = (await state.get_data())["school_id"]
     school_class = chosen(await list_classes(actor, school_id), callback_data.class_id)
-    students = await list_students(actor, class_id=school_class.id)
+    students = await class_list(actor, school_class.id)
     await mark_chosen(callback, school_class.name)
     if not students:
         await state.clear()
@@ -206,7 +206,7 @@ async def student_chosen(
     bot: Bot,
 ) -> None:
     class_id = (await state.get_data())["class_id"]
-    student = chosen(await list_students(actor, class_id=class_id), callback_data.student_id)
+    student = chosen(await class_list(actor, class_id), callback_data.student_id)
     name = f"{student.first_name} {student.last_name}"
     await mark_chosen(callback, name)
     who = _("Parent of {name}").format(name=name)
