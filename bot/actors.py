@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 from tortoise.fields import DatetimeField
 from tortoise.models import Model
 
-from bot.arrival import AnyPipeline
+from bot.arrival import UNREAD, AnyPipeline
 from core.access import Actor
 from core.person_changes import on_person_change
 from core.services.people import person_for_telegram
@@ -30,7 +30,6 @@ from storage.models import Membership, Person
 
 Payload = dict[str, Any]
 M = TypeVar("M", bound=Model)
-UNREAD: Any = object()  # an entry not read yet
 
 
 class ActorCache:

@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # aiogram is loaded by the bot alone (bot.actors, which impor
     from aiogram.types import Update
 
 AnyPipeline = Pipeline | ClusterPipeline
+UNREAD: Any = object()  # not read yet (None may be what was read)
 Keep = Callable[[Any], None]
 
 

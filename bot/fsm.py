@@ -29,9 +29,8 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 import handlers
-from bot.arrival import AnyPipeline, Keep, ReadsOnArrival
+from bot.arrival import UNREAD, AnyPipeline, Keep, ReadsOnArrival
 
-UNREAD: Any = object()
 VERSION_MARK = "|"  # between the flows' version and the state, in the stored state
 
 

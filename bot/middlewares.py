@@ -25,8 +25,8 @@ from aiogram.utils.i18n import gettext as _
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.actors import UNREAD, ActorCache
-from bot.arrival import AnyPipeline, Keep, ReadsOnArrival
+from bot.actors import ActorCache
+from bot.arrival import UNREAD, AnyPipeline, Keep, ReadsOnArrival
 from core.services.people import mark_reachable
 from handlers.replies import stale_button
 
