@@ -5,7 +5,6 @@ last two weeks. Tapping a student asks how many lessons they missed; the list sh
 so far; Save stores them all at once, and the reply names who rose to caution or high risk.
 """
 
-from collections.abc import Sequence
 from datetime import date
 
 from aiogram import F, Router
@@ -32,9 +31,9 @@ from handlers.markup import bold_name, filled
 from handlers.names import Named, full_name
 from handlers.next_taps import another, card, menu, next_taps
 from handlers.pickers import (
-    Data,
     button_rows,
     class_buttons,
+    in_rows,
     pgettext,
     school_buttons,
     student_data,
@@ -195,7 +194,7 @@ async def students_step(
         )
         for student in roster
     ]
-    rows: list[Sequence[tuple[str, Data]]] = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = in_rows(buttons, 2)
     rows.append([(_("Another day"), AbStep(action="day")), (_("Save"), AbStep(action="save"))])
     text = _("{name}, {date}\nTap a student who missed lessons without excuse, then Save.").format(
         name=data["class_name"], date=day_text(date.fromordinal(data["day"]))
@@ -300,14 +299,14 @@ async def lessons_back(callback: CallbackQuery, state: FSMContext, actor: Actor)
 async def days_shown(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     data = await state.get_data()
-    buttons = [button(day_text(date.fromordinal(o)), AbDay(ordinal=o)) for o in data["days"]]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    rows.append([button(_("Back"), AbStep(action="back"))])
+    days = [(day_text(date.fromordinal(o)), AbDay(ordinal=o)) for o in data["days"]]
+    rows = in_rows(days, 3)
+    rows.append([(_("Back"), AbStep(action="back"))])
     await state.set_state(AbsenceFlow.day)
     await edit_or_keep(
         tapped(callback),
         _("Which day? The school days of the last two weeks."),
-        InlineKeyboardMarkup(inline_keyboard=rows),
+        button_rows(rows),
     )
 
 

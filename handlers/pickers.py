@@ -63,7 +63,13 @@ def pgettext(context: str, message: str) -> str:
 
 def buttons(items: Sequence[tuple[str, Data]], width: int = 1) -> InlineKeyboardMarkup:
     """`width` buttons a row."""
-    return button_rows([items[start : start + width] for start in range(0, len(items), width)])
+    return button_rows(in_rows(items, width))
+
+
+def in_rows(items: Sequence[tuple[str, Data]], width: int) -> list[Sequence[tuple[str, Data]]]:
+    """The (text, callback data) items, `width` a row (for `button_rows`, with rows of one's
+    own after them)."""
+    return [items[start : start + width] for start in range(0, len(items), width)]
 
 
 def button_rows(rows: Iterable[Sequence[tuple[str, Data]]]) -> InlineKeyboardMarkup:
