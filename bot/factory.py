@@ -21,6 +21,7 @@ from bot.middlewares import ActorMiddleware, DedupeMiddleware, FloodMiddleware, 
 from bot.pacing import share_pacer
 from bot.retry import retry_replies
 from bot.settings import BotSettings
+from bot.tap_gates import gate_taps
 from core.i18n import DEFAULT_LOCALE, LOCALES
 from handlers.common import BOT_DESCRIPTION, BOT_SHORT_DESCRIPTION, command_list
 
@@ -67,6 +68,7 @@ def create_dispatcher(
     dispatcher.callback_query.outer_middleware(flood)
     read_on_arrival(dispatcher, dedupe, actors, flood)
     dispatcher.include_router(handlers.root_router())
+    gate_taps(dispatcher)
     inline_sync_filters(dispatcher)
     return dispatcher
 
