@@ -46,7 +46,7 @@ def gate_taps(router: Router) -> int:
 
 def _prefixes(handlers: list[HandlerObject]) -> set[tuple[str, str]] | None:
     """Each handler's CallbackData (prefix, separator); None if one takes other taps too."""
-    prefixes = set()
+    prefixes: set[tuple[str, str]] = set()
     for handler in handlers:
         kinds = [
             f.callback.callback_data

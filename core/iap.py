@@ -26,8 +26,8 @@ from core.catalogues import ABSENCES, CAUTION, HIGH, RISK_FACTORS
 from core.clock import RIGA, Semester
 from core.errors import AccessDenied, NotFound
 from core.formatting import hours_of
+from core.missed_lessons import missed_lessons
 from storage.models import (
-    Absence,
     Consultation,
     Iap,
     IapApproval,
@@ -466,21 +466,8 @@ async def _lessons_missed(values: dict[str, Any]) -> dict[int, int]:
     Not the absence signals' values: a signal holds its window's total, and windows overlap
     (a student with no attendance recorded falls back to their signals' sum, as logged by hand).
     """
-    rows = await _MISSED.rows(**values)
-    return {row["student_id"]: int(row["missed"] or 0) for row in rows}
-
-
-_MISSED = Statement(
-    Absence,
-    lambda v: (
-        Absence.filter(
-            **one_of("student_id", v("students")), day__gte=v("start"), day__lte=v("end")
-        )
-        .annotate(missed=Sum("unexcused"))
-        .group_by("student_id")
-        .values("student_id", "missed")
-    ),
-)
+    missed = await missed_lessons(values["students"], values["start"], values["end"])
+    return {student_id: lessons.unexcused for student_id, lessons in missed.items()}
 
 
 _SIGNALS = Statement(

@@ -25,17 +25,17 @@ from datetime import date
 
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
-from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.absence_rules import AbsenceRules, rose, rules_of, share_tenths
 from core.catalogues import ABSENCES, HIGH, RISK_FACTORS, SCHOOL_COORDINATOR, TEACHER
+from core.missed_lessons import NONE_MISSED, Missed, missed_lessons
 from core.school_calendar import SchoolCalendar, calendars
 from core.services import outbox
 from storage.models import Absence, AuditEvent, Membership, RiskSignal, School, Student
 from storage.one_of import one_of
-from storage.statements import ModelStatement, Statement
+from storage.statements import ModelStatement
 
 BATCH = 5000
 ABSENCE_HIGH = "absence_high"  # the outbox kind
@@ -200,17 +200,13 @@ async def _batch_levels(
     by_window: dict[int, list[int]] = defaultdict(list)
     for student_id, school_id, _ in batch:
         by_window[rules[school_id].window_days].append(student_id)
-    missed: dict[int, tuple[int, int]] = {}
+    missed: dict[int, Missed] = {}
     for window_days, ids in by_window.items():
         start = AbsenceRules(window_days=window_days).window_start(day)
-        for row in await _MISSED.rows(students=ids, start=start, end=day):
-            missed[row["student_id"]] = (
-                int(row["unexcused_sum"] or 0),
-                int(row["excused_sum"] or 0),
-            )
+        missed.update(await missed_lessons(ids, start, day))
     changes = []
     for student_id, school_id, before in batch:
-        unexcused, excused = missed.get(student_id, (0, 0))
+        unexcused, excused = missed.get(student_id, NONE_MISSED)
         rule = rules[school_id]
         after = rule.level(unexcused, lessons[school_id])
         if after != before:
@@ -228,19 +224,6 @@ async def _batch_levels(
                 )
             )
     return changes
-
-
-_MISSED = Statement(
-    Absence,
-    lambda v: (
-        Absence.filter(
-            **one_of("student_id", v("students")), day__gte=v("start"), day__lte=v("end")
-        )
-        .annotate(unexcused_sum=Sum("unexcused"), excused_sum=Sum("excused"))
-        .group_by("student_id")
-        .values("student_id", "unexcused_sum", "excused_sum")
-    ),
-)
 
 
 async def _store(changes: list[LevelChange], actor_id: int | None) -> None:

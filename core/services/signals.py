@@ -11,10 +11,10 @@ from core.catalogues import ABSENCES, CAUTION, RISK_FACTORS, RISK_LEVELS
 from core.clock import date_problem, now, today
 from core.errors import AccessDenied, InvalidInput, NotFound
 from core.i18n import N_
+from core.missed_lessons import NONE_MISSED, missed_lessons
 from core.school_calendar import school_calendar
 from core.text import optional_text
-from storage.models import Absence, RiskSignal, Student
-from storage.statements import Statement
+from storage.models import RiskSignal, Student
 
 NOTE_LIMIT = 1000
 MAX_LESSONS = 200
@@ -30,18 +30,10 @@ async def suggested_level(student: Student, factor: str, value: int | None, day:
         return CAUTION
     rules = rules_of(student.school)
     start = rules.window_start(day)
-    logged = await _LOGGED.rows(student=student.id, start=start, end=day)
+    logged = (await missed_lessons([student.id], start, day)).get(student.id, NONE_MISSED)
     calendar = await school_calendar(student.school_id, start, day)
     lessons = calendar.school_days(start, day) * rules.lessons_per_day
-    return rules.level(value + sum(row["unexcused"] for row in logged), lessons) or CAUTION
-
-
-_LOGGED = Statement(
-    Absence,
-    lambda v: Absence.filter(
-        student_id=v("student"), day__gte=v("start"), day__lte=v("end")
-    ).values("unexcused"),
-)
+    return rules.level(value + logged.unexcused, lessons) or CAUTION
 
 
 def _check_period(observed_from: date, observed_to: date) -> None:
