@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 
 from core.catalogues import (
     MUNICIPALITY_COORDINATOR,
@@ -167,12 +168,18 @@ async def visible_student(actor: Actor, student_id: int) -> Student:
 
     An erased student is nobody's to open or write about again (school-wide counts keep them).
     """
-    student = await Student.filter(
-        student_scope(actor), id=student_id, erased_at__isnull=True
-    ).first()
+    student = await _VISIBLE.first(**scope_values(actor), student=student_id)
     if student is None:
         raise NotFound()
     return student
+
+
+def _visible(value: Callable[[str], Any]) -> QuerySet[Student]:
+    """`visible_student`'s query, with its values given by `value` (see slotted_student_scope)."""
+    return Student.filter(slotted_student_scope(value), id=value("student"), erased_at__isnull=True)
+
+
+_VISIBLE = ModelStatement(Student, _visible)
 
 
 async def visible_school(actor: Actor, school_id: int) -> School:
@@ -201,18 +208,10 @@ async def workable_student(actor: Actor, student_id: int, *, with_class: bool = 
     return student
 
 
-def _workable(*related: str) -> ModelStatement[Student]:
-    """`visible_student`'s query with these related models read too, built once."""
-    return ModelStatement(
-        Student,
-        lambda v: Student.filter(
-            slotted_student_scope(v), id=v("student"), erased_at__isnull=True
-        ).select_related(*related),
-    )
-
-
-_WORKABLE = _workable("school")
-_WORKABLE_WITH_CLASS = _workable("school", "school_class")
+_WORKABLE = ModelStatement(Student, lambda v: _visible(v).select_related("school"))
+_WORKABLE_WITH_CLASS = ModelStatement(
+    Student, lambda v: _visible(v).select_related("school", "school_class")
+)
 
 
 async def workable_class(actor: Actor, class_id: int) -> SchoolClass:

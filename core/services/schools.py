@@ -1,8 +1,11 @@
 """Schools, classes and students: what a person may see (roster imports: core.services.rosters)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -12,7 +15,6 @@ from core.access import (
     scope_values,
     slotted_school_scope,
     slotted_student_scope,
-    student_scope,
     visible_school,
 )
 from core.csv_import import LineProblem  # noqa: F401  (imported from here by other imports)
@@ -24,6 +26,7 @@ from storage.statements import ModelStatement, Statement
 
 NAME_LIMIT = 80
 LIST_ORDER = ("last_name", "first_name", "id")  # a class's list, as everyone sees it
+LIST_LIMIT = 500  # students a list shows at most
 
 
 async def list_schools(actor: Actor) -> list[School]:
@@ -68,9 +71,9 @@ async def list_students(
     class_id: int | None = None,
     search: str | None = None,
 ) -> list[Student]:
-    """The students on the lists this actor may see (not those who left the school), optionally
-    narrowed to a school, a class or a name."""
-    query = Student.filter(student_scope(actor), left_at__isnull=True)
+    """The students on the lists this actor may see, optionally narrowed to a school, a class or
+    a name."""
+    query = _on_the_lists(scope_values(actor).__getitem__)
     if school_id is not None:
         query = query.filter(school_id=school_id)
     if class_id is not None:
@@ -78,7 +81,13 @@ async def list_students(
     if search:
         for word in clean_line(search).split()[:3]:
             query = query.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    return await query.order_by(*LIST_ORDER).limit(500)
+    return await query.order_by(*LIST_ORDER).limit(LIST_LIMIT)
+
+
+def _on_the_lists(value: Callable[[str], Any]) -> QuerySet[Student]:
+    """The students on the lists an actor may see (not those who left the school), the actor's
+    ids given by `value` (see core.access.slotted_student_scope)."""
+    return Student.filter(slotted_student_scope(value), left_at__isnull=True)
 
 
 @dataclass(slots=True)
@@ -100,11 +109,10 @@ async def class_list(actor: Actor, class_id: int) -> list[Listed]:
 _CLASS_LIST = Statement(
     Student,
     lambda v: (
-        Student.filter(
-            slotted_student_scope(v), left_at__isnull=True, school_class_id=v("school_class")
-        )
+        _on_the_lists(v)
+        .filter(school_class_id=v("school_class"))
         .order_by(*LIST_ORDER)
-        .limit(500)
+        .limit(LIST_LIMIT)
         .values("id", "first_name", "last_name")
     ),
 )
