@@ -10,7 +10,6 @@ handled after all (waiting for the lock, or sending the update's writes, failed)
 (`not_handled`): a mark taken on arrival is given back, so Telegram's redelivery is handled.
 """
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from redis.asyncio.client import Pipeline
@@ -21,17 +20,16 @@ if TYPE_CHECKING:  # aiogram is loaded by the bot alone (bot.actors, which impor
 
 AnyPipeline = Pipeline | ClusterPipeline
 UNREAD: Any = object()  # not read yet (None may be what was read)
-Keep = Callable[[Any], None]
 
 
 class ReadsOnArrival:
     """A middleware whose Redis command goes with the taking of the update's lock."""
 
-    def read_on_arrival(
-        self, pipe: AnyPipeline, update: "Update", data: dict[str, Any]
-    ) -> Keep | None:
-        """Queue this middleware's one command for the update; give what keeps its reply in
-        `data`, or None when the update needs nothing of it."""
+    ARRIVED: str  # the key of the command's reply in the update's data
+
+    def read_on_arrival(self, pipe: AnyPipeline, update: "Update", data: dict[str, Any]) -> bool:
+        """Queue this middleware's one command for the update (its reply goes to
+        `data[ARRIVED]`); False, queuing nothing, when the update needs nothing of it."""
         raise NotImplementedError
 
     async def not_handled(self, update: "Update", data: dict[str, Any]) -> None:

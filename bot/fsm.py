@@ -29,7 +29,7 @@ from redis.asyncio.lock import Lock
 from redis.exceptions import LockError, LockNotOwnedError, RedisError
 
 import handlers
-from bot.arrival import UNREAD, AnyPipeline, Keep, ReadsOnArrival
+from bot.arrival import UNREAD, AnyPipeline, ReadsOnArrival
 
 VERSION_MARK = "|"  # between the flows' version and the state, in the stored state
 
@@ -167,19 +167,22 @@ class ReadingLock(Lock):
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.name, token, nx=True, px=timeout)
             self.context.read_in(pipe)
-            keeps = self._read_arrival(pipe)
+            queued = self._read_arrival(pipe)
             taken, values, *replies = await pipe.execute()
-        for keep, reply in zip(keeps, replies, strict=True):
-            keep(reply)
+        for (reader, data), reply in zip(queued, replies, strict=True):
+            data[reader.ARRIVED] = reply
         if taken:
             self.context.keep_read(values)
         return bool(taken)
 
-    def _read_arrival(self, pipe: AnyPipeline) -> list[Keep]:
-        """Queue the reads on arrival (on the first try only)."""
+    def _read_arrival(self, pipe: AnyPipeline) -> list[tuple[ReadsOnArrival, dict[str, Any]]]:
+        """Queue the reads on arrival (on the first try only); the readers that queued one."""
         arrival, self.arrival = self.arrival, ()
-        keeps = (reader.read_on_arrival(pipe, update, data) for reader, update, data in arrival)
-        return [keep for keep in keeps if keep is not None]
+        return [
+            (reader, data)
+            for reader, update, data in arrival
+            if reader.read_on_arrival(pipe, update, data)
+        ]
 
     def release_in(self, pipe: AnyPipeline) -> None:
         """Queue giving the lock back, as `release` would send it."""

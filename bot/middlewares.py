@@ -26,7 +26,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bot.actors import ActorCache
-from bot.arrival import UNREAD, AnyPipeline, Keep, ReadsOnArrival
+from bot.arrival import UNREAD, AnyPipeline, ReadsOnArrival
 from core.services.people import mark_reachable
 from handlers.replies import stale_button
 
@@ -54,18 +54,10 @@ class ActorMiddleware(BaseMiddleware, ReadsOnArrival):
         data["actor"] = actor
         return await handler(event, data)
 
-    def read_on_arrival(
-        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
-    ) -> Keep | None:
+    def read_on_arrival(self, pipe: AnyPipeline, update: Update, data: dict[str, Any]) -> bool:
         """The sender's entry in the cache (Redis only)."""
         user: User | None = data.get("event_from_user")
-        if user is None or not self.actors.queue_get(pipe, user.id):
-            return None
-
-        def keep(entry: bytes | None) -> None:
-            data[self.ARRIVED] = entry
-
-        return keep
+        return user is not None and self.actors.queue_get(pipe, user.id)
 
 
 class DedupeMiddleware(BaseMiddleware, ReadsOnArrival):
@@ -85,9 +77,8 @@ class DedupeMiddleware(BaseMiddleware, ReadsOnArrival):
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         assert isinstance(event, Update)
-        claimed = data.get(self.ARRIVED)  # kept: `not_handled` may need it
-        if claimed is None:
-            claimed = await self._claim(event.update_id)
+        arrived = data.get(self.ARRIVED, UNREAD)  # kept: `not_handled` may need it
+        claimed = await self._claim(event.update_id) if arrived is UNREAD else bool(arrived)
         if not claimed:
             log.info("update %s seen before: skipped", event.update_id)
             return None
@@ -97,18 +88,12 @@ class DedupeMiddleware(BaseMiddleware, ReadsOnArrival):
             await self._release(event.update_id)
             raise
 
-    def read_on_arrival(
-        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
-    ) -> Keep | None:
+    def read_on_arrival(self, pipe: AnyPipeline, update: Update, data: dict[str, Any]) -> bool:
         """The update's mark, taken (Redis only)."""
         if self.redis is None:
-            return None
+            return False
         pipe.set(self.KEY.format(update.update_id), 1, nx=True, ex=self.TTL_SECONDS)
-
-        def keep(taken: bool | None) -> None:
-            data[self.ARRIVED] = bool(taken)
-
-        return keep
+        return True
 
     async def not_handled(self, update: Update, data: dict[str, Any]) -> None:
         """The mark taken on arrival given back (best effort: Redis may be what failed)."""
@@ -231,6 +216,7 @@ class FloodMiddleware(BaseMiddleware, ReadsOnArrival):
 
     KEY = "pumpurs:flood:{}:{}"
     ARRIVED = "flood_count"  # the sender's count, taken on arrival
+    EVENTS = ("message", "callback_query")  # the updates counted
     # INCR and EXPIRE at once, as MULTI/EXEC would: one command, half a pipeline's CPU here.
     COUNT = """
         local count = redis.call('INCR', KEYS[1])
@@ -247,9 +233,8 @@ class FloodMiddleware(BaseMiddleware, ReadsOnArrival):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        count = data.pop(self.ARRIVED, None)
-        if count is None:
-            count = await self._count(user.id)
+        arrived = data.pop(self.ARRIVED, UNREAD)
+        count = await self._count(user.id) if arrived is UNREAD else int(arrived)
         if count <= self.limit:
             return await handler(event, data)
         first = count == self.limit + 1
@@ -260,21 +245,22 @@ class FloodMiddleware(BaseMiddleware, ReadsOnArrival):
             await event.answer(notice)
         return None
 
-    def read_on_arrival(
-        self, pipe: AnyPipeline, update: Update, data: dict[str, Any]
-    ) -> Keep | None:
-        """The sender's count, taken, for a message or a tap (the updates counted; Redis only)."""
+    def read_on_arrival(self, pipe: AnyPipeline, update: Update, data: dict[str, Any]) -> bool:
+        """The sender's count, taken, for an update this middleware will see (Redis only): a
+        message or a tap in the sender's own chat (PrivateChatsOnly turns away the rest first)."""
         user: User | None = data.get("event_from_user")
-        counted = update.message is not None or update.callback_query is not None
-        if self.redis is None or user is None or not counted:
-            return None
+        counted = any(getattr(update, event) is not None for event in self.EVENTS)
+        if self.redis is None or not counted or not _is_own_chat(user, data.get("event_chat")):
+            return False
+        assert user is not None  # an own chat has a sender
         # EVAL with the script, not EVALSHA: a script in a pipeline would cost a SCRIPT EXISTS.
         pipe.eval(self.COUNT, 1, self._key(user.id), self.window * 2)
+        return True
 
-        def keep(count: int) -> None:
-            data[self.ARRIVED] = int(count)
-
-        return keep
+    def setup(self, router: Router) -> None:
+        """Count the messages and taps (a flood of anything else is Telegram's own)."""
+        for event in self.EVENTS:
+            router.observers[event].outer_middleware(self)
 
     async def _count(self, user_id: int) -> int:
         """How many updates this user sent in the current window, this one included."""

@@ -1,6 +1,7 @@
 """Several instances on one Redis, and a user flooding the bot."""
 
 from aiogram.methods import AnswerCallbackQuery
+from aiogram.types import Chat
 from redis.asyncio import Redis
 
 from bot.session import RecordingSession
@@ -24,6 +25,16 @@ async def test_a_flooding_user_is_slowed_without_starving_others(db, redis):
     assert [len(a) for a in answers] == [1, 1, 1, 1, 0, 0]
     assert "ļoti ātri" in answers[3][0].text
     assert len(await other.send("/help")) == 1
+
+
+async def test_what_a_user_says_in_a_group_does_not_count_towards_their_limit(db, redis):
+    simulator = await make_simulator(redis, flood_limit=3, flood_window_seconds=60)
+    user = simulator.user(7202)
+    group = Chat(id=-1007202, type="group", title="7.a")
+    for _ in range(4):
+        await user.send("sveiki", chat=group)  # turned away: the bot works in private chats
+    answers = [await user.send("/help") for _ in range(3)]
+    assert [[("ļoti ātri" in sent.text) for sent in a] for a in answers] == [[False]] * 3
 
 
 async def test_a_flow_started_on_one_instance_continues_on_another(db, redis_url, world):
