@@ -155,7 +155,9 @@ class RecordingSession(BaseSession):
 
     def _edit(self, bot: Bot, method: EditMessageText | EditMessageReplyMarkup) -> Message:
         chat = self.chats[int(method.chat_id or 0)]
-        previous = next(s for s in reversed(chat) if s.message_id == method.message_id)
+        previous = next((s for s in reversed(chat) if s.message_id == method.message_id), None)
+        if previous is None:  # deleted, or never sent: Telegram's answer
+            raise TelegramBadRequest(method, "Bad Request: message to edit not found")
         sent = Sent(
             chat_id=previous.chat_id,
             message_id=previous.message_id,

@@ -84,7 +84,8 @@ async def edit_or_keep(
     *,
     html: bool = False,
 ) -> None:
-    """Edit a message in place; one already showing this text and keyboard is left alone.
+    """Edit a message in place; one already showing this text and keyboard is left alone, and
+    one Telegram can no longer edit (deleted meanwhile, or too old) is replaced by a new one.
 
     `message` is the one under the tapped button, as Telegram gave it: it carries what it shows.
     """
@@ -94,8 +95,15 @@ async def edit_or_keep(
     try:
         await message.edit_text(text, reply_markup=reply_markup, parse_mode=mode(html))
     except TelegramBadRequest as error:
-        if "message is not modified" not in str(error):
+        if "message is not modified" in str(error):
+            return
+        if not any(reason in str(error) for reason in GONE):
             raise
+        await message.answer(text, reply_markup=reply_markup, parse_mode=mode(html))
+
+
+# What Telegram answers an edit of a message it can no longer edit.
+GONE = ("message to edit not found", "message can't be edited")
 
 
 def _dumped(markup: InlineKeyboardMarkup | None) -> dict | None:

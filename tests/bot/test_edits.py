@@ -29,3 +29,13 @@ async def test_a_tap_that_changes_nothing_sends_no_edit(sim, world):
     ticked = await parent.press_data(NeedMonth(month=MONTHS[0]).pack(), months)
     assert edits(sim) == before + 1
     assert ticked[-1].buttons()[0][0].startswith("✓ ")
+
+
+async def test_a_tap_under_a_message_telegram_no_longer_has_is_answered_anew(sim, world):
+    teacher = sim.user(101)
+    classes = (await teacher.send("/absent"))[-1]
+    _, data = teacher.find_button("7.a")
+    sim.session.chats[101].remove(classes)  # deleted meanwhile: Telegram cannot edit it
+    roster = await teacher.press_data(data, classes)
+    assert roster[-1].message_id != classes.message_id  # a new message
+    assert [text for text, _ in roster[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
