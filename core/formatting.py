@@ -2,6 +2,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime, get_month_names
 from babel.numbers import format_decimal
@@ -17,7 +18,9 @@ def hours_of(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"))
 
 
+@lru_cache(maxsize=4096)
 def short_date(day: date, locale: str) -> str:
+    """Kept: the everyday flows write the same few days several times a step (4 us each)."""
     locale = supported(locale)
     return format_date(day, SHORT_DATE[locale], locale=locale)
 
