@@ -139,7 +139,7 @@ async def show_classes(
     message: Message, state: FSMContext, actor: Actor, school_id: int, *, edit: bool
 ) -> None:
     classes = await list_classes(actor, school_id)
-    await state.update_data(school_id=school_id)
+    await state.update_data(school_id=school_id, classes=[(c.id, c.name) for c in classes])
     await state.set_state(RiskFlow.school_class)
     keyboard = class_buttons(classes, lambda pk: RsClass(class_id=pk))
     await show(message, who_prompt(), keyboard, edit=edit)
@@ -148,8 +148,7 @@ async def show_classes(
 async def class_chosen(
     callback: CallbackQuery, callback_data: RsClass, state: FSMContext, actor: Actor
 ) -> None:
-    data = await state.get_data()
-    classes = {c.id: c.name for c in await list_classes(actor, data["school_id"])}
+    classes = dict((await state.get_data())["classes"])  # those shown: the school's
     if callback_data.class_id not in classes:
         raise AccessDenied()
     await callback.answer()

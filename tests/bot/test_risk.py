@@ -385,10 +385,15 @@ async def test_risk_is_for_staff_only(sim, world):
     assert await RiskSignal.all().count() == 0
 
 
-async def test_choosing_the_student_is_one_statement(sim, world):
+async def test_choosing_the_class_and_the_student_is_a_statement_each(sim, world):
     teacher = sim.user(101)
     await teacher.send("/risk")
-    await teacher.press("7.a")
+    with count_queries() as listed:
+        students = await teacher.press("7.a")
+    assert labels(students[-1]) == ["Anna Kalnina", "Janis Ozols"]
+    assert (
+        listed.queries == 1
+    )  # the class's list (the school's classes were read for the last step)
     with count_queries() as chosen:
         groups = await teacher.press("Anna Kalnina")
     assert groups[-1].text == "Anna Kalnina, 7.a\nKura riska grupa?"
