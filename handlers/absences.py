@@ -23,7 +23,7 @@ from core.formatting import short_date
 from core.ids import Id
 from core.services.absence_levels import LevelChange
 from core.services.attendance import LoggableDays, loggable_days, record_absences
-from core.services.schools import class_list, list_classes, list_schools
+from core.services.schools import Listed, class_list, list_classes, list_schools
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
@@ -166,31 +166,33 @@ async def show_students(
         nothing = _("There was no school day in the last two weeks.")
         await show(message, nothing, next_taps(actor, menu()), edit=edit)
         return
-    roster = await class_list(actor, class_id)
     await state.update_data(
         class_id=class_id,
         class_name=loggable.class_name,
         day=loggable.days[0].toordinal(),
         days=[day.toordinal() for day in loggable.days],
         most=loggable.lessons_per_day,
-        roster=[(student.id, full_name(student)) for student in roster],
         counts={},
     )
     await state.set_state(AbsenceFlow.students)
-    text, markup = students_step(await state.get_data())
+    text, markup = await students_step(actor, await state.get_data())
     await show(message, text, markup, edit=edit)
 
 
-def students_step(data: dict) -> tuple[str, InlineKeyboardMarkup]:
-    """The class's students as read when the class was chosen (the list the teacher ticks;
-    Save checks it again), each with the lessons given so far."""
+async def students_step(
+    actor: Actor, data: dict, roster: list[Listed] | None = None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The class's students, each with the lessons given so far; `roster` when just read."""
+    if roster is None:
+        roster = await class_list(actor, data["class_id"])
     counts = data["counts"]
     buttons = [
         (
-            name + (f" · {counts[str(student_id)]}" if str(student_id) in counts else ""),
-            student_data(AbStudent, student_id),
+            full_name(student)
+            + (f" · {counts[str(student.id)]}" if str(student.id) in counts else ""),
+            student_data(AbStudent, student.id),
         )
-        for student_id, name in data["roster"]
+        for student in roster
     ]
     rows = in_rows(buttons, 2)
     rows.append([(_("Another day"), AbStep(action="day")), (_("Save"), AbStep(action="save"))])
@@ -202,22 +204,25 @@ def students_step(data: dict) -> tuple[str, InlineKeyboardMarkup]:
     return text, button_rows(rows)
 
 
-async def back_to_students(message: Message, state: FSMContext, *, edit: bool) -> None:
+async def back_to_students(
+    message: Message, state: FSMContext, actor: Actor, *, edit: bool
+) -> None:
     await state.set_state(AbsenceFlow.students)
-    text, markup = students_step(await state.get_data())
+    text, markup = await students_step(actor, await state.get_data())
     await show(message, text, markup, edit=edit)
 
 
 async def student_tapped(
-    callback: CallbackQuery, callback_data: AbStudent, state: FSMContext
+    callback: CallbackQuery, callback_data: AbStudent, state: FSMContext, actor: Actor
 ) -> None:
     data = await state.get_data()
-    name = dict(data["roster"]).get(callback_data.student_id)
-    if name is None:
+    roster = await class_list(actor, data["class_id"])
+    student = next((s for s in roster if s.id == callback_data.student_id), None)
+    if student is None:
         await stale_button(callback)
         return
     await callback.answer()
-    await state.update_data(student_id=callback_data.student_id, student_name=name)
+    await state.update_data(student_id=student.id, student_name=full_name(student))
     await state.set_state(AbsenceFlow.lessons)
     text, markup = lessons_step(await state.get_data())
     await edit_or_keep(tapped(callback), text, markup)
@@ -240,7 +245,9 @@ def lessons_step(data: dict) -> tuple[str, InlineKeyboardMarkup]:
     return question, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-async def set_count(message: Message, state: FSMContext, lessons: int | None, *, edit: bool):
+async def set_count(
+    message: Message, state: FSMContext, actor: Actor, lessons: int | None, *, edit: bool
+):
     data = await state.get_data()
     counts = dict(data["counts"])
     if lessons is None:
@@ -248,27 +255,27 @@ async def set_count(message: Message, state: FSMContext, lessons: int | None, *,
     else:
         counts[str(data["student_id"])] = lessons
     await state.update_data(counts=counts)
-    await back_to_students(message, state, edit=edit)
+    await back_to_students(message, state, actor, edit=edit)
 
 
 async def lessons_tapped(
-    callback: CallbackQuery, callback_data: AbLessons, state: FSMContext
+    callback: CallbackQuery, callback_data: AbLessons, state: FSMContext, actor: Actor
 ) -> None:
     if callback_data.lessons > (await state.get_data())["most"]:
         await stale_button(callback)
         return
     await callback.answer()
-    await set_count(tapped(callback), state, callback_data.lessons, edit=True)
+    await set_count(tapped(callback), state, actor, callback_data.lessons, edit=True)
 
 
-async def lessons_typed(message: Message, state: FSMContext) -> None:
+async def lessons_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     data = await state.get_data()
     lessons = typed_lessons(message.text or "", data["most"])
     if isinstance(lessons, str):
         text, markup = lessons_step(data)
         await message.answer(f"{lessons}\n{text}", reply_markup=markup)
         return
-    await set_count(message, state, lessons, edit=False)
+    await set_count(message, state, actor, lessons, edit=False)
 
 
 async def lessons_not_text(message: Message, state: FSMContext) -> None:
@@ -276,14 +283,14 @@ async def lessons_not_text(message: Message, state: FSMContext) -> None:
     await message.answer(text, reply_markup=markup)
 
 
-async def count_removed(callback: CallbackQuery, state: FSMContext) -> None:
+async def count_removed(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await set_count(tapped(callback), state, None, edit=True)
+    await set_count(tapped(callback), state, actor, None, edit=True)
 
 
-async def lessons_back(callback: CallbackQuery, state: FSMContext) -> None:
+async def lessons_back(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await back_to_students(tapped(callback), state, edit=True)
+    await back_to_students(tapped(callback), state, actor, edit=True)
 
 
 # Another day: the school days of the last two weeks.
@@ -303,18 +310,20 @@ async def days_shown(callback: CallbackQuery, state: FSMContext) -> None:
     )
 
 
-async def day_chosen(callback: CallbackQuery, callback_data: AbDay, state: FSMContext) -> None:
+async def day_chosen(
+    callback: CallbackQuery, callback_data: AbDay, state: FSMContext, actor: Actor
+) -> None:
     if callback_data.ordinal not in (await state.get_data())["days"]:
         await stale_button(callback)
         return
     await callback.answer()
     await state.update_data(day=callback_data.ordinal)
-    await back_to_students(tapped(callback), state, edit=True)
+    await back_to_students(tapped(callback), state, actor, edit=True)
 
 
-async def day_back(callback: CallbackQuery, state: FSMContext) -> None:
+async def day_back(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await back_to_students(tapped(callback), state, edit=True)
+    await back_to_students(tapped(callback), state, actor, edit=True)
 
 
 # Save: everything at once; who rose is told.
