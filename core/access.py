@@ -151,6 +151,16 @@ def slotted_student_scope(value: Callable[[str], Any]) -> Q:
     )
 
 
+def students_on_lists(actor: Actor) -> QuerySet[Student]:
+    """The students on the lists this actor may see: in their scope, not left the school."""
+    return slotted_students_on_lists(scope_values(actor).__getitem__)
+
+
+def slotted_students_on_lists(value: Callable[[str], Any]) -> QuerySet[Student]:
+    """`students_on_lists`, with its ids given by `value` (see slotted_student_scope)."""
+    return Student.filter(slotted_student_scope(value), left_at__isnull=True)
+
+
 def slotted_school_scope(value: Callable[[str], Any]) -> Q:
     """The schools an actor may see (`school_scope`), with its ids given by `value`."""
     return Q(**one_of("id", value("schools"))) | Q(

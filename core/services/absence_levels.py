@@ -117,7 +117,7 @@ async def recompute_levels(
     if not rules:
         return LevelCount({None: 0}, [])
     count = LevelCount(defaultdict(int), [])
-    query = _on_the_lists(list(rules))
+    query = _levels_kept(list(rules))
     if student_ids is not None:
         query = query.filter(id__in=student_ids)
     async for ids in _batches(query, student_ids):
@@ -174,7 +174,7 @@ async def _locked(school_ids: list[int], ids: list[int]) -> list[tuple[int, int,
     return [(student.id, student.school_id, student.absence_level) for student in locked]
 
 
-def _on_the_lists(school_ids: list[int]) -> QuerySet[Student]:
+def _levels_kept(school_ids: list[int]) -> QuerySet[Student]:
     """The students whose level is kept: of these schools, still on their lists."""
     return Student.filter(
         **one_of("school_id", school_ids), erased_at__isnull=True, left_at__isnull=True
@@ -184,7 +184,7 @@ def _on_the_lists(school_ids: list[int]) -> QuerySet[Student]:
 _LOCKED = ModelStatement(
     Student,
     lambda v: (
-        _on_the_lists(v("schools"))
+        _levels_kept(v("schools"))
         .filter(**one_of("id", v("students")))
         .order_by("id")
         .select_for_update(no_key=True)

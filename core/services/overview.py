@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
 
-from core.access import Actor, student_scope
+from core.access import Actor, students_on_lists
 from core.clock import Semester
 from core.errors import AccessDenied
 from storage.models import Iap, RiskSignal, Student
@@ -30,7 +30,7 @@ async def students_at_risk(actor: Actor, semester: Semester) -> list[StudentAtRi
     """
     if not (actor.staff_school_ids or actor.municipality_ids):
         raise AccessDenied()
-    in_scope = Subquery(Student.filter(student_scope(actor), left_at__isnull=True).values("id"))
+    in_scope = Subquery(students_on_lists(actor).values("id"))
     signal_rows = (
         await RiskSignal.filter(
             student_id__in=in_scope,

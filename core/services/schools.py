@@ -1,11 +1,8 @@
 """Schools, classes and students: what a person may see (roster imports: core.services.rosters)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core import audit
@@ -14,7 +11,8 @@ from core.access import (
     coordinated_school,
     scope_values,
     slotted_school_scope,
-    slotted_student_scope,
+    slotted_students_on_lists,
+    students_on_lists,
     visible_school,
 )
 from core.csv_import import LineProblem  # noqa: F401  (imported from here by other imports)
@@ -73,7 +71,7 @@ async def list_students(
 ) -> list[Student]:
     """The students on the lists this actor may see, optionally narrowed to a school, a class or
     a name."""
-    query = _on_the_lists(scope_values(actor).__getitem__)
+    query = students_on_lists(actor)
     if school_id is not None:
         query = query.filter(school_id=school_id)
     if class_id is not None:
@@ -82,12 +80,6 @@ async def list_students(
         for word in clean_line(search).split()[:3]:
             query = query.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
     return await query.order_by(*LIST_ORDER).limit(LIST_LIMIT)
-
-
-def _on_the_lists(value: Callable[[str], Any]) -> QuerySet[Student]:
-    """The students on the lists an actor may see (not those who left the school), the actor's
-    ids given by `value` (see core.access.slotted_student_scope)."""
-    return Student.filter(slotted_student_scope(value), left_at__isnull=True)
 
 
 @dataclass(slots=True)
@@ -101,7 +93,7 @@ class Listed:
 
 async def class_list(actor: Actor, class_id: int) -> list[Listed]:
     """A class's list as `list_students(actor, class_id=...)` gives it, only the names: read on
-    every tap of the everyday flows, it builds no models (half the time), nor its query."""
+    most taps of the absences flow, it builds no models (half the time), nor its query."""
     rows = await _CLASS_LIST.rows(**scope_values(actor), school_class=class_id)
     return [Listed(row["id"], row["first_name"], row["last_name"]) for row in rows]
 
@@ -109,7 +101,7 @@ async def class_list(actor: Actor, class_id: int) -> list[Listed]:
 _CLASS_LIST = Statement(
     Student,
     lambda v: (
-        _on_the_lists(v)
+        slotted_students_on_lists(v)
         .filter(school_class_id=v("school_class"))
         .order_by(*LIST_ORDER)
         .limit(LIST_LIMIT)
