@@ -246,8 +246,9 @@ class FloodMiddleware(BaseMiddleware, ReadsOnArrival):
         return None
 
     def read_on_arrival(self, pipe: AnyPipeline, update: Update, data: dict[str, Any]) -> bool:
-        """The sender's count, taken, for an update this middleware will see (Redis only): a
-        message or a tap in the sender's own chat (PrivateChatsOnly turns away the rest first)."""
+        """The sender's count, taken, for a message or a tap in the sender's own chat (Redis
+        only): what PrivateChatsOnly lets through to this middleware, but for a tap under a
+        message Telegram no longer shows, which it answers as stale."""
         user: User | None = data.get("event_from_user")
         counted = any(getattr(update, event) is not None for event in self.EVENTS)
         if self.redis is None or not counted or not _is_own_chat(user, data.get("event_chat")):

@@ -3,13 +3,13 @@
 aiogram tries a router's tap handlers one after another, and each handler's CallbackData filter
 splits the tap's data and, where the prefix matches, builds its model: a tap of the risk flow is
 tried against every handler of the absences flow before its own. Where every tap handler of a
-router has a CallbackData filter, the router gets one root filter in front of the others: the
-tap's prefix is one of theirs. A tap it turns away is one none of the handlers would have taken.
+router has a CallbackData filter, the router gets one more root filter: the tap's prefix is one
+of theirs. A tap it turns away is one none of the handlers would have taken.
 Run once on the finished dispatcher, before `inline_sync_filters`.
 """
 
 from aiogram import Router
-from aiogram.dispatcher.event.handler import FilterObject, HandlerObject
+from aiogram.dispatcher.event.handler import HandlerObject
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery
@@ -39,8 +39,7 @@ def gate_taps(router: Router) -> int:
     prefixes = _prefixes(observer.handlers)
     if router.sub_routers or not prefixes:
         return gated  # a root filter would hold back the sub-routers' taps too
-    root = observer._handler  # noqa: SLF001 (aiogram keeps a router's own filters there)
-    root.filters = [FilterObject(TapPrefix(prefixes)), *(root.filters or [])]
+    observer.filter(TapPrefix(prefixes))
     return gated + 1
 
 

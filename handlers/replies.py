@@ -77,6 +77,10 @@ def shown_text(message: Message, html: bool) -> str | None:
     return message.html_text if html else message.text
 
 
+# What Telegram answers an edit of a message it can no longer edit.
+GONE = ("message to edit not found", "message can't be edited", "MESSAGE_ID_INVALID")
+
+
 async def edit_or_keep(
     message: Message,
     text: str,
@@ -100,10 +104,6 @@ async def edit_or_keep(
         if not any(reason in str(error) for reason in GONE):
             raise
         await message.answer(text, reply_markup=reply_markup, parse_mode=mode(html))
-
-
-# What Telegram answers an edit of a message it can no longer edit.
-GONE = ("message to edit not found", "message can't be edited")
 
 
 def _dumped(markup: InlineKeyboardMarkup | None) -> dict | None:

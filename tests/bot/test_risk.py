@@ -391,9 +391,8 @@ async def test_choosing_the_class_and_the_student_is_a_statement_each(sim, world
     with count_queries() as listed:
         students = await teacher.press("7.a")
     assert labels(students[-1]) == ["Anna Kalnina", "Janis Ozols"]
-    assert (
-        listed.queries == 1
-    )  # the class's list (the school's classes were read for the last step)
+    # the class's list (the school's classes were read for the step before)
+    assert listed.queries == 1
     with count_queries() as chosen:
         groups = await teacher.press("Anna Kalnina")
     assert groups[-1].text == "Anna Kalnina, 7.a\nKura riska grupa?"
