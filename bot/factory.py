@@ -40,11 +40,21 @@ def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot
     )
 
 
+# A flow left half-way is forgotten a day after its user's last update (its data may hold a
+# student's name).
+FSM_TTL_SECONDS = 24 * 3600
+
+
 def create_storage(redis: Redis | None) -> BaseStorage:
     """FSM state in Redis when there is one (several instances share it), else in memory."""
     if redis is None:
         return MemoryStorage()
-    return RedisStorage(redis, key_builder=DefaultKeyBuilder(with_destiny=True))
+    return RedisStorage(
+        redis,
+        key_builder=DefaultKeyBuilder(with_destiny=True),
+        state_ttl=FSM_TTL_SECONDS,
+        data_ttl=FSM_TTL_SECONDS,
+    )
 
 
 def create_dispatcher(

@@ -9,6 +9,10 @@ read). A write of what is stored already is skipped. An update takes two round t
 takes the key's lock and reads the state and data, with what the other middlewares read on arrival
 (`bot.arrival`); the second, when its handler is done, sends its writes and gives the lock back.
 Memory storage is left as it is: its reads and writes are a dictionary's.
+
+The state and data expire together (the storage's `state_ttl`, which `data_ttl` must equal): a
+flow left half-way does not keep a student's name in Redis for ever. Every update that finds
+them renews both, with its writes, in the same round trip.
 """
 
 import hashlib
@@ -63,18 +67,23 @@ class UpdateContext(FSMContext):
         self._held = True  # writes wait for `flush` (until the update's handler is done)
 
     async def flush(self, unlock: "ReadingLock | None" = None) -> None:
-        """Send the writes held, and give back the lock `unlock`, in one round trip; later writes
-        are sent as they come."""
+        """Send the writes held, renew the expiry of what is stored and not written, and give
+        back the lock `unlock`, in one round trip; later writes are sent as they come."""
         self._held = False
         if not self._unsent and unlock is None:
             return
         unsent, self._unsent = self._unsent, {}
+        ttl = self.storage.state_ttl
         async with self.storage.redis.pipeline(transaction=False) as pipe:
             for key, value in unsent.items():
                 if value is None:
                     pipe.delete(key)
                 else:
-                    pipe.set(key, value)
+                    pipe.set(key, value, ex=ttl)
+            if ttl:
+                for key in self._stored_keys():
+                    if key not in unsent:
+                        pipe.expire(key, ttl)
             if unlock is not None:
                 unlock.release_in(pipe)
             replies = await pipe.execute()
@@ -89,6 +98,15 @@ class UpdateContext(FSMContext):
     def _keys(self) -> tuple[str, str]:
         build = self.storage.key_builder.build
         return build(self.key, "state"), build(self.key, "data")
+
+    def _stored_keys(self) -> list[str]:
+        """The keys of the state and data that hold something, as read or written."""
+        stored = (self._state, self._data)
+        return [
+            key
+            for key, value in zip(self._keys(), stored, strict=True)
+            if value is not None and value is not UNREAD
+        ]
 
     def read_in(self, pipe: AnyPipeline) -> None:
         """Queue the read of the state and the data (one MGET: nearly every step reads both)."""
@@ -279,11 +297,13 @@ class UpdateContextMiddleware(FSMContextMiddleware):
 
 
 def keep_fsm_per_update(dispatcher: Dispatcher) -> None:
-    """With Redis FSM storage without expiry, give each update an UpdateContext (in place of
-    aiogram's FSM middleware, in its place among the update's outer middlewares)."""
+    """With Redis FSM storage, give each update an UpdateContext (in place of aiogram's FSM
+    middleware, in its place among the update's outer middlewares)."""
     storage, isolation = dispatcher.fsm.storage, dispatcher.fsm.events_isolation
-    if not isinstance(storage, RedisStorage) or storage.state_ttl or storage.data_ttl:
-        return  # an expiry is renewed by every write: none may be skipped
+    if not isinstance(storage, RedisStorage):
+        return
+    if storage.state_ttl != storage.data_ttl:
+        raise ValueError("the FSM state and data must expire together")
     if not isinstance(isolation, RedisEventIsolation) or isolation.redis is not storage.redis:
         return  # the read goes with the lock's taking, on the same Redis
     middleware = UpdateContextMiddleware(storage, isolation, dispatcher.fsm.strategy)

@@ -73,13 +73,29 @@ async def test_a_step_reads_state_and_data_in_one_command_and_writes_what_change
     sent.clear()
     listed = await teacher.press("Atpakaļ")
     assert [text for text, _ in listed[-1].buttons()][:2] == ["Anna Kalnina", "Janis Ozols"]
-    assert sent == [taking, "SET+EVAL"]  # the state back to the list; the data unchanged
+    assert sent == [taking, "SET+EXPIRE+EVAL"]  # the state back; the data unchanged, renewed
     sent.clear()
     await teacher.press("Janis Ozols")
     listed = await teacher.send("4")
     assert "Janis Ozols · 4" in [text for text, _ in listed[-1].buttons()]
     saved = await teacher.press("Saglabāt")
     assert saved[-1].text.startswith("Saglabāts: 1 skolēns")
+    await redis.aclose()
+
+
+async def test_a_flow_left_half_way_expires_a_day_after_the_last_update(db, redis_url, world):
+    redis = Redis.from_url(redis_url)
+    teacher = (await make_simulator(redis)).user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    await teacher.press("Anna Kalnina")  # the data holds her name now
+    keys = await redis.keys("fsm:*")
+    assert sorted(key.decode().rsplit(":", 1)[1] for key in keys) == ["data", "state"]
+    for key in keys:
+        await redis.expire(key, 60)  # as if the day were nearly over
+    await teacher.press("Atpakaļ")  # the state written, the data not: both renewed
+    left = [await redis.ttl(key) for key in keys]
+    assert all(24 * 3600 - 60 < seconds <= 24 * 3600 for seconds in left), left
     await redis.aclose()
 
 
