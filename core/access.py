@@ -84,6 +84,15 @@ class Actor:
         }
 
     @property
+    def only_school(self) -> int | None:
+        """The school, when one school's staff is all this actor's scope (most teachers): the
+        flows need not list the schools to know it; None otherwise."""
+        schools = self.staff_school_ids
+        if len(schools) != 1 or self.municipality_ids:
+            return None
+        return next(iter(schools))
+
+    @property
     def child_ids(self) -> set[int]:
         return {m.student_id for m in self.memberships if m.role == PARENT and m.student_id}
 

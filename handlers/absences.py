@@ -90,6 +90,9 @@ def day_text(day: date) -> str:
 
 async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     await state.clear()
+    if actor.only_school is not None:
+        await show_classes(message, state, actor, actor.only_school, edit=False)
+        return
     schools = await list_schools(actor)
     if not schools:
         await message.answer(

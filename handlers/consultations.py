@@ -115,6 +115,9 @@ def back_button(target: CallbackData) -> InlineKeyboardButton:
 
 
 async def ask_student(say: Say, actor: Actor, problem: str | None = None) -> None:
+    if actor.only_school is not None:
+        await ask_class(say, actor, actor.only_school, problem)
+        return
     schools = await list_schools(actor)
     if len(schools) == 1:
         await ask_class(say, actor, schools[0].id, problem)

@@ -206,10 +206,10 @@ async def test_a_rise_adds_the_level_the_signal_and_its_audit(sim, world):
     assert await RiskSignal.filter(student_id=world.student_a2.id).count() == 1
 
 
-async def test_absent_for_a_teacher_of_one_school_is_two_statements(sim, world):
+async def test_absent_for_a_teacher_of_one_school_is_one_statement(sim, world):
     teacher = sim.user(101)
     await teacher.send("/help")  # the actor kept
     with count_queries() as started:
         classes = await teacher.send("/absent")
     assert classes[-1].text == "Kurā klasē atzīmēt kavējumus?"
-    assert started.queries == 2  # the schools, the classes (their own school: no check read)
+    assert started.queries == 1  # the classes (which school, and that it is theirs: no query)
