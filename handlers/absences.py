@@ -23,7 +23,7 @@ from core.formatting import short_date
 from core.ids import Id
 from core.services.absence_levels import LevelChange
 from core.services.attendance import LoggableDays, loggable_days, record_absences
-from core.services.schools import Listed, class_list, list_classes, list_schools
+from core.services.schools import kept_class_list, list_classes, list_schools, new_list_token
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
@@ -176,18 +176,16 @@ async def show_students(
         days=[day.toordinal() for day in loggable.days],
         most=loggable.lessons_per_day,
         counts={},
+        list=new_list_token(),  # the class's list is read once a flow (kept_class_list)
     )
     await state.set_state(AbsenceFlow.students)
     text, markup = await students_step(actor, await state.get_data())
     await show(message, text, markup, edit=edit)
 
 
-async def students_step(
-    actor: Actor, data: dict, roster: list[Listed] | None = None
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The class's students, each with the lessons given so far; `roster` when just read."""
-    if roster is None:
-        roster = await class_list(actor, data["class_id"])
+async def students_step(actor: Actor, data: dict) -> tuple[str, InlineKeyboardMarkup]:
+    """The class's students, each with the lessons given so far."""
+    roster = await kept_class_list(actor, data["class_id"], data["list"])
     counts = data["counts"]
     buttons = [
         (
@@ -219,7 +217,7 @@ async def student_tapped(
     callback: CallbackQuery, callback_data: AbStudent, state: FSMContext, actor: Actor
 ) -> None:
     data = await state.get_data()
-    roster = await class_list(actor, data["class_id"])
+    roster = await kept_class_list(actor, data["class_id"], data["list"])
     student = next((s for s in roster if s.id == callback_data.student_id), None)
     if student is None:
         await stale_button(callback)

@@ -1,5 +1,8 @@
 """Schools, classes and students: what a person may see (roster imports: core.services.rosters)."""
 
+import secrets
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
@@ -96,6 +99,32 @@ async def class_list(actor: Actor, class_id: int) -> list[Listed]:
     most taps of the absences flow, it builds no models (half the time), nor its query."""
     rows = await _CLASS_LIST.rows(**scope_values(actor), school_class=class_id)
     return [Listed(row["id"], row["first_name"], row["last_name"]) for row in rows]
+
+
+def new_list_token() -> str:
+    """A name for one flow's copy of a class's list (`kept_class_list`)."""
+    return secrets.token_urlsafe(9)
+
+
+async def kept_class_list(actor: Actor, class_id: int, token: str) -> list[Listed]:
+    """`class_list`, kept in this process for KEEP_SECONDS under one flow's `token`: the list a
+    teacher ticks, read once a flow rather than on every tap. The names stay in this process's
+    memory, never in the FSM storage; a flow that goes on on another instance reads it there."""
+    now = time.monotonic()
+    kept = _kept.get(token)
+    if kept is not None and kept[0] > now and kept[1:3] == (actor.id, class_id):
+        return list(kept[3])
+    students = await class_list(actor, class_id)
+    _kept[token] = (now + KEEP_SECONDS, actor.id, class_id, students)
+    _kept.move_to_end(token)
+    while len(_kept) > KEPT_LISTS:
+        _kept.popitem(last=False)
+    return list(students)
+
+
+KEEP_SECONDS = 300.0
+KEPT_LISTS = 2000  # flows' copies kept at most (the oldest go first)
+_kept: OrderedDict[str, tuple[float, int, int, list[Listed]]] = OrderedDict()
 
 
 _CLASS_LIST = Statement(

@@ -157,6 +157,37 @@ async def test_a_class_tap_is_three_statements(sim, world):
         assert tapped.queries == 3  # the class with its school, the holidays, the class's list
 
 
+async def test_ticking_the_list_reads_nothing_again(sim, world):
+    teacher = sim.user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    with count_queries() as ticks:
+        await teacher.press("Anna Kalnina")
+        await teacher.press("2")
+        await teacher.press("Janis Ozols")
+        roster = await teacher.press("Atpakaļ")
+    assert [t for t, _ in roster[-1].buttons()][:2] == ["Anna Kalnina · 2", "Janis Ozols"]
+    assert ticks.queries == 0  # the list read when the class was tapped, kept in the process
+
+
+async def test_each_flow_reads_the_class_s_list_anew(sim, world):
+    teacher = sim.user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    await Student.create(
+        school_id=world.school_a.id,
+        school_class_id=world.class_a7.id,
+        first_name="Zane",
+        last_name="Zariņa",
+    )
+    ticked = await teacher.press("Anna Kalnina")
+    ticked = await teacher.press("Atpakaļ")
+    assert "Zane Zariņa" not in [t for t, _ in ticked[-1].buttons()]  # this flow's list
+    await teacher.send("/absent")
+    anew = await teacher.press("7.a")
+    assert "Zane Zariņa" in [t for t, _ in anew[-1].buttons()]
+
+
 async def test_a_coordinator_s_class_of_another_school_is_refused(sim, world):
     coordinator = sim.user(106)  # world.coordinator_m1: schools A, B and V
     await coordinator.send("/absent")
