@@ -95,8 +95,8 @@ class Listed:
 
 
 async def class_list(actor: Actor, class_id: int) -> list[Listed]:
-    """A class's list as `list_students(actor, class_id=...)` gives it, only the names: read on
-    most taps of the absences flow, it builds no models (half the time), nor its query."""
+    """A class's list as `list_students(actor, class_id=...)` gives it, only the names: read
+    whenever a class is tapped, it builds no models (half the time), nor its query."""
     rows = await _CLASS_LIST.rows(**scope_values(actor), school_class=class_id)
     return [Listed(row["id"], row["first_name"], row["last_name"]) for row in rows]
 
@@ -108,14 +108,19 @@ def new_list_token() -> str:
 
 async def kept_class_list(actor: Actor, class_id: int, token: str) -> list[Listed]:
     """`class_list`, kept in this process for KEEP_SECONDS under one flow's `token`: the list a
-    teacher ticks, read once a flow rather than on every tap. The names stay in this process's
-    memory, never in the FSM storage; a flow that goes on on another instance reads it there."""
+    teacher ticks, read when the class is tapped (and again once the copy is older), not on
+    every tap. The copy serves only the same person with the same scope (a membership lost
+    reads the list again, and finds it closed); the names stay in this process's memory, never
+    in the FSM storage; a flow that goes on on another instance reads it there."""
     now = time.monotonic()
+    while _kept and next(iter(_kept.values()))[0] <= now:  # oldest first: the expired go
+        _kept.popitem(last=False)
+    owner = (actor.id, *(tuple(ids) for ids in scope_values(actor).values()), class_id)
     kept = _kept.get(token)
-    if kept is not None and kept[0] > now and kept[1:3] == (actor.id, class_id):
-        return list(kept[3])
+    if kept is not None and kept[1] == owner:
+        return list(kept[2])
     students = await class_list(actor, class_id)
-    _kept[token] = (now + KEEP_SECONDS, actor.id, class_id, students)
+    _kept[token] = (now + KEEP_SECONDS, owner, students)
     _kept.move_to_end(token)
     while len(_kept) > KEPT_LISTS:
         _kept.popitem(last=False)
@@ -124,7 +129,7 @@ async def kept_class_list(actor: Actor, class_id: int, token: str) -> list[Liste
 
 KEEP_SECONDS = 300.0
 KEPT_LISTS = 2000  # flows' copies kept at most (the oldest go first)
-_kept: OrderedDict[str, tuple[float, int, int, list[Listed]]] = OrderedDict()
+_kept: OrderedDict[str, tuple[float, tuple[object, ...], list[Listed]]] = OrderedDict()
 
 
 _CLASS_LIST = Statement(

@@ -8,6 +8,7 @@ import pytest
 
 from core import clock
 from core.access import (
+    Actor,
     can_work_with,
     school_scope,
     student_scope,
@@ -215,6 +216,21 @@ async def test_a_class_list_is_the_class_students_list_in_its_order(world):
                 (s.id, s.first_name, s.last_name) for s in students
             ]
     assert [s.id for s in await schools.class_list(w.teacher_a, w.class_a7.id)] == [w.student_a1.id]
+
+
+async def test_a_kept_class_list_serves_only_its_person_with_the_same_scope(world):
+    w = world
+    token = schools.new_list_token()
+    listed = await schools.kept_class_list(w.teacher_a, w.class_a7.id, token)
+    assert [s.id for s in listed] == [
+        s.id for s in await schools.class_list(w.teacher_a, w.class_a7.id)
+    ]
+    with count_queries() as again:
+        assert await schools.kept_class_list(w.teacher_a, w.class_a7.id, token) == listed
+    assert again.queries == 0
+    no_longer_staff = Actor(w.teacher_a.person, ())  # their membership ended meanwhile
+    assert await schools.kept_class_list(no_longer_staff, w.class_a7.id, token) == []
+    assert await schools.kept_class_list(w.teacher_b, w.class_a7.id, token) == []
 
 
 async def _outcome(call: Awaitable):
