@@ -152,6 +152,15 @@ async def test_the_state_is_read_only_once_the_users_lock_is_taken(redis_url):
     await redis.aclose()
 
 
+async def tap_behind_another_update(sim, redis: Redis, user, label: str):
+    """The user's lock held as by another update of theirs, then `label` tapped: the lock's key,
+    and the tap waiting its turn (a task)."""
+    key = StorageKey(bot_id=sim.bot.id, chat_id=user.id, user_id=user.id)
+    lock = sim.dispatcher.fsm.events_isolation.key_builder.build(key, "lock")
+    await redis.set(lock, "another update of this user")
+    return lock, asyncio.create_task(user.press(label))
+
+
 async def test_an_update_waiting_for_its_users_lock_is_marked_and_counted_once(
     db, redis_url, world
 ):
@@ -159,10 +168,7 @@ async def test_an_update_waiting_for_its_users_lock_is_marked_and_counted_once(
     sim = await make_simulator(redis, flood_window_seconds=60)
     teacher = sim.user(101)
     await teacher.send("/absent")
-    key = StorageKey(bot_id=sim.bot.id, chat_id=101, user_id=101)
-    lock = sim.dispatcher.fsm.events_isolation.key_builder.build(key, "lock")
-    await redis.set(lock, "another update of this user")
-    tapping = asyncio.create_task(teacher.press("7.a"))
+    lock, tapping = await tap_behind_another_update(sim, redis, teacher, "7.a")
     await asyncio.sleep(0.35)  # the lock is tried every 0.1 s
     assert not tapping.done()
     await redis.delete(lock)
@@ -200,10 +206,7 @@ async def test_an_update_given_up_while_waiting_for_its_users_lock_is_handled_wh
     sim = await make_simulator(redis)
     teacher = sim.user(101)
     await teacher.send("/absent")
-    key = StorageKey(bot_id=sim.bot.id, chat_id=101, user_id=101)
-    lock = sim.dispatcher.fsm.events_isolation.key_builder.build(key, "lock")
-    await redis.set(lock, "another update of this user")
-    tapping = asyncio.create_task(teacher.press("7.a"))
+    lock, tapping = await tap_behind_another_update(sim, redis, teacher, "7.a")
     await asyncio.sleep(0.25)
     tapping.cancel()  # the instance stops while the tap waits its turn
     with pytest.raises(asyncio.CancelledError):
