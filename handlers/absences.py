@@ -12,7 +12,7 @@ from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
 
@@ -31,6 +31,7 @@ from handlers.markup import bold_name, filled
 from handlers.names import Named, full_name
 from handlers.next_taps import another, card, menu, next_taps
 from handlers.pickers import (
+    button,
     button_rows,
     class_buttons,
     in_rows,
@@ -71,10 +72,6 @@ class AbStep(CallbackData, prefix="ab_a"):
 
 class AbLessons(CallbackData, prefix="ab_l"):
     lessons: int
-
-
-def button(text: str, data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def counted(name: str, lessons: int | None) -> str:

@@ -4,6 +4,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton
 from aiogram.utils.i18n import gettext as _
 
+from handlers.pickers import button
 from handlers.typed import whole_number
 
 MAX_LESSONS_A_DAY = 12
@@ -24,8 +25,4 @@ def lessons_row(
     callback: type[CallbackData], field: str, most: int = MAX_LESSONS_A_DAY
 ) -> list[InlineKeyboardButton]:
     """One row of buttons 1-6 (fewer if a day has fewer lessons): the usual numbers missed."""
-    return [
-        InlineKeyboardButton(text=str(n), callback_data=callback(**{field: n}).pack())
-        for n in LESSON_BUTTONS
-        if n <= most
-    ]
+    return [button(str(n), callback(**{field: n})) for n in LESSON_BUTTONS if n <= most]

@@ -21,14 +21,13 @@ from core.iap import AssembledIap, MeasureLine, assemble_plan
 from core.iap_view import measure_subject, measure_text
 from core.services.iaps import add_measure, draft_to_edit, remove_measure, update_measure
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.pickers import buttons, entry_label
+from handlers.pickers import button, buttons, entry_label
 from handlers.plan_message import (
     PlEdit,
     PlMeasure,
     PlNewMeasure,
     PlStep,
     back_to_plan,
-    button,
     finish,
     groups_view,
     in_rows,

@@ -50,14 +50,13 @@ from core.services.needs import ask_parent_for_consent
 from handlers.callbacks import PlanOpen
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
 from handlers.markup import appended
-from handlers.pickers import buttons, entry_label, pgettext
+from handlers.pickers import button, buttons, entry_label, pgettext
 from handlers.plan_message import (
     PlAddGroup,
     PlGroup,
     PlStart,
     PlStep,
     back_to_plan,
-    button,
     finish,
     groups_view,
     in_rows,

@@ -32,7 +32,14 @@ from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typ
 from handlers.markup import filled, html
 from handlers.names import full_name
 from handlers.next_taps import Tap, another, card, menu, next_taps
-from handlers.pickers import buttons, class_buttons, pgettext, school_buttons, student_data
+from handlers.pickers import (
+    button,
+    buttons,
+    class_buttons,
+    pgettext,
+    school_buttons,
+    student_data,
+)
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
 
 SEARCH_RESULTS = 10
@@ -85,7 +92,7 @@ class RsUndo(CallbackData, prefix="rs_u"):
 
 
 def step_button(text: str, action: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=RsStep(action=action).pack())
+    return button(text, RsStep(action=action))
 
 
 def who_prompt() -> str:

@@ -3,7 +3,9 @@
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from cachetools import TTLCache
 
+from handlers import pickers
 from handlers.absences import AbClass, AbStudent
 from handlers.pickers import CLASSES_PER_ROW, button_rows, buttons, class_buttons, student_data
 from handlers.risk import RsStudent
@@ -60,3 +62,18 @@ def test_a_packed_student_is_the_callback_data_packed():
             ]
         ),
     )
+
+
+def test_a_button_is_made_once_and_forgotten_after_a_few_minutes(monkeypatch):
+    now = [0.0]
+    kept = TTLCache(maxsize=100, ttl=pickers.BUTTON_SECONDS, timer=lambda: now[0])
+    monkeypatch.setattr(pickers, "_buttons", kept)
+    first = button_rows([[("Anna Kalnina", student_data(AbStudent, 7))]])
+    ticked = button_rows([[("Anna Kalnina · 2", student_data(AbStudent, 7))]])
+    again = button_rows([[("Anna Kalnina", student_data(AbStudent, 7))]])
+    assert again.inline_keyboard[0][0] is first.inline_keyboard[0][0]
+    assert ticked.inline_keyboard[0][0] is not first.inline_keyboard[0][0]
+    now[0] += pickers.BUTTON_SECONDS
+    later = button_rows([[("Baiba Liepa", student_data(AbStudent, 8))]])
+    assert [text for text, _ in kept] == ["Baiba Liepa"]  # the names shown before are gone
+    assert later.inline_keyboard[0][0].text == "Baiba Liepa"
