@@ -21,9 +21,10 @@ from core.catalogues import CAUTION, HIGH
 from core.errors import AccessDenied, NotFound
 from core.formatting import short_date
 from core.ids import Id
+from core.kept import new_token
 from core.services.absence_levels import LevelChange
 from core.services.attendance import LoggableDays, loggable_days, record_absences
-from core.services.schools import kept_class_list, list_classes, list_schools, new_list_token
+from core.services.schools import Listed, kept_class_list, list_classes, list_schools
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
@@ -173,7 +174,7 @@ async def show_students(
         days=[day.toordinal() for day in loggable.days],
         most=loggable.lessons_per_day,
         counts={},
-        list=new_list_token(),  # the class's list is read once a flow (kept_class_list)
+        list=new_token(),  # the class's list, read once a flow (kept_class_list)
     )
     await state.set_state(AbsenceFlow.students)
     text, markup = await students_step(actor, await state.get_data())
@@ -213,29 +214,32 @@ async def back_to_students(
 async def student_tapped(
     callback: CallbackQuery, callback_data: AbStudent, state: FSMContext, actor: Actor
 ) -> None:
-    data = await state.get_data()
-    roster = await kept_class_list(actor, data["class_id"], data["list"])
-    student = next((s for s in roster if s.id == callback_data.student_id), None)
+    student = await listed_student(actor, await state.get_data(), callback_data.student_id)
     if student is None:
         await stale_button(callback)
         return
     await callback.answer()
-    await state.update_data(student_id=student.id, student_name=full_name(student))
+    data = await state.update_data(student_id=student.id)
     await state.set_state(AbsenceFlow.lessons)
-    text, markup = lessons_step(await state.get_data())
+    text, markup = lessons_step(full_name(student), data)
     await edit_or_keep(tapped(callback), text, markup)
+
+
+async def listed_student(actor: Actor, data: dict, student_id: int) -> Listed | None:
+    """The student on the flow's copy of the class's list; None if no longer on it. Only the
+    id goes to the flow's data, never the name."""
+    roster = await kept_class_list(actor, data["class_id"], data["list"])
+    return next((student for student in roster if student.id == student_id), None)
 
 
 # Step 3: one student's lessons, by a button or typed.
 
 
-def lessons_step(data: dict) -> tuple[str, InlineKeyboardMarkup]:
+def lessons_step(name: str, data: dict) -> tuple[str, InlineKeyboardMarkup]:
     question = _(
         "{name}, {date}\nHow many lessons were missed without excuse? "
         "Tap a number or type one from 1 to {max}."
-    ).format(
-        name=data["student_name"], date=day_text(date.fromordinal(data["day"])), max=data["most"]
-    )
+    ).format(name=name, date=day_text(date.fromordinal(data["day"])), max=data["most"])
     last_row = [button(_("Back"), AbStep(action="back"))]
     if str(data["student_id"]) in data["counts"]:
         last_row.insert(0, button(_("Not absent"), AbStep(action="remove")))
@@ -270,15 +274,27 @@ async def lessons_typed(message: Message, state: FSMContext, actor: Actor) -> No
     data = await state.get_data()
     lessons = typed_lessons(message.text or "", data["most"])
     if isinstance(lessons, str):
-        text, markup = lessons_step(data)
-        await message.answer(f"{lessons}\n{text}", reply_markup=markup)
+        await ask_lessons_again(message, state, actor, lessons)
         return
     await set_count(message, state, actor, lessons, edit=False)
 
 
-async def lessons_not_text(message: Message, state: FSMContext) -> None:
-    text, markup = lessons_step(await state.get_data())
-    await message.answer(text, reply_markup=markup)
+async def lessons_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
+    await ask_lessons_again(message, state, actor)
+
+
+async def ask_lessons_again(
+    message: Message, state: FSMContext, actor: Actor, why: str | None = None
+) -> None:
+    """The question again, under why the answer was not taken; the list if the student has
+    left it meanwhile."""
+    data = await state.get_data()
+    student = await listed_student(actor, data, data["student_id"])
+    if student is None:
+        await back_to_students(message, state, actor, edit=False)
+        return
+    text, markup = lessons_step(full_name(student), data)
+    await message.answer("\n".join(filter(None, [why, text])), reply_markup=markup)
 
 
 async def count_removed(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:

@@ -17,6 +17,7 @@ from core.clock import today
 from core.errors import AccessDenied, InvalidInput
 from core.formatting import short_date
 from core.ids import Id
+from core.kept import kept, new_token
 from core.services.pending import find_students
 from core.services.schools import class_list, list_classes, list_schools
 from core.services.signals import (
@@ -131,11 +132,12 @@ async def start_for_student(
     callback: CallbackQuery, callback_data: StudentAction, state: FSMContext, actor: Actor
 ) -> None:
     """From a student's card: straight to the risk group."""
-    label = await student_label(actor, callback_data.student_id)
+    data = {"student_id": callback_data.student_id, "kept": new_token()}
+    await student_label(actor, data)  # refuses a stranger
     await callback.answer()
     await state.clear()
-    await state.update_data(student_id=callback_data.student_id, student_label=label)
-    await show_groups(tapped(callback), state, edit=False)
+    await state.set_data(data)
+    await show_groups(tapped(callback), state, actor, edit=False)
 
 
 async def school_chosen(
@@ -199,22 +201,29 @@ async def name_not_text(message: Message) -> None:
 async def student_chosen(
     callback: CallbackQuery, callback_data: RsStudent, state: FSMContext, actor: Actor
 ) -> None:
-    label = await student_label(actor, callback_data.student_id)
+    data = {"student_id": callback_data.student_id, "kept": new_token()}
+    await student_label(actor, data)  # refuses a stranger
     await callback.answer()
-    await state.update_data(student_id=callback_data.student_id, student_label=label)
-    await show_groups(tapped(callback), state, edit=True)
+    await state.set_data(data)
+    await show_groups(tapped(callback), state, actor, edit=True)
 
 
-async def student_label(actor: Actor, student_id: int) -> str:
-    """The student's name and class, e.g. `Anna Kalnina, 7.a`: access is checked here, once a
-    flow, and the label kept in the flow's data (core checks again when the signal is saved)."""
-    student = await workable_student(actor, student_id, with_class=True)
-    return f"{full_name(student)}, {student.school_class.name}"
+async def student_label(actor: Actor, data: dict) -> str:
+    """The student's name and class, e.g. `Anna Kalnina, 7.a`: read (access checked) once a
+    flow and kept in this process (`core.kept`), never in the flow's data; core checks again
+    when the signal is saved."""
+    student_id = data["student_id"]
+
+    async def read() -> str:
+        student = await workable_student(actor, student_id, with_class=True)
+        return f"{full_name(student)}, {student.school_class.name}"
+
+    return await kept(data["kept"], ("label", student_id), actor, read)
 
 
-def heading(data: dict) -> str:
+async def heading(actor: Actor, data: dict) -> str:
     """What the signal is about so far: the student and class, then the group or the factor."""
-    lines = [data["student_label"]]
+    lines = [await student_label(actor, data)]
     factor, group = data.get("factor"), data.get("group")
     if factor is not None:
         lines.append(_(RISK_FACTORS[factor].label))
@@ -226,17 +235,19 @@ def heading(data: dict) -> str:
 # Step 2: the risk group and the factor.
 
 
-async def show_groups(message: Message, state: FSMContext, *, edit: bool) -> None:
+async def show_groups(message: Message, state: FSMContext, actor: Actor, *, edit: bool) -> None:
     chosen = await state.get_data()
-    data = {"student_id": chosen["student_id"], "student_label": chosen["student_label"]}
+    data = {"student_id": chosen["student_id"], "kept": chosen["kept"]}
     await state.set_data(data)
     await state.set_state(RiskFlow.group)
     keyboard = buttons([(_(group.label), RsGroup(code=group.code)) for group in RISK_GROUPS])
-    text = heading(data) + "\n" + _("Which risk group?")
+    text = await heading(actor, data) + "\n" + _("Which risk group?")
     await show(message, text, keyboard, edit=edit)
 
 
-async def group_chosen(callback: CallbackQuery, callback_data: RsGroup, state: FSMContext) -> None:
+async def group_chosen(
+    callback: CallbackQuery, callback_data: RsGroup, state: FSMContext, actor: Actor
+) -> None:
     await callback.answer()
     data = await state.update_data(group=callback_data.code)
     await state.set_state(RiskFlow.factor)
@@ -244,17 +255,17 @@ async def group_chosen(callback: CallbackQuery, callback_data: RsGroup, state: F
         [(_(f.label), RsFactor(code=f.code)) for f in RISK_FACTORS if f.group == callback_data.code]
     )
     keyboard.inline_keyboard.append([step_button(_("Back"), "groups")])
-    text = heading(data) + "\n" + _("Which factor?")
+    text = await heading(actor, data) + "\n" + _("Which factor?")
     await edit_or_keep(tapped(callback), text, keyboard)
 
 
-async def back_to_groups(callback: CallbackQuery, state: FSMContext) -> None:
+async def back_to_groups(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await show_groups(tapped(callback), state, edit=True)
+    await show_groups(tapped(callback), state, actor, edit=True)
 
 
 async def factor_chosen(
-    callback: CallbackQuery, callback_data: RsFactor, state: FSMContext
+    callback: CallbackQuery, callback_data: RsFactor, state: FSMContext, actor: Actor
 ) -> None:
     factor = RISK_FACTORS[callback_data.code]
     if factor.group != (await state.get_data())["group"]:
@@ -263,16 +274,16 @@ async def factor_chosen(
     await callback.answer()
     await state.update_data(factor=factor.code)
     if factor.unit is None:
-        await ask_note(tapped(callback), state, edit=True)
+        await ask_note(tapped(callback), state, actor, edit=True)
         return
-    await ask_value(tapped(callback), state, edit=True)
+    await ask_value(tapped(callback), state, actor, edit=True)
 
 
 # Step 3: the value (for a factor that counts something) and the note.
 
 
 async def ask_value(
-    message: Message, state: FSMContext, *, edit: bool, error: str | None = None
+    message: Message, state: FSMContext, actor: Actor, *, edit: bool, error: str | None = None
 ) -> None:
     """Ask for the factor's value in its unit (lessons missed today), after an error if any."""
     data = await state.get_data()
@@ -281,39 +292,42 @@ async def ask_value(
     question = _(
         "How many lessons did the student miss today? Tap a number or type one from 1 to {max}."
     ).format(max=MAX_LESSONS_A_DAY)
-    text = "\n".join(filter(None, [error, heading(data), question]))
+    text = "\n".join(filter(None, [error, await heading(actor, data), question]))
     markup = InlineKeyboardMarkup(inline_keyboard=[lessons_row(RsValue, "value")])
     await show(message, text, markup, edit=edit)
 
 
-async def value_tapped(callback: CallbackQuery, callback_data: RsValue, state: FSMContext) -> None:
+async def value_tapped(
+    callback: CallbackQuery, callback_data: RsValue, state: FSMContext, actor: Actor
+) -> None:
     await callback.answer()
     await state.update_data(value=callback_data.value)
-    await ask_note(tapped(callback), state, edit=True)
+    await ask_note(tapped(callback), state, actor, edit=True)
 
 
-async def value_typed(message: Message, state: FSMContext) -> None:
+async def value_typed(message: Message, state: FSMContext, actor: Actor) -> None:
     value = typed_lessons(message.text or "")
     if isinstance(value, str):
-        await ask_value(message, state, edit=False, error=value)
+        await ask_value(message, state, actor, edit=False, error=value)
         return
     await state.update_data(value=value)
-    await ask_note(message, state, edit=False)
+    await ask_note(message, state, actor, edit=False)
 
 
-async def value_not_text(message: Message, state: FSMContext) -> None:
-    await ask_value(message, state, edit=False)
+async def value_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
+    await ask_value(message, state, actor, edit=False)
 
 
 async def ask_note(
-    message: Message, state: FSMContext, *, edit: bool, error: str | None = None
+    message: Message, state: FSMContext, actor: Actor, *, edit: bool, error: str | None = None
 ) -> None:
     await state.set_state(RiskFlow.note)
     markup = InlineKeyboardMarkup(inline_keyboard=[[step_button(_("Skip"), "skip")]])
     question = _("Add a note? Type it (at most {max} characters), or tap Skip.").format(
         max=NOTE_LIMIT
     )
-    text = "\n".join(filter(None, [error, heading(await state.get_data()), question]))
+    heading_now = await heading(actor, await state.get_data())
+    text = "\n".join(filter(None, [error, heading_now, question]))
     await show(message, text, markup, edit=edit)
 
 
@@ -322,11 +336,11 @@ async def note_typed(message: Message, state: FSMContext, actor: Actor) -> None:
         note = clean_text(message.text or "")
     except InvalidInput as problem:
         error = problem.text(get_i18n().current_locale)
-        await ask_note(message, state, edit=False, error=error)
+        await ask_note(message, state, actor, edit=False, error=error)
         return
     if len(note) > NOTE_LIMIT:
         error = _("The note is too long: at most {max} characters.").format(max=NOTE_LIMIT)
-        await ask_note(message, state, edit=False, error=error)
+        await ask_note(message, state, actor, edit=False, error=error)
         return
     await state.update_data(note=note or None)
     await show_summary(message, state, actor, edit=False)
@@ -338,8 +352,8 @@ async def note_skipped(callback: CallbackQuery, state: FSMContext, actor: Actor)
     await show_summary(tapped(callback), state, actor, edit=True)
 
 
-async def note_not_text(message: Message, state: FSMContext) -> None:
-    await ask_note(message, state, edit=False)
+async def note_not_text(message: Message, state: FSMContext, actor: Actor) -> None:
+    await ask_note(message, state, actor, edit=False)
 
 
 # Step 4: the summary, with the suggested level; save, change the level, edit or cancel.
@@ -365,15 +379,16 @@ async def show_summary(message: Message, state: FSMContext, actor: Actor, *, edi
             [step_button(_("Edit"), "edit"), step_button(_("Cancel"), "cancel")],
         ]
     )
-    text = html(Bold(_("Please check the risk signal:"))) + "\n" + summary(data)
+    label = await student_label(actor, data)
+    text = html(Bold(_("Please check the risk signal:"))) + "\n" + summary(label, data)
     await show(message, text, markup, edit=edit, html=True)
 
 
-def summary(data: dict) -> str:
-    """The signal in HTML: the student in bold, the note escaped."""
+def summary(label: str, data: dict) -> str:
+    """The signal in HTML: the student (`student_label`) in bold, the note escaped."""
     factor = RISK_FACTORS[data["factor"]]
     lines: list[str | Text] = [
-        filled(_("Student: {student}"), student=Bold(data["student_label"])),
+        filled(_("Student: {student}"), student=Bold(label)),
         _("Group: {group}").format(group=_(RISK_GROUPS[factor.group].label)),
         _("Factor: {factor}").format(factor=_(factor.label)),
     ]
@@ -398,9 +413,9 @@ async def level_toggled(callback: CallbackQuery, state: FSMContext, actor: Actor
     await show_summary(tapped(callback), state, actor, edit=True)
 
 
-async def edit_chosen(callback: CallbackQuery, state: FSMContext) -> None:
+async def edit_chosen(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     await callback.answer()
-    await show_groups(tapped(callback), state, edit=True)
+    await show_groups(tapped(callback), state, actor, edit=True)
 
 
 def another_signal() -> Tap:
@@ -417,6 +432,7 @@ async def cancelled(callback: CallbackQuery, state: FSMContext, actor: Actor) ->
 
 async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> None:
     data = await state.get_data()
+    label = await student_label(actor, data)
     signal = await record_risk_signal(
         actor,
         data["student_id"],
@@ -427,7 +443,7 @@ async def saved(callback: CallbackQuery, state: FSMContext, actor: Actor) -> Non
     )
     await callback.answer()
     await state.clear()
-    text = html(_("Saved. You can undo it within 10 minutes.")) + "\n" + summary(data)
+    text = html(_("Saved. You can undo it within 10 minutes.")) + "\n" + summary(label, data)
     undo = Tap(_("Undo"), RsUndo(signal_id=signal.id))
     taps = next_taps(actor, undo, another_signal(), card(data["student_id"]), menu())
     await edit_or_keep(tapped(callback), text, taps, html=True)

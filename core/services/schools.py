@@ -1,8 +1,5 @@
 """Schools, classes and students: what a person may see (roster imports: core.services.rosters)."""
 
-import secrets
-import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
 from tortoise.expressions import Q
@@ -21,6 +18,7 @@ from core.access import (
 from core.csv_import import LineProblem  # noqa: F401  (imported from here by other imports)
 from core.errors import InvalidInput
 from core.i18n import N_
+from core.kept import kept
 from core.text import clean_line, clean_name
 from storage.models import School, SchoolClass, Student
 from storage.statements import ModelStatement, Statement
@@ -101,35 +99,11 @@ async def class_list(actor: Actor, class_id: int) -> list[Listed]:
     return [Listed(row["id"], row["first_name"], row["last_name"]) for row in rows]
 
 
-def new_list_token() -> str:
-    """A name for one flow's copy of a class's list (`kept_class_list`)."""
-    return secrets.token_urlsafe(9)
-
-
 async def kept_class_list(actor: Actor, class_id: int, token: str) -> list[Listed]:
-    """`class_list`, kept in this process for KEEP_SECONDS under one flow's `token`: the list a
-    teacher ticks, read when the class is tapped (and again once the copy is older), not on
-    every tap. The copy serves only the same person with the same scope (a membership lost
-    reads the list again, and finds it closed); the names stay in this process's memory, never
-    in the FSM storage; a flow that goes on on another instance reads it there."""
-    now = time.monotonic()
-    while _kept and next(iter(_kept.values()))[0] <= now:  # oldest first: the expired go
-        _kept.popitem(last=False)
-    owner = (actor.id, *(tuple(ids) for ids in scope_values(actor).values()), class_id)
-    kept = _kept.get(token)
-    if kept is not None and kept[1] == owner:
-        return list(kept[2])
-    students = await class_list(actor, class_id)
-    _kept[token] = (now + KEEP_SECONDS, owner, students)
-    _kept.move_to_end(token)
-    while len(_kept) > KEPT_LISTS:
-        _kept.popitem(last=False)
+    """`class_list`, kept for the flow with this `token` (`core.kept`): the list a teacher ticks,
+    read when the class is tapped (and again once the copy is older), not on every tap."""
+    students = await kept(token, ("class", class_id), actor, lambda: class_list(actor, class_id))
     return list(students)
-
-
-KEEP_SECONDS = 300.0
-KEPT_LISTS = 2000  # flows' copies kept at most (the oldest go first)
-_kept: OrderedDict[str, tuple[float, tuple[object, ...], list[Listed]]] = OrderedDict()
 
 
 _CLASS_LIST = Statement(

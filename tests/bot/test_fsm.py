@@ -88,7 +88,7 @@ async def test_a_flow_left_half_way_expires_a_day_after_the_last_update(db, redi
     teacher = (await make_simulator(redis)).user(101)
     await teacher.send("/absent")
     await teacher.press("7.a")
-    await teacher.press("Anna Kalnina")  # the data holds her name now
+    await teacher.press("Anna Kalnina")
     keys = await redis.keys("fsm:*")
     assert sorted(key.decode().rsplit(":", 1)[1] for key in keys) == ["data", "state"]
     for key in keys:
@@ -96,6 +96,34 @@ async def test_a_flow_left_half_way_expires_a_day_after_the_last_update(db, redi
     await teacher.press("Atpakaļ")  # the state written, the data not: both renewed
     left = [await redis.ttl(key) for key in keys]
     assert all(24 * 3600 - 60 < seconds <= 24 * 3600 for seconds in left), left
+    await redis.aclose()
+
+
+async def test_no_student_s_name_goes_to_redis_in_the_everyday_flows(db, redis_url, world):
+    redis = Redis.from_url(redis_url)
+    teacher = (await make_simulator(redis)).user(101)
+
+    async def stored() -> str:
+        keys = [key for key in await redis.keys("fsm:*") if not key.endswith(b":lock")]
+        return " ".join([(await redis.get(key) or b"").decode() for key in keys])
+
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    asked = await teacher.press("Anna Kalnina")
+    assert asked[-1].text.startswith("Anna Kalnina, ")
+    again = await teacher.send("many")  # the question again, her name in it
+    assert "Anna Kalnina" in again[-1].text
+    assert "Kalnina" not in await stored()
+    await teacher.send("/risk")
+    await teacher.press("7.a")
+    groups = await teacher.press("Anna Kalnina")
+    assert groups[-1].text.startswith("Anna Kalnina, 7.a\n")
+    await teacher.press("Mācību darba")
+    await teacher.press("Neattaisnoti kavējumi")
+    await teacher.send("3")
+    summary = await teacher.send("Kavē pirmdienās")
+    assert "Skolēns: Anna Kalnina, 7.a" in summary[-1].text
+    assert "Kalnina" not in await stored()
     await redis.aclose()
 
 

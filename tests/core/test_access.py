@@ -20,6 +20,7 @@ from core.clock import Semester, today
 from core.csv_import import chunks_of
 from core.errors import AccessDenied, Conflict, NotFound
 from core.iap import assemble_for_student, assemble_school
+from core.kept import new_token
 from core.services import (
     activities,
     attendance,
@@ -220,7 +221,7 @@ async def test_a_class_list_is_the_class_students_list_in_its_order(world):
 
 async def test_a_kept_class_list_serves_only_its_person_with_the_same_scope(world):
     w = world
-    token = schools.new_list_token()
+    token = new_token()
     listed = await schools.kept_class_list(w.teacher_a, w.class_a7.id, token)
     assert [s.id for s in listed] == [
         s.id for s in await schools.class_list(w.teacher_a, w.class_a7.id)
