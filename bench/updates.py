@@ -3,8 +3,9 @@
 Many teachers at once (one asyncio task each, its conversations one after another, as people do)
 run absence flows (/absent) and risk-signal flows (/risk) through the real Dispatcher with a
 recording Bot API session; every update fed is timed. A bare aiogram Dispatcher with an echo
-handler is then fed the same number of updates, the same way, for a ratio measured in the same run
-(at once after ours: a machine whose speed drifts over minutes drifts little in between).
+handler is fed the same number of updates, the same way, for a ratio measured in the same run:
+the two take turns, a round of every teacher's conversations then as many bare updates, so a
+machine whose speed changes from one minute (or several seconds) to the next slows both alike.
 
 With `--paced 50,100,200` each teacher then also follows a schedule at those offered rates, and
 the latency of each update is measured from the time it was due, not from when it could be sent.
@@ -438,11 +439,32 @@ class Timing:
     seconds: float  # wall clock
     cpu: float  # CPU time of this process (PostgreSQL and Redis are other processes)
 
+    def __add__(self, other: Timing) -> Timing:
+        return Timing(self.seconds + other.seconds, self.cpu + other.cpu)
+
 
 async def timed(work: Awaitable[None]) -> Timing:
     wall, cpu = time.perf_counter(), time.process_time()
     await work
     return Timing(time.perf_counter() - wall, time.process_time() - cpu)
+
+
+async def taking_turns(
+    sim: BenchSimulator,
+    bare: BenchSimulator,
+    telegram_ids: list[int],
+    options: Options,
+    tally: Tally,
+) -> tuple[Timing, Timing]:
+    """Each round of every teacher's conversations, then as many updates to the bare dispatcher:
+    the timings of ours and of the bare one, each summed over the rounds."""
+    ours, base = Timing(0.0, 0.0), Timing(0.0, 0.0)
+    for round_ in range(options.rounds):
+        fed = len(sim.kinds)
+        ours += await timed(run_teachers(sim, telegram_ids, 1, options.seed + round_, tally))
+        kinds = sim.kinds[fed:]
+        base += await timed(run_bare(bare, len(telegram_ids), kinds, options.seed + round_))
+    return ours, base
 
 
 # --- the bare baseline ---------------------------------------------------------------------
@@ -663,16 +685,25 @@ async def main(options: Options) -> int:
                 create_app(manage_database=False), sim.dispatcher, sim.bot, options.teachers
             )
             webhooks.append(sim.webhook)
+        bare_session = HttpRecordingSession(api.url) if api else BenchSession()
+        bare = BenchSimulator(
+            bare_dispatcher(), Bot(TEST_TOKEN, session=bare_session), bare_session
+        )
+        if api:
+            bare.webhook = await Webhook.start(
+                FastAPI(), bare.dispatcher, bare.bot, options.teachers
+            )
+            webhooks.append(bare.webhook)
         settle_memory()  # as `pumpurs serve` does once started
         tally = Tally()  # every signal written, warm-up and the lone teacher's too
         warm_up = telegram_ids[: max(1, round(WARM_UP_UPDATES / UPDATES_PER_ROUND))]
         await run_teachers(sim, warm_up, 1, options.seed + 1, tally)
-        sim.reset()
-        session.api_calls = session.webhook_replies = 0
+        await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
+        for each in (sim, bare):
+            each.reset()
+            each.session.api_calls = each.session.webhook_replies = 0
         measured = Tally()
-        timing = await timed(
-            run_teachers(sim, telegram_ids, options.rounds, options.seed, measured)
-        )
+        timing, bare_timing = await taking_turns(sim, bare, telegram_ids, options, measured)
         tally.add(measured)
         ours = report(
             f"Pumpurs dispatcher, {len(telegram_ids)} teachers at once, FSM storage: {storage}",
@@ -702,25 +733,14 @@ async def main(options: Options) -> int:
         print(f"  memory (RSS)      {memory()}")
         print()
 
-        bare_session = HttpRecordingSession(api.url) if api else BenchSession()
-        bare = BenchSimulator(
-            bare_dispatcher(), Bot(TEST_TOKEN, session=bare_session), bare_session
-        )
-        if api:
-            bare.webhook = await Webhook.start(
-                FastAPI(), bare.dispatcher, bare.bot, options.teachers
-            )
-            webhooks.append(bare.webhook)
-        await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
-        bare.reset()
-        bare_session.api_calls = bare_session.webhook_replies = 0
-        bare_timing = await timed(run_bare(bare, len(telegram_ids), kinds, options.seed))
         base = report(
-            f"bare aiogram Dispatcher(), echo handler, {len(telegram_ids)} users at once",
+            f"bare aiogram Dispatcher(), echo handler, {len(telegram_ids)} users at once, "
+            f"taking turns with ours: a round of the teachers, then as many bare updates",
             bare,
             bare_timing,
         )
         bare_kinds = bare.kinds[:]
+        assert sorted(bare_kinds) == sorted(kinds)
         bare.reset()
         await run_bare(bare, 1, bare_kinds[: len(solo)], options.seed)
         bare_solo = bare.latencies[:]
