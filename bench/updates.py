@@ -460,11 +460,15 @@ async def taking_turns(
     the timings of ours and of the bare one, each summed over the rounds."""
     ours, base = Timing(0.0, 0.0), Timing(0.0, 0.0)
     for round_ in range(options.rounds):
+        seed = options.seed + ROUND_SEEDS * round_  # not the warm-up's nor the lone teacher's
         fed = len(sim.kinds)
-        ours += await timed(run_teachers(sim, telegram_ids, 1, options.seed + round_, tally))
+        ours += await timed(run_teachers(sim, telegram_ids, 1, seed, tally))
         kinds = sim.kinds[fed:]
-        base += await timed(run_bare(bare, len(telegram_ids), kinds, options.seed + round_))
+        base += await timed(run_bare(bare, len(telegram_ids), kinds, seed))
     return ours, base
+
+
+ROUND_SEEDS = 100  # the measured rounds' seeds step by this: seed + 1 and + 2 are taken
 
 
 # --- the bare baseline ---------------------------------------------------------------------

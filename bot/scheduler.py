@@ -9,11 +9,12 @@ from apscheduler.triggers.cron import CronTrigger
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from core import clock
+from core import clock, kept
 from core.clock import RIGA
 from core.digest import Week
 from core.services.digests import enqueue_weekly_digests
 from core.services.reminders import queue_reminders
+from handlers.pickers import drop_expired_buttons
 
 log = logging.getLogger(__name__)
 RUN_KEY = "pumpurs:weekly-digest:{}"
@@ -71,6 +72,16 @@ def missed(trigger: CronTrigger, now: datetime) -> bool:
     return due is not None and due <= now
 
 
+async def forget_expired_copies() -> None:
+    """The names kept for the flows (class lists, students' labels, buttons) leave this
+    instance's memory within FORGET_EVERY_SECONDS of expiring, even if nobody writes to it."""
+    kept.drop_expired()
+    drop_expired_buttons()
+
+
+FORGET_EVERY_SECONDS = 60
+
+
 def create_scheduler(
     crontab: str, redis: Redis | None, now: datetime | None = None
 ) -> AsyncIOScheduler:
@@ -103,4 +114,7 @@ def create_scheduler(
     )
     if missed(reminders, now or datetime.now(RIGA)):
         scheduler.add_job(queue_todays_reminders, args=[redis], id="daily-reminders-catch-up")
+    scheduler.add_job(
+        forget_expired_copies, "interval", seconds=FORGET_EVERY_SECONDS, id="forget-expired"
+    )
     return scheduler

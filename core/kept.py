@@ -32,9 +32,19 @@ def new_token() -> str:
 async def kept(token: str, key: Hashable, actor: Actor, read: Callable[[], Awaitable[T]]) -> T:
     """What `read()` gives, kept under the flow's `token` and `key` for this actor alone."""
     owner = (actor.id, *(tuple(ids) for ids in scope_values(actor).values()))
-    copy = _kept.get((token, key))
-    if copy is not None and copy[0] == owner:
-        return cast(T, copy[1])
+    try:
+        kept_by, value = _kept[token, key]
+    except KeyError:
+        pass
+    else:
+        if kept_by == owner:
+            return cast(T, value)
     value = await read()
     _kept[token, key] = (owner, value)
     return value
+
+
+def drop_expired() -> None:
+    """Let the copies past KEEP_SECONDS go now (a TTLCache drops them when it is next written
+    to, which an instance nobody writes to may not be for a long time)."""
+    _kept.expire()

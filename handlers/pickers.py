@@ -83,17 +83,23 @@ def button_rows(rows: Iterable[Sequence[tuple[str, Data]]]) -> InlineKeyboardMar
 
 def button(text: str, data: Data) -> InlineKeyboardButton:
     """A button that sends `data` back when tapped. Kept for BUTTON_SECONDS: a class's list is
-    drawn again on every tick, and making its buttons anew (about 7 µs each, mostly pydantic)
-    cost as much as the rest of the tick's reply. Texts and data only, never written to."""
+    drawn again on every tick, and pydantic makes a button slowly (its private attributes set
+    one by one). Never written to: a button may be in several keyboards."""
     key = (text, data if isinstance(data, str) else data.pack())
     try:
-        return _buttons[key]  # a third of the time of TTLCache.get, which looks twice
+        return _buttons[key]  # TTLCache.get would look the key up twice
     except KeyError:
         made = _buttons[key] = InlineKeyboardButton(text=key[0], callback_data=key[1])
         return made
 
 
-BUTTON_SECONDS = 300  # a name on a button leaves this process's memory after it
+def drop_expired_buttons() -> None:
+    """Let the buttons past BUTTON_SECONDS go now, names with them (a TTLCache drops them when
+    it is next written to)."""
+    _buttons.expire()
+
+
+BUTTON_SECONDS = 300
 _buttons: TTLCache[tuple[str, str], InlineKeyboardButton] = TTLCache(
     maxsize=4096, ttl=BUTTON_SECONDS
 )

@@ -1,6 +1,11 @@
 """Privacy in the bot: reading a student's card is audited; /privacy says what is kept and why."""
 
+from cachetools import Cache, TTLCache
+
+from bot.scheduler import create_scheduler
+from core import kept
 from core.services import signals
+from handlers import pickers
 from storage.models import AuditEvent
 
 
@@ -38,3 +43,31 @@ async def test_privacy_follows_the_retention_setting_and_the_language(sim, world
     assert "Государственная служба качества образования (IKVD)" in text
     await set_locale(world.parent_a1.id, "uk")
     assert "зберігаються 3 роки після" in (await sim.user(108).send("/privacy"))[-1].text
+
+
+async def test_names_kept_for_the_flows_leave_memory_within_a_minute_of_expiring(
+    monkeypatch, world
+):
+    now = [0.0]
+    buttons = TTLCache(maxsize=100, ttl=pickers.BUTTON_SECONDS, timer=lambda: now[0])
+    copies = TTLCache(maxsize=100, ttl=kept.KEEP_SECONDS, timer=lambda: now[0])
+    monkeypatch.setattr(pickers, "_buttons", buttons)
+    monkeypatch.setattr(kept, "_kept", copies)
+    pickers.button("Anna Kalnina", "ab_t:7")
+
+    async def label() -> str:
+        return "Anna Kalnina, 7.a"
+
+    await kept.kept("token", ("label", 7), world.teacher_a, label)
+    now[0] += max(pickers.BUTTON_SECONDS, kept.KEEP_SECONDS)  # and nobody writes meanwhile
+    assert held(buttons) == held(copies) == 1
+    scheduler = create_scheduler("0 8 * * mon", None)
+    job = scheduler.get_job("forget-expired")
+    assert job.trigger.interval.total_seconds() <= 60
+    await job.func()
+    assert held(buttons) == held(copies) == 0
+
+
+def held(cache: TTLCache) -> int:
+    """What a cache holds in memory (its own `len()` would let the expired go first)."""
+    return Cache.__len__(cache)

@@ -3,14 +3,17 @@
 from datetime import timedelta
 
 import pytest
+from cachetools import TTLCache
 
+from core import kept
 from core.access import workable_student
 from core.clock import now, today
 from core.errors import AccessDenied, NotFound
+from core.person_changes import person_changed
 from core.services.people import set_locale
 from handlers.callbacks import StudentAction
 from handlers.risk import RsClass, RsStudent
-from storage.models import RiskSignal
+from storage.models import Membership, RiskSignal
 from storage.query_counter import count_queries
 
 
@@ -406,3 +409,25 @@ async def test_a_parent_may_not_log_a_signal_for_their_child(world):
         await workable_student(world.teacher_b, world.student_a1.id)
     student = await workable_student(world.coordinator_m1, world.student_a1.id, with_class=True)
     assert (student.school.name, student.school_class.name) == ("Ezerkalnes vidusskola", "7.a")
+
+
+async def test_the_student_s_name_is_read_again_once_its_copy_is_gone(sim, world, monkeypatch):
+    teacher = sim.user(101)
+    await teacher.send("/risk")
+    await teacher.press("7.a")
+    await teacher.press("Anna Kalnina")
+    with count_queries() as kept_copy:
+        factors = await teacher.press("Mācību darba")
+    assert factors[-1].text.startswith("Anna Kalnina, 7.a\n")
+    assert kept_copy.queries == 0
+    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))  # expired
+    with count_queries() as read_again:
+        value = await teacher.press("Neattaisnoti kavējumi")
+    assert value[-1].text.startswith("Anna Kalnina, 7.a\nNeattaisnoti kavējumi\n")
+    assert read_again.queries == 1  # the student with their school and class: access and name
+    await Membership.filter(person_id=world.teacher_a.id).delete()  # left the school
+    await person_changed(world.teacher_a.id)
+    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))
+    await teacher.send("3")
+    assert "Anna Kalnina" not in teacher.last.text
+    assert await RiskSignal.all().count() == 0
