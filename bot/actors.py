@@ -56,15 +56,22 @@ class ActorCache:
         self.redis = redis
         self.memory: OrderedDict[int, tuple[float, Payload | None]] = OrderedDict()
         self.telegram_of: dict[int, int] = {}
+        # Telegram id -> the entry last turned into an Actor (Redis's bytes or the payload
+        # kept here), and that Actor: the same entry again gives the same Actor.
+        self.built: OrderedDict[int, tuple[bytes | Payload, Actor]] = OrderedDict()
         on_person_change(self.forget)
 
     async def actor(self, telegram_id: int, entry: bytes | None = UNREAD) -> Actor | None:
         """The person writing from this Telegram id with their roles, or None for a stranger;
         `entry` is their entry in Redis when it was read already (`queue_get`)."""
         started = time.time()
-        cached = await self._get(telegram_id) if entry is UNREAD else self._decoded(entry)
-        if cached is not None:
-            return _actor(cached)
+        kept = await self._entry(telegram_id) if entry is UNREAD else entry
+        built = self.built.get(telegram_id)
+        if built is not None and kept is not None and built[0] == kept:
+            return built[1]
+        cached = self._decoded(kept) if isinstance(kept, bytes) else kept
+        if cached is not None and kept is not None:
+            return self._built(telegram_id, kept, _actor(cached))
         actor = await person_for_telegram(telegram_id)
         if actor is not None:
             await self._put(telegram_id, _payload(actor), started)
@@ -95,13 +102,24 @@ class ActorCache:
         pipe.get(self.KEY.format(telegram_id))
         return True
 
-    async def _get(self, telegram_id: int) -> Payload | None:
+    async def _entry(self, telegram_id: int) -> bytes | Payload | None:
+        """What is kept for this Telegram id: Redis's bytes, or the payload kept here."""
         if self.redis is not None:
-            return self._decoded(await self.redis.get(self.KEY.format(telegram_id)))
+            kept = await self.redis.get(self.KEY.format(telegram_id))
+            assert not isinstance(kept, str), "the client is made without decode_responses"
+            return kept
         entry = self.memory.get(telegram_id)
         if entry is None or entry[0] <= time.time():
             return None
         return entry[1]
+
+    def _built(self, telegram_id: int, entry: bytes | Payload, actor: Actor) -> Actor:
+        """Keep the Actor made from this entry, for the same entry again."""
+        self.built[telegram_id] = (entry, actor)
+        self.built.move_to_end(telegram_id)
+        if len(self.built) > self.MEMORY_SIZE:
+            self.built.popitem(last=False)
+        return actor
 
     def _decoded(self, entry: bytes | str | None) -> Payload | None:
         """The rows kept in a Redis entry; None for none, or for a mark of a change."""
@@ -135,7 +153,8 @@ def _payload(actor: Actor) -> Payload:
 
 
 def _actor(payload: Payload) -> Actor:
-    """A fresh Actor from the kept rows: models as if just read (nothing shared between updates)."""
+    """An Actor from the kept rows: models as if just read. One person's updates share it while
+    the rows do not change; every use of it reads, none writes to it."""
     person = _model(Person, payload["person"])
     return Actor(person, tuple(_model(Membership, row) for row in payload["memberships"]))
 

@@ -7,7 +7,7 @@ from bot.actors import ActorCache
 from bot.session import RecordingSession
 from core.person_changes import person_changed
 from core.services import outbox
-from core.services.people import create_invite, person_for_telegram
+from core.services.people import create_invite, person_for_telegram, set_locale
 from core.services.privacy import erase_student
 from storage.models import Person
 from storage.query_counter import count_queries
@@ -23,6 +23,19 @@ async def test_the_person_is_read_once_then_kept(sim, world):
     assert first.queries >= 2  # the person and their memberships
     assert second.queries == 0
     assert "/absent" in replies[-1].text
+
+
+async def test_the_same_rows_give_the_same_actor_until_they_change(db, redis, world):
+    cache = ActorCache(redis)
+    await cache.actor(101)  # world.teacher_a, read and kept
+    first = await cache.actor(101)
+    assert await cache.actor(101) is first  # not made anew from the kept rows on every update
+    await set_locale(world.teacher_a.id, "ru")  # the core tells the cache
+    await cache.actor(101)  # read again
+    changed = await cache.actor(101)
+    assert changed is not first
+    assert (first.locale, changed.locale) == ("lv", "ru")
+    assert await cache.actor(101) is changed
 
 
 async def test_a_role_gained_by_invite_counts_on_the_next_update(sim, world):
