@@ -24,7 +24,7 @@ from core.ids import Id
 from core.kept import new_token
 from core.services.absence_levels import LevelChange
 from core.services.attendance import LoggableDays, loggable_days, record_absences
-from core.services.schools import Listed, kept_class_list, list_classes, list_schools
+from core.services.schools import Listed, kept_class_list, list_classes
 from handlers.callbacks import Menu
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
@@ -38,6 +38,7 @@ from handlers.pickers import (
     in_rows,
     pgettext,
     school_buttons,
+    school_to_open,
     student_data,
 )
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
@@ -88,17 +89,14 @@ def day_text(day: date) -> str:
 
 async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     await state.clear()
-    if actor.only_school is not None:
-        await show_classes(message, state, actor, actor.only_school, edit=False)
+    school_id, schools = await school_to_open(actor)
+    if school_id is not None:
+        await show_classes(message, state, actor, school_id, edit=False)
         return
-    schools = await list_schools(actor)
     if not schools:
         await message.answer(
             _("You have no school to mark absences in."), reply_markup=next_taps(actor, menu())
         )
-        return
-    if len(schools) == 1:
-        await show_classes(message, state, actor, schools[0].id, edit=False)
         return
     keyboard = school_buttons(schools, lambda pk: AbSchool(school_id=pk))
     await state.set_state(AbsenceFlow.school)

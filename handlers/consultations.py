@@ -24,13 +24,13 @@ from core.formatting import short_date
 from core.ids import Id
 from core.services.consultations import MAX_MINUTES, TOPIC_LIMIT, log_consultation
 from core.services.pending import find_students
-from core.services.schools import class_list, list_classes, list_schools
+from core.services.schools import class_list, list_classes
 from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.markup import filled, html
 from handlers.next_taps import another, card, menu, next_taps
-from handlers.pickers import class_buttons, entry_label, pgettext, school_buttons
+from handlers.pickers import class_buttons, entry_label, pgettext, school_buttons, school_to_open
 from handlers.replies import edit_or_keep, show, tapped
 from handlers.typed import parse_day, whole_number
 
@@ -115,12 +115,9 @@ def back_button(target: CallbackData) -> InlineKeyboardButton:
 
 
 async def ask_student(say: Say, actor: Actor, problem: str | None = None) -> None:
-    if actor.only_school is not None:
-        await ask_class(say, actor, actor.only_school, problem)
-        return
-    schools = await list_schools(actor)
-    if len(schools) == 1:
-        await ask_class(say, actor, schools[0].id, problem)
+    school_id, schools = await school_to_open(actor)
+    if school_id is not None:
+        await ask_class(say, actor, school_id, problem)
         return
     keyboard = school_buttons(schools, lambda pk: CoSchool(school_id=pk))
     prompt = _("Log a consultation. Choose the school, or type part of the student's name.")
@@ -154,8 +151,8 @@ def students_keyboard(
 
 
 async def school_chosen(callback: CallbackQuery, callback_data: CoSchool, actor: Actor) -> None:
-    several = len(await list_schools(actor)) > 1
-    await ask_class(say_to(callback), actor, callback_data.school_id, back=several)
+    school_id, _schools = await school_to_open(actor)
+    await ask_class(say_to(callback), actor, callback_data.school_id, back=school_id is None)
     await callback.answer()
 
 

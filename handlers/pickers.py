@@ -10,8 +10,10 @@ from aiogram.utils.i18n import get_i18n
 from cachetools import TTLCache
 
 from core import i18n
+from core.access import Actor
 from core.catalogues import Entry
 from core.errors import AccessDenied
+from core.services.schools import list_schools
 from handlers.markup import appended
 from handlers.replies import edit_or_keep, tapped
 
@@ -26,6 +28,17 @@ class Named(Protocol):
 
 
 Data = CallbackData | str  # a button's callback data, or it already packed
+
+
+async def school_to_open(actor: Actor) -> tuple[int | None, Sequence[Named]]:
+    """The school a flow opens without asking, when the actor has one (a teacher of one school:
+    not even read), else None and the schools to choose from (none at all: an empty list)."""
+    if actor.only_school is not None:
+        return actor.only_school, []
+    schools = await list_schools(actor)
+    if len(schools) == 1:
+        return schools[0].id, schools
+    return None, schools
 
 
 def school_buttons(

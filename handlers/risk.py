@@ -19,7 +19,7 @@ from core.formatting import short_date
 from core.ids import Id
 from core.kept import kept, new_token
 from core.services.pending import find_students
-from core.services.schools import class_list, list_classes, list_schools
+from core.services.schools import class_list, list_classes
 from core.services.signals import (
     NOTE_LIMIT,
     record_risk_signal,
@@ -39,6 +39,7 @@ from handlers.pickers import (
     class_buttons,
     pgettext,
     school_buttons,
+    school_to_open,
     student_data,
 )
 from handlers.replies import buttons_due, edit_or_keep, show, stale_button, tapped
@@ -105,17 +106,14 @@ def who_prompt() -> str:
 
 async def start(message: Message, state: FSMContext, actor: Actor) -> None:
     await state.clear()
-    if actor.only_school is not None:
-        await show_classes(message, state, actor, actor.only_school, edit=False)
+    school_id, schools = await school_to_open(actor)
+    if school_id is not None:
+        await show_classes(message, state, actor, school_id, edit=False)
         return
-    schools = await list_schools(actor)
     if not schools:
         await message.answer(
             _("You have no school to log risk signals in."), reply_markup=next_taps(actor, menu())
         )
-        return
-    if len(schools) == 1:
-        await show_classes(message, state, actor, schools[0].id, edit=False)
         return
     keyboard = school_buttons(schools, lambda pk: RsSchool(school_id=pk))
     await state.set_state(RiskFlow.school)
