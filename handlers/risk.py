@@ -129,13 +129,8 @@ async def start_from_menu(callback: CallbackQuery, state: FSMContext, actor: Act
 async def start_for_student(
     callback: CallbackQuery, callback_data: StudentAction, state: FSMContext, actor: Actor
 ) -> None:
-    """From a student's card: straight to the risk group."""
-    data = {"student_id": callback_data.student_id, "kept": new_token()}
-    await student_label(actor, data)  # refuses a stranger
-    await callback.answer()
-    await state.clear()
-    await state.set_data(data)
-    await show_groups(tapped(callback), state, actor, edit=False)
+    """From a student's card: straight to the risk group (the card stays)."""
+    await go_on_with(callback, state, actor, callback_data.student_id, edit=False)
 
 
 async def school_chosen(
@@ -199,11 +194,19 @@ async def name_not_text(message: Message) -> None:
 async def student_chosen(
     callback: CallbackQuery, callback_data: RsStudent, state: FSMContext, actor: Actor
 ) -> None:
-    data = {"student_id": callback_data.student_id, "kept": new_token()}
+    await go_on_with(callback, state, actor, callback_data.student_id, edit=True)
+
+
+async def go_on_with(
+    callback: CallbackQuery, state: FSMContext, actor: Actor, student_id: int, *, edit: bool
+) -> None:
+    """A new signal about this student: access checked (and the label kept) before the tap is
+    answered, then the risk group asked; whatever the flow held before is dropped."""
+    data = {"student_id": student_id, "kept": new_token()}
     await student_label(actor, data)  # refuses a stranger
     await callback.answer()
     await state.set_data(data)
-    await show_groups(tapped(callback), state, actor, edit=True)
+    await show_groups(tapped(callback), state, actor, edit=edit)
 
 
 async def student_label(actor: Actor, data: dict) -> str:
