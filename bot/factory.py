@@ -40,8 +40,8 @@ def create_bot(settings: BotSettings, session: BaseSession | None = None) -> Bot
     )
 
 
-# A flow left half-way is forgotten a day after its user's last update (its data may hold a
-# student's name).
+# A flow left half-way is forgotten a day after its user's last update (its data may hold what
+# the user typed: a note about a student).
 FSM_TTL_SECONDS = 24 * 3600
 
 

@@ -11,7 +11,7 @@ takes the key's lock and reads the state and data, with what the other middlewar
 Memory storage is left as it is: its reads and writes are a dictionary's.
 
 The state and data expire together (the storage's `state_ttl`, which `data_ttl` must equal): a
-flow left half-way does not keep a student's name in Redis for ever. Every update that finds
+flow left half-way does not keep what its user typed in Redis for ever. Every update that finds
 them renews both, with its writes, in the same round trip.
 """
 
