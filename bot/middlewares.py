@@ -38,6 +38,8 @@ class ActorMiddleware(BaseMiddleware, ReadsOnArrival):
     """Puts the known person (with their roles) into `actor`, or None for a stranger.
 
     A person once marked unreachable (they had blocked the bot) who writes again is reachable.
+    A stranger has no flow: one left by a person forgotten since (a parent whose only child was
+    erased) ends here, with what they had typed, so their next tap is answered as stale.
     """
 
     ARRIVED = "actor_entry"  # the cache's entry, read on arrival
@@ -51,6 +53,9 @@ class ActorMiddleware(BaseMiddleware, ReadsOnArrival):
         actor = await self.actors.actor(user.id, entry) if user else None
         if actor is not None and actor.person.unreachable:
             await mark_reachable(actor.id)
+        if actor is None and data.get("raw_state") is not None:
+            await data["state"].clear()
+            data["raw_state"] = None
         data["actor"] = actor
         return await handler(event, data)
 

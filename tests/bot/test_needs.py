@@ -4,6 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from aiogram.exceptions import TelegramForbiddenError
+from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import SendMessage
 from babel.dates import get_month_names
 
@@ -13,6 +14,7 @@ from bot.session import Sent
 from core.clock import RIGA, Semester, today
 from core.services import iaps, needs, outbox, people
 from core.services.people import set_locale
+from core.services.privacy import erase_student
 from handlers.callbacks import Menu, StudentAction
 from handlers.needs import ChildPlan, Consent, NeedMonth, NeedReply, NeedSave, NeedType
 from storage.models import Iap, Membership, OutboxItem, Person, SupportNeed
@@ -201,6 +203,22 @@ async def test_abandoned_flow_loses_nothing_and_the_parent_can_start_again(sim, 
     await parent.send("/cancel")
     await parent.press("Jā")  # the question's buttons still work
     assert "Kuros mēnešos" in parent.last.text
+
+
+async def test_a_parent_forgotten_mid_flow_is_answered_as_a_stranger(sim, world, i18n):
+    """The only child is erased while the parent answers: the next tap is stale, the next text a
+    stranger's; no error, and nothing of the flow is kept."""
+    parent = sim.user(108)
+    await ask(sim.user(101), world.student_a1.id, "Ēdināšana")
+    await deliver(sim, i18n)
+    await parent.press("Jā")
+    await erase_student(world.student_a1.id)
+    await parent.press(month(MONTHS[0], "lv").capitalize())
+    assert parent.alerts[-1] == "Šī poga vairs nav aktīva. Sāciet no jauna izvēlnē /menu."
+    reply = (await parent.send("Ezere – Rīga"))[-1].text
+    assert "atveriet koordinatora atsūtīto ielūguma saiti" in reply
+    key = StorageKey(bot_id=sim.bot.id, chat_id=parent.id, user_id=parent.id)
+    assert await sim.dispatcher.storage.get_state(key) is None
 
 
 async def test_when_the_other_parent_answers_first_the_flow_ends(sim, world, i18n):
