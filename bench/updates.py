@@ -253,6 +253,7 @@ class BenchSimulator(Simulator):
     kinds: list[str] = field(default_factory=list)  # "message" or "callback", per update
     webhook: Webhook | None = None
     pace: float | None = None
+    paced_from: float = 0.0
     due: dict[int, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -270,8 +271,14 @@ class BenchSimulator(Simulator):
     def pace_users(self, telegram_ids: Sequence[int], rate: float, rng: random.Random) -> None:
         """Each user's first update due within one pace from now, then one every pace."""
         self.pace = len(telegram_ids) / rate
-        start = time.perf_counter() + 0.05
-        self.due = {user: start + rng.uniform(0, self.pace) for user in telegram_ids}
+        self.paced_from = time.perf_counter() + 0.05
+        self.due = {user: self.paced_from + rng.uniform(0, self.pace) for user in telegram_ids}
+
+    def all_on_schedule_seconds(self) -> float:
+        """How long every user kept to the schedule (until the first one's last update was due):
+        the stretch at the full offered rate, before users who are done thin it out."""
+        assert self.pace is not None
+        return min(self.due.values()) - self.pace - self.paced_from
 
     def unpace(self) -> None:
         self.pace = None
@@ -582,6 +589,7 @@ async def run_paced(
         sim.pace_users(telegram_ids, rate, random.Random(seed))
         measured = Tally()
         timing = await timed(run_teachers(sim, telegram_ids, rounds, seed, measured))
+        full_rate = sim.all_on_schedule_seconds()
         sim.unpace()
         tally.add(measured)
         ms = [latency * 1000 for latency in sim.latencies]
@@ -591,7 +599,9 @@ async def run_paced(
             f"  {rate:>4}/s offered  {len(ms):,} updates in {timing.seconds:.1f} s "
             f"({len(ms) / timing.seconds:,.0f}/s)   due->done p50 {p50:6.2f} ms   "
             f"p99 {p99:7.2f} ms   max {max(ms):7.1f} ms   CPU {timing.cpu / len(ms) * 1000:.2f} ms"
-            f"/update   target {verdict}"
+            f"/update   target {verdict}\n"
+            f"                all {len(telegram_ids)} teachers on schedule for the first "
+            f"{full_rate:.1f} s, then fewer as they finish"
         )
     print()
 
