@@ -1,11 +1,21 @@
 """One risk signal: student, group, factor, value, note, a summary to check, save, undo."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 from aiogram import F, Router
+from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
 from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
@@ -59,6 +69,7 @@ class RiskFlow(StatesGroup):
 
 
 CHOOSING_STUDENT = StateFilter(RiskFlow.school, RiskFlow.school_class, RiskFlow.student)
+ABOUT_STUDENT = "about_student"  # a handler's flag: a step after the student was chosen
 
 
 class RsSchool(CallbackData, prefix="rs_s"):
@@ -220,6 +231,18 @@ async def student_label(actor: Actor, data: dict) -> str:
         return f"{full_name(student)}, {student.school_class.name}"
 
     return await kept(data["kept"], ("label", student_id), actor, read)
+
+
+async def label_first(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    """A step about the chosen student reads the label (access checked) before anything else: a
+    teacher who has lost access is refused on the tap itself, and the flow stays where it was."""
+    if get_flag(data, ABOUT_STUDENT):
+        await student_label(data["actor"], await data["state"].get_data())
+    return await handler(event, data)
 
 
 async def heading(actor: Actor, data: dict) -> str:
@@ -459,6 +482,9 @@ async def undone(callback: CallbackQuery, callback_data: RsUndo, actor: Actor) -
 
 def create_router() -> Router:
     router = Router(name="risk")
+    router.callback_query.middleware(label_first)
+    router.message.middleware(label_first)
+    about_student = {ABOUT_STUDENT: True}
     router.message.register(start, Command("risk"), IsStaff)
     router.callback_query.register(start_from_menu, Menu.filter(F.action == "risk"), IsStaff)
     router.callback_query.register(
@@ -471,27 +497,42 @@ def create_router() -> Router:
     router.message.register(name_typed, CHOOSING_STUDENT, TYPED_TEXT)
     router.message.register(name_not_text, CHOOSING_STUDENT, ~F.text)
     router.callback_query.register(
-        group_chosen, RsGroup.filter(F.code.in_(RISK_GROUPS.codes())), RiskFlow.group
+        group_chosen,
+        RsGroup.filter(F.code.in_(RISK_GROUPS.codes())),
+        RiskFlow.group,
+        flags=about_student,
     )
     router.callback_query.register(
-        factor_chosen, RsFactor.filter(F.code.in_(RISK_FACTORS.codes())), RiskFlow.factor
+        factor_chosen,
+        RsFactor.filter(F.code.in_(RISK_FACTORS.codes())),
+        RiskFlow.factor,
+        flags=about_student,
     )
     router.callback_query.register(
-        back_to_groups, RsStep.filter(F.action == "groups"), RiskFlow.factor
+        back_to_groups, RsStep.filter(F.action == "groups"), RiskFlow.factor, flags=about_student
     )
     router.callback_query.register(
-        value_tapped, RsValue.filter(F.value.in_(LESSON_BUTTONS)), RiskFlow.value
+        value_tapped,
+        RsValue.filter(F.value.in_(LESSON_BUTTONS)),
+        RiskFlow.value,
+        flags=about_student,
     )
-    router.message.register(value_typed, RiskFlow.value, TYPED_TEXT)
-    router.message.register(value_not_text, RiskFlow.value, ~F.text)
-    router.callback_query.register(note_skipped, RsStep.filter(F.action == "skip"), RiskFlow.note)
-    router.message.register(note_typed, RiskFlow.note, TYPED_TEXT)
-    router.message.register(note_not_text, RiskFlow.note, ~F.text)
-    router.callback_query.register(saved, RsStep.filter(F.action == "save"), RiskFlow.summary)
+    router.message.register(value_typed, RiskFlow.value, TYPED_TEXT, flags=about_student)
+    router.message.register(value_not_text, RiskFlow.value, ~F.text, flags=about_student)
     router.callback_query.register(
-        level_toggled, RsStep.filter(F.action == "level"), RiskFlow.summary
+        note_skipped, RsStep.filter(F.action == "skip"), RiskFlow.note, flags=about_student
     )
-    router.callback_query.register(edit_chosen, RsStep.filter(F.action == "edit"), RiskFlow.summary)
+    router.message.register(note_typed, RiskFlow.note, TYPED_TEXT, flags=about_student)
+    router.message.register(note_not_text, RiskFlow.note, ~F.text, flags=about_student)
+    router.callback_query.register(
+        saved, RsStep.filter(F.action == "save"), RiskFlow.summary, flags=about_student
+    )
+    router.callback_query.register(
+        level_toggled, RsStep.filter(F.action == "level"), RiskFlow.summary, flags=about_student
+    )
+    router.callback_query.register(
+        edit_chosen, RsStep.filter(F.action == "edit"), RiskFlow.summary, flags=about_student
+    )
     router.callback_query.register(cancelled, RsStep.filter(F.action == "cancel"), RiskFlow.summary)
     router.message.register(
         buttons_due,

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from aiogram.fsm.storage.base import StorageKey
 from cachetools import TTLCache
 
 from core import kept
@@ -12,7 +13,7 @@ from core.errors import AccessDenied, NotFound
 from core.person_changes import person_changed
 from core.services.people import set_locale
 from handlers.callbacks import StudentAction
-from handlers.risk import RsClass, RsStudent
+from handlers.risk import RiskFlow, RsClass, RsStudent
 from storage.models import Membership, RiskSignal
 from storage.query_counter import count_queries
 
@@ -431,3 +432,20 @@ async def test_the_student_s_name_is_read_again_once_its_copy_is_gone(sim, world
     await teacher.send("3")
     assert "Anna Kalnina" not in teacher.last.text
     assert await RiskSignal.all().count() == 0
+
+
+async def test_a_teacher_who_lost_access_mid_flow_is_refused_on_the_tap(sim, world, monkeypatch):
+    """Access lost and the name's copy gone: the next step's tap itself gets the refusal as an
+    alert, the message stays as it was, and the flow does not move on."""
+    teacher = sim.user(101)
+    await teacher.send("/risk")
+    await teacher.press("7.a")
+    groups = await teacher.press("Anna Kalnina")
+    await Membership.filter(person_id=world.teacher_a.id).delete()  # left the school
+    await person_changed(world.teacher_a.id)
+    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))  # expired
+    assert await teacher.press("Mācību darba") == []
+    assert teacher.alerts[-1] in ("Jums tam nav piekļuves.", "Nav atrasts.")
+    assert teacher.last == groups[-1]
+    key = StorageKey(bot_id=sim.bot.id, chat_id=teacher.id, user_id=teacher.id)
+    assert await sim.dispatcher.storage.get_state(key) == RiskFlow.group.state
