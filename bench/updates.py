@@ -66,6 +66,7 @@ from storage.models import (
     Student,
 )
 from storage.query_counter import count_queries
+from storage.redis import connect_redis
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/pumpurs_bench_updates"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -681,7 +682,7 @@ async def main(options: Options) -> int:
         print()
 
         if options.redis_url:
-            redis = Redis.from_url(options.redis_url)
+            redis = connect_redis(options.redis_url)  # as the app connects: with its timeouts
             await redis.ping()
         settings = BotSettings(bot_token=TEST_TOKEN, flood_limit=FLOOD_LIMIT)
         if options.webhook:
