@@ -4,7 +4,6 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.fsm.storage.base import StorageKey
 from aiogram.methods import SendMessage
 from babel.dates import get_month_names
 
@@ -217,8 +216,8 @@ async def test_a_parent_forgotten_mid_flow_is_answered_as_a_stranger(sim, world,
     assert parent.alerts[-1] == "Šī poga vairs nav aktīva. Sāciet no jauna izvēlnē /menu."
     reply = (await parent.send("Ezere – Rīga"))[-1].text
     assert "atveriet koordinatora atsūtīto ielūguma saiti" in reply
-    key = StorageKey(bot_id=sim.bot.id, chat_id=parent.id, user_id=parent.id)
-    assert await sim.dispatcher.storage.get_state(key) is None
+    flow = sim.dispatcher.fsm.get_context(sim.bot, chat_id=parent.id, user_id=parent.id)
+    assert await flow.get_state() is None
 
 
 async def test_when_the_other_parent_answers_first_the_flow_ends(sim, world, i18n):

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from aiogram.fsm.storage.base import StorageKey
 from cachetools import TTLCache
 
 from core import kept
@@ -447,5 +446,5 @@ async def test_a_teacher_who_lost_access_mid_flow_is_refused_on_the_tap(sim, wor
     assert await teacher.press("Mācību darba") == []
     assert teacher.alerts[-1] in ("Jums tam nav piekļuves.", "Nav atrasts.")
     assert teacher.last == groups[-1]
-    key = StorageKey(bot_id=sim.bot.id, chat_id=teacher.id, user_id=teacher.id)
-    assert await sim.dispatcher.storage.get_state(key) == RiskFlow.group.state
+    flow = sim.dispatcher.fsm.get_context(sim.bot, chat_id=teacher.id, user_id=teacher.id)
+    assert await flow.get_state() == RiskFlow.group.state
