@@ -1,21 +1,11 @@
 """One risk signal: student, group, factor, value, note, a summary to check, save, undo."""
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from aiogram import F, Router
-from aiogram.dispatcher.flags import get_flag
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import (
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    TelegramObject,
-)
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.formatting import Bold, Text
 from aiogram.utils.i18n import get_i18n, ngettext
 from aiogram.utils.i18n import gettext as _
@@ -38,6 +28,7 @@ from core.services.signals import (
 )
 from core.text import clean_text
 from handlers.callbacks import Menu, StudentAction
+from handlers.checked_first import check_first
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, MAX_LESSONS_A_DAY, lessons_row, typed_lessons
 from handlers.markup import filled, html
@@ -69,7 +60,6 @@ class RiskFlow(StatesGroup):
 
 
 CHOOSING_STUDENT = StateFilter(RiskFlow.school, RiskFlow.school_class, RiskFlow.student)
-ABOUT_STUDENT = "about_student"  # a handler's flag: a step after the student was chosen
 
 
 class RsSchool(CallbackData, prefix="rs_s"):
@@ -231,18 +221,6 @@ async def student_label(actor: Actor, data: dict) -> str:
         return f"{full_name(student)}, {student.school_class.name}"
 
     return await kept(data["kept"], ("label", student_id), actor, read)
-
-
-async def label_first(
-    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-    event: TelegramObject,
-    data: dict[str, Any],
-) -> Any:
-    """A step about the chosen student reads the label (access checked) before anything else: a
-    teacher who has lost access is refused on the tap itself, and the flow stays where it was."""
-    if get_flag(data, ABOUT_STUDENT):
-        await student_label(data["actor"], await data["state"].get_data())
-    return await handler(event, data)
 
 
 async def heading(actor: Actor, data: dict) -> str:
@@ -482,9 +460,7 @@ async def undone(callback: CallbackQuery, callback_data: RsUndo, actor: Actor) -
 
 def create_router() -> Router:
     router = Router(name="risk")
-    router.callback_query.middleware(label_first)
-    router.message.middleware(label_first)
-    about_student = {ABOUT_STUDENT: True}
+    about_student = check_first(router, student_label)  # steps after the student was chosen
     router.message.register(start, Command("risk"), IsStaff)
     router.callback_query.register(start_from_menu, Menu.filter(F.action == "risk"), IsStaff)
     router.callback_query.register(

@@ -52,6 +52,7 @@ def test_the_checker_sees_imports_inside_functions(tmp_path: Path) -> None:
 SHARED = {
     "__init__",  # puts the flows' routers together
     "callbacks",
+    "checked_first",
     "filters",
     "lessons",
     "markup",
