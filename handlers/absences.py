@@ -21,11 +21,12 @@ from core.catalogues import CAUTION, HIGH
 from core.errors import AccessDenied, NotFound
 from core.formatting import short_date
 from core.ids import Id
-from core.kept import new_token
+from core.kept import kept, new_token
 from core.services.absence_levels import LevelChange
 from core.services.attendance import LoggableDays, loggable_days, record_absences
 from core.services.schools import Listed, kept_class_list, list_classes
 from handlers.callbacks import Menu
+from handlers.checked_first import check_first
 from handlers.filters import TYPED_TEXT, IsStaff
 from handlers.lessons import LESSON_BUTTONS, lessons_row, typed_lessons
 from handlers.markup import bold_name, filled
@@ -156,10 +157,21 @@ async def class_days(actor: Actor, data: dict, class_id: int) -> LoggableDays:
 # Step 2: the class list with the counts given so far; a student's count, another day, Save.
 
 
+async def flow_class(actor: Actor, data: dict) -> LoggableDays:
+    """The flow's class (`class_days`), kept in this process under the flow's token: read again,
+    access checked anew, once the copy is older or the actor's scope has changed."""
+    class_id = data["class_id"]
+    return await kept(
+        data["list"], ("days", class_id), actor, lambda: class_days(actor, data, class_id)
+    )
+
+
 async def show_students(
     message: Message, state: FSMContext, actor: Actor, class_id: int, *, edit: bool
 ) -> None:
-    loggable = await class_days(actor, await state.get_data(), class_id)  # refuses a stranger
+    # the flow's token: its class and the class's list are kept in this process under it
+    chosen = {**await state.get_data(), "class_id": class_id, "list": new_token()}
+    loggable = await flow_class(actor, chosen)  # refuses a stranger
     if not loggable.days:
         await state.clear()
         nothing = _("There was no school day in the last two weeks.")
@@ -172,16 +184,21 @@ async def show_students(
         days=[day.toordinal() for day in loggable.days],
         most=loggable.lessons_per_day,
         counts={},
-        list=new_token(),  # the class's list, read once a flow (kept_class_list)
+        list=chosen["list"],
     )
     await state.set_state(AbsenceFlow.students)
     text, markup = await students_step(actor, await state.get_data())
     await show(message, text, markup, edit=edit)
 
 
+async def flow_class_list(actor: Actor, data: dict) -> list[Listed]:
+    """The class's list this flow keeps: read, access checked, once a flow (`kept_class_list`)."""
+    return await kept_class_list(actor, data["class_id"], data["list"])
+
+
 async def students_step(actor: Actor, data: dict) -> tuple[str, InlineKeyboardMarkup]:
     """The class's students, each with the lessons given so far."""
-    roster = await kept_class_list(actor, data["class_id"], data["list"])
+    roster = await flow_class_list(actor, data)
     counts = data["counts"]
     buttons = [
         (
@@ -226,7 +243,7 @@ async def student_tapped(
 async def listed_student(actor: Actor, data: dict, student_id: int) -> Listed | None:
     """The student on the flow's copy of the class's list; None if no longer on it. Only the
     id goes to the flow's data, never the name."""
-    roster = await kept_class_list(actor, data["class_id"], data["list"])
+    roster = await flow_class_list(actor, data)
     return next((student for student in roster if student.id == student_id), None)
 
 
@@ -410,28 +427,38 @@ def absence_high_view(student: Named, payload: dict) -> tuple[str, None]:
 
 def create_router() -> Router:
     router = Router(name="absences")
+    after_class = check_first(router, flow_class)  # steps after the class was chosen
     router.message.register(start, Command("absent"), IsStaff)
     router.callback_query.register(start_from_menu, Menu.filter(F.action == "absent"), IsStaff)
     router.callback_query.register(school_chosen, AbSchool.filter(), AbsenceFlow.school)
     router.callback_query.register(class_chosen, AbClass.filter(), AbsenceFlow.school_class)
-    router.callback_query.register(student_tapped, AbStudent.filter(), AbsenceFlow.students)
-    router.callback_query.register(save, AbStep.filter(F.action == "save"), AbsenceFlow.students)
     router.callback_query.register(
-        days_shown, AbStep.filter(F.action == "day"), AbsenceFlow.students
-    )
-    router.callback_query.register(day_chosen, AbDay.filter(), AbsenceFlow.day)
-    router.callback_query.register(day_back, AbStep.filter(F.action == "back"), AbsenceFlow.day)
-    router.callback_query.register(
-        lessons_back, AbStep.filter(F.action == "back"), AbsenceFlow.lessons
+        student_tapped, AbStudent.filter(), AbsenceFlow.students, flags=after_class
     )
     router.callback_query.register(
-        count_removed, AbStep.filter(F.action == "remove"), AbsenceFlow.lessons
+        save, AbStep.filter(F.action == "save"), AbsenceFlow.students, flags=after_class
     )
     router.callback_query.register(
-        lessons_tapped, AbLessons.filter(F.lessons.in_(LESSON_BUTTONS)), AbsenceFlow.lessons
+        days_shown, AbStep.filter(F.action == "day"), AbsenceFlow.students, flags=after_class
     )
-    router.message.register(lessons_typed, AbsenceFlow.lessons, TYPED_TEXT)
-    router.message.register(lessons_not_text, AbsenceFlow.lessons, ~F.text)
+    router.callback_query.register(day_chosen, AbDay.filter(), AbsenceFlow.day, flags=after_class)
+    router.callback_query.register(
+        day_back, AbStep.filter(F.action == "back"), AbsenceFlow.day, flags=after_class
+    )
+    router.callback_query.register(
+        lessons_back, AbStep.filter(F.action == "back"), AbsenceFlow.lessons, flags=after_class
+    )
+    router.callback_query.register(
+        count_removed, AbStep.filter(F.action == "remove"), AbsenceFlow.lessons, flags=after_class
+    )
+    router.callback_query.register(
+        lessons_tapped,
+        AbLessons.filter(F.lessons.in_(LESSON_BUTTONS)),
+        AbsenceFlow.lessons,
+        flags=after_class,
+    )
+    router.message.register(lessons_typed, AbsenceFlow.lessons, TYPED_TEXT, flags=after_class)
+    router.message.register(lessons_not_text, AbsenceFlow.lessons, ~F.text, flags=after_class)
     router.message.register(
         buttons_due,
         StateFilter(

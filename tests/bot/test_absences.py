@@ -3,11 +3,13 @@
 from datetime import date
 
 import pytest
+from cachetools import TTLCache
 
-from core import clock
+from core import clock, kept
+from core.person_changes import person_changed
 from core.services.people import set_locale
-from handlers.absences import AbClass, AbDay
-from storage.models import Absence, RiskSignal, SchoolClass, Student
+from handlers.absences import AbClass, AbDay, AbsenceFlow
+from storage.models import Absence, Membership, RiskSignal, SchoolClass, Student
 from storage.query_counter import count_queries
 from tests.conftest import TEST_DATABASE_URL
 
@@ -186,6 +188,24 @@ async def test_each_flow_reads_the_class_s_list_anew(sim, world):
     await teacher.send("/absent")
     anew = await teacher.press("7.a")
     assert "Zane Zariņa" in [t for t, _ in anew[-1].buttons()]
+
+
+async def test_a_teacher_who_lost_access_mid_flow_is_refused_on_the_tap(sim, world, monkeypatch):
+    """Access lost and the list's copy gone: the count's tap itself gets the refusal as an alert,
+    the message stays as it was, and the flow neither moves on nor keeps the count."""
+    teacher = sim.user(101)
+    await teacher.send("/absent")
+    await teacher.press("7.a")
+    asked = await teacher.press("Anna Kalnina")
+    await Membership.filter(person_id=world.teacher_a.id).delete()  # left the school
+    await person_changed(world.teacher_a.id)
+    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))  # expired
+    assert await teacher.press("2") == []
+    assert teacher.alerts[-1] in ("Jums tam nav piekļuves.", "Nav atrasts.")
+    assert teacher.last == asked[-1]
+    flow = sim.dispatcher.fsm.get_context(sim.bot, chat_id=teacher.id, user_id=teacher.id)
+    assert await flow.get_state() == AbsenceFlow.lessons.state
+    assert (await flow.get_data())["counts"] == {}
 
 
 async def test_a_coordinator_s_class_of_another_school_is_refused(sim, world):
