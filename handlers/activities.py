@@ -19,8 +19,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from core.access import Actor
 from core.catalogues import ACTIVITY_FORMATS
 from core.clock import date_problem, today
-from core.errors import AccessDenied
+from core.errors import AccessDenied, InvalidInput, NotFound
 from core.formatting import number, short_date
+from core.i18n import N_
 from core.ids import Id
 from core.services.activities import (
     DESCRIPTION_LIMIT,
@@ -184,11 +185,15 @@ BUTTON_STEPS = {ActivityFlow.ngo.state, ActivityFlow.place.state, ActivityFlow.f
 async def summary(actor: Actor, data: dict[str, Any]) -> str:
     """The activity as it will be saved, line by line, in HTML (every name and text escaped)."""
     locale = actor.locale
-    ngo = next(n for n in await volunteer_ngos(actor) if n.id == data["ngo_id"])
+    ngo = next((n for n in await volunteer_ngos(actor) if n.id == data["ngo_id"]), None)
+    if ngo is None:  # no longer this volunteer's organisation: as core answers a volunteer
+        raise NotFound()
     place = _("the whole municipality ({name})").format(name=ngo.municipality.name)
     if data["school_id"]:
-        schools = await ngo_schools(actor, ngo.id)
-        place = next(s.name for s in schools if s.id == data["school_id"])
+        schools = {s.id: s.name for s in await ngo_schools(actor, ngo.id)}
+        if data["school_id"] not in schools:  # the organisation moved to another municipality
+            raise InvalidInput(N_("Choose a school in the organisation's municipality."))
+        place = schools[data["school_id"]]
     activity_format = ACTIVITY_FORMATS[data["format"]]
     lines = [
         _("Organisation: {name}").format(name=ngo.name),

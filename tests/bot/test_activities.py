@@ -7,10 +7,11 @@ import pytest
 
 from core.clock import today
 from core.formatting import short_date
-from core.services import activities, people
+from core.person_changes import person_changed
+from core.services import activities, organisations, people
 from handlers.activities import PlaceChoice
 from handlers.callbacks import Menu, StudentAction
-from storage.models import Ngo, PeerActivity
+from storage.models import Membership, Ngo, PeerActivity
 from tests.bot.conftest import make_simulator
 
 STALE_LV = "Šī poga vairs nav aktīva"
@@ -320,3 +321,34 @@ async def test_only_volunteers_register_activities(sim, world):
     assert teacher.alerts[-1].startswith(STALE_LV)
     replies = await teacher.send("Galda spēles")
     assert "Kas bija aktivitāte" not in texts(replies)
+
+
+async def reach_description(volunteer, place: str = "Visa pašvaldība") -> None:
+    """Through to the description question, the happy way."""
+    await volunteer.send("/activity")
+    await volunteer.send("Galda spēļu vakars")
+    await volunteer.press("Vakar")
+    await volunteer.press(place)
+    await volunteer.press("Darbnīca")
+    for answer in ("12", "3", "1.5"):
+        await volunteer.send(answer)
+
+
+async def test_a_volunteer_moved_to_another_organisation_mid_flow_is_refused(sim, world):
+    volunteer = sim.user(109)
+    await reach_description(volunteer)
+    other = await Ngo.create(name="Cits klubs", municipality=world.m2)
+    await Membership.filter(person_id=world.volunteer.id).update(ngo_id=other.id)
+    await person_changed(world.volunteer.id)
+    replies = await volunteer.press("Izlaist")  # the summary names the organisation
+    assert replies[-1].text == "Nav atrasts."
+    assert await PeerActivity.all().count() == 0
+
+
+async def test_a_school_left_behind_by_its_organisation_s_move_is_refused(sim, world):
+    volunteer = sim.user(109)
+    await reach_description(volunteer, place="Liepu pamatskola")
+    await organisations.edit_ngo(world.admin, world.ngo.id, municipality_id=world.m2.id)
+    replies = await volunteer.press("Izlaist")
+    assert replies[-1].text == "Izvēlieties skolu organizācijas pašvaldībā."
+    assert await PeerActivity.all().count() == 0
