@@ -29,7 +29,7 @@ from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
 from core.i18n import N_
 from core.text import clean_line, clean_name
 from storage.columns import column
-from storage.models import Municipality, Ngo, School, SchoolHoliday
+from storage.models import Iap, Municipality, Ngo, School, SchoolHoliday
 
 MUNICIPALITY_NAME_LIMIT = 120
 SCHOOL_NAME_LIMIT = 200
@@ -194,9 +194,17 @@ async def edit_school(actor: Actor | None, school_id: int, **changes: object) ->
         await _unique_school_name(school.name, school.municipality_id, school.id)
     if (kind := changes.get("kind")) is not None:
         school.kind = str(kind)
+    chain_was = school.state_vocational  # a state vocational school skips the municipality
     if (state_vocational := changes.get("state_vocational")) is not None:
         school.state_vocational = bool(state_vocational)
     _kind(school.kind, school.state_vocational)
+    if school.state_vocational != chain_was and await _plans_in_approval(school.id):
+        raise Conflict(
+            N_(
+                "Plans of this school are waiting for approval. Approve or return them first: "
+                "this change alters who must approve them."
+            )
+        )
     if "lessons_per_day" in changes:
         school.lessons_per_day = _whole(
             changes["lessons_per_day"],
@@ -228,6 +236,11 @@ async def edit_school(actor: Actor | None, school_id: int, **changes: object) ->
         await school.save(update_fields=fields)
         await audit.record(_actor_id(actor), "school.update", "school", school.id)
     return school
+
+
+async def _plans_in_approval(school_id: int) -> bool:
+    """Whether plans of the school wait for a signature (their chain is the school's)."""
+    return await Iap.filter(student__school_id=school_id, status="in_approval").exists()
 
 
 def _whole(value: object, bounds: tuple[int, int], message: str) -> int | None:

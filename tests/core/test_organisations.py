@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 
 from core.errors import AccessDenied, Conflict, InvalidInput, NotFound
-from core.services import organisations
+from core.services import iaps, organisations
 from core.services.people import create_invite, enroll_by_invite
 from storage.models import AuditEvent, Invite, Municipality, Ngo, School, SchoolHoliday
+from tests.world import submitted_plan
 
 HEADER = "municipality,school,kind,state_vocational"
 FILE = "\n".join(
@@ -371,3 +372,21 @@ async def test_semicolons_crlf_and_a_byte_order_mark_are_read(world):
     content = "\ufeff" + FILE.replace(",", ";").replace("\n", "\r\n") + "\r\n"
     result = await organisations.import_schools(world.admin, content)
     assert (result.created, result.municipalities_created) == (3, 1)
+
+
+async def test_a_school_s_approval_chain_changes_only_with_no_plan_waiting(world):
+    """A general school turned state vocational would leave a plan that waits for the
+    municipality with its chain complete: nobody could sign it, nobody would be asked."""
+    iap = await submitted_plan(world.student_a1, world.teacher_a)
+    await iaps.approve_iap(world.coordinator_a, iap.id)  # now waits for the municipality
+    with pytest.raises(Conflict) as refused:
+        await organisations.edit_school(
+            world.admin, world.school_a.id, kind="vocational", state_vocational=True
+        )
+    assert message(refused).startswith("Plans of this school are waiting for approval.")
+    assert not (await School.get(id=world.school_a.id)).state_vocational
+    await iaps.approve_iap(world.coordinator_m1, iap.id)  # the chain it started with
+    school = await organisations.edit_school(
+        world.admin, world.school_a.id, kind="vocational", state_vocational=True
+    )
+    assert school.state_vocational
