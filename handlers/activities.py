@@ -213,10 +213,22 @@ async def summary(actor: Actor, data: dict[str, Any]) -> str:
 async def go_to(
     step: State, message: Message, state: FSMContext, actor: Actor, **values: Any
 ) -> None:
-    """Keep the answer, move to the step and ask its question."""
+    """Keep the answer, move to the step and ask its question. Before the summary: a school
+    chosen that is no longer in the organisation's municipality (it moved meanwhile) is asked
+    for again."""
     data = await state.update_data(**values)
+    if step == ActivityFlow.confirm and not await school_still_open(actor, data):
+        await message.answer(_("Choose a school in the organisation's municipality."))
+        step = ActivityFlow.place
     await state.set_state(step)
     await ASK[step.state](message, actor, data)
+
+
+async def school_still_open(actor: Actor, data: dict[str, Any]) -> bool:
+    """Whether the school chosen (if any) is one where the organisation may hold activities."""
+    if not data["school_id"]:
+        return True
+    return any(s.id == data["school_id"] for s in await ngo_schools(actor, data["ngo_id"]))
 
 
 async def mark_chosen(callback: CallbackQuery, label: str) -> None:
@@ -294,9 +306,9 @@ async def place_chosen(
             raise AccessDenied()
         label = schools[callback_data.school_id]
     await mark_chosen(callback, label)
-    await go_to(
-        ActivityFlow.format, tapped(callback), state, actor, school_id=callback_data.school_id
-    )
+    # asked again before the summary (`go_to`): every later answer is given, back to the summary
+    following = ActivityFlow.confirm if "description" in data else ActivityFlow.format
+    await go_to(following, tapped(callback), state, actor, school_id=callback_data.school_id)
 
 
 async def format_chosen(

@@ -345,10 +345,17 @@ async def test_a_volunteer_moved_to_another_organisation_mid_flow_is_refused(sim
     assert await PeerActivity.all().count() == 0
 
 
-async def test_a_school_left_behind_by_its_organisation_s_move_is_refused(sim, world):
+async def test_a_school_left_behind_by_its_organisation_s_move_is_asked_for_again(sim, world):
     volunteer = sim.user(109)
     await reach_description(volunteer, place="Liepu pamatskola")
     await organisations.edit_ngo(world.admin, world.ngo.id, municipality_id=world.m2.id)
     replies = await volunteer.press("Izlaist")
-    assert replies[-1].text == "Izvēlieties skolu organizācijas pašvaldībā."
-    assert await PeerActivity.all().count() == 0
+    assert replies[-2].text == "Izvēlieties skolu organizācijas pašvaldībā."
+    assert replies[-1].text.startswith("Kur tā notika")
+    assert "Liepu pamatskola" not in [text for text, _ in replies[-1].buttons()]
+    replies = await volunteer.press("Visa pašvaldība")  # straight back to the summary
+    assert [text for text, _ in replies[-1].buttons()] == ["Saglabāt", "Atcelt"]
+    await volunteer.press("Saglabāt")
+    activity = await PeerActivity.get()
+    assert (activity.school_id, activity.municipality_id) == (None, world.m2.id)
+    assert (activity.participants, activity.at_risk_participants) == (12, 3)
