@@ -16,7 +16,7 @@ from aiogram.utils.i18n import I18n
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from core.access import Actor
+from core.access import Actor, volunteered_ngo
 from core.catalogues import ACTIVITY_FORMATS
 from core.clock import date_problem, today
 from core.errors import AccessDenied, InvalidInput, NotFound
@@ -34,6 +34,7 @@ from core.services.activities import (
 from core.services.pending import own_activities, volunteer_ngos
 from core.text import clean_line, clean_text
 from handlers.callbacks import Menu
+from handlers.checked_first import check_first
 from handlers.filters import TYPED_TEXT, IsVolunteer
 from handlers.markup import appended, html
 from handlers.next_taps import another, menu, next_taps
@@ -210,6 +211,11 @@ async def summary(actor: Actor, data: dict[str, Any]) -> str:
     return html(*lines)
 
 
+async def organisation_still_theirs(actor: Actor, data: dict[str, Any]) -> None:
+    """The flow's organisation is still one the volunteer works for (refused as core refuses)."""
+    await volunteered_ngo(actor, data["ngo_id"])
+
+
 async def go_to(
     step: State, message: Message, state: FSMContext, actor: Actor, **values: Any
 ) -> None:
@@ -217,14 +223,14 @@ async def go_to(
     chosen that is no longer in the organisation's municipality (it moved meanwhile) is asked
     for again."""
     data = await state.update_data(**values)
-    if step == ActivityFlow.confirm and not await school_still_open(actor, data):
+    if step == ActivityFlow.confirm and not await school_in_municipality(actor, data):
         await message.answer(_("Choose a school in the organisation's municipality."))
         step = ActivityFlow.place
     await state.set_state(step)
     await ASK[step.state](message, actor, data)
 
 
-async def school_still_open(actor: Actor, data: dict[str, Any]) -> bool:
+async def school_in_municipality(actor: Actor, data: dict[str, Any]) -> bool:
     """Whether the school chosen (if any) is one where the organisation may hold activities."""
     if not data["school_id"]:
         return True
@@ -469,25 +475,34 @@ def create_router() -> Router:
     router.callback_query.register(list_from_menu, Menu.filter(F.action == "activities"))
 
     router.callback_query.register(ngo_chosen, ActivityFlow.ngo, NgoChoice.filter())
-    router.message.register(title_given, ActivityFlow.title, TYPED_TEXT)
+    theirs = check_first(router, organisation_still_theirs)  # steps after the organisation
+    router.message.register(title_given, ActivityFlow.title, TYPED_TEXT, flags=theirs)
     router.callback_query.register(
-        day_chosen, ActivityFlow.day, DayChoice.filter(F.days_ago.in_({0, 1}))
+        day_chosen, ActivityFlow.day, DayChoice.filter(F.days_ago.in_({0, 1})), flags=theirs
     )
-    router.message.register(day_typed, ActivityFlow.day, TYPED_TEXT)
-    router.callback_query.register(place_chosen, ActivityFlow.place, PlaceChoice.filter())
+    router.message.register(day_typed, ActivityFlow.day, TYPED_TEXT, flags=theirs)
+    router.callback_query.register(
+        place_chosen, ActivityFlow.place, PlaceChoice.filter(), flags=theirs
+    )
     router.callback_query.register(
         format_chosen,
         ActivityFlow.format,
         FormatChoice.filter(F.code.in_(ACTIVITY_FORMATS.codes())),
+        flags=theirs,
     )
-    router.message.register(participants_given, ActivityFlow.participants, TYPED_TEXT)
-    router.message.register(at_risk_given, ActivityFlow.at_risk, TYPED_TEXT)
-    router.message.register(hours_given, ActivityFlow.hours, TYPED_TEXT)
-    router.message.register(description_given, ActivityFlow.description, TYPED_TEXT)
+    router.message.register(participants_given, ActivityFlow.participants, TYPED_TEXT, flags=theirs)
+    router.message.register(at_risk_given, ActivityFlow.at_risk, TYPED_TEXT, flags=theirs)
+    router.message.register(hours_given, ActivityFlow.hours, TYPED_TEXT, flags=theirs)
+    router.message.register(description_given, ActivityFlow.description, TYPED_TEXT, flags=theirs)
     router.callback_query.register(
-        description_skipped, ActivityFlow.description, Step.filter(F.action == "skip")
+        description_skipped,
+        ActivityFlow.description,
+        Step.filter(F.action == "skip"),
+        flags=theirs,
     )
-    router.callback_query.register(save, ActivityFlow.confirm, Step.filter(F.action == "save"))
+    router.callback_query.register(
+        save, ActivityFlow.confirm, Step.filter(F.action == "save"), flags=theirs
+    )
     router.callback_query.register(cancel, ActivityFlow.confirm, Step.filter(F.action == "cancel"))
     router.message.register(not_understood, StateFilter(ActivityFlow), ~F.text.startswith("/"))
     return router

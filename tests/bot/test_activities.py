@@ -9,7 +9,7 @@ from core.clock import today
 from core.formatting import short_date
 from core.person_changes import person_changed
 from core.services import activities, organisations, people
-from handlers.activities import PlaceChoice
+from handlers.activities import ActivityFlow, PlaceChoice
 from handlers.callbacks import Menu, StudentAction
 from storage.models import Membership, Ngo, PeerActivity
 from tests.bot.conftest import make_simulator
@@ -340,8 +340,12 @@ async def test_a_volunteer_moved_to_another_organisation_mid_flow_is_refused(sim
     other = await Ngo.create(name="Cits klubs", municipality=world.m2)
     await Membership.filter(person_id=world.volunteer.id).update(ngo_id=other.id)
     await person_changed(world.volunteer.id)
-    replies = await volunteer.press("Izlaist")  # the summary names the organisation
-    assert replies[-1].text == "Nav atrasts."
+    asked = volunteer.last
+    assert await volunteer.press("Izlaist") == []  # refused on the tap itself
+    assert volunteer.alerts[-1] == "Nav atrasts."
+    assert volunteer.last == asked  # the question and its Skip stay as they were
+    flow = sim.dispatcher.fsm.get_context(sim.bot, chat_id=volunteer.id, user_id=volunteer.id)
+    assert await flow.get_state() == ActivityFlow.description.state
     assert await PeerActivity.all().count() == 0
 
 
