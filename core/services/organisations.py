@@ -194,15 +194,20 @@ async def edit_school(actor: Actor | None, school_id: int, **changes: object) ->
         await _unique_school_name(school.name, school.municipality_id, school.id)
     if (kind := changes.get("kind")) is not None:
         school.kind = str(kind)
-    chain_was = school.state_vocational  # a state vocational school skips the municipality
+    skipped_the_municipality = school.state_vocational
     if (state_vocational := changes.get("state_vocational")) is not None:
         school.state_vocational = bool(state_vocational)
     _kind(school.kind, school.state_vocational)
-    if school.state_vocational != chain_was and await _plans_in_approval(school.id):
+    if (
+        school.state_vocational
+        and not skipped_the_municipality
+        and await _plans_at_the_municipality(school.id)
+    ):
         raise Conflict(
             N_(
-                "Plans of this school are waiting for approval. Approve or return them first: "
-                "this change alters who must approve them."
+                "Some plans of this school are waiting for the municipality's approval. Have "
+                "them approved or returned first: a state vocational school's plans skip the "
+                "municipality."
             )
         )
     if "lessons_per_day" in changes:
@@ -238,9 +243,12 @@ async def edit_school(actor: Actor | None, school_id: int, **changes: object) ->
     return school
 
 
-async def _plans_in_approval(school_id: int) -> bool:
-    """Whether plans of the school wait for a signature (their chain is the school's)."""
-    return await Iap.filter(student__school_id=school_id, status="in_approval").exists()
+async def _plans_at_the_municipality(school_id: int) -> bool:
+    """Plans of the school signed by the school and waiting for the municipality: with the
+    school made state vocational their chain would be complete, and nobody could sign them."""
+    return await Iap.filter(
+        student__school_id=school_id, status="in_approval", approvals__step="school"
+    ).exists()
 
 
 def _whole(value: object, bounds: tuple[int, int], message: str) -> int | None:

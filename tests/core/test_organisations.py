@@ -374,19 +374,21 @@ async def test_semicolons_crlf_and_a_byte_order_mark_are_read(world):
     assert (result.created, result.municipalities_created) == (3, 1)
 
 
-async def test_a_school_s_approval_chain_changes_only_with_no_plan_waiting(world):
-    """A general school turned state vocational would leave a plan that waits for the
-    municipality with its chain complete: nobody could sign it, nobody would be asked."""
+async def test_a_school_made_state_vocational_leaves_no_plan_unsignable(world):
+    """A plan signed by the school and waiting for the municipality would have its chain complete
+    once the school skips the municipality: nobody could sign it, nobody would be asked."""
+    waiting = await submitted_plan(world.student_a2, world.teacher_a)  # for the school's signature
     iap = await submitted_plan(world.student_a1, world.teacher_a)
     await iaps.approve_iap(world.coordinator_a, iap.id)  # now waits for the municipality
     with pytest.raises(Conflict) as refused:
         await organisations.edit_school(
             world.admin, world.school_a.id, kind="vocational", state_vocational=True
         )
-    assert message(refused).startswith("Plans of this school are waiting for approval.")
+    assert message(refused).startswith("Some plans of this school are waiting for the munici")
     assert not (await School.get(id=world.school_a.id)).state_vocational
     await iaps.approve_iap(world.coordinator_m1, iap.id)  # the chain it started with
     school = await organisations.edit_school(
         world.admin, world.school_a.id, kind="vocational", state_vocational=True
     )
     assert school.state_vocational
+    assert (await iaps.approve_iap(world.coordinator_a, waiting.id)).status == "approved"
