@@ -427,38 +427,31 @@ def absence_high_view(student: Named, payload: dict) -> tuple[str, None]:
 
 def create_router() -> Router:
     router = Router(name="absences")
-    after_class = check_first(router, flow_class)  # steps after the class was chosen
+    check_first(  # the steps after the class was chosen
+        router, flow_class, AbsenceFlow.students, AbsenceFlow.day, AbsenceFlow.lessons
+    )
     router.message.register(start, Command("absent"), IsStaff)
     router.callback_query.register(start_from_menu, Menu.filter(F.action == "absent"), IsStaff)
     router.callback_query.register(school_chosen, AbSchool.filter(), AbsenceFlow.school)
     router.callback_query.register(class_chosen, AbClass.filter(), AbsenceFlow.school_class)
+    router.callback_query.register(student_tapped, AbStudent.filter(), AbsenceFlow.students)
+    router.callback_query.register(save, AbStep.filter(F.action == "save"), AbsenceFlow.students)
     router.callback_query.register(
-        student_tapped, AbStudent.filter(), AbsenceFlow.students, flags=after_class
+        days_shown, AbStep.filter(F.action == "day"), AbsenceFlow.students
+    )
+    router.callback_query.register(day_chosen, AbDay.filter(), AbsenceFlow.day)
+    router.callback_query.register(day_back, AbStep.filter(F.action == "back"), AbsenceFlow.day)
+    router.callback_query.register(
+        lessons_back, AbStep.filter(F.action == "back"), AbsenceFlow.lessons
     )
     router.callback_query.register(
-        save, AbStep.filter(F.action == "save"), AbsenceFlow.students, flags=after_class
+        count_removed, AbStep.filter(F.action == "remove"), AbsenceFlow.lessons
     )
     router.callback_query.register(
-        days_shown, AbStep.filter(F.action == "day"), AbsenceFlow.students, flags=after_class
+        lessons_tapped, AbLessons.filter(F.lessons.in_(LESSON_BUTTONS)), AbsenceFlow.lessons
     )
-    router.callback_query.register(day_chosen, AbDay.filter(), AbsenceFlow.day, flags=after_class)
-    router.callback_query.register(
-        day_back, AbStep.filter(F.action == "back"), AbsenceFlow.day, flags=after_class
-    )
-    router.callback_query.register(
-        lessons_back, AbStep.filter(F.action == "back"), AbsenceFlow.lessons, flags=after_class
-    )
-    router.callback_query.register(
-        count_removed, AbStep.filter(F.action == "remove"), AbsenceFlow.lessons, flags=after_class
-    )
-    router.callback_query.register(
-        lessons_tapped,
-        AbLessons.filter(F.lessons.in_(LESSON_BUTTONS)),
-        AbsenceFlow.lessons,
-        flags=after_class,
-    )
-    router.message.register(lessons_typed, AbsenceFlow.lessons, TYPED_TEXT, flags=after_class)
-    router.message.register(lessons_not_text, AbsenceFlow.lessons, ~F.text, flags=after_class)
+    router.message.register(lessons_typed, AbsenceFlow.lessons, TYPED_TEXT)
+    router.message.register(lessons_not_text, AbsenceFlow.lessons, ~F.text)
     router.message.register(
         buttons_due,
         StateFilter(

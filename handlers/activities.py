@@ -469,40 +469,44 @@ def create_router() -> Router:
     router = Router(name="activities")
     router.message.filter(IsVolunteer)
     router.callback_query.filter(IsVolunteer)
+    check_first(  # the steps after the organisation was chosen
+        router,
+        organisation_still_theirs,
+        ActivityFlow.title,
+        ActivityFlow.day,
+        ActivityFlow.place,
+        ActivityFlow.format,
+        ActivityFlow.participants,
+        ActivityFlow.at_risk,
+        ActivityFlow.hours,
+        ActivityFlow.description,
+        ActivityFlow.confirm,
+    )
     router.message.register(start_activity, Command("activity"))
     router.message.register(list_activities, Command("activities"))
     router.callback_query.register(start_from_menu, Menu.filter(F.action == "activity"))
     router.callback_query.register(list_from_menu, Menu.filter(F.action == "activities"))
 
     router.callback_query.register(ngo_chosen, ActivityFlow.ngo, NgoChoice.filter())
-    theirs = check_first(router, organisation_still_theirs)  # steps after the organisation
-    router.message.register(title_given, ActivityFlow.title, TYPED_TEXT, flags=theirs)
+    router.message.register(title_given, ActivityFlow.title, TYPED_TEXT)
     router.callback_query.register(
-        day_chosen, ActivityFlow.day, DayChoice.filter(F.days_ago.in_({0, 1})), flags=theirs
+        day_chosen, ActivityFlow.day, DayChoice.filter(F.days_ago.in_({0, 1}))
     )
-    router.message.register(day_typed, ActivityFlow.day, TYPED_TEXT, flags=theirs)
-    router.callback_query.register(
-        place_chosen, ActivityFlow.place, PlaceChoice.filter(), flags=theirs
-    )
+    router.message.register(day_typed, ActivityFlow.day, TYPED_TEXT)
+    router.callback_query.register(place_chosen, ActivityFlow.place, PlaceChoice.filter())
     router.callback_query.register(
         format_chosen,
         ActivityFlow.format,
         FormatChoice.filter(F.code.in_(ACTIVITY_FORMATS.codes())),
-        flags=theirs,
     )
-    router.message.register(participants_given, ActivityFlow.participants, TYPED_TEXT, flags=theirs)
-    router.message.register(at_risk_given, ActivityFlow.at_risk, TYPED_TEXT, flags=theirs)
-    router.message.register(hours_given, ActivityFlow.hours, TYPED_TEXT, flags=theirs)
-    router.message.register(description_given, ActivityFlow.description, TYPED_TEXT, flags=theirs)
+    router.message.register(participants_given, ActivityFlow.participants, TYPED_TEXT)
+    router.message.register(at_risk_given, ActivityFlow.at_risk, TYPED_TEXT)
+    router.message.register(hours_given, ActivityFlow.hours, TYPED_TEXT)
+    router.message.register(description_given, ActivityFlow.description, TYPED_TEXT)
     router.callback_query.register(
-        description_skipped,
-        ActivityFlow.description,
-        Step.filter(F.action == "skip"),
-        flags=theirs,
+        description_skipped, ActivityFlow.description, Step.filter(F.action == "skip")
     )
-    router.callback_query.register(
-        save, ActivityFlow.confirm, Step.filter(F.action == "save"), flags=theirs
-    )
+    router.callback_query.register(save, ActivityFlow.confirm, Step.filter(F.action == "save"))
     router.callback_query.register(cancel, ActivityFlow.confirm, Step.filter(F.action == "cancel"))
     router.message.register(not_understood, StateFilter(ActivityFlow), ~F.text.startswith("/"))
     return router

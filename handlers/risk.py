@@ -460,7 +460,15 @@ async def undone(callback: CallbackQuery, callback_data: RsUndo, actor: Actor) -
 
 def create_router() -> Router:
     router = Router(name="risk")
-    about_student = check_first(router, student_label)  # steps after the student was chosen
+    check_first(  # the steps after the student was chosen
+        router,
+        student_label,
+        RiskFlow.group,
+        RiskFlow.factor,
+        RiskFlow.value,
+        RiskFlow.note,
+        RiskFlow.summary,
+    )
     router.message.register(start, Command("risk"), IsStaff)
     router.callback_query.register(start_from_menu, Menu.filter(F.action == "risk"), IsStaff)
     router.callback_query.register(
@@ -473,42 +481,27 @@ def create_router() -> Router:
     router.message.register(name_typed, CHOOSING_STUDENT, TYPED_TEXT)
     router.message.register(name_not_text, CHOOSING_STUDENT, ~F.text)
     router.callback_query.register(
-        group_chosen,
-        RsGroup.filter(F.code.in_(RISK_GROUPS.codes())),
-        RiskFlow.group,
-        flags=about_student,
+        group_chosen, RsGroup.filter(F.code.in_(RISK_GROUPS.codes())), RiskFlow.group
     )
     router.callback_query.register(
-        factor_chosen,
-        RsFactor.filter(F.code.in_(RISK_FACTORS.codes())),
-        RiskFlow.factor,
-        flags=about_student,
+        factor_chosen, RsFactor.filter(F.code.in_(RISK_FACTORS.codes())), RiskFlow.factor
     )
     router.callback_query.register(
-        back_to_groups, RsStep.filter(F.action == "groups"), RiskFlow.factor, flags=about_student
+        back_to_groups, RsStep.filter(F.action == "groups"), RiskFlow.factor
     )
     router.callback_query.register(
-        value_tapped,
-        RsValue.filter(F.value.in_(LESSON_BUTTONS)),
-        RiskFlow.value,
-        flags=about_student,
+        value_tapped, RsValue.filter(F.value.in_(LESSON_BUTTONS)), RiskFlow.value
     )
-    router.message.register(value_typed, RiskFlow.value, TYPED_TEXT, flags=about_student)
-    router.message.register(value_not_text, RiskFlow.value, ~F.text, flags=about_student)
+    router.message.register(value_typed, RiskFlow.value, TYPED_TEXT)
+    router.message.register(value_not_text, RiskFlow.value, ~F.text)
+    router.callback_query.register(note_skipped, RsStep.filter(F.action == "skip"), RiskFlow.note)
+    router.message.register(note_typed, RiskFlow.note, TYPED_TEXT)
+    router.message.register(note_not_text, RiskFlow.note, ~F.text)
+    router.callback_query.register(saved, RsStep.filter(F.action == "save"), RiskFlow.summary)
     router.callback_query.register(
-        note_skipped, RsStep.filter(F.action == "skip"), RiskFlow.note, flags=about_student
+        level_toggled, RsStep.filter(F.action == "level"), RiskFlow.summary
     )
-    router.message.register(note_typed, RiskFlow.note, TYPED_TEXT, flags=about_student)
-    router.message.register(note_not_text, RiskFlow.note, ~F.text, flags=about_student)
-    router.callback_query.register(
-        saved, RsStep.filter(F.action == "save"), RiskFlow.summary, flags=about_student
-    )
-    router.callback_query.register(
-        level_toggled, RsStep.filter(F.action == "level"), RiskFlow.summary, flags=about_student
-    )
-    router.callback_query.register(
-        edit_chosen, RsStep.filter(F.action == "edit"), RiskFlow.summary, flags=about_student
-    )
+    router.callback_query.register(edit_chosen, RsStep.filter(F.action == "edit"), RiskFlow.summary)
     router.callback_query.register(cancelled, RsStep.filter(F.action == "cancel"), RiskFlow.summary)
     router.message.register(
         buttons_due,
