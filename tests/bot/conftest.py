@@ -6,12 +6,16 @@ FSM state lives in Redis when TEST_REDIS_URL is set (always under CI), else in m
 import os
 
 import pytest
+from cachetools import TTLCache
 from redis.asyncio import Redis
 
 from bot.factory import create_bot, create_dispatcher
 from bot.session import RecordingSession
 from bot.settings import BotSettings
 from bot.simulator import TEST_TOKEN, Simulator
+from core import kept
+from core.person_changes import person_changed
+from storage.models import Membership
 from tests.bot.fake_telegram import FakeTelegram
 from tests.conftest import require_server
 
@@ -38,6 +42,23 @@ async def redis():
     await client.flushdb()
     yield client
     await client.aclose()
+
+
+async def left_every_school(person_id: int) -> None:
+    """The person's memberships end, as for a teacher who left the school."""
+    await Membership.filter(person_id=person_id).delete()
+    await person_changed(person_id)
+
+
+@pytest.fixture
+def forget_kept_copies(monkeypatch):
+    """`forget()`: every copy `core.kept` holds for the flows gone, as KEEP_SECONDS after they
+    were read."""
+
+    def forget() -> None:
+        monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))
+
+    return forget
 
 
 @pytest.fixture

@@ -3,14 +3,13 @@
 from datetime import date
 
 import pytest
-from cachetools import TTLCache
 
-from core import clock, kept
-from core.person_changes import person_changed
+from core import clock
 from core.services.people import set_locale
 from handlers.absences import AbClass, AbDay, AbsenceFlow
-from storage.models import Absence, Membership, RiskSignal, SchoolClass, Student
+from storage.models import Absence, RiskSignal, SchoolClass, Student
 from storage.query_counter import count_queries
+from tests.bot.conftest import left_every_school
 from tests.conftest import TEST_DATABASE_URL
 
 FRIDAY = date(2026, 2, 27)  # the 28 days up to it hold 20 school days: 120 lessons
@@ -190,16 +189,17 @@ async def test_each_flow_reads_the_class_s_list_anew(sim, world):
     assert "Zane Zariņa" in [t for t, _ in anew[-1].buttons()]
 
 
-async def test_a_teacher_who_lost_access_mid_flow_is_refused_on_the_tap(sim, world, monkeypatch):
+async def test_a_teacher_who_lost_access_mid_flow_is_refused_on_the_tap(
+    sim, world, forget_kept_copies
+):
     """Access lost and the list's copy gone: the count's tap itself gets the refusal as an alert,
     the message stays as it was, and the flow neither moves on nor keeps the count."""
     teacher = sim.user(101)
     await teacher.send("/absent")
     await teacher.press("7.a")
     asked = await teacher.press("Anna Kalnina")
-    await Membership.filter(person_id=world.teacher_a.id).delete()  # left the school
-    await person_changed(world.teacher_a.id)
-    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))  # expired
+    await left_every_school(world.teacher_a.id)
+    forget_kept_copies()  # expired
     assert await teacher.press("2") == []
     assert teacher.alerts[-1] in ("Jums tam nav piekļuves.", "Nav atrasts.")
     assert teacher.last == asked[-1]

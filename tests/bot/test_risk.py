@@ -3,18 +3,16 @@
 from datetime import timedelta
 
 import pytest
-from cachetools import TTLCache
 
-from core import kept
 from core.access import workable_student
 from core.clock import now, today
 from core.errors import AccessDenied, NotFound
-from core.person_changes import person_changed
 from core.services.people import set_locale
 from handlers.callbacks import StudentAction
 from handlers.risk import RiskFlow, RsClass, RsStudent
-from storage.models import Membership, RiskSignal
+from storage.models import RiskSignal
 from storage.query_counter import count_queries
+from tests.bot.conftest import left_every_school
 
 
 def labels(sent) -> list[str]:
@@ -411,7 +409,9 @@ async def test_a_parent_may_not_log_a_signal_for_their_child(world):
     assert (student.school.name, student.school_class.name) == ("Ezerkalnes vidusskola", "7.a")
 
 
-async def test_the_student_s_name_is_read_again_once_its_copy_is_gone(sim, world, monkeypatch):
+async def test_the_student_s_name_is_read_again_once_its_copy_is_gone(
+    sim, world, forget_kept_copies
+):
     teacher = sim.user(101)
     await teacher.send("/risk")
     await teacher.press("7.a")
@@ -420,29 +420,29 @@ async def test_the_student_s_name_is_read_again_once_its_copy_is_gone(sim, world
         factors = await teacher.press("Mācību darba")
     assert factors[-1].text.startswith("Anna Kalnina, 7.a\n")
     assert kept_copy.queries == 0
-    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))  # expired
+    forget_kept_copies()  # expired
     with count_queries() as read_again:
         value = await teacher.press("Neattaisnoti kavējumi")
     assert value[-1].text.startswith("Anna Kalnina, 7.a\nNeattaisnoti kavējumi\n")
     assert read_again.queries == 1  # the student with their school and class: access and name
-    await Membership.filter(person_id=world.teacher_a.id).delete()  # left the school
-    await person_changed(world.teacher_a.id)
-    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))
+    await left_every_school(world.teacher_a.id)
+    forget_kept_copies()
     await teacher.send("3")
     assert "Anna Kalnina" not in teacher.last.text
     assert await RiskSignal.all().count() == 0
 
 
-async def test_a_teacher_who_lost_access_mid_flow_is_refused_on_the_tap(sim, world, monkeypatch):
+async def test_a_teacher_who_lost_access_mid_flow_is_refused_on_the_tap(
+    sim, world, forget_kept_copies
+):
     """Access lost and the name's copy gone: the next step's tap itself gets the refusal as an
     alert, the message stays as it was, and the flow does not move on."""
     teacher = sim.user(101)
     await teacher.send("/risk")
     await teacher.press("7.a")
     groups = await teacher.press("Anna Kalnina")
-    await Membership.filter(person_id=world.teacher_a.id).delete()  # left the school
-    await person_changed(world.teacher_a.id)
-    monkeypatch.setattr(kept, "_kept", TTLCache(maxsize=10, ttl=kept.KEEP_SECONDS))  # expired
+    await left_every_school(world.teacher_a.id)
+    forget_kept_copies()  # expired
     assert await teacher.press("Mācību darba") == []
     assert teacher.alerts[-1] in ("Jums tam nav piekļuves.", "Nav atrasts.")
     assert teacher.last == groups[-1]
