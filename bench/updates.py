@@ -38,6 +38,7 @@ from bot.lazy_types import import_aiogram
 import_aiogram()
 
 from aiogram import Bot, Dispatcher, Router
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import CallbackQuery, Message, Update, User
 from fastapi import FastAPI
 from redis.asyncio import Redis
@@ -48,7 +49,7 @@ from tortoise import Tortoise, connections
 from api.app import create_app
 from bench.http_path import FakeApiProcess, HttpRecordingSession, Webhook
 from bench.iap import drop_database, recreate_database
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import create_bot, create_dispatcher, create_storage
 from bot.runner import settle_memory
 from bot.session import RecordingSession, Sent
 from bot.settings import BotSettings
@@ -459,21 +460,22 @@ async def timed(work: Awaitable[None]) -> Timing:
 
 async def taking_turns(
     sim: BenchSimulator,
-    bare: BenchSimulator,
+    bares: list[BenchSimulator],
     telegram_ids: list[int],
     options: Options,
     tally: Tally,
-) -> tuple[Timing, Timing]:
-    """Each round of every teacher's conversations, then as many updates to the bare dispatcher:
-    the timings of ours and of the bare one, each summed over the rounds."""
-    ours, base = Timing(0.0, 0.0), Timing(0.0, 0.0)
+) -> tuple[Timing, list[Timing]]:
+    """Each round of every teacher's conversations, then as many updates to each bare dispatcher:
+    the timings of ours and of each bare one, each summed over the rounds."""
+    ours, bases = Timing(0.0, 0.0), [Timing(0.0, 0.0) for _ in bares]
     for round_ in range(options.rounds):
         seed = options.seed + ROUND_SEEDS * round_  # not the warm-up's nor the lone teacher's
         fed = len(sim.kinds)
         ours += await timed(run_teachers(sim, telegram_ids, 1, seed, tally))
         kinds = sim.kinds[fed:]
-        base += await timed(run_bare(bare, len(telegram_ids), kinds, seed))
-    return ours, base
+        for n, bare in enumerate(bares):
+            bases[n] += await timed(run_bare(bare, len(telegram_ids), kinds, seed))
+    return ours, bases
 
 
 ROUND_SEEDS = 100  # the measured rounds' seeds step by this: seed + 1 and + 2 are taken
@@ -482,7 +484,9 @@ ROUND_SEEDS = 100  # the measured rounds' seeds step by this: seed + 1 and + 2 a
 # --- the bare baseline ---------------------------------------------------------------------
 
 
-def bare_dispatcher() -> Dispatcher:
+def bare_dispatcher(redis: Redis | None = None) -> Dispatcher:
+    """aiogram's Dispatcher with an echo handler; with `redis`, its FSM storage (the same as
+    ours) and aiogram's own lock per user in Redis, as aiogram does them."""
     router = Router(name="echo")
 
     @router.message()
@@ -493,7 +497,12 @@ def bare_dispatcher() -> Dispatcher:
     async def tapped(callback: CallbackQuery) -> None:
         await callback.answer()
 
-    dispatcher = Dispatcher()
+    if redis is None:
+        dispatcher = Dispatcher()
+    else:
+        storage = create_storage(redis)
+        assert isinstance(storage, RedisStorage)
+        dispatcher = Dispatcher(storage=storage, events_isolation=storage.create_isolation())
     dispatcher.include_router(router)
     return dispatcher
 
@@ -571,6 +580,49 @@ def report(title: str, sim: BenchSimulator, timing: Timing) -> float:
     in_answers = f" (and {carried:,} carried in the webhook's answers)" if carried else ""
     print(f"  Bot API calls     {sim.session.api_calls:,}{in_answers}")
     return rate
+
+
+@dataclass
+class OurRun:
+    """What a bare dispatcher's figures are set against: our measured run and lone teacher."""
+
+    rate: float  # updates a second
+    cpu: float  # seconds of CPU an update
+    kinds: list[str]
+    solo: list[float]
+
+
+async def report_bare(
+    bare: BenchSimulator, storage: str, timing: Timing, users: int, ours: OurRun, seed: int
+) -> None:
+    """Print a bare dispatcher's figures, one user's alone, and ours as a ratio of them."""
+    base = report(
+        f"bare aiogram Dispatcher(), echo handler, FSM storage: {storage}, {users} users at once, "
+        f"taking turns with ours: a round of the teachers, then as many bare updates",
+        bare,
+        timing,
+    )
+    kinds = bare.kinds[:]
+    assert sorted(kinds) == sorted(ours.kinds)
+    bare.reset()
+    with count_redis_round_trips() as redis_trips:
+        await run_bare(bare, 1, kinds[: len(ours.solo)], seed)
+    solo = bare.latencies[:]
+    print(f"  then one user alone, {len(solo)} updates one after another:")
+    print(latency_line("  latency/update", solo))
+    if redis_trips[0]:
+        print(f"    round trips   Redis {redis_trips[0] / len(solo):.2f} an update")
+    print()
+    solo_p50 = percentile(ours.solo, 0.5) / percentile(solo, 0.5)
+    print(
+        f"ratio: Pumpurs/bare ({storage}) = {ours.rate / base:.4f} of the bare throughput "
+        f"(bare/Pumpurs: {base / ours.rate:,.1f}x slower)"
+    )
+    print(
+        f"       CPU per update {ours.cpu / (timing.cpu / len(kinds)):,.1f}x the bare one's; "
+        f"p50 latency of one user alone {solo_p50:,.1f}x"
+    )
+    print()
 
 
 async def run_paced(
@@ -700,25 +752,30 @@ async def main(options: Options) -> int:
                 create_app(manage_database=False), sim.dispatcher, sim.bot, options.teachers
             )
             webhooks.append(sim.webhook)
-        bare_session = HttpRecordingSession(api.url) if api else BenchSession()
-        bare = BenchSimulator(
-            bare_dispatcher(), Bot(TEST_TOKEN, session=bare_session), bare_session
-        )
-        if api:
-            bare.webhook = await Webhook.start(
-                FastAPI(), bare.dispatcher, bare.bot, options.teachers
+        bares: list[tuple[str, BenchSimulator]] = []
+        for bare_redis in (None, redis) if redis else (None,):
+            bare_session = HttpRecordingSession(api.url) if api else BenchSession()
+            bare = BenchSimulator(
+                bare_dispatcher(bare_redis), Bot(TEST_TOKEN, session=bare_session), bare_session
             )
-            webhooks.append(bare.webhook)
+            if api:
+                bare.webhook = await Webhook.start(
+                    FastAPI(), bare.dispatcher, bare.bot, options.teachers
+                )
+                webhooks.append(bare.webhook)
+            bares.append(("Redis" if bare_redis else "memory", bare))
         settle_memory()  # as `pumpurs serve` does once started
         tally = Tally()  # every signal written, warm-up and the lone teacher's too
         warm_up = telegram_ids[: max(1, round(WARM_UP_UPDATES / UPDATES_PER_ROUND))]
         await run_teachers(sim, warm_up, 1, options.seed + 1, tally)
-        await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
-        for each in (sim, bare):
+        for _, bare in bares:
+            await run_bare(bare, len(telegram_ids), ["message", "callback"] * WARM_UP_UPDATES, 0)
+        for each in (sim, *(bare for _, bare in bares)):
             each.reset()
             each.session.api_calls = each.session.webhook_replies = 0
         measured = Tally()
-        timing, bare_timing = await taking_turns(sim, bare, telegram_ids, options, measured)
+        sims = [bare for _, bare in bares]
+        timing, bare_timings = await taking_turns(sim, sims, telegram_ids, options, measured)
         tally.add(measured)
         ours = report(
             f"Pumpurs dispatcher, {len(telegram_ids)} teachers at once, FSM storage: {storage}",
@@ -748,33 +805,10 @@ async def main(options: Options) -> int:
         print(f"  memory (RSS)      {memory()}")
         print()
 
-        base = report(
-            f"bare aiogram Dispatcher(), echo handler, {len(telegram_ids)} users at once, "
-            f"taking turns with ours: a round of the teachers, then as many bare updates",
-            bare,
-            bare_timing,
-        )
-        bare_kinds = bare.kinds[:]
-        assert sorted(bare_kinds) == sorted(kinds)
-        bare.reset()
-        await run_bare(bare, 1, bare_kinds[: len(solo)], options.seed)
-        bare_solo = bare.latencies[:]
-        print(f"  then one user alone, {len(bare_solo)} updates one after another:")
-        print(latency_line("  latency/update", bare_solo))
-        print()
-
-        cpu_ours = timing.cpu / len(kinds)
-        cpu_bare = bare_timing.cpu / len(bare_kinds)
-        solo_p50 = percentile(solo, 0.5) / percentile(bare_solo, 0.5)
-        print(
-            f"ratio: Pumpurs/bare = {ours / base:.4f} of the bare throughput "
-            f"(bare/Pumpurs: {base / ours:,.1f}x slower)"
-        )
-        print(
-            f"       CPU per update {cpu_ours / cpu_bare:,.1f}x the bare one's; "
-            f"p50 latency of one user alone {solo_p50:,.1f}x"
-        )
-        print()
+        our_run = OurRun(ours, timing.cpu / len(kinds), kinds, solo)
+        for (bare_storage, bare), bare_timing in zip(bares, bare_timings, strict=True):
+            users = len(telegram_ids)
+            await report_bare(bare, bare_storage, bare_timing, users, our_run, options.seed)
         if options.paced:
             await run_paced(sim, telegram_ids, options, tally)
         print(f"memory (RSS) at the end: {memory()}")
