@@ -33,6 +33,7 @@ from handlers.markup import bold_name, filled
 from handlers.names import Named, full_name
 from handlers.next_taps import another, card, menu, next_taps
 from handlers.pickers import (
+    Data,
     button,
     button_rows,
     class_buttons,
@@ -200,7 +201,7 @@ async def students_step(actor: Actor, data: dict) -> tuple[str, InlineKeyboardMa
     """The class's students, each with the lessons given so far."""
     roster = await flow_class_list(actor, data)
     counts = data["counts"]
-    buttons = [
+    buttons: list[tuple[str, Data]] = [
         (
             full_name(student)
             + (f" · {counts[str(student.id)]}" if str(student.id) in counts else ""),
@@ -328,7 +329,9 @@ async def lessons_back(callback: CallbackQuery, state: FSMContext, actor: Actor)
 async def days_shown(callback: CallbackQuery, state: FSMContext) -> None:
     await callback.answer()
     data = await state.get_data()
-    days = [(day_text(date.fromordinal(o)), AbDay(ordinal=o)) for o in data["days"]]
+    days: list[tuple[str, Data]] = [
+        (day_text(date.fromordinal(o)), AbDay(ordinal=o)) for o in data["days"]
+    ]
     rows = in_rows(days, 3)
     rows.append([(_("Back"), AbStep(action="back"))])
     await state.set_state(AbsenceFlow.day)

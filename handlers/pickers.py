@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
@@ -18,6 +18,7 @@ from handlers.markup import appended
 from handlers.replies import edit_or_keep, tapped
 
 CLASSES_PER_ROW = 4
+T = TypeVar("T")
 
 
 class Named(Protocol):
@@ -80,10 +81,10 @@ def buttons(items: Sequence[tuple[str, Data]], width: int = 1) -> InlineKeyboard
     return button_rows(in_rows(items, width))
 
 
-def in_rows(items: Sequence[tuple[str, Data]], width: int) -> list[Sequence[tuple[str, Data]]]:
-    """The (text, callback data) items, `width` a row (for `button_rows`, with rows of one's
-    own after them)."""
-    return [items[start : start + width] for start in range(0, len(items), width)]
+def in_rows(items: Sequence[T], width: int) -> list[list[T]]:
+    """The items (buttons, or (text, callback data) pairs for `button_rows`), `width` a row,
+    for a keyboard with rows of one's own after them."""
+    return [list(items[start : start + width]) for start in range(0, len(items), width)]
 
 
 def button_rows(rows: Iterable[Sequence[tuple[str, Data]]]) -> InlineKeyboardMarkup:

@@ -21,7 +21,7 @@ from core.iap import AssembledIap, MeasureLine, assemble_plan
 from core.iap_view import measure_subject, measure_text
 from core.services.iaps import add_measure, draft_to_edit, remove_measure, update_measure
 from handlers.filters import TYPED_TEXT, IsStaff
-from handlers.pickers import button, buttons, entry_label
+from handlers.pickers import button, buttons, entry_label, in_rows
 from handlers.plan_message import (
     PlEdit,
     PlMeasure,
@@ -30,7 +30,6 @@ from handlers.plan_message import (
     back_to_plan,
     finish,
     groups_view,
-    in_rows,
     locale,
     plan_id,
     send_plan,

@@ -25,7 +25,7 @@ from core.ids import Id
 from core.services.iaps import may_edit
 from handlers.callbacks import OutcomeAsk, PlanOpen, PlanPdf
 from handlers.markup import html
-from handlers.pickers import button, buttons, entry_label
+from handlers.pickers import button, buttons, entry_label, in_rows
 from handlers.replies import answer_long
 
 # The buttons' data: from the plan's message, and of its steps.
@@ -203,10 +203,6 @@ def back_to_plan(iap_id: int) -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=_("Back to the plan"), callback_data=PlanOpen(iap_id=iap_id).pack()
     )
-
-
-def in_rows(items: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [items[i : i + width] for i in range(0, len(items), width)]
 
 
 def fix_button(n: int, iap_id: int, gap: Gap) -> InlineKeyboardButton:

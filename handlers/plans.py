@@ -50,7 +50,7 @@ from core.services.needs import ask_parent_for_consent
 from handlers.callbacks import PlanOpen
 from handlers.filters import STAFF, TYPED_TEXT, HasRole, IsStaff
 from handlers.markup import appended
-from handlers.pickers import button, buttons, entry_label, pgettext
+from handlers.pickers import button, buttons, entry_label, in_rows, pgettext
 from handlers.plan_message import (
     PlAddGroup,
     PlGroup,
@@ -59,7 +59,6 @@ from handlers.plan_message import (
     back_to_plan,
     finish,
     groups_view,
-    in_rows,
     locale,
     plan_id,
     send_plan,
