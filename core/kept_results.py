@@ -1,8 +1,8 @@
 """Results that were slow to build, kept a while so the next reader does not wait again.
 
-The country's effectiveness report takes about a minute at the programme's scale (bench/README,
-`bench.effectiveness`); a municipality's or a school's takes well under a second and is built
-afresh each time. Readers who ask while a result is being built wait for that one build.
+The country's effectiveness report takes several seconds at the programme's scale (bench/README,
+`bench.effectiveness`: 6 s on a quiet 2-core machine, about a minute on a loaded one); a
+municipality's or a school's takes well under a second and is built afresh each time. Readers who ask while a result is being built wait for that one build.
 """
 
 import asyncio
