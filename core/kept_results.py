@@ -2,7 +2,8 @@
 
 The country's effectiveness report takes several seconds at the programme's scale (bench/README,
 `bench.effectiveness`: 6 s on a quiet 2-core machine, about a minute on a loaded one); a
-municipality's or a school's takes well under a second and is built afresh each time. Readers who ask while a result is being built wait for that one build.
+municipality's or a school's takes well under a second and is built afresh each time. Readers who
+ask while a result is being built wait for that one build.
 """
 
 import asyncio
